@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Runs every test file under test/ with Node's own test runner (TypeScript through tsx).
+// TEST_FILTER=substring limits the files; extra arguments are passed to `node --test`.
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const found = [];
+(function scan(dir) {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) scan(p);
+    else if (name.endsWith('.test.ts')) found.push(relative(root, p));
+  }
+})(join(root, 'test'));
+const filter = process.env.TEST_FILTER;
+const files = filter ? found.filter((f) => f.includes(filter)) : found;
+if (files.length === 0) {
+  console.error(`no test files${filter ? ` match TEST_FILTER=${filter}` : ''}`);
+  process.exit(1);
+}
+const args = ['--import', 'tsx', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...process.argv.slice(2), ...files];
+const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
+process.exit(r.status ?? 1);

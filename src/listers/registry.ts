@@ -1,0 +1,28 @@
+import { DcError } from '../core/errors.ts';
+import type { Lister, ListerFactory, ListerSettings } from './lister.ts';
+import { createPosixLister } from './posix/posix-lister.ts';
+
+/**
+ * Picks a lister by URL scheme, or by the seed's `AccessMethod` when it names one explicitly.
+ * Backends register here; each lives in its own folder and depends only on core and protocols.
+ */
+const bySchemeOrMethod = new Map<string, ListerFactory>([['file', createPosixLister]]);
+
+export function registerLister(key: string, factory: ListerFactory): void {
+  bySchemeOrMethod.set(key, factory);
+}
+
+export async function createLister(settings: ListerSettings): Promise<Lister> {
+  const method = typeof settings.site.AccessMethod === 'string' ? settings.site.AccessMethod : '';
+  let scheme: string;
+  try {
+    scheme = new URL(settings.url).protocol.replace(/:$/, '');
+  } catch {
+    throw new DcError('CONFIG', `site Url is not a URL: ${JSON.stringify(settings.url)}`);
+  }
+  const factory = (method && bySchemeOrMethod.get(method)) || bySchemeOrMethod.get(scheme);
+  if (!factory) {
+    throw new DcError('UNSUPPORTED', `no lister for ${method ? `AccessMethod ${method} / ` : ''}scheme ${scheme}:// (known: ${[...bySchemeOrMethod.keys()].join(', ')})`);
+  }
+  return factory(settings);
+}
