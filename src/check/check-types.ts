@@ -1,0 +1,65 @@
+import type { ErrorCode } from '../core/errors.ts';
+
+export interface CountAndBytes {
+  count: number;
+  bytes: number;
+}
+
+export interface UnlistedDir {
+  lfn: string;
+  code: ErrorCode;
+  message: string;
+  attempts: number;
+}
+
+export interface TopReport {
+  lfn: string;
+  files: number;
+  bytes: number;
+  unlisted: boolean;
+}
+
+/** Numbers of one check; SITE_summary.json holds this plus gates and actions. */
+export interface CheckSummary {
+  site: string;
+  url: string;
+  lister: string;
+  inventoryKind: string;
+  startedAt: string;
+  finishedAt: string;
+  /** Run start in epoch seconds: files newer than now − IgnoreAge are "new". */
+  now: number;
+  ignoreAgeDays: number;
+  timings: { inventoryBefore: number; listing: number; inventoryAfter: number; finalize: number; total: number };
+  tops: TopReport[];
+  listing: { files: number; bytes: number; directories: number; newFiles: number; retries: number };
+  inventory: { files: number; settled: number; inFlux: number; bytes: number };
+  missing: CountAndBytes;
+  orphan: CountAndBytes;
+  sizeMismatch: CountAndBytes;
+  empty: number;
+  unlisted: { count: number; dirs: UnlistedDir[]; settledFilesBelow: number; outsideIgnored: number };
+  skipped: {
+    /** Remote files younger than IgnoreAge and not in the inventory. */
+    newFiles: number;
+    ignoredOrphans: number;
+    protectedOrphans: number;
+    queuedDeletion: number;
+    /** Settled before the listing but gone from the inventory or in flux after it: not missing. */
+    leftInventoryDuringRun: number;
+    /** Absent before the listing but in the inventory after it: not orphan. */
+    joinedInventoryDuringRun: number;
+    outsideListedTops: number;
+  };
+}
+
+export type CheckPhase = 'inventory-before' | 'listing' | 'inventory-after' | 'finalize';
+
+export interface CheckProgress {
+  phase: CheckPhase;
+  dirsListed: number;
+  files: number;
+  unlisted: number;
+  inventoryFiles: number;
+  elapsedMs: number;
+}

@@ -1,0 +1,107 @@
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { AtomicWriter } from '../core/atomic-file.ts';
+import { escapeName } from '../core/escape.ts';
+
+/**
+ * Collects names for one output list and writes them sorted, one escaped name a line, without
+ * duplicates. Up to `spillAt` names stay in memory; beyond that sorted runs go to temporary
+ * files and are merged at the end, so a run that finds 10 M orphans still fits the memory budget.
+ */
+export class SortedList {
+  private buf: string[] = [];
+  private runs: string[] = [];
+  private tmpDir: string | undefined;
+  private added = 0;
+
+  constructor(
+    private readonly opts: { tmpRoot: string; spillAt?: number; descending?: boolean },
+  ) {}
+
+  /** Names added (duplicates included). */
+  get count(): number {
+    return this.added;
+  }
+
+  add(name: string): void {
+    this.added++;
+    this.buf.push(escapeName(name));
+    if (this.buf.length >= (this.opts.spillAt ?? 500_000)) this.spill();
+  }
+
+  private compare = (a: string, b: string): number => {
+    const r = a < b ? -1 : a > b ? 1 : 0;
+    return this.opts.descending ? -r : r;
+  };
+
+  private spill(): void {
+    this.tmpDir ??= mkdtempSync(join(this.opts.tmpRoot, '.sorted-'));
+    const path = join(this.tmpDir, `run-${this.runs.length}`);
+    this.buf.sort(this.compare);
+    writeFileSync(path, this.buf.join('\n') + '\n');
+    this.runs.push(path);
+    this.buf = [];
+  }
+
+  /** Sorted, de-duplicated lines. */
+  async *lines(): AsyncGenerator<string> {
+    this.buf.sort(this.compare);
+    if (this.runs.length === 0) {
+      let prev: string | undefined;
+      for (const l of this.buf) {
+        if (l !== prev) yield l;
+        prev = l;
+      }
+      return;
+    }
+    const sources: AsyncIterator<string>[] = this.runs.map((p) => createInterface({ input: createReadStream(p), crlfDelay: Infinity })[Symbol.asyncIterator]());
+    sources.push(this.buf[Symbol.iterator]() as unknown as AsyncIterator<string>);
+    const heads: (string | undefined)[] = [];
+    for (const s of sources) heads.push(((await s.next()) as IteratorResult<string>).value);
+    let prev: string | undefined;
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < heads.length; i++) {
+        const h = heads[i];
+        if (h !== undefined && (best < 0 || this.compare(h, heads[best]!) < 0)) best = i;
+      }
+      if (best < 0) return;
+      const line = heads[best]!;
+      const next = await sources[best].next();
+      heads[best] = next.done ? undefined : next.value;
+      if (line !== prev) yield line;
+      prev = line;
+    }
+  }
+
+  /** Writes the list atomically to `path`; returns the number of lines written. */
+  async writeTo(path: string): Promise<number> {
+    const w = new AtomicWriter(path);
+    let n = 0;
+    try {
+      let chunk = '';
+      for await (const line of this.lines()) {
+        chunk += line + '\n';
+        n++;
+        if (chunk.length > 1 << 20) {
+          await w.write(chunk);
+          chunk = '';
+        }
+      }
+      if (chunk) await w.write(chunk);
+      await w.commit();
+    } catch (err) {
+      await w.abort();
+      throw err;
+    }
+    return n;
+  }
+
+  dispose(): void {
+    if (this.tmpDir) rmSync(this.tmpDir, { recursive: true, force: true });
+    this.tmpDir = undefined;
+    this.runs = [];
+    this.buf = [];
+  }
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/**
+ * The configuration keys. The seed's keys keep their names and meaning; new keys stand beside them.
+ * Every key here can be overridden by an environment variable of the same name, and every
+ * top-level key (except Sites) can be overridden per site under `Sites.<NAME>`.
+ */
+const nonNeg = z.number().finite().nonnegative();
+const fraction = z.number().finite().min(0).max(1);
+
+export const siteKeys = {
+  /** Storage directory holding the LFN namespace, e.g. "/store". */
+  RootPath: z.string().startsWith('/'),
+  /** Top directories under RootPath to list; empty means all of RootPath. */
+  DirectoryList: z.array(z.string()),
+  /** Only list DirectoryList entries that the inventory also has (the seed's behaviour). */
+  ListOnlyInventoryDirs: z.boolean(),
+  /** Substrings: a path containing one is never orphan nor an empty directory. */
+  IgnoreDirectories: z.array(z.string()),
+  /** Days: remote files and directories younger than this are "new". */
+  IgnoreAge: nonNeg,
+  MaxMissing: nonNeg,
+  MaxOrphan: nonNeg,
+  MaxMissingFraction: fraction,
+  MaxOrphanFraction: fraction,
+  MaxUnlistedFraction: fraction,
+  MissingConfirmations: z.number().int().min(1),
+  OrphanConfirmations: z.number().int().min(1),
+  OrphanConfirmDays: nonNeg,
+  MaxEmptyRemovals: z.number().int().nonnegative(),
+  /** Listings in flight against one site. */
+  NumThreads: z.number().int().min(1).max(1024),
+  /** Extra attempts for a directory listing that failed. */
+  Retries: z.number().int().min(0).max(100),
+  /** Seconds a listing may make no progress before it is abandoned. */
+  Timeout: z.number().positive(),
+  /** Work directory for lists, locks and the default databases. */
+  VarLocation: z.string(),
+  /** Where finished lists are published for the web page. */
+  WebDir: z.string(),
+  /** Storage path of an LFN is Url + PathPrefix + LFN. */
+  PathPrefix: z.string(),
+  /** Explicit lister choice (the seed's "directx", "SRM", "RAL-Reader", …); default by URL scheme. */
+  AccessMethod: z.string(),
+  Redirectors: z.array(z.string()),
+  UseLoadBalancer: z.boolean(),
+  DeleteOrphans: z.boolean(),
+  DeleteOnStorage: z.boolean(),
+  Unmerged: z.array(z.string()),
+  UnmergedLogsAge: nonNeg,
+  ListDeletable: z.boolean(),
+  /** Minimum free memory in GB before a run starts (0 disables the check). */
+  FreeMem: nonNeg,
+  /** Extra keys used by particular listers. */
+  S3Endpoint: z.string(),
+  S3Region: z.string(),
+  S3ForcePathStyle: z.boolean(),
+  DumpPath: z.string(),
+  MaxDumpAge: nonNeg,
+  BearerTokenFile: z.string(),
+  X509UserProxy: z.string(),
+  X509CertDir: z.string(),
+  XrdfsCommand: z.string(),
+  GfalCommand: z.string(),
+} as const;
+
+const SiteOverrides = z.object(siteKeys).partial().strict();
+
+export const SiteSchema = SiteOverrides.extend({
+  /** The site's storage root: file:///…, root://…, davs://…, s3://…, dump:///… */
+  Url: z.string().min(1),
+}).strict();
+
+export const InventorySchema = z
+  .object({
+    Type: z.enum(['sqlite', 'mysql', 'postgres', 'dump']),
+    Path: z.string().optional(),
+    Url: z.string().optional(),
+    PasswordFile: z.string().optional(),
+    Query: z.string().optional(),
+  })
+  .strict();
+
+export const HistorySchema = z.object({ Url: z.string().min(1) }).strict();
+
+export const ConfigSchema = SiteOverrides.extend({
+    Sites: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'site names use letters, digits, _ . -'), SiteSchema),
+    Inventory: InventorySchema.optional(),
+    History: HistorySchema.optional(),
+    LogLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+  }).strict();
+
+export type SiteKeyName = keyof typeof siteKeys;
+export type SiteSettings = { [K in SiteKeyName]: z.infer<(typeof siteKeys)[K]> };

@@ -1,0 +1,57 @@
+import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { once } from 'node:events';
+
+/** Temporary name beside the target, so the final rename stays on one filesystem. */
+function tempName(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+}
+
+/** Writes a whole file atomically: readers see the old content or the new, never a part. */
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = tempName(path);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * A streamed file that appears under its name only on commit(); abort() leaves the old file.
+ * write() honours backpressure.
+ */
+export class AtomicWriter {
+  private readonly tmp: string;
+  private readonly stream;
+  private done = false;
+
+  constructor(readonly path: string) {
+    mkdirSync(dirname(path), { recursive: true });
+    this.tmp = tempName(path);
+    this.stream = createWriteStream(this.tmp, { highWaterMark: 1 << 20 });
+  }
+
+  async write(chunk: string): Promise<void> {
+    if (!this.stream.write(chunk)) await once(this.stream, 'drain');
+  }
+
+  async commit(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.stream.end();
+    await once(this.stream, 'close');
+    renameSync(this.tmp, this.path);
+  }
+
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    this.stream.destroy();
+    await once(this.stream, 'close').catch(() => undefined);
+    rmSync(this.tmp, { force: true });
+  }
+}

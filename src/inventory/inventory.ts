@@ -1,0 +1,25 @@
+import type { InventoryFile } from '../core/entries.ts';
+
+/**
+ * What the data-management system believes is at a site. One implementation per source
+ * (SQL engines, dumps); all of them pass test/conformance/inventory-suite.
+ */
+export interface Inventory {
+  /** Backend name for logs ("sqlite", "mysql", "postgres", "dump"). */
+  readonly kind: string;
+  /**
+   * Streams every file the inventory places at `site`, settled or in flux, in batches.
+   * Rows come from a cursor: a 10 M-file site is never one result set in memory.
+   */
+  streamFiles(site: string, signal?: AbortSignal): AsyncIterable<InventoryFile[]>;
+  /**
+   * Datasets whose files must never be reported orphan at the site (replicated there, IGNORED,
+   * or with a pending transfer to it). Undefined when the backend knows no datasets.
+   */
+  collectProtectedDatasets(site: string): Promise<Set<string> | undefined>;
+  /** Datasets with a deletion queued at the site: their files are neither missing nor acted on. */
+  collectQueuedDeletions(site: string): Promise<Set<string>>;
+  /** Site names the inventory knows. */
+  collectSites(): Promise<string[]>;
+  close(): Promise<void>;
+}

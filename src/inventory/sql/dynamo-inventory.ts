@@ -1,0 +1,107 @@
+import { sql, type Kysely } from 'kysely';
+import type { InventoryFile } from '../../core/entries.ts';
+import { DcError } from '../../core/errors.ts';
+import type { Inventory } from '../inventory.ts';
+import type { DynamoDb } from './dynamo-schema.ts';
+
+const BATCH = 5000;
+
+/**
+ * Dynamo's inventory queries, written once in kysely and run on every SQL engine. Each engine's
+ * folder (sqlite/, mysql/, postgres/) only builds the dialect.
+ *
+ * A file is settled when its block replica at the site is complete and owned by a group
+ * (Dynamo: `is_complete = 1 AND group_id != 0`); every other replica is in flux.
+ */
+export class DynamoInventory implements Inventory {
+  constructor(
+    readonly kind: string,
+    protected readonly db: Kysely<DynamoDb>,
+  ) {}
+
+  async *streamFiles(site: string, signal?: AbortSignal): AsyncIterable<InventoryFile[]> {
+    const siteId = await this.siteId(site);
+    if (siteId === undefined) return;
+    const rows = this.db
+      .selectFrom('block_replicas as br')
+      .innerJoin('files as f', 'f.block_id', 'br.block_id')
+      .innerJoin('blocks as b', 'b.id', 'br.block_id')
+      .innerJoin('datasets as d', 'd.id', 'b.dataset_id')
+      .select([
+        'f.name as lfn',
+        'f.size as size',
+        sql<number>`case when br.is_complete = 1 and br.group_id <> 0 then 1 else 0 end`.as('settled'),
+        'd.name as dataset',
+        'b.name as block',
+      ])
+      .where('br.site_id', '=', siteId)
+      .stream(BATCH);
+    let batch: InventoryFile[] = [];
+    for await (const r of rows) {
+      if (signal?.aborted) throw new DcError('ABORTED', 'inventory read aborted');
+      batch.push({ lfn: r.lfn, size: Number(r.size), settled: Number(r.settled) === 1, dataset: r.dataset, block: r.block });
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length) yield batch;
+  }
+
+  async collectProtectedDatasets(site: string): Promise<Set<string>> {
+    const out = new Set<string>();
+    const siteId = await this.siteId(site);
+    const ignored = await this.db.selectFrom('datasets').select('name').where('status', '=', 'IGNORED').execute();
+    for (const r of ignored) out.add(r.name);
+    if (siteId === undefined) return out;
+    const replicated = await this.db
+      .selectFrom('dataset_replicas as dr')
+      .innerJoin('datasets as d', 'd.id', 'dr.dataset_id')
+      .select('d.name')
+      .where('dr.site_id', '=', siteId)
+      .execute();
+    for (const r of replicated) out.add(r.name);
+    const pending = await this.db
+      .selectFrom('file_subscriptions as fs')
+      .innerJoin('files as f', 'f.id', 'fs.file_id')
+      .innerJoin('datasets as d', 'd.id', 'f.dataset_id')
+      .select('d.name')
+      .distinct()
+      .where('fs.site_id', '=', siteId)
+      .where('fs.delete', '=', 0)
+      .where('fs.status', 'in', ['new', 'inbatch', 'retry', 'held'])
+      .execute();
+    for (const r of pending) out.add(r.name);
+    return out;
+  }
+
+  async collectQueuedDeletions(site: string): Promise<Set<string>> {
+    const siteId = await this.siteId(site);
+    if (siteId === undefined) return new Set();
+    const rows = await this.db
+      .selectFrom('file_subscriptions as fs')
+      .innerJoin('files as f', 'f.id', 'fs.file_id')
+      .innerJoin('datasets as d', 'd.id', 'f.dataset_id')
+      .select('d.name')
+      .distinct()
+      .where('fs.site_id', '=', siteId)
+      .where('fs.delete', '=', 1)
+      .where('fs.status', 'in', ['new', 'inbatch', 'retry', 'held'])
+      .execute();
+    return new Set(rows.map((r) => r.name));
+  }
+
+  async collectSites(): Promise<string[]> {
+    const rows = await this.db.selectFrom('sites').select('name').orderBy('name').execute();
+    return rows.map((r) => r.name);
+  }
+
+  protected async siteId(site: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom('sites').select('id').where('name', '=', site).executeTakeFirst();
+    return row?.id;
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

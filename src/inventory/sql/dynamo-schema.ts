@@ -1,0 +1,69 @@
+import type { Kysely, Generated } from 'kysely';
+
+/**
+ * Dynamo's inventory tables (the subset a consistency check reads), as a kysely migration that
+ * runs on SQLite, MySQL/MariaDB and PostgreSQL alike.
+ */
+export interface DynamoDb {
+  sites: { id: Generated<number>; name: string; status: string };
+  groups: { id: number; name: string };
+  datasets: { id: Generated<number>; name: string; status: string };
+  blocks: { id: Generated<number>; dataset_id: number; name: string };
+  files: { id: Generated<number>; block_id: number; dataset_id: number; name: string; size: number };
+  block_replicas: { block_id: number; site_id: number; group_id: number; is_complete: number };
+  dataset_replicas: { dataset_id: number; site_id: number };
+  file_subscriptions: { id: Generated<number>; file_id: number; site_id: number; status: string; delete: number };
+}
+
+export async function createDynamoSchema(db: Kysely<any>): Promise<void> {
+  const id = (c: any) => c.primaryKey().autoIncrement();
+  await db.schema.createTable('sites').ifNotExists()
+    .addColumn('id', 'integer', id)
+    .addColumn('name', 'varchar(128)', (c) => c.notNull().unique())
+    .addColumn('status', 'varchar(32)', (c) => c.notNull().defaultTo('ready'))
+    .execute();
+  await db.schema.createTable('groups').ifNotExists()
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('name', 'varchar(128)', (c) => c.notNull())
+    .execute();
+  await db.schema.createTable('datasets').ifNotExists()
+    .addColumn('id', 'integer', id)
+    .addColumn('name', 'varchar(512)', (c) => c.notNull().unique())
+    .addColumn('status', 'varchar(32)', (c) => c.notNull().defaultTo('VALID'))
+    .execute();
+  await db.schema.createTable('blocks').ifNotExists()
+    .addColumn('id', 'integer', id)
+    .addColumn('dataset_id', 'integer', (c) => c.notNull())
+    .addColumn('name', 'varchar(512)', (c) => c.notNull())
+    .execute();
+  await db.schema.createTable('files').ifNotExists()
+    .addColumn('id', 'integer', id)
+    .addColumn('block_id', 'integer', (c) => c.notNull())
+    .addColumn('dataset_id', 'integer', (c) => c.notNull())
+    .addColumn('name', 'varchar(1024)', (c) => c.notNull())
+    .addColumn('size', 'bigint', (c) => c.notNull())
+    .execute();
+  await db.schema.createTable('block_replicas').ifNotExists()
+    .addColumn('block_id', 'integer', (c) => c.notNull())
+    .addColumn('site_id', 'integer', (c) => c.notNull())
+    .addColumn('group_id', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('is_complete', 'integer', (c) => c.notNull().defaultTo(0))
+    .addPrimaryKeyConstraint('block_replicas_pk', ['block_id', 'site_id'])
+    .execute();
+  await db.schema.createTable('dataset_replicas').ifNotExists()
+    .addColumn('dataset_id', 'integer', (c) => c.notNull())
+    .addColumn('site_id', 'integer', (c) => c.notNull())
+    .addPrimaryKeyConstraint('dataset_replicas_pk', ['dataset_id', 'site_id'])
+    .execute();
+  await db.schema.createTable('file_subscriptions').ifNotExists()
+    .addColumn('id', 'integer', id)
+    .addColumn('file_id', 'integer', (c) => c.notNull())
+    .addColumn('site_id', 'integer', (c) => c.notNull())
+    .addColumn('status', 'varchar(32)', (c) => c.notNull().defaultTo('new'))
+    .addColumn('delete', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema.createIndex('files_block_idx').ifNotExists().on('files').column('block_id').execute();
+  await db.schema.createIndex('blocks_dataset_idx').ifNotExists().on('blocks').column('dataset_id').execute();
+  await db.schema.createIndex('block_replicas_site_idx').ifNotExists().on('block_replicas').column('site_id').execute();
+  await db.schema.createIndex('file_subscriptions_site_idx').ifNotExists().on('file_subscriptions').column('site_id').execute();
+}
