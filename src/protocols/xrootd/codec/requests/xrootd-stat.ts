@@ -1,0 +1,59 @@
+import { DcError } from '../../../../core/errors.ts';
+import { Req, StatFlag } from '../xrootd-constants.ts';
+import { pathData, XrootdRequestWriter } from '../xrootd-writer.ts';
+
+/**
+ * kXR_stat (XProtocol.hh `ClientStatRequest`): options byte, 11 reserved, 4-byte file handle
+ * (unused for a path stat), path as data. The ok body is text: `id size flags mtime`, which
+ * v5 servers follow with `ctime atime mode owner group`; we read the first four fields.
+ */
+export function encodeStat(streamId: number, path: string): Buffer {
+  return new XrootdRequestWriter(streamId, Req.stat, pathData(path)).u8(0).skip(15).done();
+}
+
+export interface StatInfo {
+  size: number;
+  flags: number;
+  /** Seconds since the epoch. */
+  mtime: number;
+  isDir: boolean;
+}
+
+/**
+ * Parses a stat line from `buf[start, end)` without building strings. Returns undefined when the
+ * bytes do not look like a stat line (at least four space-separated unsigned integers) — the
+ * dirlist decoder relies on that to tell a name holding a newline from the stat that follows it.
+ */
+export function parseStatLine(buf: Buffer, start: number, end: number): StatInfo | undefined {
+  const vals = [0, 0, 0, 0];
+  let field = 0;
+  let digits = 0;
+  let i = start;
+  for (; i < end; i++) {
+    const c = buf[i];
+    if (c >= 48 && c <= 57) {
+      vals[field] = vals[field] * 10 + (c - 48);
+      digits++;
+    } else if (c === 32 && digits > 0) {
+      field++;
+      digits = 0;
+      if (field === 4) break;
+    } else {
+      return undefined;
+    }
+  }
+  if (field < 3 || (field === 3 && digits === 0)) return undefined;
+  const flags = vals[2];
+  const isDir = (flags & StatFlag.isDir) !== 0;
+  return { size: isDir ? 0 : vals[1], flags, mtime: vals[3], isDir };
+}
+
+export function decodeStatReply(body: Buffer): StatInfo {
+  let end = body.indexOf(0);
+  if (end === -1) end = body.length;
+  const info = parseStatLine(body, 0, end);
+  if (!info) {
+    throw new DcError('PROTOCOL', `kXR_stat reply is not a stat line: ${JSON.stringify(body.toString('latin1', 0, Math.min(end, 80)))}`);
+  }
+  return info;
+}

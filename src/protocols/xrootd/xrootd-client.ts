@@ -1,0 +1,322 @@
+import { DcError } from '../../core/errors.ts';
+import { Status } from './codec/xrootd-constants.ts';
+import { decodeError, decodeRedirect, decodeWait, errorFromServer, type RedirectReply } from './codec/xrootd-responses.ts';
+import { DirlistDecoder, encodeDirlist, type DirlistEntry } from './codec/requests/xrootd-dirlist.ts';
+import { decodeLocateReply, encodeLocate, splitHostPort, type LocateEntry } from './codec/requests/xrootd-locate.ts';
+import { encodePing } from './codec/requests/xrootd-ping.ts';
+import { encodeRm } from './codec/requests/xrootd-rm.ts';
+import { encodeRmdir } from './codec/requests/xrootd-rmdir.ts';
+import { decodeStatReply, encodeStat, type StatInfo } from './codec/requests/xrootd-stat.ts';
+import type { ResponseHandler, XrootdConnection } from './xrootd-connection.ts';
+import { XrootdPool, type PoolOptions, type XrootdEndpoint } from './xrootd-pool.ts';
+
+export interface XrootdClientOptions extends Partial<PoolOptions> {
+  /** No response (or no new chunk) for this long fails the request with TIMEOUT. */
+  requestTimeoutMs?: number;
+  /** Redirects followed by one request before it fails. */
+  maxRedirects?: number;
+  /** kXR_wait answers honoured by one request before it fails with TIMEOUT. */
+  maxWaits?: number;
+  /** Retries of an idempotent request whose connection dropped before any answer. */
+  dropRetries?: number;
+}
+
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** Send to this server instead of the client's origin (door discovery). */
+  target?: XrootdEndpoint;
+}
+
+interface RequestSpec<T> {
+  what: string;
+  path: string;
+  idempotent: boolean;
+  encode(streamId: number, path: string): Buffer;
+  partial?(body: Buffer): void;
+  ok(body: Buffer): T;
+}
+
+/** Parses `root://host[:port]/path` (or `roots://`) into an endpoint and a path. */
+export function parseXrootdUrl(url: string): { endpoint: XrootdEndpoint; path: string } {
+  const m = /^(roots?|xroots?):\/\/([^/?#]+)(\/[^?#]*)?(?:\?([^#]*))?/.exec(url);
+  if (!m) throw new DcError('CONFIG', `not a root:// URL: ${JSON.stringify(url)}`);
+  const { host, port } = splitHostPort(m[2].replace(/^[^@]*@/, ''));
+  const tls = m[1].endsWith('s');
+  let path = m[3] ?? '/';
+  // root://host//abs/path and root://host/abs/path name the same path.
+  path = '/' + path.replace(/^\/+/, '');
+  return { endpoint: { host, port, tlsMode: tls ? 'want' : 'off' }, path: m[4] ? `${path}?${m[4]}` : path };
+}
+
+function withCgi(path: string, cgi: string): string {
+  if (!cgi) return path;
+  return path + (path.includes('?') ? '&' : '?') + cgi;
+}
+
+function toDcError(err: unknown, what: string): DcError {
+  if (err instanceof DcError) return err;
+  return new DcError('IO', `${what}: ${String(err)}`, { cause: err });
+}
+
+/**
+ * The XRootD client: a pool of connections per server, one loop per request that follows
+ * redirects (capped, carrying the opaque CGI), honours kXR_wait, extends its deadline on
+ * kXR_waitresp, and retries an idempotent request once its connection drops before any answer.
+ */
+export class XrootdClient {
+  readonly origin: XrootdEndpoint;
+  private readonly pool: XrootdPool;
+  private readonly timeoutMs: number;
+  private readonly maxRedirects: number;
+  private readonly maxWaits: number;
+  private readonly maxWaitSeconds: number;
+  private readonly dropRetries: number;
+
+  constructor(origin: XrootdEndpoint, opts: XrootdClientOptions = {}) {
+    this.origin = origin;
+    this.timeoutMs = opts.requestTimeoutMs ?? 60_000;
+    this.maxRedirects = opts.maxRedirects ?? 16;
+    this.maxWaits = opts.maxWaits ?? 10;
+    this.maxWaitSeconds = opts.maxWaitSeconds ?? 60;
+    this.dropRetries = opts.dropRetries ?? 2;
+    this.pool = new XrootdPool({
+      ...opts,
+      connectionsPerHost: opts.connectionsPerHost ?? 2,
+      spreadAt: opts.spreadAt ?? 16,
+      connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+      maxWaitSeconds: this.maxWaitSeconds,
+    });
+  }
+
+  stat(path: string, ro: RequestOptions = {}): Promise<StatInfo> {
+    return this.run({ what: 'stat', path, idempotent: true, encode: encodeStat, ok: decodeStatReply }, ro);
+  }
+
+  locate(path: string, options = 0, ro: RequestOptions = {}): Promise<LocateEntry[]> {
+    return this.run({ what: 'locate', path, idempotent: true, encode: (sid, p) => encodeLocate(sid, p, options), ok: decodeLocateReply }, ro);
+  }
+
+  ping(ro: RequestOptions = {}): Promise<void> {
+    return this.run({ what: 'ping', path: '', idempotent: true, encode: (sid) => encodePing(sid), ok: () => undefined }, ro);
+  }
+
+  /** Not retried after a drop: a second try could report NOT_FOUND for a file the first removed. */
+  rm(path: string, ro: RequestOptions = {}): Promise<void> {
+    return this.run({ what: 'rm', path, idempotent: false, encode: encodeRm, ok: () => undefined }, ro);
+  }
+
+  rmdir(path: string, ro: RequestOptions = {}): Promise<void> {
+    return this.run({ what: 'rmdir', path, idempotent: false, encode: encodeRmdir, ok: () => undefined }, ro);
+  }
+
+  /**
+   * Lists one directory, yielding entries as each kXR_oksofar chunk is decoded. Entries carry
+   * `stat` when the server honoured kXR_dstat. Stopping the iteration early abandons the request.
+   */
+  async *dirlist(path: string, opts: RequestOptions & { dstat?: boolean } = {}): AsyncGenerator<DirlistEntry[], void, undefined> {
+    const inner = new AbortController();
+    const onOuter = () => inner.abort();
+    opts.signal?.addEventListener('abort', onOuter, { once: true });
+    if (opts.signal?.aborted) inner.abort();
+    const decoder = new DirlistDecoder(opts.dstat ?? true);
+    const queue: DirlistEntry[][] = [];
+    let done = false;
+    let failure: unknown;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      const w = wake;
+      wake = undefined;
+      w?.();
+    };
+    const spec: RequestSpec<void> = {
+      what: 'dirlist',
+      path,
+      idempotent: true,
+      encode: (sid, p) => encodeDirlist(sid, p, opts.dstat ?? true),
+      partial: (body) => {
+        const entries = decoder.push(body, false);
+        if (entries.length) {
+          queue.push(entries);
+          notify();
+        }
+      },
+      ok: (body) => {
+        const entries = decoder.push(body, true);
+        if (entries.length) queue.push(entries);
+      },
+    };
+    this.run(spec, { target: opts.target, signal: inner.signal }).then(
+      () => {
+        done = true;
+        notify();
+      },
+      (err) => {
+        failure = err;
+        done = true;
+        notify();
+      },
+    );
+    try {
+      for (;;) {
+        while (queue.length) yield queue.shift()!;
+        if (done) {
+          if (failure !== undefined) throw failure;
+          return;
+        }
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+    } finally {
+      if (!done) inner.abort();
+      opts.signal?.removeEventListener('abort', onOuter);
+    }
+  }
+
+  private async run<T>(spec: RequestSpec<T>, ro: RequestOptions): Promise<T> {
+    let ep = ro.target ?? this.origin;
+    const basePath = spec.path;
+    let path = basePath;
+    let redirects = 0;
+    let waits = 0;
+    let drops = 0;
+    let sawPartial = false;
+    const what = `${spec.what} ${basePath}`.trim();
+    const partial = spec.partial
+      ? (b: Buffer) => {
+          sawPartial = true;
+          spec.partial!(b);
+        }
+      : undefined;
+    for (;;) {
+      if (ro.signal?.aborted) throw new DcError('ABORTED', `${what} aborted`);
+      let res: { status: number; body: Buffer };
+      try {
+        const conn = await this.pool.acquire(ep);
+        res = await this.exchange(conn, (sid) => spec.encode(sid, path), partial, ro.signal, what);
+      } catch (err) {
+        const e = toDcError(err, what);
+        if (e.code === 'IO' && spec.idempotent && !sawPartial && drops++ < this.dropRetries && !ro.signal?.aborted) continue;
+        throw e;
+      }
+      switch (res.status) {
+        case Status.ok:
+          return spec.ok(res.body);
+        case Status.error:
+          throw errorFromServer(decodeError(res.body), what);
+        case Status.redirect: {
+          if (sawPartial) throw new DcError('PROTOCOL', `${what}: redirect after partial data`);
+          if (++redirects > this.maxRedirects) {
+            throw new DcError('IO', `${what}: more than ${this.maxRedirects} redirects (last to ${ep.host}:${ep.port})`, { detail: { redirects } });
+          }
+          ({ ep, path } = this.follow(ep, basePath, decodeRedirect(res.body)));
+          continue;
+        }
+        case Status.wait: {
+          if (sawPartial) throw new DcError('PROTOCOL', `${what}: kXR_wait after partial data`);
+          const w = decodeWait(res.body);
+          if (++waits > this.maxWaits) throw new DcError('TIMEOUT', `${what}: server still asks to wait after ${this.maxWaits} waits (${w.message})`);
+          await sleep(Math.min(w.seconds, this.maxWaitSeconds) * 1000, ro.signal);
+          continue;
+        }
+        default:
+          throw new DcError('PROTOCOL', `${what}: unexpected response status ${res.status}`, { detail: { status: res.status } });
+      }
+    }
+  }
+
+  /** Where a redirect sends the request next; the opaque CGI replaces the previous one. */
+  private follow(from: XrootdEndpoint, basePath: string, r: RedirectReply): { ep: XrootdEndpoint; path: string } {
+    if (r.url !== undefined) {
+      const u = parseXrootdUrl(r.url);
+      return { ep: { ...u.endpoint, tlsMode: u.endpoint.tlsMode === 'want' ? 'want' : from.tlsMode }, path: u.path === '/' ? basePath : u.path };
+    }
+    const ep: XrootdEndpoint = { host: r.host, port: r.port > 0 ? r.port : 1094, tlsMode: from.tlsMode, loginCgi: r.token || undefined };
+    return { ep, path: withCgi(basePath, r.opaque) };
+  }
+
+  /** One request on one connection, until its final response, a timeout, an abort or a drop. */
+  private exchange(
+    conn: XrootdConnection,
+    encode: (sid: number) => Buffer,
+    partial: ((b: Buffer) => void) | undefined,
+    signal: AbortSignal | undefined,
+    what: string,
+  ): Promise<{ status: number; body: Buffer }> {
+    return new Promise((resolve, reject) => {
+      let sid = -1;
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const cleanup = () => {
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const giveUp = (err: DcError) => {
+        if (settled) return;
+        if (sid !== -1) conn.abandon(sid, handler);
+        cleanup();
+        reject(err);
+      };
+      const arm = (ms: number) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => giveUp(new DcError('TIMEOUT', `${what}: no answer from ${conn.key} within ${ms} ms`)), ms);
+      };
+      const onAbort = () => giveUp(new DcError('ABORTED', `${what} aborted`));
+      const handler: ResponseHandler = {
+        partial: (body) => {
+          if (settled) return;
+          arm(this.timeoutMs);
+          try {
+            partial ? partial(body) : giveUp(new DcError('PROTOCOL', `${what}: unexpected kXR_oksofar`));
+          } catch (err) {
+            giveUp(toDcError(err, what));
+          }
+        },
+        final: (status, body) => {
+          if (settled) return;
+          cleanup();
+          resolve({ status, body });
+        },
+        waitresp: (seconds) => {
+          if (!settled) arm(Math.min(seconds, this.maxWaitSeconds) * 1000 + this.timeoutMs);
+        },
+        fail: (err) => {
+          if (settled) return;
+          cleanup();
+          reject(err);
+        },
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        sid = conn.send(encode, handler);
+      } catch (err) {
+        cleanup();
+        return reject(toDcError(err, what));
+      }
+      arm(this.timeoutMs);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close();
+  }
+
+  destroy(): void {
+    this.pool.destroy();
+  }
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new DcError('ABORTED', 'aborted while waiting'));
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(new DcError('ABORTED', 'aborted while waiting'));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
