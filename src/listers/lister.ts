@@ -1,4 +1,5 @@
 import type { DirEntry } from '../core/entries.ts';
+import type { DcError } from '../core/errors.ts';
 
 /**
  * The one interface every storage backend implements (rclone's `fs.Lister` in spirit).
@@ -19,9 +20,28 @@ export interface Lister {
   listDir(path: string, signal: AbortSignal): AsyncIterable<DirEntry[]>;
   /** Optional capability: stat one path (existence checks, a top directory's own mtime). */
   stat?(path: string, signal: AbortSignal): Promise<DirEntry>;
+  /**
+   * Optional capability (rclone's ListR): the whole tree below `path` in one stream, for backends
+   * that list flat (S3 keys, dump files) where one request per directory would be wasteful. The
+   * walker uses it instead of `listDir` when present. Contract: every directory at or below `path`
+   * comes exactly once, as a complete listing or as unlisted, and only after every directory below
+   * it (post-order), so the walker never holds more than the open directories. Empty batches are
+   * allowed and count as progress. Throws NOT_FOUND when `path` does not exist.
+   */
+  listTree?(path: string, signal: AbortSignal): AsyncIterable<TreeItem[]>;
+  /**
+   * Declared by backends that cannot hold an empty directory (S3): the absence of empty directories
+   * in their results says nothing about the storage, and empty-directory reports must not rely on it.
+   */
+  readonly noEmptyDirectories?: boolean;
   /** Releases connections, processes and file handles. Idempotent. */
   close(): Promise<void>;
 }
+
+/** One directory of a `listTree` stream: its complete listing, or the reason it has none. */
+export type TreeItem =
+  | { type: 'dir'; path: string; mtime: number; entries: DirEntry[] }
+  | { type: 'unlisted'; path: string; error: DcError };
 
 /** Site-level settings a lister factory may need; taken from the validated site config. */
 export interface ListerSettings {

@@ -2,6 +2,7 @@ import type { DirEntry, DirSummary, RemoteFile } from '../core/entries.ts';
 import { DcError, errorCode, errorMessage, isRetryable, type ErrorCode } from '../core/errors.ts';
 import { joinPath } from '../core/lfn.ts';
 import type { Lister } from './lister.ts';
+import { walkTree } from './tree-walker.ts';
 
 export type WalkEvent =
   /** Files of one directory, as full LFNs. Emitted only once the directory listed completely. */
@@ -37,6 +38,8 @@ export interface WalkOptions {
   retryDelayMs?: number;
   signal?: AbortSignal;
   onProgress?: (p: WalkProgress) => void;
+  /** List one directory at a time even when the lister can stream whole trees (`listTree`). */
+  perDirectory?: boolean;
 }
 
 interface Node {
@@ -62,6 +65,7 @@ const HIGH_WATER = 64;
  * a listing that fails half-way contributes nothing.
  */
 export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<WalkEvent, void, undefined> {
+  if (lister.listTree && !opts.perDirectory) return yield* walkTree(lister, opts);
   const prefix = opts.pathPrefix ?? '';
   const started = Date.now();
   const internal = new AbortController();
