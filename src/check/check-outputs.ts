@@ -1,0 +1,81 @@
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.ts';
+import { escapeName } from '../core/escape.ts';
+import type { CheckSummary } from './check-types.ts';
+import type { GateDecision } from './gates.ts';
+import type { CheckResult } from './site-check.ts';
+
+/** File names of a run's outputs (SEMANTICS.md "Outputs"). */
+export function outputNames(site: string) {
+  return {
+    missing: `${site}_compare_missing.txt`,
+    orphan: `${site}_compare_orphan.txt`,
+    sizeMismatch: `${site}_size_mismatch.txt`,
+    unlisted: `${site}_unlisted.txt`,
+    empty: `${site}_empty.txt`,
+    missingDatasets: `${site}_missing_datasets.txt`,
+    storage: `${site}_storage.json`,
+    summary: `${site}_summary.json`,
+  };
+}
+
+export interface RunSummaryFile extends CheckSummary {
+  runId?: number;
+  gates: GateDecision;
+  actions: unknown[];
+  files: Record<string, string>;
+}
+
+/** WLCG storage resource report: files and used bytes for RootPath and each listed top directory. */
+export function storageReport(s: CheckSummary, rootPath: string) {
+  const total = s.tops.reduce((a, t) => ({ files: a.files + t.files, bytes: a.bytes + t.bytes }), { files: 0, bytes: 0 });
+  const ts = Math.floor(Date.parse(s.finishedAt || s.startedAt) / 1000);
+  const shares = [
+    { name: s.site, path: [rootPath], usedsize: total.bytes, numberoffiles: total.files, timestamp: ts, complete: s.tops.every((t) => !t.unlisted) && s.unlisted.count === 0 },
+    ...s.tops
+      .filter((t) => t.lfn !== rootPath)
+      .map((t) => ({ name: `${s.site}:${t.lfn}`, path: [t.lfn], usedsize: t.bytes, numberoffiles: t.files, timestamp: ts, complete: !t.unlisted })),
+  ];
+  return { storageservice: { info: { name: s.site, url: s.url, latestupdate: ts }, storageshares: shares } };
+}
+
+/**
+ * Writes every list and report of a run into `workDir`, each atomically, then publishes copies
+ * to `webDir` (also atomically: copy to a temporary name, then rename).
+ */
+export async function writeOutputs(
+  result: CheckResult,
+  summary: RunSummaryFile,
+  dirs: { workDir: string; webDir?: string; rootPath: string },
+): Promise<Record<string, string>> {
+  const names = outputNames(result.summary.site);
+  mkdirSync(dirs.workDir, { recursive: true });
+  const written: Record<string, string> = {};
+  const p = (n: string) => join(dirs.workDir, n);
+  await result.missing.writeTo((written.missing = p(names.missing)));
+  await result.orphan.writeTo((written.orphan = p(names.orphan)));
+  await result.sizeMismatch.writeTo((written.sizeMismatch = p(names.sizeMismatch)));
+  await result.unlisted.writeTo((written.unlisted = p(names.unlisted)));
+  await result.empty.writeTo((written.empty = p(names.empty)));
+  const dsLines = result.missingDatasets.map((d) => {
+    const blocks = [...d.blocks.entries()].sort((a, b) => b[1].bytes - a[1].bytes).map(([name, b]) => `  ${escapeName(name)} ${b.files} ${b.bytes}`);
+    return [`${escapeName(d.dataset)} ${d.files} ${d.bytes}`, ...blocks].join('\n');
+  });
+  writeFileAtomic((written.missingDatasets = p(names.missingDatasets)), dsLines.length ? dsLines.join('\n') + '\n' : '');
+  writeFileAtomic((written.storage = p(names.storage)), JSON.stringify(storageReport(result.summary, dirs.rootPath), null, 2) + '\n');
+  summary.files = Object.fromEntries(Object.entries(written).map(([k, v]) => [k, basename(v)]));
+  writeFileAtomic((written.summary = p(names.summary)), JSON.stringify(summary, null, 2) + '\n');
+  if (dirs.webDir && dirs.webDir !== dirs.workDir) publish(Object.values(written), dirs.webDir);
+  return written;
+}
+
+function publish(files: string[], webDir: string): void {
+  mkdirSync(webDir, { recursive: true });
+  for (const f of files) {
+    const target = join(webDir, basename(f));
+    const tmp = `${target}.tmp-${process.pid}`;
+    copyFileSync(f, tmp);
+    renameSync(tmp, target);
+  }
+}

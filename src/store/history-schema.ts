@@ -1,0 +1,123 @@
+import type { Generated, Kysely } from 'kysely';
+
+export interface HistoryDb {
+  site_states: {
+    site: string;
+    status: string;
+    mode: string;
+    updated_at: string;
+    updated_by: string;
+    last_run_at: string | null;
+    lock_owner: string | null;
+    lock_heartbeat: number | null;
+  };
+  runs: {
+    id: Generated<number>;
+    site: string;
+    status: string;
+    started_at: string;
+    finished_at: string | null;
+    heartbeat_at: string | null;
+    progress: string | null;
+    summary: string | null;
+    files: number;
+    bytes: number;
+    directories: number;
+    missing: number;
+    missing_bytes: number;
+    orphan: number;
+    orphan_bytes: number;
+    size_mismatch: number;
+    empty_dirs: number;
+    unlisted: number;
+    new_files: number;
+    inventory_files: number;
+    duration: number;
+    gates_held: string | null;
+    acted: number;
+    error: string | null;
+  };
+  findings: {
+    site: string;
+    category: string;
+    lfn_hash: string;
+    lfn: string;
+    size: number;
+    first_run: number;
+    last_run: number;
+    first_seen_at: string;
+    last_seen_at: string;
+    consecutive: number;
+    acted_run: number | null;
+  };
+  findings_stage: { run_id: number; category: string; lfn_hash: string; lfn: string; size: number };
+  schema_version: { version: number };
+}
+
+export const HISTORY_SCHEMA_VERSION = 1;
+
+/** Creates the history tables when absent. Text columns that are keyed stay short for MySQL. */
+export async function migrateHistory(db: Kysely<any>): Promise<void> {
+  await db.schema.createTable('schema_version').ifNotExists().addColumn('version', 'integer', (c) => c.notNull()).execute();
+  await db.schema.createTable('site_states').ifNotExists()
+    .addColumn('site', 'varchar(128)', (c) => c.primaryKey())
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('mode', 'varchar(16)', (c) => c.notNull())
+    .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('updated_by', 'varchar(255)', (c) => c.notNull())
+    .addColumn('last_run_at', 'varchar(32)')
+    .addColumn('lock_owner', 'varchar(255)')
+    .addColumn('lock_heartbeat', 'bigint')
+    .execute();
+  await db.schema.createTable('runs').ifNotExists()
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('site', 'varchar(128)', (c) => c.notNull())
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('finished_at', 'varchar(32)')
+    .addColumn('heartbeat_at', 'varchar(32)')
+    .addColumn('progress', 'text')
+    .addColumn('summary', 'text')
+    .addColumn('files', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('bytes', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('directories', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('missing', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('missing_bytes', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('orphan', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('orphan_bytes', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('size_mismatch', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('empty_dirs', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('unlisted', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('new_files', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('inventory_files', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('duration', 'double precision', (c) => c.notNull().defaultTo(0))
+    .addColumn('gates_held', 'text')
+    .addColumn('acted', 'integer', (c) => c.notNull().defaultTo(0))
+    .addColumn('error', 'text')
+    .execute();
+  await db.schema.createIndex('runs_site_idx').ifNotExists().on('runs').columns(['site', 'id']).execute();
+  await db.schema.createTable('findings').ifNotExists()
+    .addColumn('site', 'varchar(128)', (c) => c.notNull())
+    .addColumn('category', 'varchar(16)', (c) => c.notNull())
+    .addColumn('lfn_hash', 'varchar(32)', (c) => c.notNull())
+    .addColumn('lfn', 'text', (c) => c.notNull())
+    .addColumn('size', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addColumn('first_run', 'integer', (c) => c.notNull())
+    .addColumn('last_run', 'integer', (c) => c.notNull())
+    .addColumn('first_seen_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('last_seen_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('consecutive', 'integer', (c) => c.notNull())
+    .addColumn('acted_run', 'integer')
+    .addPrimaryKeyConstraint('findings_pk', ['site', 'category', 'lfn_hash'])
+    .execute();
+  await db.schema.createTable('findings_stage').ifNotExists()
+    .addColumn('run_id', 'integer', (c) => c.notNull())
+    .addColumn('category', 'varchar(16)', (c) => c.notNull())
+    .addColumn('lfn_hash', 'varchar(32)', (c) => c.notNull())
+    .addColumn('lfn', 'text', (c) => c.notNull())
+    .addColumn('size', 'bigint', (c) => c.notNull().defaultTo(0))
+    .addPrimaryKeyConstraint('findings_stage_pk', ['run_id', 'category', 'lfn_hash'])
+    .execute();
+  const v = await db.selectFrom('schema_version').select('version').executeTakeFirst();
+  if (!v) await db.insertInto('schema_version').values({ version: HISTORY_SCHEMA_VERSION }).execute();
+}

@@ -1,0 +1,256 @@
+import { hostname } from 'node:os';
+import type { Kysely } from 'kysely';
+import { DcError } from '../core/errors.ts';
+import { hashString, newHash } from '../check/lfn-hash.ts';
+import type { SiteMode, SiteStatus } from '../check/gates.ts';
+import { migrateHistory, type HistoryDb } from './history-schema.ts';
+import { openKysely } from './store-db.ts';
+
+export type RunStatus = 'running' | 'done' | 'failed' | 'halted';
+export type FindingCategory = 'missing' | 'orphan' | 'size_mismatch' | 'empty';
+
+export interface SiteState {
+  site: string;
+  status: SiteStatus;
+  mode: SiteMode;
+  updatedAt: string;
+  updatedBy: string;
+  lastRunAt: string | null;
+}
+
+/** A lock is stale when its heartbeat is older than this: the run that held it is gone. */
+export const LOCK_STALE_SECONDS = 120;
+
+const hashHex = (() => {
+  const h = newHash();
+  return (lfn: string) => {
+    hashString(lfn, h);
+    return h[0].toString(16).padStart(8, '0') + h[1].toString(16).padStart(8, '0') + h[2].toString(16).padStart(8, '0');
+  };
+})();
+
+/**
+ * Runs, per-file findings with first/last sighting, and site states, on any kysely engine.
+ * New sites start `ready` in `dry` mode.
+ */
+export class HistoryStore {
+  private constructor(
+    readonly db: Kysely<HistoryDb>,
+    readonly engine: string,
+  ) {}
+
+  static async open(url: string): Promise<HistoryStore> {
+    const { db, engine } = await openKysely<HistoryDb>(url);
+    await migrateHistory(db);
+    return new HistoryStore(db, engine);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  async ensureSites(sites: readonly string[]): Promise<void> {
+    const known = new Set((await this.db.selectFrom('site_states').select('site').execute()).map((r) => r.site));
+    const now = new Date().toISOString();
+    for (const site of sites) {
+      if (known.has(site)) continue;
+      await this.db
+        .insertInto('site_states')
+        .values({ site, status: 'ready', mode: 'dry', updated_at: now, updated_by: 'created', last_run_at: null, lock_owner: null, lock_heartbeat: null })
+        .execute();
+    }
+  }
+
+  async getState(site: string): Promise<SiteState> {
+    await this.ensureSites([site]);
+    const r = await this.db.selectFrom('site_states').selectAll().where('site', '=', site).executeTakeFirstOrThrow();
+    return { site: r.site, status: r.status as SiteStatus, mode: r.mode as SiteMode, updatedAt: r.updated_at, updatedBy: r.updated_by, lastRunAt: r.last_run_at };
+  }
+
+  async listStates(): Promise<SiteState[]> {
+    const rows = await this.db.selectFrom('site_states').selectAll().orderBy('site').execute();
+    return rows.map((r) => ({ site: r.site, status: r.status as SiteStatus, mode: r.mode as SiteMode, updatedAt: r.updated_at, updatedBy: r.updated_by, lastRunAt: r.last_run_at }));
+  }
+
+  /** `set-status`: ready|halt|disable change the status, act|dry the reporting mode. */
+  async setState(site: string, value: SiteStatus | SiteMode, by: string): Promise<SiteState> {
+    await this.ensureSites([site]);
+    const now = new Date().toISOString();
+    const change = value === 'act' || value === 'dry' ? { mode: value } : { status: value };
+    await this.db.updateTable('site_states').set({ ...change, updated_at: now, updated_by: by }).where('site', '=', site).execute();
+    return this.getState(site);
+  }
+
+  /** The ready site among `candidates` checked least recently; never-checked sites first. */
+  async pickSite(candidates: readonly string[]): Promise<string | undefined> {
+    if (candidates.length === 0) return undefined;
+    await this.ensureSites(candidates);
+    const rows = await this.db.selectFrom('site_states').select(['site', 'last_run_at', 'status']).where('site', 'in', [...candidates]).execute();
+    const ready = rows.filter((r) => r.status === 'ready');
+    ready.sort((a, b) => (a.last_run_at ?? '') .localeCompare(b.last_run_at ?? '') || a.site.localeCompare(b.site));
+    return ready[0]?.site;
+  }
+
+  /** Takes the site's lock unless a live run holds it; a stale lock (crashed run) is taken over. */
+  async acquireLock(site: string, owner: string = defaultOwner()): Promise<boolean> {
+    await this.ensureSites([site]);
+    const now = Math.floor(Date.now() / 1000);
+    const res = await this.db
+      .updateTable('site_states')
+      .set({ lock_owner: owner, lock_heartbeat: now })
+      .where('site', '=', site)
+      .where((eb) => eb.or([eb('lock_owner', 'is', null), eb('lock_heartbeat', '<', now - LOCK_STALE_SECONDS), eb('lock_owner', '=', owner)]))
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) return false;
+    // Runs left "running" by a crashed holder are closed as failed.
+    await this.db
+      .updateTable('runs')
+      .set({ status: 'failed', error: 'the run stopped without finishing (crash or kill); its lock was recovered', finished_at: new Date().toISOString() })
+      .where('site', '=', site)
+      .where('status', '=', 'running')
+      .execute();
+    return true;
+  }
+
+  async releaseLock(site: string, owner: string = defaultOwner()): Promise<void> {
+    await this.db.updateTable('site_states').set({ lock_owner: null, lock_heartbeat: null }).where('site', '=', site).where('lock_owner', '=', owner).execute();
+  }
+
+  async startRun(site: string, startedAt: string): Promise<number> {
+    const r = await this.db
+      .insertInto('runs')
+      .values({ site, status: 'running', started_at: startedAt, finished_at: null, heartbeat_at: startedAt, progress: null, summary: null, files: 0, bytes: 0, directories: 0, missing: 0, missing_bytes: 0, orphan: 0, orphan_bytes: 0, size_mismatch: 0, empty_dirs: 0, unlisted: 0, new_files: 0, inventory_files: 0, duration: 0, gates_held: null, acted: 0, error: null })
+      .executeTakeFirst();
+    const id = Number(r.insertId);
+    if (!Number.isFinite(id) || id <= 0) {
+      const row = await this.db.selectFrom('runs').select('id').where('site', '=', site).orderBy('id', 'desc').executeTakeFirstOrThrow();
+      return row.id;
+    }
+    return id;
+  }
+
+  /** Heartbeat of a running check: progress for the dashboard, and the lock kept fresh. */
+  async heartbeat(site: string, runId: number, progress: unknown, owner: string = defaultOwner()): Promise<void> {
+    const now = new Date();
+    await this.db.updateTable('runs').set({ heartbeat_at: now.toISOString(), progress: JSON.stringify(progress) }).where('id', '=', runId).execute();
+    await this.db.updateTable('site_states').set({ lock_heartbeat: Math.floor(now.getTime() / 1000) }).where('site', '=', site).where('lock_owner', '=', owner).execute();
+  }
+
+  async finishRun(runId: number, status: RunStatus, fields: { summary?: any; gatesHeld?: string[]; acted?: boolean; error?: string }): Promise<void> {
+    const s = fields.summary;
+    const finished = new Date().toISOString();
+    await this.db
+      .updateTable('runs')
+      .set({
+        status,
+        finished_at: finished,
+        summary: s ? JSON.stringify(s) : null,
+        ...(s
+          ? {
+              files: s.listing.files,
+              bytes: s.listing.bytes,
+              directories: s.listing.directories,
+              missing: s.missing.count,
+              missing_bytes: s.missing.bytes,
+              orphan: s.orphan.count,
+              orphan_bytes: s.orphan.bytes,
+              size_mismatch: s.sizeMismatch.count,
+              empty_dirs: s.empty,
+              unlisted: s.unlisted.count,
+              new_files: s.listing.newFiles,
+              inventory_files: s.inventory.files,
+              duration: s.timings.total,
+            }
+          : {}),
+        gates_held: fields.gatesHeld ? JSON.stringify(fields.gatesHeld) : null,
+        acted: fields.acted ? 1 : 0,
+        error: fields.error ?? null,
+      })
+      .where('id', '=', runId)
+      .execute();
+    if (status === 'done') {
+      const run = await this.db.selectFrom('runs').select('site').where('id', '=', runId).executeTakeFirstOrThrow();
+      await this.db.updateTable('site_states').set({ last_run_at: finished }).where('site', '=', run.site).execute();
+    }
+  }
+
+  /** The site's last finished (`done`) run before `runId`. */
+  async previousDoneRun(site: string, runId: number): Promise<number | undefined> {
+    const r = await this.db.selectFrom('runs').select('id').where('site', '=', site).where('status', '=', 'done').where('id', '<', runId).orderBy('id', 'desc').executeTakeFirst();
+    return r?.id;
+  }
+
+  /**
+   * Records this run's findings of one category: a finding also reported by the previous done
+   * run counts one more consecutive sighting; one not reported now is resolved and dropped.
+   */
+  async recordFindings(site: string, runId: number, category: FindingCategory, names: AsyncIterable<string> | Iterable<string>): Promise<number> {
+    const now = new Date().toISOString();
+    const prev = (await this.previousDoneRun(site, runId)) ?? -1;
+    let n = 0;
+    await this.db.deleteFrom('findings_stage').where('run_id', '=', runId).where('category', '=', category).execute();
+    let batch: HistoryDb['findings_stage'][] = [];
+    const flush = async () => {
+      if (batch.length) await this.db.insertInto('findings_stage').values(batch).execute();
+      batch = [];
+    };
+    const seen = new Set<string>();
+    for await (const lfn of names as AsyncIterable<string>) {
+      const hh = hashHex(lfn);
+      if (seen.has(hh)) continue;
+      seen.add(hh);
+      batch.push({ run_id: runId, category, lfn_hash: hh, lfn, size: 0 });
+      n++;
+      if (batch.length >= 500) await flush();
+    }
+    await flush();
+    await this.db.transaction().execute(async (trx) => {
+      const staged = (eb: any) => eb.selectFrom('findings_stage as s').select('s.lfn_hash').where('s.run_id', '=', runId).where('s.category', '=', category);
+      await trx
+        .updateTable('findings')
+        .set((eb: any) => ({ consecutive: eb('consecutive', '+', 1), last_run: runId, last_seen_at: now }))
+        .where('site', '=', site).where('category', '=', category).where('last_run', '=', prev)
+        .where('lfn_hash', 'in', staged)
+        .execute();
+      await trx
+        .updateTable('findings')
+        .set({ consecutive: 1, last_run: runId, last_seen_at: now, first_run: runId, first_seen_at: now, acted_run: null })
+        .where('site', '=', site).where('category', '=', category).where('last_run', '<>', runId)
+        .where('lfn_hash', 'in', staged)
+        .execute();
+      await trx
+        .insertInto('findings')
+        .columns(['site', 'category', 'lfn_hash', 'lfn', 'size', 'first_run', 'last_run', 'first_seen_at', 'last_seen_at', 'consecutive'])
+        .expression((eb: any) =>
+          eb
+            .selectFrom('findings_stage as s')
+            .select([eb.val(site).as('site'), 's.category', 's.lfn_hash', 's.lfn', 's.size', eb.val(runId).as('first_run'), eb.val(runId).as('last_run'), eb.val(now).as('first_seen_at'), eb.val(now).as('last_seen_at'), eb.val(1).as('consecutive')])
+            .where('s.run_id', '=', runId)
+            .where('s.category', '=', category)
+            .where((w: any) => w.not(w.exists(w.selectFrom('findings as f').select('f.lfn_hash').where('f.site', '=', site).where('f.category', '=', category).whereRef('f.lfn_hash', '=', 's.lfn_hash')))),
+        )
+        .execute();
+      await trx.deleteFrom('findings').where('site', '=', site).where('category', '=', category).where('last_run', '<>', runId).execute();
+      await trx.deleteFrom('findings_stage').where('run_id', '=', runId).where('category', '=', category).execute();
+    });
+    return n;
+  }
+
+  async collectFindings(site: string, category: FindingCategory) {
+    return this.db.selectFrom('findings').selectAll().where('site', '=', site).where('category', '=', category).orderBy('lfn').execute();
+  }
+
+  async collectRuns(site: string, limit = 100) {
+    return this.db.selectFrom('runs').selectAll().where('site', '=', site).orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  async getRun(id: number) {
+    const r = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!r) throw new DcError('NOT_FOUND', `no run ${id}`);
+    return r;
+  }
+}
+
+export function defaultOwner(): string {
+  return `${hostname()}:${process.pid}`;
+}

@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { DcError } from '../core/errors.ts';
+
+/**
+ * Opens a kysely instance for a store URL: `sqlite:<file>`, `postgres://…`, `mysql://…`.
+ * One set of queries serves every engine; only the dialect differs (kysely's per-engine folders).
+ */
+export async function openKysely<DB>(url: string): Promise<{ db: Kysely<DB>; engine: 'sqlite' | 'postgres' | 'mysql' }> {
+  let dialect: Dialect;
+  let engine: 'sqlite' | 'postgres' | 'mysql';
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length);
+    const { default: Database } = await import('better-sqlite3');
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    let database;
+    try {
+      database = new Database(path);
+    } catch (err) {
+      throw new DcError('CONFIG', `cannot open SQLite database ${path}: ${(err as Error).message}`, { cause: err });
+    }
+    database.pragma('journal_mode = WAL');
+    database.pragma('busy_timeout = 10000');
+    dialect = new SqliteDialect({ database });
+    engine = 'sqlite';
+  } else if (/^postgres(ql)?:\/\//.test(url)) {
+    const pg = await import('pg');
+    const { default: Cursor } = await import('pg-cursor');
+    dialect = new PostgresDialect({ pool: new pg.default.Pool({ connectionString: url, max: 4 }), cursor: Cursor });
+    engine = 'postgres';
+  } else if (url.startsWith('mysql://')) {
+    const mysql = await import('mysql2');
+    dialect = new MysqlDialect({ pool: mysql.createPool({ uri: url, connectionLimit: 4, supportBigNumbers: true }) });
+    engine = 'mysql';
+  } else {
+    throw new DcError('CONFIG', `unsupported database URL scheme in ${redactUrl(url)} (use sqlite:, postgres:// or mysql://)`);
+  }
+  return { db: new Kysely<DB>({ dialect }), engine };
+}
+
+/** A URL safe to print: the password, if any, replaced. */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}

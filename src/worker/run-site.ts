@@ -1,0 +1,125 @@
+import { join } from 'node:path';
+import type { Config, SiteConfig } from '../config/config-loader.ts';
+import { siteConfig } from '../config/config-loader.ts';
+import { DcError, errorMessage } from '../core/errors.ts';
+import { writeOutputs, type RunSummaryFile } from '../check/check-outputs.ts';
+import type { CheckProgress } from '../check/check-types.ts';
+import { evaluateGates, type GateDecision } from '../check/gates.ts';
+import { checkSite, type CheckResult } from '../check/site-check.ts';
+import { openInventory } from '../inventory/open-inventory.ts';
+import type { Inventory } from '../inventory/inventory.ts';
+import { createLister } from '../listers/registry.ts';
+import type { Lister } from '../listers/lister.ts';
+import { HistoryStore, defaultOwner, type RunStatus } from '../store/history-store.ts';
+
+export interface RunOptions {
+  /** Write lists and history but never act, whatever the site's mode. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: CheckProgress) => void;
+  /** Seconds between heartbeats and halt checks (15 in production). */
+  heartbeatSeconds?: number;
+  /** Override "now" (epoch seconds), for tests. */
+  now?: number;
+  retryDelayMs?: number;
+  /** Called with the finished result before the lists are disposed (actions hook in here). */
+  onResult?: (ctx: { site: SiteConfig; result: CheckResult; gates: GateDecision; runId: number; store: HistoryStore }) => Promise<unknown[]>;
+  log?: (event: string, fields: Record<string, unknown>) => void;
+}
+
+export interface RunOutcome {
+  runId: number;
+  status: RunStatus;
+  summary?: RunSummaryFile;
+  files?: Record<string, string>;
+  error?: DcError;
+}
+
+/**
+ * One full run for one site: lock, run record, check, gates, outputs, findings, release.
+ * Halt/disable (from the store) and the caller's signal stop it within one heartbeat, recorded
+ * as `halted`; any other failure is recorded as `failed` with its message, and nothing is acted on.
+ */
+export async function runSite(config: Config, siteName: string, store: HistoryStore, opts: RunOptions = {}): Promise<RunOutcome> {
+  const site = siteConfig(config, siteName);
+  const log = opts.log ?? (() => undefined);
+  const owner = defaultOwner();
+  if (!(await store.acquireLock(site.name, owner))) throw new DcError('STATE', `site ${site.name} is being checked by another process`);
+  const now = opts.now ?? Date.now() / 1000;
+  const runId = await store.startRun(site.name, new Date(now * 1000).toISOString());
+  const stop = new AbortController();
+  let stopReason: 'halt' | 'signal' | undefined;
+  const onOuter = () => {
+    stopReason = 'signal';
+    stop.abort();
+  };
+  opts.signal?.addEventListener('abort', onOuter, { once: true });
+  if (opts.signal?.aborted) onOuter();
+  let lastProgress: CheckProgress | undefined;
+  const beat = setInterval(() => {
+    void (async () => {
+      try {
+        await store.heartbeat(site.name, runId, lastProgress ?? {}, owner);
+        const st = await store.getState(site.name);
+        if (st.status !== 'ready' && !stop.signal.aborted) {
+          stopReason = 'halt';
+          log('halt-requested', { site: site.name, status: st.status });
+          stop.abort();
+        }
+      } catch (err) {
+        log('heartbeat-failed', { site: site.name, error: errorMessage(err) });
+      }
+    })();
+  }, (opts.heartbeatSeconds ?? 15) * 1000);
+  let inventory: Inventory | undefined;
+  let lister: Lister | undefined;
+  let result: CheckResult | undefined;
+  try {
+    inventory = await openInventory(config);
+    lister = await createLister({ url: site.Url, concurrency: site.NumThreads, timeoutSeconds: site.Timeout, site: site as unknown as Readonly<Record<string, unknown>> });
+    log('check-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
+    result = await checkSite({
+      site,
+      inventory,
+      lister,
+      now,
+      workDir: join(site.VarLocation, 'work'),
+      signal: stop.signal,
+      retryDelayMs: opts.retryDelayMs,
+      onProgress: (p) => {
+        lastProgress = p;
+        opts.onProgress?.(p);
+      },
+    });
+    const state = await store.getState(site.name);
+    const gates = evaluateGates(result.summary, site, state);
+    if (opts.dryRun && gates.act) {
+      gates.act = false;
+      gates.held.push({ gate: 'DryMode', reason: '--dry-run given' });
+    }
+    const actions = opts.onResult ? await opts.onResult({ site, result, gates, runId, store }) : [];
+    const summary: RunSummaryFile = { ...result.summary, runId, gates, actions, files: {} };
+    const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath });
+    await store.recordFindings(site.name, runId, 'missing', result.missing.lines());
+    await store.recordFindings(site.name, runId, 'orphan', result.orphan.lines());
+    await store.recordFindings(site.name, runId, 'size_mismatch', result.sizeMismatch.lines());
+    await store.recordFindings(site.name, runId, 'empty', result.empty.lines());
+    await store.finishRun(runId, 'done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: gates.act && actions.length > 0 });
+    log('check-done', { site: site.name, runId, missing: summary.missing.count, orphan: summary.orphan.count, unlisted: summary.unlisted.count, seconds: summary.timings.total });
+    return { runId, status: 'done', summary, files };
+  } catch (err) {
+    const e = err instanceof DcError ? err : new DcError('INTERNAL', errorMessage(err), { cause: err });
+    const status: RunStatus = e.code === 'ABORTED' && stopReason ? 'halted' : 'failed';
+    const why = status === 'halted' ? (stopReason === 'halt' ? 'site halted or disabled during the run' : 'stopped by signal') : e.message;
+    await store.finishRun(runId, status, { error: why });
+    log(status === 'halted' ? 'check-halted' : 'check-failed', { site: site.name, runId, error: why });
+    return { runId, status, error: e };
+  } finally {
+    clearInterval(beat);
+    opts.signal?.removeEventListener('abort', onOuter);
+    result?.dispose();
+    await lister?.close().catch(() => undefined);
+    await inventory?.close().catch(() => undefined);
+    await store.releaseLock(site.name, owner);
+  }
+}
