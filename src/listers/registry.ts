@@ -1,12 +1,17 @@
 import { DcError } from '../core/errors.ts';
 import type { Lister, ListerFactory, ListerSettings } from './lister.ts';
 import { createPosixLister } from './posix/posix-lister.ts';
+import { createXrootdLister } from './xrootd/xrootd-lister.ts';
 
 /**
  * Picks a lister by URL scheme, or by the seed's `AccessMethod` when it names one explicitly.
  * Backends register here; each lives in its own folder and depends only on core and protocols.
  */
-const bySchemeOrMethod = new Map<string, ListerFactory>([['file', createPosixLister]]);
+const bySchemeOrMethod = new Map<string, ListerFactory>([
+  ['file', createPosixLister],
+  ['root', createXrootdLister],
+  ['roots', createXrootdLister],
+]);
 
 export function registerLister(key: string, factory: ListerFactory): void {
   bySchemeOrMethod.set(key, factory);

@@ -1,0 +1,54 @@
+import { DcError } from '../../core/errors.ts';
+import type { XrootdClient } from '../../protocols/xrootd/xrootd-client.ts';
+import type { XrootdEndpoint } from '../../protocols/xrootd/xrootd-pool.ts';
+
+/**
+ * Door discovery (the seed's `UseLoadBalancer: false`): ask the redirectors with kXR_locate which
+ * data servers hold the site root, then hand listings out round-robin over the online ones. With
+ * the load balancer in use (the default) every request goes to the first redirector, which
+ * redirects as it likes. Discovery that finds nothing falls back to the redirectors themselves.
+ */
+export class XrootdDoors {
+  private doors: XrootdEndpoint[] | undefined;
+  private discovering: Promise<XrootdEndpoint[]> | undefined;
+  private turn = 0;
+
+  constructor(
+    private readonly client: XrootdClient,
+    private readonly redirectors: XrootdEndpoint[],
+    private readonly useLoadBalancer: boolean,
+    private readonly rootPath: string,
+  ) {}
+
+  /** The endpoint for the next request, or undefined for the client's origin. */
+  async pick(signal: AbortSignal): Promise<XrootdEndpoint | undefined> {
+    if (this.useLoadBalancer) return undefined;
+    const doors = this.doors ?? (await (this.discovering ??= this.discover(signal)));
+    const d = doors[this.turn++ % doors.length];
+    return d;
+  }
+
+  /** The doors found (after the first `pick`), for progress reports and tests. */
+  get known(): readonly XrootdEndpoint[] {
+    return this.doors ?? [];
+  }
+
+  private async discover(signal: AbortSignal): Promise<XrootdEndpoint[]> {
+    const found = new Map<string, XrootdEndpoint>();
+    for (const r of this.redirectors) {
+      try {
+        for (const e of await this.client.locate(this.rootPath, 0, { signal, target: r })) {
+          if (e.kind === 'server' && e.online) found.set(`${e.host}:${e.port}`, { host: e.host, port: e.port, tlsMode: r.tlsMode });
+        }
+      } catch (err) {
+        if (err instanceof DcError && err.code === 'ABORTED') {
+          this.discovering = undefined;
+          throw err;
+        }
+        // A redirector that cannot answer locate still serves as an entry point below.
+      }
+    }
+    this.doors = found.size ? [...found.values()] : this.redirectors;
+    return this.doors;
+  }
+}
