@@ -2,6 +2,7 @@ import { DcError } from '../core/errors.ts';
 import type { Lister, ListerFactory, ListerSettings } from './lister.ts';
 import { createPosixLister } from './posix/posix-lister.ts';
 import { createXrootdLister } from './xrootd/xrootd-lister.ts';
+import { createWebdavLister } from './webdav/webdav-lister.ts';
 
 /**
  * Picks a lister by URL scheme, or by the seed's `AccessMethod` when it names one explicitly.
@@ -11,6 +12,10 @@ const bySchemeOrMethod = new Map<string, ListerFactory>([
   ['file', createPosixLister],
   ['root', createXrootdLister],
   ['roots', createXrootdLister],
+  ['davs', createWebdavLister],
+  ['https', createWebdavLister],
+  ['dav', createWebdavLister],
+  ['http', createWebdavLister],
 ]);
 
 export function registerLister(key: string, factory: ListerFactory): void {

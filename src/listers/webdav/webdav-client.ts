@@ -1,0 +1,135 @@
+/**
+ * The HTTP side of the WebDAV lister: one undici Agent (keep-alive pool per origin, `concurrency`
+ * sockets at most, further requests queue), PROPFIND with redirects followed up to a cap (RFC 9110
+ * §15.4: 301/302/307/308 keep the method here, as WebDAV clients do), HTTP status → error code.
+ * Messages carry paths only: never query strings (redirects to data nodes may carry tokens) nor headers.
+ */
+import { Agent, type Dispatcher } from 'undici';
+import { DcError, type ErrorCode } from '../../core/errors.ts';
+import type { BearerTokenSource, TlsOptions } from './webdav-auth.ts';
+import { encodeStoragePath } from './webdav-href.ts';
+
+/** RFC 4918 §9.1: ask only for what a listing needs, so servers skip costly live properties. */
+const PROPFIND_BODY =
+  '<?xml version="1.0" encoding="utf-8"?>\n' +
+  '<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/><D:getcontentlength/><D:getlastmodified/></D:prop></D:propfind>';
+
+export interface WebdavClientOptions {
+  /** http(s) URL of the storage root; storage paths are appended to its path. */
+  base: URL;
+  concurrency: number;
+  timeoutMs: number;
+  tls?: TlsOptions;
+  token?: BearerTokenSource;
+  maxRedirects: number;
+}
+
+export interface PropfindAnswer {
+  /** URL that finally answered (after redirects); its path is what the hrefs are relative to. */
+  url: URL;
+  body: Dispatcher.ResponseData['body'];
+}
+
+/** Maps an HTTP status to our codes: 404 → NOT_FOUND, 401/403 → PERMISSION, 5xx/429 → IO (retryable). */
+export function statusError(status: number, what: string): DcError {
+  let code: ErrorCode;
+  if (status === 404 || status === 410) code = 'NOT_FOUND';
+  else if (status === 401 || status === 403) code = 'PERMISSION';
+  else if (status >= 500 || status === 429 || status === 408) code = 'IO';
+  else if (status === 405 || status === 501) code = 'UNSUPPORTED';
+  else code = 'PROTOCOL';
+  return new DcError(code, `${what}: HTTP ${status}`, { detail: { httpStatus: status } });
+}
+
+/** Network and undici failures → IO / TIMEOUT; the caller's abort → ABORTED. Never includes headers. */
+export function transportError(err: unknown, what: string, signal: AbortSignal): DcError {
+  if (err instanceof DcError) return err;
+  if (signal.aborted) return new DcError('ABORTED', `${what} aborted`);
+  const e = err as { code?: string; name?: string; message?: string };
+  const code = e?.code ?? e?.name ?? 'unknown';
+  const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+  return new DcError(timeout ? 'TIMEOUT' : 'IO', `${what}: ${code}${e?.message ? ` (${e.message.replace(/\?\S*/g, '?…')})` : ''}`, { detail: { transport: code } });
+}
+
+export class WebdavClient {
+  private readonly agent: Agent;
+  private closed = false;
+
+  constructor(private readonly opts: WebdavClientOptions) {
+    this.agent = new Agent({
+      connections: Math.max(1, opts.concurrency),
+      pipelining: 1,
+      keepAliveTimeout: 30_000,
+      headersTimeout: opts.timeoutMs,
+      bodyTimeout: opts.timeoutMs,
+      connect: { ...opts.tls, timeout: Math.min(opts.timeoutMs, 30_000) },
+    });
+  }
+
+  /** The URL of a storage path below the base. */
+  urlOf(storagePath: string): URL {
+    const u = new URL(this.opts.base.href);
+    u.pathname = u.pathname.replace(/\/+$/, '') + encodeStoragePath(storagePath);
+    return u;
+  }
+
+  /** PROPFIND with redirects followed; resolves once a 207 answer's headers arrived. */
+  async propfind(storagePath: string, depth: 0 | 1, signal: AbortSignal): Promise<PropfindAnswer> {
+    if (this.closed) throw new DcError('ABORTED', 'lister closed');
+    const what = `PROPFIND ${storagePath}`;
+    let url = this.urlOf(storagePath);
+    const startOrigin = url.origin;
+    let retriedAuth = false;
+    for (let hop = 0; ; ) {
+      if (signal.aborted) throw new DcError('ABORTED', `${what} aborted`);
+      // A token follows a redirect only to the same origin or over TLS (data nodes of a grid site).
+      const sendToken = this.opts.token !== undefined && (url.origin === startOrigin || url.protocol === 'https:');
+      const authorization = sendToken ? await this.opts.token!.header() : undefined;
+      let res: Dispatcher.ResponseData;
+      try {
+        res = await this.agent.request({
+          origin: url.origin,
+          path: url.pathname + url.search,
+          method: 'PROPFIND',
+          headers: {
+            depth: String(depth),
+            'content-type': 'application/xml; charset=utf-8',
+            ...(authorization ? { authorization } : {}),
+          },
+          body: PROPFIND_BODY,
+          signal,
+        });
+      } catch (err) {
+        throw transportError(err, what, signal);
+      }
+      const status = res.statusCode;
+      if (status === 207) return { url, body: res.body };
+      await res.body.dump().catch(() => undefined);
+      if ([301, 302, 303, 307, 308].includes(status)) {
+        const location = res.headers.location;
+        if (typeof location !== 'string' || location === '') throw new DcError('PROTOCOL', `${what}: HTTP ${status} without Location`);
+        if (++hop > this.opts.maxRedirects) throw new DcError('PROTOCOL', `${what}: more than ${this.opts.maxRedirects} redirects`);
+        const next = new URL(location, url);
+        if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new DcError('PROTOCOL', `${what}: redirect to unsupported scheme ${next.protocol}`);
+        url = next;
+        continue;
+      }
+      if (status === 401 && sendToken && !retriedAuth) {
+        // Tokens rotate: re-read the file now and try once more if it changed underneath us.
+        const before = this.opts.token!.current;
+        await this.opts.token!.header(true);
+        retriedAuth = true;
+        if (this.opts.token!.current !== before) continue;
+      }
+      if (status === 200) throw new DcError('UNSUPPORTED', `${what}: HTTP 200 instead of 207 Multi-Status (WebDAV not enabled there?)`, { detail: { httpStatus: 200 } });
+      throw statusError(status, url.origin === startOrigin ? what : `${what} (redirected to ${url.host}${url.pathname})`);
+    }
+  }
+
+  /** Fails queued and running requests and closes every socket. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.agent.destroy().catch(() => undefined);
+  }
+}

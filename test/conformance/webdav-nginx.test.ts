@@ -1,0 +1,35 @@
+/**
+ * WebDAV lister conformance against a real nginx + dav-ext (percent-encoded hrefs, trailing slash on
+ * collections), over http and https. nginx answers an unreadable directory with 500, not 403, so the
+ * forbidden directory is refused by configuration here (403, as an ACL would); the 500 case is
+ * covered in test/integration/webdav-nginx-errors.test.ts.
+ */
+import { basename, dirname } from 'node:path';
+import { WebdavLister } from '../../src/listers/webdav/webdav-lister.ts';
+import { startNginx } from '../servers/nginx-server.ts';
+import { runListerConformance } from './lister-suite.ts';
+
+for (const scheme of ['http', 'https'] as const) {
+  runListerConformance(`webdav nginx ${scheme}`, async ({ fixtureDir, expected }) => {
+    const root = '/' + basename(fixtureDir);
+    const forbidden = root + expected.lockedDir;
+    const server = await startNginx({ dataDir: dirname(fixtureDir), denyPaths: [forbidden] });
+    try {
+      const url = scheme === 'http' ? server.httpUrl.replace(/^http:/, 'dav:') : server.httpsUrl.replace(/^https:/, 'davs:');
+      const lister = await WebdavLister.create({ url, concurrency: 4, timeoutSeconds: 20, tls: scheme === 'https' ? { caDir: server.caDir } : undefined });
+      return {
+        lister,
+        root,
+        forbidden,
+        openConnections: () => server.activeConnections(),
+        teardown: async () => {
+          await lister.close();
+          await server.stop();
+        },
+      };
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+  });
+}
