@@ -3,6 +3,7 @@ import type { Lister, ListerFactory, ListerSettings } from './lister.ts';
 import { createPosixLister } from './posix/posix-lister.ts';
 import { createXrootdLister } from './xrootd/xrootd-lister.ts';
 import { createWebdavLister } from './webdav/webdav-lister.ts';
+import { createXrdfsLister } from './xrdfs/xrdfs-lister.ts';
 
 /**
  * Picks a lister by URL scheme, or by the seed's `AccessMethod` when it names one explicitly.
@@ -16,6 +17,7 @@ const bySchemeOrMethod = new Map<string, ListerFactory>([
   ['https', createWebdavLister],
   ['dav', createWebdavLister],
   ['http', createWebdavLister],
+  ['directx', createXrdfsLister],
 ]);
 
 export function registerLister(key: string, factory: ListerFactory): void {
