@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
@@ -78,11 +79,17 @@ export class XrootdLister implements Lister {
   private async statEach(dir: string, entries: DirlistEntry[], signal: AbortSignal, target: XrootdEndpoint | undefined): Promise<DirEntry[]> {
     const out: DirEntry[] = [];
     let next = 0;
+    // One child signal for the fan-out, so the caller's signal carries one listener, not one per stat.
+    const fan = new AbortController();
+    setMaxListeners(STAT_FANOUT * 2, fan.signal);
+    const onAbort = () => fan.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal.aborted) fan.abort();
     const worker = async () => {
       while (next < entries.length) {
         const e = entries[next++];
         try {
-          out.push(toEntry(e.name, await this.client.stat(dir + '/' + e.name, { signal, target })));
+          out.push(toEntry(e.name, await this.client.stat(dir + '/' + e.name, { signal: fan.signal, target })));
         } catch (err) {
           // Removed between the listing and the stat: not part of the directory any more.
           if (err instanceof DcError && err.code === 'NOT_FOUND') continue;
@@ -92,7 +99,11 @@ export class XrootdLister implements Lister {
     };
     const workers: Promise<void>[] = [];
     for (let i = 0; i < Math.min(STAT_FANOUT, entries.length); i++) workers.push(worker());
-    await Promise.all(workers);
+    try {
+      await Promise.all(workers);
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
     return out;
   }
 
