@@ -151,7 +151,9 @@ export class XrootdConnection {
       startTls: async (options: tls.ConnectionOptions): Promise<void> => {
         if (!this.decoder.idle || queue.length) throw new DcError('PROTOCOL', 'server sent data before the TLS upgrade');
         unlisten(this.socket);
-        const secure = tls.connect({ ...options, socket: this.socket });
+        // The certificate is checked against the host we dialled (an IP SAN for bare addresses).
+        const host = this.opts.host;
+        const secure = tls.connect({ host, servername: net.isIP(host) ? undefined : host, ...options, socket: this.socket });
         this.socket = secure;
         await new Promise<void>((resolve, reject) => {
           secure.once('secureConnect', resolve);
