@@ -54,6 +54,15 @@ export function transportError(err: unknown, what: string, signal: AbortSignal):
 export class WebdavClient {
   private readonly agent: Agent;
   private closed = false;
+  /**
+   * Origins sent PROPFIND without a body (RFC 4918 §9.1: then treated as allprop). XrdHttp 5.5 leaves
+   * a request body unread on keep-alive connections and answers the next request with 400, so
+   * XrootD servers, and any server that answered 400 to a request with a body, get none.
+   */
+  private readonly bodyless = new Set<string>();
+  /** Origins that answered at least once: until then requests close their connection afterwards, so
+   * a body XrdHttp left unread cannot poison a pooled socket before we know what the server is. */
+  private readonly seen = new Set<string>();
 
   constructor(private readonly opts: WebdavClientOptions) {
     this.agent = new Agent({
@@ -85,26 +94,38 @@ export class WebdavClient {
       // A token follows a redirect only to the same origin or over TLS (data nodes of a grid site).
       const sendToken = this.opts.token !== undefined && (url.origin === startOrigin || url.protocol === 'https:');
       const authorization = sendToken ? await this.opts.token!.header() : undefined;
+      const withBody = !this.bodyless.has(url.origin);
+      const probe = withBody && !this.seen.has(url.origin);
       let res: Dispatcher.ResponseData;
       try {
         res = await this.agent.request({
           origin: url.origin,
           path: url.pathname + url.search,
           method: 'PROPFIND',
+          // Canonical capitalisation on purpose: XrdHttp 5.5 matches header names case-sensitively
+          // and silently treats a lower-case `depth` as Depth: 0 (only the directory itself).
           headers: {
-            depth: String(depth),
-            'content-type': 'application/xml; charset=utf-8',
-            ...(authorization ? { authorization } : {}),
+            Depth: String(depth),
+            'Content-Type': 'application/xml; charset=utf-8',
+            ...(authorization ? { Authorization: authorization } : {}),
           },
-          body: PROPFIND_BODY,
+          body: withBody ? PROPFIND_BODY : undefined,
+          reset: probe,
           signal,
         });
       } catch (err) {
         throw transportError(err, what, signal);
       }
       const status = res.statusCode;
+      const server = res.headers.server;
+      if (withBody && typeof server === 'string' && /xrootd/i.test(server)) this.bodyless.add(url.origin);
+      this.seen.add(url.origin);
       if (status === 207) return { url, body: res.body };
       await res.body.dump().catch(() => undefined);
+      if (status === 400 && withBody && !this.bodyless.has(url.origin)) {
+        this.bodyless.add(url.origin);
+        continue;
+      }
       if ([301, 302, 303, 307, 308].includes(status)) {
         const location = res.headers.location;
         if (typeof location !== 'string' || location === '') throw new DcError('PROTOCOL', `${what}: HTTP ${status} without Location`);
