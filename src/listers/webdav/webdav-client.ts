@@ -4,7 +4,7 @@
  * §15.4: 301/302/307/308 keep the method here, as WebDAV clients do), HTTP status → error code.
  * Messages carry paths only: never query strings (redirects to data nodes may carry tokens) nor headers.
  */
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, Client, type Dispatcher } from 'undici';
 import { DcError, type ErrorCode } from '../../core/errors.ts';
 import type { BearerTokenSource, TlsOptions } from './webdav-auth.ts';
 import { encodeStoragePath } from './webdav-href.ts';
@@ -144,6 +144,30 @@ export class WebdavClient {
       }
       if (status === 200) throw new DcError('UNSUPPORTED', `${what}: HTTP 200 instead of 207 Multi-Status (WebDAV not enabled there?)`, { detail: { httpStatus: 200 } });
       throw statusError(status, url.origin === startOrigin ? what : `${what} (redirected to ${url.host}${url.pathname})`);
+    }
+  }
+
+  /**
+   * Status of a bodyless `PROPFIND Depth: 0` of an exact URL (no redirects): existence probes. On
+   * its own connection: the pool's may all be held by the answer being read while we probe.
+   */
+  async probe(url: URL, signal: AbortSignal): Promise<number> {
+    const authorization = this.opts.token && (url.origin === this.opts.base.origin || url.protocol === 'https:') ? await this.opts.token.header() : undefined;
+    const client = new Client(url.origin, { connect: { ...this.opts.tls, timeout: Math.min(this.opts.timeoutMs, 30_000) }, headersTimeout: this.opts.timeoutMs, bodyTimeout: this.opts.timeoutMs });
+    try {
+      const res = await client.request({
+        origin: url.origin,
+        path: url.pathname,
+        method: 'PROPFIND',
+        headers: { Depth: '0', ...(authorization ? { Authorization: authorization } : {}) },
+        signal,
+      });
+      await res.body.dump().catch(() => undefined);
+      return res.statusCode;
+    } catch (err) {
+      throw transportError(err, `PROPFIND probe ${url.pathname}`, signal);
+    } finally {
+      await client.destroy().catch(() => undefined);
     }
   }
 

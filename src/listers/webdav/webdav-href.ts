@@ -3,7 +3,8 @@
  * (nginx, as RFC 4918 §8.3 asks), raw paths with the name bytes as they are (XrdHttp), and absolute
  * URLs (npm webdav-server, dCache); with or without a trailing slash on collections. Raw and encoded
  * differ only for names holding `%XX`, so the style is inferred from evidence in the same answer (or
- * remembered from an earlier answer of the same server) before such names are decoded.
+ * remembered from an earlier answer of the same server) before such names are decoded; when the
+ * answer holds no evidence, the lister asks the server (see `WebdavLister.probeStyle`).
  */
 
 export type HrefStyle = 'raw' | 'encoded';
@@ -100,6 +101,17 @@ export class HrefResolver<T> {
     const out = this.style !== undefined ? this.flush(this.style) : [];
     out.push({ path: decodeHrefPath(path, this.style ?? 'encoded'), trailingSlash, item });
     return out;
+  }
+
+  /** Hrefs (paths as sent) whose decoding waits for the style to be known. */
+  get pendingPaths(): string[] {
+    return this.pending.map((p) => p.path);
+  }
+
+  /** Settles the style from outside (a probe of the server) and decodes what waited. */
+  decide(style: HrefStyle): ResolvedHref<T>[] {
+    this.style = style;
+    return this.flush(style);
   }
 
   /** The answer ended: decode whatever still waits. */

@@ -8,7 +8,7 @@ import { DcError } from '../../core/errors.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
 import { BearerTokenSource, loadTlsOptions, type TlsFiles } from './webdav-auth.ts';
 import { WebdavClient, transportError, type PropfindAnswer } from './webdav-client.ts';
-import { HrefResolver, leafName, percentDecode, type HrefStyle, type ResolvedHref } from './webdav-href.ts';
+import { HrefResolver, encodeStoragePath, leafName, percentDecode, type HrefStyle, type ResolvedHref } from './webdav-href.ts';
 import { MultistatusParser, type MultistatusEntry } from './webdav-multistatus-parser.ts';
 
 /** Entries per yielded batch: big enough to amortise, small enough to keep memory flat. */
@@ -70,12 +70,15 @@ export class WebdavLister implements Lister {
       for await (const chunk of answer.body as AsyncIterable<Uint8Array>) {
         if (signal.aborted) throw new DcError('ABORTED', `${what} aborted`);
         reader.write(chunk);
+        if (reader.pendingPaths().length >= BATCH) await reader.settle(signal);
         if (batch.length >= BATCH) {
           const out = batch;
           batch = [];
           yield out;
         }
       }
+      reader.endDocument();
+      if (reader.pendingPaths().length > 0) await reader.settle(signal);
       reader.end();
       done = true;
     } catch (err) {
@@ -94,6 +97,7 @@ export class WebdavLister implements Lister {
     const reader = this.reader(answer, what, (e) => (self ??= e), (e) => (self = e));
     try {
       for await (const chunk of answer.body as AsyncIterable<Uint8Array>) reader.write(chunk);
+      reader.endDocument();
       reader.end();
     } catch (err) {
       answer.body.destroy();
@@ -128,13 +132,42 @@ export class WebdavLister implements Lister {
     });
     return {
       write: (chunk: Uint8Array) => parser.write(chunk),
+      endDocument: () => parser.end(),
+      pendingPaths: () => resolver.pendingPaths,
+      settle: async (signal: AbortSignal) => {
+        const style = await this.probeStyle(answer.url, resolver.pendingPaths, signal);
+        for (const r of resolver.decide(style)) handle(r);
+      },
       end: () => {
-        parser.end();
         for (const r of resolver.finish()) handle(r);
         const learned = resolver.learnedStyle;
         if (learned) this.styles.set(origin, learned);
       },
     };
+  }
+
+  /**
+   * Asks the server how it writes hrefs when an answer held no evidence: for a pending href such
+   * as `/d/a%20b`, exactly one of "/d/a%20b" (raw reading) and "/d/a b" (encoded reading) exists.
+   * Both or neither existing (e.g. two files named so) says nothing: try the next one, at most 3.
+   */
+  private async probeStyle(answerUrl: URL, paths: string[], signal: AbortSignal): Promise<HrefStyle> {
+    for (const p of paths.slice(0, 3)) {
+      const at = (decoded: string) => {
+        const u = new URL(answerUrl.href);
+        u.pathname = encodeStoragePath(decoded);
+        u.search = '';
+        return u;
+      };
+      const rawOk = (await this.client.probe(at(p), signal)) === 207;
+      const encodedOk = (await this.client.probe(at(percentDecode(p)), signal)) === 207;
+      if (rawOk !== encodedOk) {
+        const style: HrefStyle = rawOk ? 'raw' : 'encoded';
+        this.styles.set(answerUrl.origin, style);
+        return style;
+      }
+    }
+    return 'encoded'; // RFC 4918 §8.3: hrefs are URIs
   }
 
   async close(): Promise<void> {
