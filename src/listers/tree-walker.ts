@@ -125,6 +125,7 @@ export async function* walkTree(lister: Lister, opts: WalkOptions): AsyncGenerat
             for (const ev of onItem(item)) {
               emitted = true;
               yield ev;
+              if (opts.signal?.aborted) throw aborted();
             }
           }
           report();
