@@ -108,6 +108,25 @@ describe('xrdfs CLI lister (AccessMethod directx) against a real xrootd', () => 
     assert.deepEqual(await collect(lister.listDir('/store/dq"only', signal)), ['f']);
   });
 
+  it('reads a 10 000-entry directory of multi-byte names split across many pipe chunks', async () => {
+    const big = join(srv.dataDir, 'store', 'big');
+    mkdirSync(big, { recursive: true });
+    const expected: string[] = [];
+    for (let i = 0; i < 10_000; i++) {
+      const name = `ünï ${i} ✓.root`;
+      writeFileSync(join(big, name), '');
+      expected.push(name);
+    }
+    const batches: number[] = [];
+    const names: string[] = [];
+    for await (const b of lister.listDir('/store/big', signal)) {
+      batches.push(b.length);
+      for (const e of b) names.push(e.name);
+    }
+    assert.deepEqual(names.sort(), expected.sort());
+    assert.ok(batches.every((n) => n <= 1000), 'yielded in bounded batches');
+  });
+
   it('gives NOT_FOUND for a missing directory and for a file listed as a directory', async () => {
     assert.equal(await codeOf(collect(lister.listDir('/store/nope', signal))), 'NOT_FOUND');
     assert.equal(await codeOf(collect(lister.listDir('/store/mc/top file.root', signal))), 'NOT_FOUND');
