@@ -36,7 +36,12 @@ export type GapKey =
    */
   | 'longNames'
   /** The server cannot address a path holding `?` or `#`: such a directory is unlisted with NOT_FOUND. */
-  | 'unaddressableNames';
+  | 'unaddressableNames'
+  /**
+   * A name the server sends as invalid UTF-8 (a 255-byte multi-byte name cut mid-character) breaks
+   * the client: the directory holding it is unlisted with PROTOCOL or IO, its subtree left out.
+   */
+  | 'undecodableNames';
 
 export interface ConformanceContext {
   /** Local directory holding the fixture (mode 0755, readable by servers that drop privileges). */
