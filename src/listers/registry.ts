@@ -4,6 +4,9 @@ import { createPosixLister } from './posix/posix-lister.ts';
 import { createXrootdLister } from './xrootd/xrootd-lister.ts';
 import { createWebdavLister } from './webdav/webdav-lister.ts';
 import { createXrdfsLister } from './xrdfs/xrdfs-lister.ts';
+import { createS3Lister } from './s3/s3-lister.ts';
+import { createDumpLister } from './dump/dump-lister.ts';
+import { createGfalLister } from './gfal/gfal-lister.ts';
 
 /**
  * Picks a lister by URL scheme, or by the seed's `AccessMethod` when it names one explicitly.
@@ -18,6 +21,11 @@ const bySchemeOrMethod = new Map<string, ListerFactory>([
   ['dav', createWebdavLister],
   ['http', createWebdavLister],
   ['directx', createXrdfsLister],
+  ['s3', createS3Lister],
+  ['dump', createDumpLister],
+  ['RAL-Reader', createDumpLister],
+  ['SRM', createGfalLister],
+  ['gfal', createGfalLister],
 ]);
 
 export function registerLister(key: string, factory: ListerFactory): void {
