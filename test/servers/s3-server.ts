@@ -55,6 +55,8 @@ process.on('SIGTERM', () => process.exit(0));
 export const S3RVER_HINT = 'npm s3rver@3 is a devDependency: run `npm ci` in the repository';
 
 export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3Server> {
+  // The SDK warns once per process that releases after January 2027 need Node 22; we pin one.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const require = createRequire(import.meta.url);
   let s3rverDir: string;
   try {
