@@ -65,6 +65,8 @@ function toDcError(err: unknown, what: string): DcError {
  */
 export class XrootdClient {
   readonly origin: XrootdEndpoint;
+  /** What this client has done so far, for progress reports and tests. */
+  readonly counters = { requests: 0, redirects: 0, waits: 0, retriesAfterDrop: 0 };
   private readonly pool: XrootdPool;
   private readonly timeoutMs: number;
   private readonly maxRedirects: number;
@@ -191,10 +193,14 @@ export class XrootdClient {
       let res: { status: number; body: Buffer };
       try {
         const conn = await this.pool.acquire(ep);
+        this.counters.requests++;
         res = await this.exchange(conn, (sid) => spec.encode(sid, path), partial, ro.signal, what);
       } catch (err) {
         const e = toDcError(err, what);
-        if (e.code === 'IO' && spec.idempotent && !sawPartial && drops++ < this.dropRetries && !ro.signal?.aborted) continue;
+        if (e.code === 'IO' && spec.idempotent && !sawPartial && drops++ < this.dropRetries && !ro.signal?.aborted) {
+          this.counters.retriesAfterDrop++;
+          continue;
+        }
         throw e;
       }
       switch (res.status) {
@@ -208,12 +214,14 @@ export class XrootdClient {
             throw new DcError('IO', `${what}: more than ${this.maxRedirects} redirects (last to ${ep.host}:${ep.port})`, { detail: { redirects } });
           }
           ({ ep, path } = this.follow(ep, basePath, decodeRedirect(res.body)));
+          this.counters.redirects++;
           continue;
         }
         case Status.wait: {
           if (sawPartial) throw new DcError('PROTOCOL', `${what}: kXR_wait after partial data`);
           const w = decodeWait(res.body);
           if (++waits > this.maxWaits) throw new DcError('TIMEOUT', `${what}: server still asks to wait after ${this.maxWaits} waits (${w.message})`);
+          this.counters.waits++;
           await sleep(Math.min(w.seconds, this.maxWaitSeconds) * 1000, ro.signal);
           continue;
         }
