@@ -1,15 +1,51 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
 import type { Config } from '../config/config-loader.ts';
 import { DcError } from '../core/errors.ts';
+import { DumpInventory } from './dump/dump-inventory.ts';
+import { FileQueueSource } from './dump/dump-queue-files.ts';
 import type { Inventory } from './inventory.ts';
-import { openSqliteInventory } from './sqlite/sqlite-inventory.ts';
+import { resolvePassword } from './inventory-credentials.ts';
+import { withQueues, type QueueSource } from './inventory-queues.ts';
+import { openMysqlInventory } from './mysql/mysql-inventory.ts';
+import { openPostgresInventory } from './postgres/postgres-inventory.ts';
+import { openSqliteInventory, openSqliteQueryInventory } from './sqlite/sqlite-inventory.ts';
 
-/** Opens the inventory named by the configuration's `Inventory` block. */
-export async function openInventory(config: Config): Promise<Inventory> {
+export interface OpenInventoryOptions {
+  /** Environment for INVENTORY_PASSWORD (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Create the SQL schema (Dynamo's tables and registry queues) when absent. */
+  create?: boolean;
+  /** Queue files (see FileQueueSource), for deployments without Dynamo's registry tables. */
+  queueFiles?: { deletions?: string; transfers?: string };
+}
+
+/**
+ * Opens the inventory named by the configuration's `Inventory` block:
+ * `{ Type: "sqlite", Path }`, `{ Type: "mysql" | "postgres", Url, PasswordFile?, Query? }` or
+ * `{ Type: "dump", Path }` (Path may hold `{site}`). `Query` switches an SQL engine to generic
+ * mode. SQL inventories also read Dynamo's registry queues when their tables exist.
+ */
+export async function openInventory(config: Config, opts: OpenInventoryOptions = {}): Promise<Inventory> {
   const inv = config.inventory;
+  const need = (key: 'Path' | 'Url'): string => {
+    const v = inv[key];
+    if (!v) throw new DcError('CONFIG', `${config.file}: key "Inventory.${key}": required for Type ${inv.Type}`);
+    return v;
+  };
+  const extra: QueueSource[] = opts.queueFiles && (opts.queueFiles.deletions || opts.queueFiles.transfers) ? [new FileQueueSource(opts.queueFiles)] : [];
+  const passwordFile = inv.PasswordFile && !isAbsolute(inv.PasswordFile) ? resolve(dirname(config.file), inv.PasswordFile) : inv.PasswordFile;
+  const sqlOpts = () => ({ password: resolvePassword(passwordFile, opts.env), create: opts.create, query: inv.Query });
   switch (inv.Type) {
     case 'sqlite':
-      return openSqliteInventory(inv.Path!);
+      return withQueues(inv.Query ? await openSqliteQueryInventory(need('Path'), inv.Query) : await openSqliteInventory(need('Path'), { create: opts.create }), extra);
+    case 'mysql':
+      return withQueues(await openMysqlInventory(need('Url'), sqlOpts()), extra);
+    case 'postgres':
+      return withQueues(await openPostgresInventory(need('Url'), sqlOpts()), extra);
+    case 'dump':
+      if (inv.Query) throw new DcError('CONFIG', `${config.file}: key "Inventory.Query": only for SQL inventories, not Type dump`);
+      return withQueues(new DumpInventory(need('Path')), extra);
     default:
-      throw new DcError('UNSUPPORTED', `${config.file}: Inventory.Type ${inv.Type} is not available in this build`);
+      throw new DcError('UNSUPPORTED', `${config.file}: Inventory.Type ${String(inv.Type)} is not available in this build`);
   }
 }

@@ -1,4 +1,5 @@
-import type { Kysely, Generated } from 'kysely';
+import { sql, type Kysely, type Generated } from 'kysely';
+import { sqlEngineOf } from './sql-engine.ts';
 
 /**
  * Dynamo's inventory tables (the subset a consistency check reads), as a kysely migration that
@@ -16,46 +17,46 @@ export interface DynamoDb {
 }
 
 export async function createDynamoSchema(db: Kysely<any>): Promise<void> {
-  const id = (c: any) => c.primaryKey().autoIncrement();
-  await db.schema.createTable('sites').ifNotExists()
+  const { id, createTable } = ddlHelpers(db);
+  await createTable('sites').ifNotExists()
     .addColumn('id', 'integer', id)
     .addColumn('name', 'varchar(128)', (c) => c.notNull().unique())
     .addColumn('status', 'varchar(32)', (c) => c.notNull().defaultTo('ready'))
     .execute();
-  await db.schema.createTable('groups').ifNotExists()
+  await createTable('groups').ifNotExists()
     .addColumn('id', 'integer', (c) => c.primaryKey())
     .addColumn('name', 'varchar(128)', (c) => c.notNull())
     .execute();
-  await db.schema.createTable('datasets').ifNotExists()
+  await createTable('datasets').ifNotExists()
     .addColumn('id', 'integer', id)
     .addColumn('name', 'varchar(512)', (c) => c.notNull().unique())
     .addColumn('status', 'varchar(32)', (c) => c.notNull().defaultTo('VALID'))
     .execute();
-  await db.schema.createTable('blocks').ifNotExists()
+  await createTable('blocks').ifNotExists()
     .addColumn('id', 'integer', id)
     .addColumn('dataset_id', 'integer', (c) => c.notNull())
     .addColumn('name', 'varchar(512)', (c) => c.notNull())
     .execute();
-  await db.schema.createTable('files').ifNotExists()
+  await createTable('files').ifNotExists()
     .addColumn('id', 'integer', id)
     .addColumn('block_id', 'integer', (c) => c.notNull())
     .addColumn('dataset_id', 'integer', (c) => c.notNull())
     .addColumn('name', 'varchar(1024)', (c) => c.notNull())
     .addColumn('size', 'bigint', (c) => c.notNull())
     .execute();
-  await db.schema.createTable('block_replicas').ifNotExists()
+  await createTable('block_replicas').ifNotExists()
     .addColumn('block_id', 'integer', (c) => c.notNull())
     .addColumn('site_id', 'integer', (c) => c.notNull())
     .addColumn('group_id', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('is_complete', 'integer', (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('block_replicas_pk', ['block_id', 'site_id'])
     .execute();
-  await db.schema.createTable('dataset_replicas').ifNotExists()
+  await createTable('dataset_replicas').ifNotExists()
     .addColumn('dataset_id', 'integer', (c) => c.notNull())
     .addColumn('site_id', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('dataset_replicas_pk', ['dataset_id', 'site_id'])
     .execute();
-  await db.schema.createTable('file_subscriptions').ifNotExists()
+  await createTable('file_subscriptions').ifNotExists()
     .addColumn('id', 'integer', id)
     .addColumn('file_id', 'integer', (c) => c.notNull())
     .addColumn('site_id', 'integer', (c) => c.notNull())
@@ -66,4 +67,19 @@ export async function createDynamoSchema(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('blocks_dataset_idx').ifNotExists().on('blocks').column('dataset_id').execute();
   await db.schema.createIndex('block_replicas_site_idx').ifNotExists().on('block_replicas').column('site_id').execute();
   await db.schema.createIndex('file_subscriptions_site_idx').ifNotExists().on('file_subscriptions').column('site_id').execute();
+}
+
+/**
+ * The DDL that differs per engine: PostgreSQL has identity columns instead of AUTO_INCREMENT, and
+ * MySQL/MariaDB tables get a binary UTF-8 collation, since LFNs and dataset names are byte-exact
+ * (the server default `utf8mb4_general_ci` would treat `/a/É` and `/a/e` as the same name).
+ */
+export function ddlHelpers(db: Kysely<any>) {
+  const engine = sqlEngineOf(db);
+  const id = (c: any) => (engine === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement());
+  const createTable = (name: string) => {
+    const t = db.schema.createTable(name);
+    return engine === 'mysql' ? t.modifyEnd(sql`default character set utf8mb4 collate utf8mb4_bin`) : t;
+  };
+  return { engine, id, createTable };
 }

@@ -1,0 +1,34 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteInventory, openSqliteQueryInventory, sqliteKysely } from '../../src/inventory/sqlite/sqlite-inventory.ts';
+import { loadFixtureSql } from './inventory-fixture.ts';
+import { runInventoryConformance } from './inventory-suite.ts';
+import { GENERIC_QUERY } from './inventory-sql-helpers.ts';
+
+async function fixtureDb(): Promise<{ dir: string; path: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'dc-inv-sqlite-'));
+  const path = join(dir, 'inventory.sqlite');
+  const created = await openSqliteInventory(path, { create: true });
+  await created.close();
+  const db = sqliteKysely(path);
+  await loadFixtureSql(db);
+  await db.destroy();
+  return { dir, path };
+}
+
+runInventoryConformance('sqlite (Dynamo schema)', async () => {
+  const { dir, path } = await fixtureDb();
+  const inventory = await openSqliteInventory(path);
+  return { inventory, teardown: async () => { await inventory.close(); await rm(dir, { recursive: true, force: true }); } };
+});
+
+runInventoryConformance(
+  'sqlite (generic SQL query)',
+  async () => {
+    const { dir, path } = await fixtureDb();
+    const inventory = await openSqliteQueryInventory(path, GENERIC_QUERY);
+    return { inventory, teardown: async () => { await inventory.close(); await rm(dir, { recursive: true, force: true }); } };
+  },
+  { datasets: 'the operator query returns files only', siteList: 'the operator query is per site' },
+);
