@@ -170,7 +170,7 @@ export function writeFixtureDumps(dir: string, layout: DumpLayout): { path: stri
     return [site, 'cms', lfn, 'ad:0badc0de', String(size), '2024-01-01 00:00:00', path, '2024-01-02 00:00:00', settled ? 'A' : states[n % states.length]].join('\t');
   };
   const siteLines = (site: string, plain: boolean) =>
-    [...expectedFiles(site)].map(([lfn, f]) => (plain ? (n++ % 2 ? `${lfn} ${f.size}` : lfn) : rucioLine(site, lfn, f.size, f.settled)));
+    [...expectedFiles(site)].map(([lfn, f]) => (plain ? `${lfn} ${f.size}` : rucioLine(site, lfn, f.size, f.settled)));
   let path: string;
   if (layout === 'rucio-one-file-gz') {
     path = join(dir, 'replicas.tsv.gz');
