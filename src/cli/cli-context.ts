@@ -1,0 +1,70 @@
+import { loadConfig, DEFAULT_CONFIG_FILE, type Config } from '../config/config-loader.ts';
+import { DcError, errorMessage } from '../core/errors.ts';
+import { createLogger, type Logger } from './cli-log.ts';
+
+/**
+ * Exit codes (documented in the README):
+ * 0 ok · 1 the check ran but failed or was halted · 2 bad configuration or arguments ·
+ * 3 input file error · 4 site busy or in a state that forbids the command · 5 internal error.
+ */
+export const EXIT = { OK: 0, RUN_FAILED: 1, CONFIG: 2, INPUT: 3, STATE: 4, INTERNAL: 5 } as const;
+
+export function exitCodeOf(err: unknown): number {
+  if (!(err instanceof DcError)) return EXIT.INTERNAL;
+  switch (err.code) {
+    case 'CONFIG':
+    case 'UNSUPPORTED':
+      return EXIT.CONFIG;
+    case 'INPUT':
+    case 'NOT_FOUND':
+      return EXIT.INPUT;
+    case 'STATE':
+      return EXIT.STATE;
+    case 'ABORTED':
+      return EXIT.RUN_FAILED;
+    default:
+      return EXIT.INTERNAL;
+  }
+}
+
+export interface GlobalOptions {
+  config?: string;
+  json?: boolean;
+}
+
+export interface CliContext {
+  log: Logger;
+  /** Loads the configuration named by --config (default consistency_config.json). */
+  config(): Config;
+  /** An AbortSignal that fires on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  out: NodeJS.WritableStream;
+}
+
+export function makeContext(opts: GlobalOptions): CliContext {
+  const ctrl = new AbortController();
+  const onSignal = (sig: string) => {
+    if (ctrl.signal.aborted) process.exit(130);
+    log.warn('signal', { signal: sig, message: 'stopping cleanly; send again to exit at once' });
+    ctrl.abort();
+  };
+  process.once('SIGINT', () => onSignal('SIGINT'));
+  process.once('SIGTERM', () => onSignal('SIGTERM'));
+  const log = createLogger({ json: opts.json || !process.stderr.isTTY });
+  let cached: Config | undefined;
+  return {
+    log,
+    signal: ctrl.signal,
+    out: process.stdout,
+    config() {
+      cached ??= loadConfig(opts.config ?? DEFAULT_CONFIG_FILE);
+      return cached;
+    },
+  };
+}
+
+export function reportError(log: Logger, err: unknown): number {
+  const code = exitCodeOf(err);
+  log.error('error', { code: err instanceof DcError ? err.code : 'INTERNAL', message: errorMessage(err) });
+  return code;
+}

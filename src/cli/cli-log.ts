@@ -1,0 +1,57 @@
+import pino from 'pino';
+
+export interface Logger {
+  info(event: string, fields?: Record<string, unknown>): void;
+  warn(event: string, fields?: Record<string, unknown>): void;
+  error(event: string, fields?: Record<string, unknown>): void;
+  debug(event: string, fields?: Record<string, unknown>): void;
+  /** A live one-line status on a terminal; nothing when logging JSON. */
+  status(line: string): void;
+  /** Ends the live status line. */
+  endStatus(): void;
+  readonly json: boolean;
+}
+
+/** Keys whose values never reach a log line. */
+const REDACT = ['password', 'token', 'secret', 'authorization', 'proxy', '*.password', '*.token', '*.secret', '*.authorization'];
+
+/**
+ * JSON lines on stderr (pino) when not on a terminal or with --json; short human lines plus a
+ * live progress line on a terminal.
+ */
+export function createLogger(opts: { json: boolean; level?: string }): Logger {
+  if (opts.json) {
+    const p = pino({ level: opts.level ?? 'info', base: undefined, redact: { paths: REDACT, censor: '***' } }, pino.destination(2));
+    return {
+      json: true,
+      info: (e, f) => p.info({ event: e, ...f }),
+      warn: (e, f) => p.warn({ event: e, ...f }),
+      error: (e, f) => p.error({ event: e, ...f }),
+      debug: (e, f) => p.debug({ event: e, ...f }),
+      status: () => undefined,
+      endStatus: () => undefined,
+    };
+  }
+  let live = false;
+  const line = (level: string, e: string, f?: Record<string, unknown>) => {
+    if (live) process.stderr.write('\r\x1b[2K');
+    live = false;
+    const rest = f ? Object.entries(f).filter(([k]) => !/password|token|secret|authorization/i.test(k)).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
+    process.stderr.write(`${level}${e}${rest ? ' ' + rest : ''}\n`);
+  };
+  return {
+    json: false,
+    info: (e, f) => line('', e, f),
+    warn: (e, f) => line('warning: ', e, f),
+    error: (e, f) => line('error: ', e, f),
+    debug: () => undefined,
+    status: (s) => {
+      process.stderr.write(`\r\x1b[2K${s}`);
+      live = true;
+    },
+    endStatus: () => {
+      if (live) process.stderr.write('\n');
+      live = false;
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { Command } from 'commander';
+import { DcError } from '../../core/errors.ts';
+import { createDynamoSchema } from '../../inventory/sql/dynamo-schema.ts';
+import { importSiteInventory, readImportFile } from '../../inventory/sql/dynamo-import.ts';
+import { sqliteKysely } from '../../inventory/sqlite/sqlite-inventory.ts';
+import { EXIT } from '../cli-context.ts';
+import type { CommandRegistrar } from '../main.ts';
+
+export const registerImport: CommandRegistrar = (program, run) => {
+  program
+    .command('import')
+    .description("replace a site's inventory in the embedded SQLite inventory with a file of \"lfn size [settled|flux]\" lines (gz accepted)")
+    .requiredOption('--site <site>', 'site name')
+    .argument('<file>')
+    .action((file: string, opts: { site: string }) =>
+      run(async (ctx) => {
+        const config = ctx.config();
+        if (config.inventory.Type !== 'sqlite') throw new DcError('CONFIG', `${config.file}: import writes the embedded SQLite inventory; Inventory.Type is ${config.inventory.Type}`);
+        const lines = await readImportFile(file); // every line is checked before the database is touched
+        const db = sqliteKysely(config.inventory.Path!);
+        try {
+          await createDynamoSchema(db);
+          const r = await importSiteInventory(db, opts.site, lines);
+          ctx.out.write(`${opts.site}: imported ${r.files} files in ${r.blocks} blocks of ${r.datasets} datasets into ${config.inventory.Path}\n`);
+        } finally {
+          await db.destroy();
+        }
+        return EXIT.OK;
+      }),
+    );
+};

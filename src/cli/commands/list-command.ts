@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { once } from 'node:events';
+import { siteConfig } from '../../config/config-loader.ts';
+import { escapeName } from '../../core/escape.ts';
+import { candidateTops } from '../../check/check-filters.ts';
+import { createLister } from '../../listers/registry.ts';
+import { walk } from '../../listers/walker.ts';
+import { EXIT } from '../cli-context.ts';
+import type { CommandRegistrar } from '../main.ts';
+
+export const registerList: CommandRegistrar = (program, run) => {
+  program
+    .command('list')
+    .description('print the listing of a site: "LFN size mtime" per file (names escaped as in the lists); unlisted directories on stderr')
+    .argument('<site>')
+    .option('--dirs', 'also print directories, as "LFN/ - mtime"')
+    .action((siteName: string, opts: { dirs?: boolean }) =>
+      run(async (ctx) => {
+        const site = siteConfig(ctx.config(), siteName);
+        const lister = await createLister({ url: site.Url, concurrency: site.NumThreads, timeoutSeconds: site.Timeout, site: site as unknown as Record<string, unknown> });
+        let unlisted = 0;
+        try {
+          for await (const ev of walk(lister, { tops: candidateTops(site), pathPrefix: site.PathPrefix, concurrency: site.NumThreads, retries: site.Retries, timeoutMs: site.Timeout * 1000, signal: ctx.signal })) {
+            let chunk = '';
+            if (ev.type === 'files') for (const f of ev.files) chunk += `${escapeName(f.lfn)} ${f.size} ${Math.floor(f.mtime)}\n`;
+            else if (ev.type === 'dir' && opts.dirs) chunk = `${escapeName(ev.dir.lfn)}/ - ${Math.floor(ev.dir.mtime)}\n`;
+            else if (ev.type === 'unlisted') {
+              unlisted++;
+              ctx.log.warn('unlisted', { lfn: ev.lfn, code: ev.code, message: ev.message });
+            }
+            if (chunk && !ctx.out.write(chunk)) await once(ctx.out, 'drain');
+          }
+        } finally {
+          await lister.close();
+        }
+        return unlisted ? EXIT.RUN_FAILED : EXIT.OK;
+      }),
+    );
+};

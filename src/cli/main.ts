@@ -1,0 +1,43 @@
+import { Command, CommanderError } from 'commander';
+import { EXIT, makeContext, reportError, type CliContext, type GlobalOptions } from './cli-context.ts';
+import { registerCheck } from './commands/check-command.ts';
+import { registerCompare } from './commands/compare-command.ts';
+import { registerDemo } from './commands/demo-command.ts';
+import { registerImport } from './commands/import-command.ts';
+import { registerList } from './commands/list-command.ts';
+import { registerSetStatus } from './commands/set-status-command.ts';
+
+/** Each command module adds itself here; its action returns the exit code. */
+export type CommandRegistrar = (program: Command, run: (fn: (ctx: CliContext) => Promise<number>) => Promise<void>) => void;
+
+const registrars: CommandRegistrar[] = [registerCheck, registerList, registerCompare, registerImport, registerSetStatus, registerDemo];
+
+export async function main(argv: string[]): Promise<number> {
+  let exitCode: number = EXIT.OK;
+  const program = new Command('dynamo-consistency')
+    .description('Compare what a storage site holds with what the data-management inventory believes it holds.')
+    .option('--config <file>', 'configuration file (JSON or YAML)', 'consistency_config.json')
+    .option('--json', 'log JSON lines on stderr even on a terminal')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .showHelpAfterError();
+  const run = async (fn: (ctx: CliContext) => Promise<number>) => {
+    const ctx = makeContext(program.opts<GlobalOptions>());
+    try {
+      exitCode = await fn(ctx);
+    } catch (err) {
+      ctx.log.endStatus();
+      exitCode = reportError(ctx.log, err);
+    }
+  };
+  for (const r of registrars) r(program, run);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.OK : EXIT.CONFIG;
+    }
+    throw err;
+  }
+  return exitCode;
+}

@@ -1,0 +1,23 @@
+import type { CheckProgress } from '../check/check-types.ts';
+import type { Logger } from './cli-log.ts';
+
+function clock(ms: number): string {
+  const s = Math.floor(ms / 1000);
+  return `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
+}
+
+/** Live status on a terminal; a JSON progress line every `everyMs` otherwise. */
+export function progressReporter(log: Logger, site: string, everyMs = 15_000): (p: CheckProgress) => void {
+  let last = 0;
+  return (p) => {
+    const rate = p.elapsedMs > 0 ? Math.round((p.files * 1000) / p.elapsedMs) : 0;
+    if (!log.json) {
+      log.status(`${site} ${p.phase}: ${p.dirsListed} dirs, ${p.files} files, ${p.unlisted} errors, ${rate} files/s, inventory ${p.inventoryFiles}, ${clock(p.elapsedMs)}`);
+      return;
+    }
+    const now = Date.now();
+    if (now - last < everyMs) return;
+    last = now;
+    log.info('progress', { site, phase: p.phase, dirs: p.dirsListed, files: p.files, errors: p.unlisted, filesPerSecond: rate, elapsedSeconds: Math.round(p.elapsedMs / 1000) });
+  };
+}

@@ -1,0 +1,79 @@
+import { open } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { createGunzip } from 'node:zlib';
+import { DcError } from './errors.ts';
+
+/** Called per line with the bytes [start, end) of `buf` (no newline, no CR) and a 1-based number. */
+export type LineVisitor = (buf: Buffer, start: number, end: number, lineNo: number) => void;
+
+const CHUNK = 4 << 20;
+
+async function isGzip(path: string): Promise<boolean> {
+  const fh = await open(path, 'r').catch((err) => {
+    throw new DcError('INPUT', `${path}: cannot open (${(err as NodeJS.ErrnoException).code ?? err})`, { cause: err });
+  });
+  try {
+    const b = Buffer.alloc(2);
+    const { bytesRead } = await fh.read(b, 0, 2, 0);
+    return bytesRead === 2 && b[0] === 0x1f && b[1] === 0x8b;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Visits every line of a text file, plain or gzip (told by its magic bytes), without making a
+ * string per line: the hot paths of list comparison hash the bytes directly. Empty lines are
+ * visited too (callers decide). The visitor may throw to stop.
+ */
+export async function forEachLine(path: string, visit: LineVisitor): Promise<number> {
+  const gz = await isGzip(path);
+  const source: AsyncIterable<Buffer> = gz
+    ? createReadStream(path, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: 1 << 20 }))
+    : createReadStream(path, { highWaterMark: CHUNK });
+  let carry: Buffer | undefined;
+  let lineNo = 0;
+  try {
+    for await (const chunk of source) {
+      let buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+      carry = undefined;
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, start);
+        if (nl < 0) break;
+        const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
+        visit(buf, start, end, ++lineNo);
+        start = nl + 1;
+      }
+      if (start < buf.length) carry = Buffer.from(buf.subarray(start));
+      buf = Buffer.alloc(0);
+    }
+  } catch (err) {
+    if (err instanceof DcError) throw err;
+    throw new DcError('INPUT', `${path}: read failed after line ${lineNo}: ${(err as Error).message}`, { cause: err });
+  }
+  if (carry && carry.length) {
+    const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
+    visit(carry, 0, end, ++lineNo);
+  }
+  return lineNo;
+}
+
+/**
+ * Splits `name<space>size` taken from the right (names may hold spaces). Returns the index where
+ * the name ends, and the size, or -1 as index when the last field is not a non-negative integer.
+ */
+export function splitNameSize(buf: Buffer, start: number, end: number): { nameEnd: number; size: number } {
+  let i = end - 1;
+  let size = 0;
+  let mult = 1;
+  while (i >= start && buf[i] >= 48 && buf[i] <= 57) {
+    size += (buf[i] - 48) * mult;
+    mult *= 10;
+    i--;
+  }
+  if (i === end - 1 || i < start || (buf[i] !== 32 && buf[i] !== 9)) return { nameEnd: -1, size: 0 };
+  let nameEnd = i;
+  while (nameEnd > start && (buf[nameEnd - 1] === 32 || buf[nameEnd - 1] === 9)) nameEnd--;
+  return { nameEnd, size };
+}
