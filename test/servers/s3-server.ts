@@ -9,6 +9,7 @@
  * "/\u0001" and joins them back when listing; everything on the wire stays s3rver's own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { mkdir, mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -174,7 +175,10 @@ export async function seedObjects(server: S3Server, objects: Iterable<{ key: str
       await mkdir(dir, { recursive: true });
       made.add(dir);
     }
-    await writeFile(path, Buffer.alloc(o.size));
+    const body = Buffer.alloc(o.size);
+    await writeFile(path, body);
+    // s3rver computes a missing .md5 on first listing (reading every object): write it here.
+    await writeFile(`${path}.md5`, createHash('md5').update(body).digest('hex'));
     await utimes(path, o.mtime, o.mtime);
     n++;
   }
