@@ -38,6 +38,8 @@ export interface CheckSummary {
   orphan: CountAndBytes;
   sizeMismatch: CountAndBytes;
   empty: number;
+  /** False for backends that cannot hold an empty directory (S3): `empty` then says nothing. */
+  emptyDirectoriesKnown: boolean;
   unlisted: { count: number; dirs: UnlistedDir[]; settledFilesBelow: number; outsideIgnored: number };
   skipped: {
     /** Remote files younger than IgnoreAge and not in the inventory. */

@@ -296,6 +296,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       s.orphan.bytes += size;
     }
     s.empty = lists.empty.count;
+    s.emptyDirectoriesKnown = !lister.noEmptyDirectories;
     const t4 = Date.now();
     s.timings.finalize = (t4 - t3) / 1000;
     s.timings.total = (t4 - t0) / 1000;
@@ -330,6 +331,7 @@ function emptySummary(input: CheckInput, listerKind: string, inventoryKind: stri
     orphan: { count: 0, bytes: 0 },
     sizeMismatch: { count: 0, bytes: 0 },
     empty: 0,
+    emptyDirectoriesKnown: true,
     unlisted: { count: 0, dirs: [], settledFilesBelow: 0, outsideIgnored: 0 },
     skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0 },
   };

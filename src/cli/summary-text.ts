@@ -23,7 +23,7 @@ export function summaryText(s: RunSummaryFile, files: Record<string, string>): s
     `  missing     ${s.missing.count} (${bytes(s.missing.bytes)})`,
     `  orphan      ${s.orphan.count} (${bytes(s.orphan.bytes)})`,
     `  size diff   ${s.sizeMismatch.count}`,
-    `  empty dirs  ${s.empty}`,
+    `  empty dirs  ${s.emptyDirectoriesKnown ? s.empty : 'not applicable (this storage has no empty directories)'}`,
     `  unlisted    ${s.unlisted.count} directories (${s.unlisted.settledFilesBelow} settled files below them not judged)`,
   ];
   for (const u of s.unlisted.dirs.slice(0, 10)) lines.push(`    ${shortName(u.lfn)}: ${u.code} ${shortName(u.message)}`);

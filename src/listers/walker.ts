@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { DirEntry, DirSummary, RemoteFile } from '../core/entries.ts';
 import { DcError, errorCode, errorMessage, isRetryable, type ErrorCode } from '../core/errors.ts';
 import { joinPath } from '../core/lfn.ts';
@@ -69,6 +70,8 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
   const prefix = opts.pathPrefix ?? '';
   const started = Date.now();
   const internal = new AbortController();
+  // One listener per listing in flight: as many as `concurrency`, which may well exceed 10.
+  setMaxListeners(0, internal.signal);
   const onOuterAbort = () => internal.abort();
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
   if (opts.signal?.aborted) internal.abort();
