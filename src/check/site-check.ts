@@ -233,7 +233,8 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
           if (!(flags & SEEN)) s.skipped.leftInventoryDuringRun++;
           continue;
         }
-        if (flags & QUEUED || isQueued(f.lfn, f.dataset)) {
+        const reportable = !(flags & SEEN) || flags & MISMATCH;
+        if (reportable && (flags & QUEUED || isQueued(f.lfn, f.dataset))) {
           s.skipped.queuedDeletion++;
           continue;
         }
