@@ -83,10 +83,24 @@ export const InventorySchema = z
 
 export const HistorySchema = z.object({ Url: z.string().min(1) }).strict();
 
+/** The dashboard (`serve`). Without Token or TokenFile the pages are read-only. */
+export const WebSchema = z
+  .object({
+    /** Secret that unlocks the state controls; at least 16 characters. */
+    Token: z.string().min(16, 'a web token has at least 16 characters').optional(),
+    /** File holding the token (first line), so it stays out of the configuration. */
+    TokenFile: z.string().optional(),
+    /** A site with no finished run for this many days is "overdue" on the summary. */
+    OverdueDays: nonNeg.optional(),
+  })
+  .strict()
+  .refine((w) => !(w.Token && w.TokenFile), { message: 'give Web.Token or Web.TokenFile, not both' });
+
 export const ConfigSchema = SiteOverrides.extend({
     Sites: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'site names use letters, digits, _ . -'), SiteSchema),
     Inventory: InventorySchema.optional(),
     History: HistorySchema.optional(),
+    Web: WebSchema.optional(),
     LogLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   }).strict();
 
