@@ -1,0 +1,113 @@
+import { closeSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { DcError } from '../core/errors.ts';
+import { forEachLine } from '../core/line-reader.ts';
+import { detectListFormat, nameOf, type ListFormat, type NameRange } from './compare3-lines.ts';
+import { hashBytes, newHash } from './lfn-hash.ts';
+
+/**
+ * Pass 1 of compare3: one input list becomes P partition files of 16-byte records
+ * `h0 h1 h2' line` (u32 each, host byte order): the 96-bit hash of the LFN's bytes, with the
+ * low bit of h2 (always 1 in a hash) replaced by "settled", and the 1-based line number the
+ * name can be fetched back from. A 100-byte name thus costs 16 bytes on disk and none in memory;
+ * the partition is taken from the top bits of h1, independent of the table's slot bits (h0).
+ */
+export const RECORD_WORDS = 4;
+const RECORDS_PER_FLUSH = 4096;
+
+export interface PartitionedList {
+  path: string;
+  format: ListFormat;
+  /** Lines in the file, empty ones included (line numbers go up to this). */
+  lines: number;
+  entries: number;
+  settled: number;
+  files: string[];
+  counts: number[];
+}
+
+export function partitionIndex(h1: number, bits: number): number {
+  return bits === 0 ? 0 : h1 >>> (32 - bits);
+}
+
+export async function partitionList(path: string, dir: string, tag: string, bits: number): Promise<PartitionedList> {
+  const parts = 1 << bits;
+  const files = Array.from({ length: parts }, (_, p) => join(dir, `${tag}-${String(p).padStart(4, '0')}.bin`));
+  const fds = files.map((f) => openSync(f, 'w'));
+  const counts = new Array<number>(parts).fill(0);
+  const fill = new Uint32Array(parts);
+  const words = new Uint32Array(parts * RECORDS_PER_FLUSH * RECORD_WORDS);
+  const bytes = Buffer.from(words.buffer);
+  const flush = (p: number) => {
+    const n = fill[p];
+    if (n === 0) return;
+    const off = p * RECORDS_PER_FLUSH * RECORD_WORDS * 4;
+    writeSync(fds[p], bytes, off, n * RECORD_WORDS * 4);
+    counts[p] += n;
+    fill[p] = 0;
+  };
+  const h = newHash();
+  const r: NameRange = { start: 0, end: 0, settled: false };
+  let format: ListFormat | undefined;
+  let entries = 0;
+  let settled = 0;
+  let lines = 0;
+  try {
+    lines = await forEachLine(path, (buf, start, end, lineNo) => {
+      if (end === start) return;
+      format ??= detectListFormat(buf, start, end);
+      nameOf(format, buf, start, end, r);
+      if (r.end < 0 || r.end === r.start) {
+        throw new DcError('INPUT', `${path}:${lineNo}: ${format === 'rucio' ? 'expected 9 tab-separated columns (rse scope name checksum size creation_date path update_date state)' : 'no name on the line'}`);
+      }
+      if (lineNo > 0xffffffff) throw new DcError('INPUT', `${path}: more than 2^32 lines`);
+      hashBytes(buf, r.start, r.end, h);
+      const p = partitionIndex(h[1], bits);
+      const at = (p * RECORDS_PER_FLUSH + fill[p]) * RECORD_WORDS;
+      words[at] = h[0];
+      words[at + 1] = h[1];
+      words[at + 2] = (h[2] & ~1) | (r.settled ? 1 : 0);
+      words[at + 3] = lineNo;
+      entries++;
+      if (r.settled) settled++;
+      if (++fill[p] === RECORDS_PER_FLUSH) flush(p);
+    });
+    for (let p = 0; p < parts; p++) flush(p);
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+  return { path, format: format ?? 'plain', lines, entries, settled, files, counts };
+}
+
+/** Calls `fn(words, n)` for successive blocks of a partition file's records. */
+export function forEachRecordBlock(file: string, block: Buffer, fn: (words: Uint32Array, n: number) => void): void {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const words = new Uint32Array(block.buffer, block.byteOffset, block.length >>> 2);
+    const recordBytes = RECORD_WORDS * 4;
+    const blockBytes = block.length - (block.length % recordBytes);
+    for (let pos = 0; pos < size; ) {
+      const got = readSync(fd, block, 0, Math.min(blockBytes, size - pos), pos);
+      if (got <= 0 || got % recordBytes !== 0) throw new DcError('IO', `${file}: short read of a partition file`);
+      fn(words, got / recordBytes);
+      pos += got;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Picks the partition bits so one partition holds about `perPartition` entries of the largest list. */
+export function choosePartitionBits(paths: string[], perPartition = 2_000_000): number {
+  let est = 0;
+  for (const p of paths) {
+    const size = statSync(p).size;
+    // Plain lines are rarely under 40 bytes; gzip shrinks path lists about 5×.
+    const gz = p.endsWith('.gz');
+    est = Math.max(est, Math.ceil((size * (gz ? 5 : 1)) / 40));
+  }
+  let bits = 4;
+  while (bits < 12 && est / (1 << bits) > perPartition) bits++;
+  return bits;
+}
