@@ -8,7 +8,7 @@ import { registerList } from './commands/list-command.ts';
 import { registerSetStatus } from './commands/set-status-command.ts';
 
 /** Each command module adds itself here; its action returns the exit code. */
-export type CommandRegistrar = (program: Command, run: (fn: (ctx: CliContext) => Promise<number>) => Promise<void>) => void;
+export type CommandRegistrar = (program: Command, run: (fn: (ctx: CliContext) => Promise<number>, opts?: { json?: boolean }) => Promise<void>) => void;
 
 const registrars: CommandRegistrar[] = [registerCheck, registerList, registerCompare, registerImport, registerSetStatus, registerDemo];
 
@@ -17,12 +17,11 @@ export async function main(argv: string[]): Promise<number> {
   const program = new Command('dynamo-consistency')
     .description('Compare what a storage site holds with what the data-management inventory believes it holds.')
     .option('--config <file>', 'configuration file (JSON or YAML)', 'consistency_config.json')
-    .option('--json', 'log JSON lines on stderr even on a terminal')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError();
-  const run = async (fn: (ctx: CliContext) => Promise<number>) => {
-    const ctx = makeContext(program.opts<GlobalOptions>());
+  const run = async (fn: (ctx: CliContext) => Promise<number>, opts: { json?: boolean } = {}) => {
+    const ctx = makeContext({ ...program.opts<GlobalOptions>(), ...opts });
     try {
       exitCode = await fn(ctx);
     } catch (err) {

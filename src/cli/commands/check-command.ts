@@ -25,7 +25,7 @@ export const registerCheck: CommandRegistrar = (program, run) => {
     .description('check one site: the ready site matching --site checked least recently')
     .option('--site <pattern>', 'site name or regular expression')
     .option('--dry-run', 'write lists and history, never act')
-    .option('--json', 'print the run summary as JSON on stdout')
+    .option('--json', 'print the run summary as JSON on stdout and log JSON lines on stderr')
     .action((opts: { site?: string; dryRun?: boolean; json?: boolean }) =>
       run(async (ctx) => {
         const config = ctx.config();
@@ -55,6 +55,6 @@ export const registerCheck: CommandRegistrar = (program, run) => {
         } finally {
           await store.close();
         }
-      }),
+      }, { json: opts.json }),
     );
 };
