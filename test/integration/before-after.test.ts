@@ -1,0 +1,204 @@
+/**
+ * Race safety (issue 5, SEMANTICS.md): files added to and deleted from both the inventory and the
+ * storage while a deliberately slow listing runs. Reading the inventory before AND after the
+ * listing reports none of them; a single read, at the start or at the end, reports some of them
+ * as missing or orphan. The three runs replay the same scenario on fresh fixtures.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, unlink, utimes, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Kysely } from 'kysely';
+import { siteDefaults } from '../../src/config/config-defaults.ts';
+import type { SiteConfig } from '../../src/config/config-loader.ts';
+import type { DirEntry, InventoryFile } from '../../src/core/entries.ts';
+import { checkSite } from '../../src/check/site-check.ts';
+import type { Inventory } from '../../src/inventory/inventory.ts';
+import { openSqliteInventory, sqliteKysely } from '../../src/inventory/sqlite/sqlite-inventory.ts';
+import type { Lister } from '../../src/listers/lister.ts';
+import { PosixLister } from '../../src/listers/posix/posix-lister.ts';
+
+const SITE = 'T2_XX_Race';
+const DIR = '/store/mc/Era/Prim/AODSIM/Proc-v1';
+const LEAVES = ['0000', '0001', '0002', '0003', '0004', '0005'];
+const OLD = Date.now() / 1000 - 10 * 86400;
+const PAUSE_MS = 80;
+
+/** A POSIX lister that sleeps before each directory and calls a hook before the n-th leaf. */
+class SlowLister implements Lister {
+  readonly kind = 'slow-posix';
+  readonly started: string[] = [];
+  readonly done = new Set<string>();
+  constructor(
+    private readonly inner: PosixLister,
+    private readonly hookAtLeaf: number,
+    private readonly hook: (done: Set<string>, started: string[]) => Promise<void>,
+  ) {}
+  async *listDir(path: string, signal: AbortSignal): AsyncIterable<DirEntry[]> {
+    await new Promise((r) => setTimeout(r, PAUSE_MS));
+    const leaf = LEAVES.find((l) => path === `${DIR}/${l}`);
+    if (leaf) {
+      this.started.push(leaf);
+      if (this.started.length === this.hookAtLeaf) await this.hook(this.done, this.started);
+    }
+    yield* this.inner.listDir(path, signal);
+    if (leaf) this.done.add(leaf);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+/** The seed's way: one inventory read, replayed for the "after" snapshot. */
+class SingleRead implements Inventory {
+  readonly kind: string;
+  private snapshot?: InventoryFile[][];
+  constructor(private readonly inner: Inventory) {
+    this.kind = inner.kind;
+  }
+  async *streamFiles(site: string, signal?: AbortSignal) {
+    if (!this.snapshot) {
+      this.snapshot = [];
+      for await (const b of this.inner.streamFiles(site, signal)) this.snapshot.push(b);
+    }
+    yield* this.snapshot;
+  }
+  collectProtectedDatasets(site: string) {
+    return this.inner.collectProtectedDatasets(site);
+  }
+  collectQueuedDeletions(site: string) {
+    return this.inner.collectQueuedDeletions(site);
+  }
+  collectSites() {
+    return this.inner.collectSites();
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+interface Fixture {
+  root: string;
+  dbPath: string;
+  db: Kysely<any>;
+}
+
+async function addStorage(root: string, lfn: string): Promise<void> {
+  const p = join(root, lfn);
+  await writeFile(p, 'x'.repeat(10));
+  await utimes(p, OLD, OLD);
+}
+
+async function addInventory(db: Kysely<any>, lfn: string): Promise<void> {
+  await db.insertInto('files').values({ block_id: 1, dataset_id: 1, name: lfn, size: 10 }).execute();
+}
+
+async function makeFixture(tmp: string): Promise<Fixture> {
+  const root = join(tmp, 'site');
+  const dbPath = join(tmp, 'inventory.sqlite');
+  (await openSqliteInventory(dbPath, { create: true })).close();
+  const db = sqliteKysely(dbPath);
+  await db.insertInto('sites').values({ name: SITE, status: 'ready' }).execute();
+  await db.insertInto('datasets').values({ name: '/Prim/Era-Proc-v1/AODSIM', status: 'VALID' }).execute();
+  await db.insertInto('blocks').values({ dataset_id: 1, name: '/Prim/Era-Proc-v1/AODSIM#1' }).execute();
+  await db.insertInto('block_replicas').values({ block_id: 1, site_id: 1, group_id: 1, is_complete: 1 }).execute();
+  for (const leaf of LEAVES) {
+    await mkdir(join(root, DIR, leaf), { recursive: true });
+    for (let i = 0; i < 3; i++) {
+      const lfn = `${DIR}/${leaf}/f${i}.root`;
+      await addStorage(root, lfn);
+      await addInventory(db, lfn);
+    }
+  }
+  // The genuine cases every mode must report.
+  await addInventory(db, `${DIR}/0000/lost.root`);
+  await addStorage(root, `${DIR}/0000/dark.root`);
+  return { root, dbPath, db };
+}
+
+type Mode = 'before-after' | 'single-read-at-start' | 'single-read-at-end';
+
+/** Runs the scenario; returns the reported lists and the names of the racing files. */
+async function runScenario(mode: Mode) {
+  const tmp = await mkdtemp(join(tmpdir(), 'dc-race-'));
+  const fx = await makeFixture(tmp);
+  const racing: Record<string, string> = {};
+  // At the 4th leaf: X arrives and W leaves in a listed leaf, Y leaves and Z arrives in an
+  // unlisted leaf - each on the storage and in the inventory alike, as transfers and deletions do.
+  const change = async (done: Set<string>, started: string[], inventory: boolean, storage: boolean) => {
+    const listed = [...done].sort()[0];
+    const unlisted = LEAVES.find((l) => !started.includes(l))!;
+    racing.X = `${DIR}/${listed}/arrived.root`;
+    racing.W = `${DIR}/${listed}/f1.root`;
+    racing.Y = `${DIR}/${unlisted}/f2.root`;
+    racing.Z = `${DIR}/${unlisted}/arrived.root`;
+    if (storage) {
+      await addStorage(fx.root, racing.X);
+      await unlink(join(fx.root, racing.W));
+      await unlink(join(fx.root, racing.Y));
+      await addStorage(fx.root, racing.Z);
+    }
+    if (inventory) {
+      await addInventory(fx.db, racing.X);
+      await fx.db.deleteFrom('files').where('name', 'in', [racing.W, racing.Y]).execute();
+      await addInventory(fx.db, racing.Z);
+    }
+  };
+  // The third mode reads the inventory once, in its end state: its changes are applied up front
+  // (the test then checks that the listing picked the same racing files).
+  let preApplied = false;
+  const lister = new SlowLister(new PosixLister(pathToFileURL(fx.root).href), 4, async (done, started) => {
+    await change(done, started, mode !== 'single-read-at-end' || !preApplied, true);
+  });
+  let inventory: Inventory = await openSqliteInventory(fx.dbPath);
+  if (mode === 'single-read-at-start') inventory = new SingleRead(inventory);
+  if (mode === 'single-read-at-end') {
+    // With NumThreads 1 the walk is deterministic: at the 4th leaf, 0000-0002 are done and 0004
+    // is the first leaf (by name) not started.
+    await change(new Set(['0000', '0001', '0002']), ['0000', '0001', '0002', '0003'], true, false);
+    preApplied = true;
+    inventory = new SingleRead(inventory);
+  }
+  const site: SiteConfig = { ...siteDefaults, name: SITE, Url: pathToFileURL(fx.root).href, RootPath: '/store', NumThreads: 1, VarLocation: tmp, WebDir: tmp };
+  try {
+    const result = await checkSite({ site, inventory, lister, now: Date.now() / 1000, workDir: join(tmp, 'work'), retryDelayMs: 1 });
+    const collect = async (l: { lines(): AsyncGenerator<string> }) => {
+      const out: string[] = [];
+      for await (const x of l.lines()) out.push(x);
+      return out;
+    };
+    const missing = await collect(result.missing);
+    const orphan = await collect(result.orphan);
+    result.dispose();
+    return { missing, orphan, racing, started: lister.started };
+  } finally {
+    await inventory.close();
+    await fx.db.destroy();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+describe('before/after inventory snapshots around a slow listing', () => {
+  it('never report files that arrived or left during the listing; single reads do', { timeout: 60_000 }, async () => {
+    const ba = await runScenario('before-after');
+    assert.deepEqual([...ba.started].sort(), LEAVES, 'every leaf listed once');
+    const { X, W, Y, Z } = ba.racing;
+    assert.deepEqual(ba.missing, [`${DIR}/0000/lost.root`], 'before/after: only the genuinely lost file is missing');
+    assert.deepEqual(ba.orphan, [`${DIR}/0000/dark.root`], 'before/after: only the genuine dark file is orphan');
+
+    const start = await runScenario('single-read-at-start');
+    assert.deepEqual(start.racing, ba.racing);
+    // Y was settled at the start and deleted before its directory was listed; Z was written
+    // before its directory was listed but was not yet in the inventory at the start.
+    assert.deepEqual(start.missing, [`${DIR}/0000/lost.root`, Y].sort(), 'single read at the start: Y falsely missing');
+    assert.deepEqual(start.orphan, [`${DIR}/0000/dark.root`, Z].sort(), 'single read at the start: Z falsely orphan');
+
+    const end = await runScenario('single-read-at-end');
+    assert.deepEqual(end.racing, ba.racing);
+    // X arrived in a directory already listed; W was listed, then left the inventory.
+    assert.deepEqual(end.missing, [`${DIR}/0000/lost.root`, X].sort(), 'single read at the end: X falsely missing');
+    assert.deepEqual(end.orphan, [`${DIR}/0000/dark.root`, W].sort(), 'single read at the end: W falsely orphan');
+  });
+});
