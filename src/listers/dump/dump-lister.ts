@@ -102,6 +102,8 @@ export class DumpLister implements Lister {
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     this.children.add(sort);
+    // A sort that died makes writes fail with EPIPE; its exit status reports the failure instead.
+    sort.stdin.on('error', () => undefined);
     let stderr = '';
     sort.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
     const exited = new Promise<number | null>((resolve, reject) => {
