@@ -1,14 +1,16 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, statSync, createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
-import { DcError } from '../core/errors.ts';
-import { forEachLine, splitNameSize } from '../core/line-reader.ts';
+import { Worker } from 'node:worker_threads';
+import { DcError, type ErrorCode } from '../core/errors.ts';
+import { isGzipFile, splitNameSize } from '../core/line-reader.ts';
 import { HashTable } from './hash-table.ts';
-import { hashBytes, newHash } from './lfn-hash.ts';
+import type { HashChunk, WorkerMessage } from './line-hash-worker.ts';
 import { SortedList } from './sorted-list.ts';
 
 const SEEN = 1;
 const MISMATCH = 2;
-const DONE = 4;
 
 export interface CompareFilesResult {
   inventory: number;
@@ -20,17 +22,86 @@ export interface CompareFilesResult {
   seconds: number;
 }
 
-function badLine(path: string, lineNo: number): never {
-  throw new DcError('INPUT', `${path}:${lineNo}: expected "lfn size" (size a non-negative integer)`);
+/** Streams the hash chunks of one list from a worker thread. */
+async function* hashChunks(path: string): AsyncGenerator<HashChunk> {
+  const worker = new Worker(new URL('./line-hash-worker-boot.mjs', import.meta.url), { workerData: { path } });
+  const queue: WorkerMessage[] = [];
+  let wake: (() => void) | undefined;
+  let failure: Error | undefined;
+  worker.on('message', (m: WorkerMessage) => {
+    queue.push(m);
+    wake?.();
+  });
+  worker.on('error', (err) => {
+    failure = err;
+    wake?.();
+  });
+  try {
+    for (;;) {
+      if (queue.length === 0) {
+        if (failure) throw new DcError('INTERNAL', `hashing ${path}: ${failure.message}`, { cause: failure });
+        await new Promise<void>((r) => (wake = r));
+        wake = undefined;
+        continue;
+      }
+      const m = queue.shift()!;
+      if (m.type === 'chunk') yield m;
+      else if (m.type === 'error') throw new DcError(m.code as ErrorCode, m.message);
+      else return;
+    }
+  } finally {
+    await worker.terminate();
+  }
+}
+
+/** Reads the name of the `lfn size` line starting at `offset` of an open file. */
+function nameAt(fd: number, offset: number, scratch: { buf: Buffer }): string {
+  for (;;) {
+    const got = readSync(fd, scratch.buf, 0, scratch.buf.length, offset);
+    let end = scratch.buf.indexOf(10);
+    if (end < 0 || end >= got) {
+      if (got < scratch.buf.length) end = got;
+      else {
+        scratch.buf = Buffer.alloc(scratch.buf.length * 4);
+        continue;
+      }
+    }
+    if (end > 0 && scratch.buf[end - 1] === 13) end--;
+    return scratch.buf.toString('utf8', 0, splitNameSize(scratch.buf, 0, end).nameEnd);
+  }
+}
+
+/** Entries a list holds, guessed from its size and its first lines, to size the table once. */
+function estimateLines(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 16);
+    const got = readSync(fd, buf, 0, buf.length, 0);
+    let lines = 0;
+    for (let i = buf.indexOf(10); i >= 0 && i < got; i = buf.indexOf(10, i + 1)) lines++;
+    const avg = lines > 0 ? got / lines : 100;
+    return Math.ceil((statSync(path).size / avg) * 1.05) + 16;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A gzip list is unpacked once to a scratch file: names are read back by offset at the end. */
+async function plainCopy(path: string, scratch: string, name: string): Promise<string> {
+  if (!(await isGzipFile(path))) return path;
+  const out = join(scratch, name);
+  await pipeline(createReadStream(path), createGunzip(), createWriteStream(out));
+  return out;
 }
 
 /**
  * The seed's `datatypes.compare` on two text lists of `lfn size` lines (plain or gz):
  * PREFIX_missing.txt (in INV, not in REMOTE), PREFIX_orphan.txt (in REMOTE, not in INV) and
- * PREFIX_size_mismatch.txt. The same hash table and LFN hash as the site check; lines are hashed
- * as bytes and only reported names become strings. Memory: ~30 bytes per inventory entry.
+ * PREFIX_size_mismatch.txt. It uses the check's LFN hash and hash table. Two worker threads read
+ * and hash the lists while this thread fills and probes the table; names are read back only for
+ * the entries reported. Memory: ~37 bytes per inventory entry plus 28 per remote entry.
  */
-export async function compareFiles(invPath: string, remotePath: string, prefix: string): Promise<CompareFilesResult> {
+export async function compareFiles(invArg: string, remoteArg: string, prefix: string): Promise<CompareFilesResult> {
   const t0 = Date.now();
   const out = resolve(prefix);
   mkdirSync(dirname(out), { recursive: true });
@@ -40,53 +111,62 @@ export async function compareFiles(invPath: string, remotePath: string, prefix: 
     orphan: new SortedList({ tmpRoot: scratch }),
     sizeMismatch: new SortedList({ tmpRoot: scratch }),
   };
+  const fds: number[] = [];
   try {
-    const table = new HashTable(1 << 20);
-    const h = newHash();
+    const invPath = await plainCopy(invArg, scratch, 'inventory');
+    const remotePath = await plainCopy(remoteArg, scratch, 'remote');
+    const table = new HashTable(estimateLines(invPath), { withAux: true });
+    const remoteIter = hashChunks(remotePath);
+    // Start the remote worker now; its chunks wait until the inventory table is complete.
+    const remoteChunks: HashChunk[] = [];
+    const remoteDone = (async () => {
+      for await (const c of remoteIter) remoteChunks.push(c);
+    })();
+    remoteDone.catch(() => undefined);
     let inventory = 0;
-    await forEachLine(invPath, (buf, start, end, lineNo) => {
-      if (end === start) return;
-      const { nameEnd, size } = splitNameSize(buf, start, end);
-      if (nameEnd <= start) badLine(invPath, lineNo);
-      hashBytes(buf, start, nameEnd, h);
-      const slot = table.upsert(h);
-      if (table.lastWasNew) {
-        table.setSize(slot, size);
-        inventory++;
+    for await (const c of hashChunks(invPath)) {
+      const hs = c.hashes;
+      for (let i = 0; i < c.count; i++) {
+        const slot = table.upsertWords(hs[i * 3], hs[i * 3 + 1], hs[i * 3 + 2]);
+        if (table.lastWasNew) {
+          table.setSize(slot, c.sizes[i]);
+          table.setAux(slot, c.offsets[i]);
+          inventory++;
+        }
       }
-    });
+    }
+    await remoteDone;
     let remote = 0;
-    await forEachLine(remotePath, (buf, start, end, lineNo) => {
-      if (end === start) return;
-      const { nameEnd, size } = splitNameSize(buf, start, end);
-      if (nameEnd <= start) badLine(remotePath, lineNo);
-      remote++;
-      hashBytes(buf, start, nameEnd, h);
-      const slot = table.find(h);
-      if (slot < 0) {
-        lists.orphan.add(buf.toString('utf8', start, nameEnd));
-        return;
+    const orphanOffsets: number[] = [];
+    for (const c of remoteChunks.splice(0)) {
+      const hs = c.hashes;
+      for (let i = 0; i < c.count; i++) {
+        remote++;
+        const slot = table.findWords(hs[i * 3], hs[i * 3 + 1], hs[i * 3 + 2]);
+        if (slot < 0) orphanOffsets.push(c.offsets[i]);
+        else {
+          table.setFlags(slot, SEEN);
+          if (table.sizeAt(slot) !== c.sizes[i]) table.setFlags(slot, MISMATCH);
+        }
       }
-      table.setFlags(slot, SEEN);
-      if (table.sizeAt(slot) !== size) table.setFlags(slot, MISMATCH);
+    }
+    const scratchBuf = { buf: Buffer.alloc(4096) };
+    const invFd = openSync(invPath, 'r');
+    fds.push(invFd);
+    table.forEach((slot, flags) => {
+      if (!(flags & SEEN)) lists.missing.add(nameAt(invFd, table.auxAt(slot), scratchBuf));
+      else if (flags & MISMATCH) lists.sizeMismatch.add(nameAt(invFd, table.auxAt(slot), scratchBuf));
     });
-    await forEachLine(invPath, (buf, start, end) => {
-      if (end === start) return;
-      const { nameEnd } = splitNameSize(buf, start, end);
-      hashBytes(buf, start, nameEnd, h);
-      const slot = table.find(h);
-      const flags = table.flags(slot);
-      if (flags & DONE) return;
-      table.setFlags(slot, DONE);
-      if (!(flags & SEEN)) lists.missing.add(buf.toString('utf8', start, nameEnd));
-      else if (flags & MISMATCH) lists.sizeMismatch.add(buf.toString('utf8', start, nameEnd));
-    });
+    const remoteFd = openSync(remotePath, 'r');
+    fds.push(remoteFd);
+    for (const off of orphanOffsets) lists.orphan.add(nameAt(remoteFd, off, scratchBuf));
     const files = { missing: `${out}_missing.txt`, orphan: `${out}_orphan.txt`, sizeMismatch: `${out}_size_mismatch.txt` };
     const missing = await lists.missing.writeTo(files.missing);
     const orphan = await lists.orphan.writeTo(files.orphan);
     const sizeMismatch = await lists.sizeMismatch.writeTo(files.sizeMismatch);
     return { inventory, remote, missing, orphan, sizeMismatch, files, seconds: (Date.now() - t0) / 1000 };
   } finally {
+    for (const fd of fds) closeSync(fd);
     for (const l of Object.values(lists)) l.dispose();
     rmSync(scratch, { recursive: true, force: true });
   }

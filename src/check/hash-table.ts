@@ -8,15 +8,19 @@ export class HashTable {
   private keys: Uint32Array;
   private sizes: Float64Array;
   private flagBits: Uint8Array;
+  /** Optional second number per entry (compare-files keeps the line's file offset there). */
+  private aux: Float64Array | undefined;
   private mask: number;
   private count = 0;
 
-  constructor(initialCapacity = 1 << 16) {
+  /** `expected` entries fit without growing. */
+  constructor(expected = 1 << 15, opts: { withAux?: boolean } = {}) {
     let cap = 1 << 4;
-    while (cap < initialCapacity) cap <<= 1;
+    while (cap * 7 < expected * 10) cap <<= 1;
     this.keys = new Uint32Array(cap * 3);
     this.sizes = new Float64Array(cap);
     this.flagBits = new Uint8Array(cap);
+    if (opts.withAux) this.aux = new Float64Array(cap);
     this.mask = cap - 1;
   }
 
@@ -30,10 +34,11 @@ export class HashTable {
 
   /** Slot of the key, or -1. */
   find(h: Hash96): number {
+    return this.findWords(h[0], h[1], h[2]);
+  }
+
+  findWords(h0: number, h1: number, h2: number): number {
     const keys = this.keys;
-    const h0 = h[0];
-    const h1 = h[1];
-    const h2 = h[2];
     let i = h0 & this.mask;
     for (;;) {
       const k = i * 3;
@@ -49,11 +54,12 @@ export class HashTable {
 
   /** Slot of the key, inserting it (size 0, no flags) when absent; see lastWasNew. */
   upsert(h: Hash96): number {
+    return this.upsertWords(h[0], h[1], h[2]);
+  }
+
+  upsertWords(h0: number, h1: number, h2: number): number {
     if ((this.count + 1) * 10 > this.capacity * 7) this.grow();
     const keys = this.keys;
-    const h0 = h[0];
-    const h1 = h[1];
-    const h2 = h[2];
     let i = h0 & this.mask;
     for (;;) {
       const k = i * 3;
@@ -89,6 +95,12 @@ export class HashTable {
   setSize(slot: number, size: number): void {
     this.sizes[slot] = size;
   }
+  auxAt(slot: number): number {
+    return this.aux![slot];
+  }
+  setAux(slot: number, value: number): void {
+    this.aux![slot] = value;
+  }
 
   /** Calls `fn(slot, flags)` for every occupied slot. */
   forEach(fn: (slot: number, flags: number) => void): void {
@@ -98,18 +110,20 @@ export class HashTable {
 
   /** Bytes held by the typed arrays. */
   get memoryBytes(): number {
-    return this.keys.byteLength + this.sizes.byteLength + this.flagBits.byteLength;
+    return this.keys.byteLength + this.sizes.byteLength + this.flagBits.byteLength + (this.aux?.byteLength ?? 0);
   }
 
   private grow(): void {
     const oldKeys = this.keys;
     const oldSizes = this.sizes;
     const oldFlags = this.flagBits;
+    const oldAux = this.aux;
     const oldCap = this.mask + 1;
     const cap = oldCap * 2;
     this.keys = new Uint32Array(cap * 3);
     this.sizes = new Float64Array(cap);
     this.flagBits = new Uint8Array(cap);
+    if (oldAux) this.aux = new Float64Array(cap);
     this.mask = cap - 1;
     const keys = this.keys;
     for (let j = 0; j < oldCap; j++) {
@@ -123,6 +137,7 @@ export class HashTable {
       keys[i * 3 + 2] = k2;
       this.sizes[i] = oldSizes[j];
       this.flagBits[i] = oldFlags[j];
+      if (oldAux) this.aux![i] = oldAux[j];
     }
   }
 }

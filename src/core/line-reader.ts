@@ -3,12 +3,15 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { DcError } from './errors.ts';
 
-/** Called per line with the bytes [start, end) of `buf` (no newline, no CR) and a 1-based number. */
-export type LineVisitor = (buf: Buffer, start: number, end: number, lineNo: number) => void;
+/**
+ * Called per line with the bytes [start, end) of `buf` (no newline, no CR), a 1-based number, and
+ * the line's byte offset in the (uncompressed) file, so a reader can come back for it later.
+ */
+export type LineVisitor = (buf: Buffer, start: number, end: number, lineNo: number, offset: number) => void;
 
 const CHUNK = 4 << 20;
 
-async function isGzip(path: string): Promise<boolean> {
+export async function isGzipFile(path: string): Promise<boolean> {
   const fh = await open(path, 'r').catch((err) => {
     throw new DcError('INPUT', `${path}: cannot open (${(err as NodeJS.ErrnoException).code ?? err})`, { cause: err });
   });
@@ -27,14 +30,17 @@ async function isGzip(path: string): Promise<boolean> {
  * visited too (callers decide). The visitor may throw to stop.
  */
 export async function forEachLine(path: string, visit: LineVisitor): Promise<number> {
-  const gz = await isGzip(path);
+  const gz = await isGzipFile(path);
   const source: AsyncIterable<Buffer> = gz
     ? createReadStream(path, { highWaterMark: CHUNK }).pipe(createGunzip({ chunkSize: 1 << 20 }))
     : createReadStream(path, { highWaterMark: CHUNK });
   let carry: Buffer | undefined;
   let lineNo = 0;
+  let consumed = 0; // bytes of the file before the current chunk
   try {
     for await (const chunk of source) {
+      const base = consumed - (carry ? carry.length : 0); // file offset of buf[0]
+      consumed += chunk.length;
       let buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
       carry = undefined;
       let start = 0;
@@ -42,7 +48,7 @@ export async function forEachLine(path: string, visit: LineVisitor): Promise<num
         const nl = buf.indexOf(10, start);
         if (nl < 0) break;
         const end = nl > start && buf[nl - 1] === 13 ? nl - 1 : nl;
-        visit(buf, start, end, ++lineNo);
+        visit(buf, start, end, ++lineNo, base + start);
         start = nl + 1;
       }
       if (start < buf.length) carry = Buffer.from(buf.subarray(start));
@@ -54,7 +60,7 @@ export async function forEachLine(path: string, visit: LineVisitor): Promise<num
   }
   if (carry && carry.length) {
     const end = carry[carry.length - 1] === 13 ? carry.length - 1 : carry.length;
-    visit(carry, 0, end, ++lineNo);
+    visit(carry, 0, end, ++lineNo, consumed - carry.length);
   }
   return lineNo;
 }

@@ -1,0 +1,56 @@
+/**
+ * Worker thread of compare-files: reads one `lfn size` list and sends back, in chunks, each line's
+ * 96-bit name hash, size and file offset (never the names themselves). Runs beside the main thread
+ * so reading and hashing the two lists overlaps with building and probing the table.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { DcError } from '../core/errors.ts';
+import { forEachLine, splitNameSize } from '../core/line-reader.ts';
+import { hashBytes, newHash } from './lfn-hash.ts';
+
+export interface HashChunk {
+  type: 'chunk';
+  count: number;
+  hashes: Uint32Array;
+  sizes: Float64Array;
+  offsets: Float64Array;
+}
+export type WorkerMessage = HashChunk | { type: 'done'; lines: number } | { type: 'error'; code: string; message: string };
+
+const CHUNK = 1 << 18;
+const { path } = workerData as { path: string };
+const port = parentPort!;
+const h = newHash();
+let hashes = new Uint32Array(CHUNK * 3);
+let sizes = new Float64Array(CHUNK);
+let offsets = new Float64Array(CHUNK);
+let n = 0;
+
+function flush(): void {
+  if (n === 0) return;
+  const msg: HashChunk = { type: 'chunk', count: n, hashes, sizes, offsets };
+  port.postMessage(msg, [hashes.buffer, sizes.buffer, offsets.buffer]);
+  hashes = new Uint32Array(CHUNK * 3);
+  sizes = new Float64Array(CHUNK);
+  offsets = new Float64Array(CHUNK);
+  n = 0;
+}
+
+try {
+  const lines = await forEachLine(path, (buf, start, end, lineNo, offset) => {
+    if (end === start) return;
+    const { nameEnd, size } = splitNameSize(buf, start, end);
+    if (nameEnd <= start) throw new DcError('INPUT', `${path}:${lineNo}: expected "lfn size" (size a non-negative integer)`);
+    hashBytes(buf, start, nameEnd, h);
+    hashes[n * 3] = h[0];
+    hashes[n * 3 + 1] = h[1];
+    hashes[n * 3 + 2] = h[2];
+    sizes[n] = size;
+    offsets[n] = offset;
+    if (++n === CHUNK) flush();
+  });
+  flush();
+  port.postMessage({ type: 'done', lines } satisfies WorkerMessage);
+} catch (err) {
+  port.postMessage({ type: 'error', code: err instanceof DcError ? err.code : 'INPUT', message: (err as Error).message } satisfies WorkerMessage);
+}
