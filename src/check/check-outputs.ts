@@ -15,6 +15,8 @@ export function outputNames(site: string) {
     unlisted: `${site}_unlisted.txt`,
     empty: `${site}_empty.txt`,
     missingDatasets: `${site}_missing_datasets.txt`,
+    nosite: `${site}_missing_nosite.txt`,
+    unrecoverable: `${site}_unrecoverable.txt`,
     storage: `${site}_storage.json`,
     summary: `${site}_summary.json`,
   };
@@ -44,10 +46,19 @@ export function storageReport(s: CheckSummary, rootPath: string) {
  * Writes every list and report of a run into `workDir`, each atomically, then publishes copies
  * to `webDir` (also atomically: copy to a temporary name, then rename).
  */
+/** Lists the action sinks produce, and the owning group of each block for the missing-datasets report. */
+export interface ActionOutputs {
+  nosite?: readonly string[];
+  unrecoverable?: readonly string[];
+  /** Block name → owning group at the site. */
+  blockGroups?: ReadonlyMap<string, string>;
+}
+
 export async function writeOutputs(
   result: CheckResult,
   summary: RunSummaryFile,
   dirs: { workDir: string; webDir?: string; rootPath: string },
+  extra: ActionOutputs = {},
 ): Promise<Record<string, string>> {
   const names = outputNames(result.summary.site);
   mkdirSync(dirs.workDir, { recursive: true });
@@ -58,11 +69,18 @@ export async function writeOutputs(
   await result.sizeMismatch.writeTo((written.sizeMismatch = p(names.sizeMismatch)));
   await result.unlisted.writeTo((written.unlisted = p(names.unlisted)));
   await result.empty.writeTo((written.empty = p(names.empty)));
+  // `dataset files bytes groups`, then `  block files bytes group` per block; largest first.
+  const groupOf = (block: string) => extra.blockGroups?.get(block) ?? '-';
   const dsLines = result.missingDatasets.map((d) => {
-    const blocks = [...d.blocks.entries()].sort((a, b) => b[1].bytes - a[1].bytes).map(([name, b]) => `  ${escapeName(name)} ${b.files} ${b.bytes}`);
-    return [`${escapeName(d.dataset)} ${d.files} ${d.bytes}`, ...blocks].join('\n');
+    const sorted = [...d.blocks.entries()].sort((a, b) => b[1].bytes - a[1].bytes || (a[0] < b[0] ? -1 : 1));
+    const groups = [...new Set(sorted.map(([name]) => groupOf(name)))].sort().join(',');
+    const blocks = sorted.map(([name, b]) => `  ${escapeName(name)} ${b.files} ${b.bytes} ${escapeName(groupOf(name))}`);
+    return [`${escapeName(d.dataset)} ${d.files} ${d.bytes} ${escapeName(groups)}`, ...blocks].join('\n');
   });
   writeFileAtomic((written.missingDatasets = p(names.missingDatasets)), dsLines.length ? dsLines.join('\n') + '\n' : '');
+  const listText = (l: readonly string[] | undefined) => (l?.length ? [...new Set(l)].sort().map(escapeName).join('\n') + '\n' : '');
+  writeFileAtomic((written.nosite = p(names.nosite)), listText(extra.nosite));
+  writeFileAtomic((written.unrecoverable = p(names.unrecoverable)), listText(extra.unrecoverable));
   writeFileAtomic((written.storage = p(names.storage)), JSON.stringify(storageReport(result.summary, dirs.rootPath), null, 2) + '\n');
   summary.files = Object.fromEntries(Object.entries(written).map(([k, v]) => [k, basename(v)]));
   writeFileAtomic((written.summary = p(names.summary)), JSON.stringify(summary, null, 2) + '\n');

@@ -46,6 +46,21 @@ export const siteKeys = {
   UseLoadBalancer: z.boolean(),
   DeleteOrphans: z.boolean(),
   DeleteOnStorage: z.boolean(),
+  /** Action sinks of the site, run only when every gate passes (src/actions). */
+  Actions: z.array(z.enum(['registry', 'webhook', 'storage'])),
+  /** Dynamo registry database (sqlite:, mysql://, postgres://); empty: the SQL inventory's own database. */
+  RegistryUrl: z.string(),
+  /** JSON webhook receiving confirmed actions in batches (http:// or https://). */
+  WebhookUrl: z.string(),
+  /** File holding a bearer token for the webhook (first line); empty: no Authorization header. */
+  WebhookTokenFile: z.string(),
+  WebhookBatchSize: z.number().int().min(1).max(100_000),
+  /** Extra attempts of one webhook batch, with exponential backoff. */
+  WebhookRetries: z.number().int().min(0).max(20),
+  /** Seconds one webhook request may take. */
+  WebhookTimeout: z.number().positive(),
+  /** Storage deletions in flight at once. */
+  DeleteThreads: z.number().int().min(1).max(256),
   Unmerged: z.array(z.string()),
   UnmergedLogsAge: nonNeg,
   ListDeletable: z.boolean(),

@@ -1,4 +1,5 @@
 import type { Generated, Kysely } from 'kysely';
+import { serialId } from './store-db.ts';
 
 export interface HistoryDb {
   site_states: {
@@ -70,7 +71,7 @@ export async function migrateHistory(db: Kysely<any>): Promise<void> {
     .addColumn('lock_heartbeat', 'bigint')
     .execute();
   await db.schema.createTable('runs').ifNotExists()
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', serialId(db))
     .addColumn('site', 'varchar(128)', (c) => c.notNull())
     .addColumn('status', 'varchar(16)', (c) => c.notNull())
     .addColumn('started_at', 'varchar(32)', (c) => c.notNull())

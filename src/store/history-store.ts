@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import { DcError } from '../core/errors.ts';
 import { hashString, newHash } from '../check/lfn-hash.ts';
 import type { SiteMode, SiteStatus } from '../check/gates.ts';
+import { migrateActions } from './actions-schema.ts';
 import { migrateHistory, type HistoryDb } from './history-schema.ts';
 import { openKysely } from './store-db.ts';
 
@@ -42,6 +43,7 @@ export class HistoryStore {
   static async open(url: string): Promise<HistoryStore> {
     const { db, engine } = await openKysely<HistoryDb>(url);
     await migrateHistory(db);
+    await migrateActions(db);
     return new HistoryStore(db, engine);
   }
 
@@ -95,11 +97,21 @@ export class HistoryStore {
   async acquireLock(site: string, owner: string = defaultOwner()): Promise<boolean> {
     await this.ensureSites([site]);
     const now = Math.floor(Date.now() / 1000);
+    // A holder on this host whose process is gone (kill -9, OOM) is stale now, not in 2 minutes.
+    const held = await this.db.selectFrom('site_states').select('lock_owner').where('site', '=', site).executeTakeFirst();
+    const dead = held?.lock_owner && held.lock_owner !== owner && isDeadLocalOwner(held.lock_owner) ? held.lock_owner : undefined;
     const res = await this.db
       .updateTable('site_states')
       .set({ lock_owner: owner, lock_heartbeat: now })
       .where('site', '=', site)
-      .where((eb) => eb.or([eb('lock_owner', 'is', null), eb('lock_heartbeat', '<', now - LOCK_STALE_SECONDS), eb('lock_owner', '=', owner)]))
+      .where((eb) =>
+        eb.or([
+          eb('lock_owner', 'is', null),
+          eb('lock_heartbeat', '<', now - LOCK_STALE_SECONDS),
+          eb('lock_owner', '=', owner),
+          ...(dead ? [eb('lock_owner', '=', dead)] : []),
+        ]),
+      )
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) !== 1) return false;
     // Runs left "running" by a crashed holder are closed as failed.
@@ -184,8 +196,9 @@ export class HistoryStore {
    * Records this run's findings of one category: a finding also reported by the previous done
    * run counts one more consecutive sighting; one not reported now is resolved and dropped.
    */
-  async recordFindings(site: string, runId: number, category: FindingCategory, names: AsyncIterable<string> | Iterable<string>): Promise<number> {
-    const now = new Date().toISOString();
+  async recordFindings(site: string, runId: number, category: FindingCategory, names: AsyncIterable<string> | Iterable<string>, seenAt?: string): Promise<number> {
+    // Sightings are dated by the run's start, so OrphanConfirmDays spans runs, not write times.
+    const now = seenAt ?? new Date().toISOString();
     const prev = (await this.previousDoneRun(site, runId)) ?? -1;
     let n = 0;
     await this.db.deleteFrom('findings_stage').where('run_id', '=', runId).where('category', '=', category).execute();
@@ -253,4 +266,18 @@ export class HistoryStore {
 
 export function defaultOwner(): string {
   return `${hostname()}:${process.pid}`;
+}
+
+/** True when `owner` (host:pid) names a process of this host that no longer exists. */
+export function isDeadLocalOwner(owner: string): boolean {
+  const at = owner.lastIndexOf(':');
+  if (at < 0 || owner.slice(0, at) !== hostname()) return false;
+  const pid = Number(owner.slice(at + 1));
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type Dialect } from 'kysely';
+import { Kysely, MysqlDialect, PostgresAdapter, PostgresDialect, SqliteDialect, type ColumnDefinitionBuilder, type Dialect } from 'kysely';
 import { DcError } from '../core/errors.ts';
 
 /**
@@ -27,7 +27,10 @@ export async function openKysely<DB>(url: string): Promise<{ db: Kysely<DB>; eng
   } else if (/^postgres(ql)?:\/\//.test(url)) {
     const pg = await import('pg');
     const { default: Cursor } = await import('pg-cursor');
-    dialect = new PostgresDialect({ pool: new pg.default.Pool({ connectionString: url, max: 4 }), cursor: Cursor });
+    const pool = new pg.default.Pool({ connectionString: url, max: 4 });
+    // An idle pooled connection the server ends (restart, admin command) must not crash the process.
+    pool.on('error', () => undefined);
+    dialect = new PostgresDialect({ pool, cursor: Cursor });
     engine = 'postgres';
   } else if (url.startsWith('mysql://')) {
     const mysql = await import('mysql2');
@@ -42,4 +45,10 @@ export async function openKysely<DB>(url: string): Promise<{ db: Kysely<DB>; eng
 /** A URL safe to print: the password, if any, replaced. */
 export function redactUrl(url: string): string {
   return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+}
+
+/** An auto-numbered integer primary key on every engine (PostgreSQL has identity columns, not AUTO_INCREMENT). */
+export function serialId(db: Kysely<any>): (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder {
+  const pg = db.getExecutor().adapter instanceof PostgresAdapter;
+  return (c) => (pg ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement());
 }

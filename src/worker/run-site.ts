@@ -2,7 +2,9 @@ import { join } from 'node:path';
 import type { Config, SiteConfig } from '../config/config-loader.ts';
 import { siteConfig } from '../config/config-loader.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
-import { writeOutputs, type RunSummaryFile } from '../check/check-outputs.ts';
+import { actOnRun } from '../actions/actions-run.ts';
+import { collectBlockGroups } from '../actions/missing-groups.ts';
+import { writeOutputs, type ActionOutputs, type RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckProgress } from '../check/check-types.ts';
 import { evaluateGates, type GateDecision } from '../check/gates.ts';
 import { checkSite, type CheckResult } from '../check/site-check.ts';
@@ -22,9 +24,41 @@ export interface RunOptions {
   /** Override "now" (epoch seconds), for tests. */
   now?: number;
   retryDelayMs?: number;
-  /** Called with the finished result before the lists are disposed (actions hook in here). */
-  onResult?: (ctx: { site: SiteConfig; result: CheckResult; gates: GateDecision; runId: number; store: HistoryStore }) => Promise<unknown[]>;
+  /**
+   * Acts on the finished result, after this run's findings are recorded (so confirmation counts this
+   * run) and before the outputs are written. Default: the site's action sinks (src/actions).
+   */
+  onResult?: (ctx: ResultContext) => Promise<{ actions: unknown[]; outputs?: ActionOutputs }>;
   log?: (event: string, fields: Record<string, unknown>) => void;
+}
+
+export interface ResultContext {
+  config: Config;
+  site: SiteConfig;
+  result: CheckResult;
+  gates: GateDecision;
+  runId: number;
+  store: HistoryStore;
+  /** Run start, epoch seconds. */
+  now: number;
+  signal: AbortSignal;
+  log: (event: string, fields: Record<string, unknown>) => void;
+}
+
+/** The default result hook: the site's sinks; the summary's `actions` are outcome counts per sink. */
+export async function defaultOnResult(ctx: ResultContext): Promise<{ actions: unknown[]; outputs?: ActionOutputs }> {
+  const r = await actOnRun({ config: ctx.config, site: ctx.site, store: ctx.store, runId: ctx.runId, gates: ctx.gates, now: ctx.now, signal: ctx.signal, log: ctx.log });
+  const actions: unknown[] = [];
+  for (const [sink, counts] of Object.entries(r.summary.bySink)) {
+    for (const [k, count] of Object.entries(counts)) {
+      const [kind, outcome] = k.split(':');
+      actions.push({ sink, kind, outcome, count });
+    }
+  }
+  if (r.summary.notes.length || actions.length || r.summary.planned.transfers + r.summary.planned.deletions + r.summary.planned.rmdirs > 0) {
+    actions.unshift({ planned: r.summary.planned, notes: r.summary.notes });
+  }
+  return { actions, outputs: { nosite: r.outputs.nosite, unrecoverable: r.outputs.unrecoverable } };
 }
 
 export interface RunOutcome {
@@ -97,14 +131,22 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
       gates.act = false;
       gates.held.push({ gate: 'DryMode', reason: '--dry-run given' });
     }
-    const actions = opts.onResult ? await opts.onResult({ site, result, gates, runId, store }) : [];
-    const summary: RunSummaryFile = { ...result.summary, runId, gates, actions, files: {} };
-    const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath });
-    await store.recordFindings(site.name, runId, 'missing', result.missing.lines());
-    await store.recordFindings(site.name, runId, 'orphan', result.orphan.lines());
-    await store.recordFindings(site.name, runId, 'size_mismatch', result.sizeMismatch.lines());
-    await store.recordFindings(site.name, runId, 'empty', result.empty.lines());
-    await store.finishRun(runId, 'done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: gates.act && actions.length > 0 });
+    const seenAt = new Date(now * 1000).toISOString();
+    await store.recordFindings(site.name, runId, 'missing', result.missing.lines(), seenAt);
+    await store.recordFindings(site.name, runId, 'orphan', result.orphan.lines(), seenAt);
+    await store.recordFindings(site.name, runId, 'size_mismatch', result.sizeMismatch.lines(), seenAt);
+    await store.recordFindings(site.name, runId, 'empty', result.empty.lines(), seenAt);
+    // From here on the check is complete: a stop request only cuts the actions short (each one
+    // not taken is recorded as skipped) and the run is still recorded as done with its findings.
+    const hook = opts.onResult ?? defaultOnResult;
+    const acted = await hook({ config, site, result, gates, runId, store, now, signal: stop.signal, log });
+    const blockGroups = await collectBlockGroups(config, site.name, result.missingDatasets).catch((err) => {
+      log('missing-groups-failed', { site: site.name, error: errorMessage(err) });
+      return new Map<string, string>();
+    });
+    const summary: RunSummaryFile = { ...result.summary, runId, gates, actions: acted.actions, files: {} };
+    const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, { ...acted.outputs, blockGroups });
+    await store.finishRun(runId, 'done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: gates.act && acted.actions.length > 0 });
     log('check-done', { site: site.name, runId, missing: summary.missing.count, orphan: summary.orphan.count, unlisted: summary.unlisted.count, seconds: summary.timings.total });
     return { runId, status: 'done', summary, files };
   } catch (err) {

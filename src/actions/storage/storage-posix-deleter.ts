@@ -1,0 +1,47 @@
+import { lstat, rmdir, unlink } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { DcError } from '../../core/errors.ts';
+import { fsError } from '../../listers/posix/posix-lister.ts';
+import type { StorageDeleter, StoragePathInfo } from './storage-deleter.ts';
+
+/** unlink(2) for files, rmdir(2) for directories: the kernel refuses a non-empty directory. */
+export class PosixDeleter implements StorageDeleter {
+  readonly kind = 'posix';
+  private readonly root: string;
+
+  constructor(url: string) {
+    this.root = fileURLToPath(new URL(url)).replace(/\/+$/, '');
+  }
+
+  async stat(path: string, signal: AbortSignal): Promise<StoragePathInfo> {
+    if (signal.aborted) throw new DcError('ABORTED', `stat ${path} aborted`);
+    try {
+      const st = await lstat(this.root + path);
+      return { isDir: st.isDirectory(), size: st.size, mtime: st.mtimeMs / 1000 };
+    } catch (err) {
+      throw fsError(err, path);
+    }
+  }
+
+  async deleteFile(path: string, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw new DcError('ABORTED', `delete ${path} aborted`);
+    try {
+      await unlink(this.root + path);
+    } catch (err) {
+      throw fsError(err, path);
+    }
+  }
+
+  async removeEmptyDir(path: string, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw new DcError('ABORTED', `rmdir ${path} aborted`);
+    try {
+      await rmdir(this.root + path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new DcError('STATE', `${path}: directory is not empty`, { detail: { errno: code } });
+      throw fsError(err, path);
+    }
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,68 @@
+import { DcError, errorCode, errorMessage } from '../../core/errors.ts';
+import { forEachLimited } from '../actions-pool.ts';
+import type { ActionPlan, ActionRecord, ActionSink, SinkContext, SinkReport } from '../actions-types.ts';
+import { createStorageDeleter, type StorageDeleter } from './storage-deleter.ts';
+
+const DAY = 86400;
+
+/**
+ * Deletes confirmed orphans and empty directories on the storage itself. Refuses to do anything
+ * unless the site sets `DeleteOnStorage: true`. Each file is stat'ed first: one that became a
+ * directory or was written since the check started (younger than IgnoreAge) is left alone.
+ * Directories go one at a time in plan order (leaves first), each refused by the storage if not empty.
+ */
+export class StorageSink implements ActionSink {
+  readonly name = 'storage' as const;
+  private deleter: StorageDeleter | undefined;
+
+  constructor(private readonly make: (ctx: SinkContext) => Promise<StorageDeleter> = (ctx) => createStorageDeleter(ctx.site)) {}
+
+  async execute(plan: ActionPlan, ctx: SinkContext): Promise<SinkReport> {
+    const records: ActionRecord[] = [];
+    const { site } = ctx;
+    if (!site.DeleteOnStorage) {
+      for (const t of plan.deletions) records.push({ sink: 'storage', kind: 'delete', target: t, outcome: 'skipped', detail: 'DeleteOnStorage is false' });
+      for (const t of plan.rmdirs) records.push({ sink: 'storage', kind: 'rmdir', target: t, outcome: 'skipped', detail: 'DeleteOnStorage is false' });
+      return { records };
+    }
+    if (plan.deletions.length === 0 && plan.rmdirs.length === 0) return { records };
+    this.deleter ??= await this.make(ctx);
+    const deleter = this.deleter;
+    const signal = ctx.signal ?? new AbortController().signal;
+    const ageCut = ctx.now - site.IgnoreAge * DAY;
+    const storagePath = (lfn: string) => site.PathPrefix + lfn;
+    await forEachLimited(plan.deletions, site.DeleteThreads, async (lfn) => {
+      records.push(await attempt('delete', lfn, async () => {
+        const st = await deleter.stat(storagePath(lfn), signal);
+        if (st.isDir) return { outcome: 'skipped', detail: 'now a directory' };
+        if (st.mtime > ageCut) return { outcome: 'skipped', detail: `modified since the check (mtime ${new Date(st.mtime * 1000).toISOString()})` };
+        await deleter.deleteFile(storagePath(lfn), signal);
+        return { outcome: 'ok' };
+      }));
+    });
+    for (const dir of plan.rmdirs) {
+      records.push(await attempt('rmdir', dir, async () => {
+        await deleter.removeEmptyDir(storagePath(dir), signal);
+        return { outcome: 'ok' };
+      }));
+    }
+    return { records };
+  }
+
+  async close(): Promise<void> {
+    await this.deleter?.close();
+    this.deleter = undefined;
+  }
+}
+
+async function attempt(kind: 'delete' | 'rmdir', target: string, fn: () => Promise<{ outcome: ActionRecord['outcome']; detail?: string }>): Promise<ActionRecord> {
+  try {
+    const r = await fn();
+    return { sink: 'storage', kind, target, ...r };
+  } catch (err) {
+    if (err instanceof DcError && err.code === 'NOT_FOUND') return { sink: 'storage', kind, target, outcome: 'gone', detail: 'already absent' };
+    // Stopped (halt, SIGTERM): recorded, so the history says exactly what was and was not done.
+    if (err instanceof DcError && err.code === 'ABORTED') return { sink: 'storage', kind, target, outcome: 'skipped', detail: 'run stopped before this action' };
+    return { sink: 'storage', kind, target, outcome: 'failed', detail: `${errorCode(err)}: ${errorMessage(err)}` };
+  }
+}
