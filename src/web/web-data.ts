@@ -1,0 +1,175 @@
+import type { Kysely } from 'kysely';
+import type { HistoryDb } from '../store/history-schema.ts';
+import type { HistoryStore, SiteState } from '../store/history-store.ts';
+import type { SiteMode, SiteStatus } from '../check/gates.ts';
+
+/** The dashboard's own table: every state change made through it, with time and origin. */
+export interface WebDb extends HistoryDb {
+  web_state_changes: { id?: number; site: string; value: string; changed_by: string; changed_at: string };
+}
+
+/**
+ * Creates what the dashboard adds to the history database: the state-change log, and an index
+ * that makes "latest finished run of each site" one index seek per site.
+ */
+export async function migrateWebSchema(store: HistoryStore): Promise<void> {
+  const db = store.db as unknown as Kysely<WebDb>;
+  await db.schema.createTable('web_state_changes').ifNotExists()
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('site', 'varchar(128)', (c) => c.notNull())
+    .addColumn('value', 'varchar(16)', (c) => c.notNull())
+    .addColumn('changed_by', 'varchar(255)', (c) => c.notNull())
+    .addColumn('changed_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await createIndexQuietly(db, 'web_state_changes_site_idx', 'web_state_changes', ['site', 'id']);
+  await createIndexQuietly(db, 'runs_site_status_id_idx', 'runs', ['site', 'status', 'id']);
+}
+
+/** MySQL has no CREATE INDEX IF NOT EXISTS: an index already there is not an error. */
+async function createIndexQuietly(db: Kysely<any>, name: string, table: string, cols: string[]): Promise<void> {
+  try {
+    await db.schema.createIndex(name).ifNotExists().on(table).columns(cols).execute();
+  } catch (err) {
+    try {
+      await db.schema.createIndex(name).on(table).columns(cols).execute();
+    } catch {
+      if (!/exist|duplicate/i.test(String((err as Error).message))) throw err;
+    }
+  }
+}
+
+export interface LatestRuns {
+  site: string;
+  status: SiteStatus;
+  mode: SiteMode;
+  updatedAt: string;
+  updatedBy: string;
+  last: { id: number; status: string; startedAt: string; finishedAt: string | null; heartbeatAt: string | null; progress: string | null; error: string | null } | null;
+  done: DoneRun | null;
+}
+
+export interface DoneRun {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
+  files: number;
+  bytes: number;
+  directories: number;
+  missing: number;
+  missingBytes: number;
+  orphan: number;
+  orphanBytes: number;
+  sizeMismatch: number;
+  emptyDirs: number;
+  unlisted: number;
+  duration: number;
+  gatesHeld: string | null;
+  summary: string | null;
+}
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
+
+/**
+ * Every known site with its latest run (any status) and its latest finished run, in one query:
+ * two correlated MAX(id) look-ups per site that the (site, status, id) index answers directly,
+ * so the cost grows with the number of sites, not with the length of the history.
+ */
+export async function collectLatestRuns(store: HistoryStore): Promise<LatestRuns[]> {
+  const rows = await store.db
+    .selectFrom('site_states as s')
+    .leftJoin('runs as l', (j) => j.on((eb) => eb('l.id', '=', eb.selectFrom('runs as x').select((e) => e.fn.max('x.id').as('m')).whereRef('x.site', '=', 's.site'))))
+    .leftJoin('runs as d', (j) =>
+      j.on((eb) => eb('d.id', '=', eb.selectFrom('runs as y').select((e) => e.fn.max('y.id').as('m')).whereRef('y.site', '=', 's.site').where('y.status', '=', 'done'))),
+    )
+    .select([
+      's.site', 's.status', 's.mode', 's.updated_at', 's.updated_by',
+      'l.id as l_id', 'l.status as l_status', 'l.started_at as l_started', 'l.finished_at as l_finished', 'l.heartbeat_at as l_heartbeat', 'l.progress as l_progress', 'l.error as l_error',
+      'd.id as d_id', 'd.started_at as d_started', 'd.finished_at as d_finished', 'd.files as d_files', 'd.bytes as d_bytes', 'd.directories as d_directories',
+      'd.missing as d_missing', 'd.missing_bytes as d_missing_bytes', 'd.orphan as d_orphan', 'd.orphan_bytes as d_orphan_bytes', 'd.size_mismatch as d_size_mismatch',
+      'd.empty_dirs as d_empty', 'd.unlisted as d_unlisted', 'd.duration as d_duration', 'd.gates_held as d_gates', 'd.summary as d_summary',
+    ])
+    .orderBy('s.site')
+    .execute();
+  return rows.map((r) => ({
+    site: r.site,
+    status: r.status as SiteStatus,
+    mode: r.mode as SiteMode,
+    updatedAt: r.updated_at,
+    updatedBy: r.updated_by,
+    last: r.l_id === null || r.l_id === undefined ? null : { id: num(r.l_id), status: r.l_status!, startedAt: r.l_started!, finishedAt: r.l_finished ?? null, heartbeatAt: r.l_heartbeat ?? null, progress: r.l_progress ?? null, error: r.l_error ?? null },
+    done:
+      r.d_id === null || r.d_id === undefined
+        ? null
+        : {
+            id: num(r.d_id), startedAt: r.d_started!, finishedAt: r.d_finished ?? null, files: num(r.d_files), bytes: num(r.d_bytes), directories: num(r.d_directories),
+            missing: num(r.d_missing), missingBytes: num(r.d_missing_bytes), orphan: num(r.d_orphan), orphanBytes: num(r.d_orphan_bytes), sizeMismatch: num(r.d_size_mismatch),
+            emptyDirs: num(r.d_empty), unlisted: num(r.d_unlisted), duration: num(r.d_duration), gatesHeld: r.d_gates ?? null, summary: r.d_summary ?? null,
+          },
+  }));
+}
+
+export interface RunPoint {
+  id: number;
+  status: string;
+  startedAt: string;
+  finishedAt: string | null;
+  files: number;
+  bytes: number;
+  directories: number;
+  missing: number;
+  missingBytes: number;
+  orphan: number;
+  orphanBytes: number;
+  sizeMismatch: number;
+  emptyDirs: number;
+  unlisted: number;
+  duration: number;
+  gatesHeld: string[];
+  acted: boolean;
+  error: string | null;
+}
+
+/** A site's runs, newest first, without the summary documents (charts need only the counts). */
+export async function collectSiteRuns(store: HistoryStore, site: string, limit: number): Promise<RunPoint[]> {
+  const rows = await store.db
+    .selectFrom('runs')
+    .select(['id', 'status', 'started_at', 'finished_at', 'files', 'bytes', 'directories', 'missing', 'missing_bytes', 'orphan', 'orphan_bytes', 'size_mismatch', 'empty_dirs', 'unlisted', 'duration', 'gates_held', 'acted', 'error'])
+    .where('site', '=', site)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({
+    id: num(r.id), status: r.status, startedAt: r.started_at, finishedAt: r.finished_at, files: num(r.files), bytes: num(r.bytes), directories: num(r.directories),
+    missing: num(r.missing), missingBytes: num(r.missing_bytes), orphan: num(r.orphan), orphanBytes: num(r.orphan_bytes), sizeMismatch: num(r.size_mismatch),
+    emptyDirs: num(r.empty_dirs), unlisted: num(r.unlisted), duration: num(r.duration), gatesHeld: parseJson<string[]>(r.gates_held) ?? [], acted: num(r.acted) === 1, error: r.error,
+  }));
+}
+
+export interface StateChange {
+  site: string;
+  value: string;
+  by: string;
+  at: string;
+}
+
+export async function recordStateChange(store: HistoryStore, site: string, value: SiteStatus | SiteMode, by: string): Promise<SiteState> {
+  const state = await store.setState(site, value, by);
+  const db = store.db as unknown as Kysely<WebDb>;
+  await db.insertInto('web_state_changes').values({ site, value, changed_by: by, changed_at: state.updatedAt }).execute();
+  return state;
+}
+
+export async function collectStateChanges(store: HistoryStore, site: string, limit = 50): Promise<StateChange[]> {
+  const db = store.db as unknown as Kysely<WebDb>;
+  const rows = await db.selectFrom('web_state_changes').select(['site', 'value', 'changed_by', 'changed_at']).where('site', '=', site).orderBy('id', 'desc').limit(limit).execute();
+  return rows.map((r) => ({ site: r.site, value: r.value, by: r.changed_by, at: r.changed_at }));
+}
+
+export function parseJson<T>(text: string | null | undefined): T | undefined {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
