@@ -1,8 +1,7 @@
-import { closeSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DcError } from '../core/errors.ts';
-import { forEachLine } from '../core/line-reader.ts';
-import { detectListFormat, nameOf, type ListFormat, type NameRange } from './compare3-lines.ts';
+import { detectListFormat, forEachListLine, nameOf, type ListFormat, type NameRange } from './compare3-lines.ts';
 import { hashBytes, newHash } from './lfn-hash.ts';
 
 /**
@@ -13,7 +12,8 @@ import { hashBytes, newHash } from './lfn-hash.ts';
  * the partition is taken from the top bits of h1, independent of the table's slot bits (h0).
  */
 export const RECORD_WORDS = 4;
-const RECORDS_PER_FLUSH = 4096;
+/** Bytes of records buffered for all partitions of one list before they go to their files. */
+const BUFFER_BYTES = 16 << 20;
 
 export interface PartitionedList {
   path: string;
@@ -33,7 +33,9 @@ export function partitionIndex(h1: number, bits: number): number {
 export async function partitionList(path: string, dir: string, tag: string, bits: number): Promise<PartitionedList> {
   const parts = 1 << bits;
   const files = Array.from({ length: parts }, (_, p) => join(dir, `${tag}-${String(p).padStart(4, '0')}.bin`));
-  const fds = files.map((f) => openSync(f, 'w'));
+  // Files are opened per flush: a thousand partitions per list would exceed the fd limit.
+  for (const f of files) writeFileSync(f, '');
+  const RECORDS_PER_FLUSH = Math.max(256, Math.floor(BUFFER_BYTES / (parts * RECORD_WORDS * 4)));
   const counts = new Array<number>(parts).fill(0);
   const fill = new Uint32Array(parts);
   const words = new Uint32Array(parts * RECORDS_PER_FLUSH * RECORD_WORDS);
@@ -42,7 +44,7 @@ export async function partitionList(path: string, dir: string, tag: string, bits
     const n = fill[p];
     if (n === 0) return;
     const off = p * RECORDS_PER_FLUSH * RECORD_WORDS * 4;
-    writeSync(fds[p], bytes, off, n * RECORD_WORDS * 4);
+    appendFileSync(files[p], bytes.subarray(off, off + n * RECORD_WORDS * 4));
     counts[p] += n;
     fill[p] = 0;
   };
@@ -52,8 +54,8 @@ export async function partitionList(path: string, dir: string, tag: string, bits
   let entries = 0;
   let settled = 0;
   let lines = 0;
-  try {
-    lines = await forEachLine(path, (buf, start, end, lineNo) => {
+  {
+    lines = await forEachListLine(path, (buf, start, end, lineNo) => {
       if (end === start) return;
       format ??= detectListFormat(buf, start, end);
       nameOf(format, buf, start, end, r);
@@ -73,8 +75,6 @@ export async function partitionList(path: string, dir: string, tag: string, bits
       if (++fill[p] === RECORDS_PER_FLUSH) flush(p);
     });
     for (let p = 0; p < parts; p++) flush(p);
-  } finally {
-    for (const fd of fds) closeSync(fd);
   }
   return { path, format: format ?? 'plain', lines, entries, settled, files, counts };
 }
@@ -98,8 +98,8 @@ export function forEachRecordBlock(file: string, block: Buffer, fn: (words: Uint
   }
 }
 
-/** Picks the partition bits so one partition holds about `perPartition` entries of the largest list. */
-export function choosePartitionBits(paths: string[], perPartition = 2_000_000): number {
+/** Picks the partition bits so one partition holds about `perPartition` entries of the largest list (at most 1024 partitions). */
+export function choosePartitionBits(paths: string[], perPartition = 100_000): number {
   let est = 0;
   for (const p of paths) {
     const size = statSync(p).size;
@@ -108,6 +108,7 @@ export function choosePartitionBits(paths: string[], perPartition = 2_000_000): 
     est = Math.max(est, Math.ceil((size * (gz ? 5 : 1)) / 40));
   }
   let bits = 4;
-  while (bits < 12 && est / (1 << bits) > perPartition) bits++;
+  // Small partitions keep the table in the CPU caches; 1024 keeps the file count sane.
+  while (bits < 10 && est / (1 << bits) > perPartition) bits++;
   return bits;
 }

@@ -1,6 +1,5 @@
 import { DcError } from '../core/errors.ts';
-import { forEachLine } from '../core/line-reader.ts';
-import { nameOf, type NameRange } from './compare3-lines.ts';
+import { forEachListLine, nameOf, type NameRange } from './compare3-lines.ts';
 import { forEachRecordBlock, partitionList, type PartitionedList } from './compare3-partition.ts';
 import { Compare3Table } from './compare3-table.ts';
 import { SortedList } from './sorted-list.ts';
@@ -98,7 +97,7 @@ async function writeNames(list: PartitionedList, marked: Uint8Array, outFile: st
     let any = false;
     for (let i = 0; i < marked.length && !any; i++) any = marked[i] !== 0;
     if (any) {
-      await forEachLine(list.path, (buf, start, end, lineNo) => {
+      await forEachListLine(list.path, (buf, start, end, lineNo) => {
         if (!(marked[lineNo >>> 3] & (1 << (lineNo & 7)))) return;
         nameOf(list.format, buf, start, end, r);
         if (r.end < 0) throw new DcError('INPUT', `${list.path}:${lineNo}: changed while being compared`);

@@ -7,7 +7,7 @@ import { Compare3Pool } from './compare3-pool.ts';
 export interface Compare3Options {
   /** Scratch directory for the partition files (default: next to PREFIX). */
   tmpDir?: string;
-  /** log2 of the partition count (default: from the input sizes, ~2 M entries a partition). */
+  /** log2 of the partition count (default: from the input sizes, ~100 k entries a partition). */
   partitionBits?: number;
   /** Worker threads (default: CPUs, at most 3; 0 runs everything on the calling thread). */
   workers?: number;
