@@ -61,23 +61,18 @@ export class DynamoInventory implements Inventory {
       .where('dr.site_id', '=', siteId)
       .execute();
     for (const r of replicated) out.add(r.name);
-    const pending = await this.db
-      .selectFrom('file_subscriptions as fs')
-      .innerJoin('files as f', 'f.id', 'fs.file_id')
-      .innerJoin('datasets as d', 'd.id', 'f.dataset_id')
-      .select('d.name')
-      .distinct()
-      .where('fs.site_id', '=', siteId)
-      .where('fs.delete', '=', 0)
-      .where('fs.status', 'in', ['new', 'inbatch', 'retry', 'held'])
-      .execute();
-    for (const r of pending) out.add(r.name);
+    const pending = await this.subscribedDatasets(siteId, 0);
+    for (const name of pending) out.add(name);
     return out;
   }
 
   async collectQueuedDeletions(site: string): Promise<Set<string>> {
     const siteId = await this.siteId(site);
-    if (siteId === undefined) return new Set();
+    return new Set(siteId === undefined ? [] : await this.subscribedDatasets(siteId, 1));
+  }
+
+  /** Datasets with pending file subscriptions at the site: transfers (delete 0) or deletions (1). */
+  private async subscribedDatasets(siteId: number, deletion: 0 | 1): Promise<string[]> {
     const rows = await this.db
       .selectFrom('file_subscriptions as fs')
       .innerJoin('files as f', 'f.id', 'fs.file_id')
@@ -85,10 +80,10 @@ export class DynamoInventory implements Inventory {
       .select('d.name')
       .distinct()
       .where('fs.site_id', '=', siteId)
-      .where('fs.delete', '=', 1)
+      .where('fs.delete', '=', deletion)
       .where('fs.status', 'in', ['new', 'inbatch', 'retry', 'held'])
       .execute();
-    return new Set(rows.map((r) => r.name));
+    return rows.map((r) => r.name);
   }
 
   async collectSites(): Promise<string[]> {
