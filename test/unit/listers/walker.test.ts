@@ -1,0 +1,86 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { DirEntry } from '../../../src/core/entries.ts';
+import { DcError } from '../../../src/core/errors.ts';
+import type { Lister } from '../../../src/listers/lister.ts';
+import { walk, type WalkEvent } from '../../../src/listers/walker.ts';
+import { MemoryLister } from '../../helpers/memory-site.ts';
+
+async function collect(it: AsyncIterable<WalkEvent>): Promise<WalkEvent[]> {
+  const out: WalkEvent[] = [];
+  for await (const e of it) out.push(e);
+  return out;
+}
+
+const base = { concurrency: 4, retries: 2, timeoutMs: 2000, retryDelayMs: 1 };
+
+describe('walker', () => {
+  it('emits every directory after all its children, with subtree counts', async () => {
+    const l = new MemoryLister([
+      { path: '/store/a/b/f1', size: 10, mtime: 5 },
+      { path: '/store/a/f2', size: 20, mtime: 6 },
+      { path: '/store/c/f3', size: 30, mtime: 7 },
+    ], [{ path: '/store/a/b', mtime: 50 }]);
+    const evs = await collect(walk(l, { ...base, tops: ['/store'] }));
+    const dirs = evs.filter((e) => e.type === 'dir').map((e) => (e as Extract<WalkEvent, { type: 'dir' }>).dir);
+    const order = dirs.map((d) => d.lfn);
+    assert.ok(order.indexOf('/store/a/b') < order.indexOf('/store/a'));
+    assert.ok(order.indexOf('/store/a') < order.indexOf('/store'));
+    const top = dirs.find((d) => d.lfn === '/store')!;
+    assert.deepEqual([top.files, top.bytes, top.isTop, top.newestMtime], [3, 60, true, 50]);
+    const files = evs.flatMap((e) => (e.type === 'files' ? e.files.map((f) => f.lfn) : [])).sort();
+    assert.deepEqual(files, ['/store/a/b/f1', '/store/a/f2', '/store/c/f3']);
+  });
+
+  it('does not retry a directory that does not exist, and retries one that failed', async () => {
+    const l = new MemoryLister([{ path: '/store/a/f', mtime: 1 }]);
+    l.failures.set('/store/a', 2);
+    const evs = await collect(walk(l, { ...base, tops: ['/store', '/nowhere'] }));
+    const unlisted = evs.filter((e) => e.type === 'unlisted') as Extract<WalkEvent, { type: 'unlisted' }>[];
+    assert.deepEqual(unlisted.map((u) => [u.lfn, u.code, u.attempts]), [['/nowhere', 'NOT_FOUND', 1]]);
+    assert.equal(l.listed.filter((p) => p === '/store/a').length, 1);
+  });
+
+  it('abandons a listing that makes no progress for Timeout and reports it unlisted as TIMEOUT', async () => {
+    const hanging: Lister = {
+      kind: 'hang',
+      async *listDir(path: string, signal: AbortSignal): AsyncIterable<DirEntry[]> {
+        if (path === '/store') {
+          yield [{ name: 'slow', isDir: true, size: 0, mtime: 0 }, { name: 'ok.root', isDir: false, size: 1, mtime: 0 }];
+          return;
+        }
+        await new Promise((_, reject) => signal.addEventListener('abort', () => reject(new DcError('ABORTED', 'aborted'))));
+      },
+      async close() {},
+    };
+    const t = Date.now();
+    const evs = await collect(walk(hanging, { ...base, retries: 1, timeoutMs: 100, tops: ['/store'] }));
+    const u = evs.find((e) => e.type === 'unlisted') as Extract<WalkEvent, { type: 'unlisted' }>;
+    assert.deepEqual([u.lfn, u.code, u.attempts], ['/store/slow', 'TIMEOUT', 2]);
+    assert.ok(Date.now() - t < 2000);
+    assert.ok(evs.some((e) => e.type === 'files'));
+  });
+
+  it('throws ABORTED promptly when its signal aborts', async () => {
+    const files = [];
+    for (let i = 0; i < 200; i++) files.push({ path: `/store/d${i}/f`, mtime: 1 });
+    const l = new MemoryLister(files);
+    l.delayMs = 5;
+    const ctrl = new AbortController();
+    setTimeout(() => ctrl.abort(), 30);
+    await assert.rejects(collect(walk(l, { ...base, tops: ['/store'], signal: ctrl.signal })), (e: unknown) => e instanceof DcError && e.code === 'ABORTED');
+    assert.ok(l.listed.length < 200);
+  });
+
+  it('stops listing when the consumer stops early', async () => {
+    const files = [];
+    for (let i = 0; i < 100; i++) files.push({ path: `/store/d${i}/f`, mtime: 1 });
+    const l = new MemoryLister(files);
+    l.delayMs = 2;
+    for await (const e of walk(l, { ...base, tops: ['/store'] })) if (e.type === 'files') break;
+    const listedAtBreak = l.listed.length;
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(l.listed.length <= listedAtBreak + base.concurrency);
+    assert.equal(l.inFlight, 0);
+  });
+});

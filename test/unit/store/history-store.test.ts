@@ -1,0 +1,92 @@
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HistoryStore } from '../../../src/store/history-store.ts';
+
+let dir: string;
+let store: HistoryStore;
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dc-store-'));
+  store = await HistoryStore.open(`sqlite:${join(dir, 'h.sqlite')}`);
+});
+afterEach(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function doneRun(site: string, findings: string[]): Promise<number> {
+  const id = await store.startRun(site, new Date().toISOString());
+  await store.recordFindings(site, id, 'missing', findings);
+  await store.finishRun(id, 'done', {});
+  return id;
+}
+
+describe('history store: site states', () => {
+  it('starts a new site ready and in dry mode, and records who changed it', async () => {
+    const s = await store.getState('T2_A');
+    assert.deepEqual([s.status, s.mode], ['ready', 'dry']);
+    const t = await store.setState('T2_A', 'act', 'cli:alice');
+    assert.deepEqual([t.status, t.mode, t.updatedBy], ['ready', 'act', 'cli:alice']);
+    assert.equal((await store.setState('T2_A', 'halt', 'web:1.2.3.4')).status, 'halt');
+  });
+
+  it('picks the ready site checked least recently, never-checked first, never a halted or disabled one', async () => {
+    await store.ensureSites(['T2_A', 'T2_B', 'T2_C', 'T2_D']);
+    await doneRun('T2_A', []);
+    await new Promise((r) => setTimeout(r, 5));
+    await doneRun('T2_B', []);
+    await store.setState('T2_C', 'disable', 'test');
+    assert.equal(await store.pickSite(['T2_A', 'T2_B', 'T2_C', 'T2_D']), 'T2_D');
+    await store.setState('T2_D', 'halt', 'test');
+    assert.equal(await store.pickSite(['T2_A', 'T2_B', 'T2_C', 'T2_D']), 'T2_A');
+    assert.equal(await store.pickSite(['T2_C', 'T2_D']), undefined);
+  });
+});
+
+describe('history store: findings across runs', () => {
+  it('counts consecutive sightings and drops findings no longer reported', async () => {
+    await doneRun('T2_A', ['/store/a', '/store/b']);
+    await doneRun('T2_A', ['/store/a', '/store/b']);
+    const third = await doneRun('T2_A', ['/store/a', '/store/c']);
+    const rows = await store.collectFindings('T2_A', 'missing');
+    assert.deepEqual(rows.map((r) => [r.lfn, r.consecutive, r.last_run]), [['/store/a', 3, third], ['/store/c', 1, third]]);
+  });
+
+  it('restarts the count when a finding was absent from the previous done run', async () => {
+    await doneRun('T2_A', ['/store/a']);
+    await doneRun('T2_A', []);
+    await doneRun('T2_A', ['/store/a']);
+    const [row] = await store.collectFindings('T2_A', 'missing');
+    assert.equal(row.consecutive, 1);
+  });
+
+  it('does not count a failed run between two sightings as a break', async () => {
+    await doneRun('T2_A', ['/store/a']);
+    const failed = await store.startRun('T2_A', new Date().toISOString());
+    await store.finishRun(failed, 'failed', { error: 'listing crashed' });
+    await doneRun('T2_A', ['/store/a']);
+    const [row] = await store.collectFindings('T2_A', 'missing');
+    assert.equal(row.consecutive, 2);
+  });
+
+  it('keeps sites apart', async () => {
+    await doneRun('T2_A', ['/store/a']);
+    await doneRun('T2_B', ['/store/a']);
+    assert.equal((await store.collectFindings('T2_A', 'missing'))[0].consecutive, 1);
+  });
+});
+
+describe('history store: locks', () => {
+  it('lets one holder in at a time and takes over a stale lock, closing its running run as failed', async () => {
+    assert.equal(await store.acquireLock('T2_A', 'host-x:1'), true);
+    const run = await store.startRun('T2_A', new Date().toISOString());
+    assert.equal(await store.acquireLock('T2_A', 'host-y:2'), false);
+    await store.db.updateTable('site_states').set({ lock_heartbeat: Math.floor(Date.now() / 1000) - 3600 }).where('site', '=', 'T2_A').execute();
+    assert.equal(await store.acquireLock('T2_A', 'host-y:2'), true);
+    const r = await store.getRun(run);
+    assert.equal(r.status, 'failed');
+    assert.match(r.error ?? '', /lock was recovered/);
+  });
+});
