@@ -4,6 +4,7 @@ import { registerCheck } from './commands/check-command.ts';
 import { registerCompare } from './commands/compare-command.ts';
 import { registerDemo } from './commands/demo-command.ts';
 import { registerImport } from './commands/import-command.ts';
+import { registerInvalidate } from './commands/invalidate-command.ts';
 import { registerList } from './commands/list-command.ts';
 import { registerServe } from './commands/serve-command.ts';
 import { registerSetStatus } from './commands/set-status-command.ts';
@@ -11,7 +12,7 @@ import { registerSetStatus } from './commands/set-status-command.ts';
 /** Each command module adds itself here; its action returns the exit code. */
 export type CommandRegistrar = (program: Command, run: (fn: (ctx: CliContext) => Promise<number>, opts?: { json?: boolean }) => Promise<void>) => void;
 
-const registrars: CommandRegistrar[] = [registerCheck, registerList, registerCompare, registerImport, registerSetStatus, registerDemo, registerServe];
+const registrars: CommandRegistrar[] = [registerCheck, registerList, registerCompare, registerImport, registerSetStatus, registerDemo, registerServe, registerInvalidate];
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.OK;

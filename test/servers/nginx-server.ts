@@ -24,6 +24,8 @@ export interface NginxServerOptions {
   bearerTokens?: string[];
   /** URL paths (and everything below) answered with 403, as a server-side ACL would. */
   denyPaths?: string[];
+  /** Write methods to enable (nginx `dav_methods`, e.g. ["DELETE"]); none by default: read-only. */
+  davMethods?: ('PUT' | 'DELETE' | 'MKCOL' | 'COPY' | 'MOVE')[];
 }
 
 export interface NginxServer {
@@ -83,6 +85,7 @@ http {
     location / {
       ${auth}
       dav_ext_methods PROPFIND OPTIONS;
+      ${o.davMethods?.length ? `dav_methods ${o.davMethods.join(' ')};` : ''}
     }
 ${(o.denyPaths ?? []).map((p) => `    location ^~ ${p} { return 403; }`).join('\n')}
   }

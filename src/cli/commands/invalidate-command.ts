@@ -1,0 +1,32 @@
+import { DcError } from '../../core/errors.ts';
+import { invalidateMissing } from '../../actions/actions-invalidate.ts';
+import { HistoryStore } from '../../store/history-store.ts';
+import { EXIT } from '../cli-context.ts';
+import type { CommandRegistrar } from '../main.ts';
+import { matchSites } from './check-command.ts';
+
+/** The seed's consistency-invalidate: confirmed missing files of sites in act mode → local_invalidations. */
+export const registerInvalidate: CommandRegistrar = (program, run) => {
+  program
+    .command('invalidate')
+    .description('write local_invalidations for confirmed missing files of sites in act mode, and mark them acted on')
+    .option('--site <pattern>', 'site name or regular expression')
+    .option('--dry-run', 'report what would be invalidated, write nothing')
+    .action((opts: { site?: string; dryRun?: boolean }) =>
+      run(async (ctx) => {
+        const config = ctx.config();
+        const sites = matchSites(config.siteNames, opts.site);
+        if (sites.length === 0) throw new DcError('CONFIG', `${config.file}: no configured site matches ${JSON.stringify(opts.site)}`);
+        const store = await HistoryStore.open(config.historyUrl);
+        try {
+          const reports = await invalidateMissing(config, store, sites, { dryRun: opts.dryRun });
+          for (const r of reports) {
+            ctx.out.write(`${r.site}: ${r.invalidated} invalidated, ${r.alreadyInvalidated} already${r.runId ? ` (run ${r.runId})` : ''}${r.skipped ? ` — ${r.skipped}` : ''}\n`);
+          }
+          return EXIT.OK;
+        } finally {
+          await store.close();
+        }
+      }),
+    );
+};
