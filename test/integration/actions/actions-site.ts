@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Kysely } from 'kysely';
 import { loadConfig, type Config } from '../../../src/config/config-loader.ts';
 import { createDynamoSchema } from '../../../src/inventory/sql/dynamo-schema.ts';
-import { importSiteInventory, type ImportLine } from '../../../src/inventory/sql/dynamo-import.ts';
+import { placeOf, type ImportLine } from '../../../src/inventory/sql/dynamo-import.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { openKysely } from '../../../src/store/store-db.ts';
 import { runSite, type RunOptions, type RunOutcome } from '../../../src/worker/run-site.ts';
@@ -50,6 +50,8 @@ export interface ActionSiteOptions {
   historyUrl?: string;
   /** Called with the inventory database after the site's import (other sites' replicas, …). */
   seedInventory?: (db: Kysely<any>) => Promise<void>;
+  /** More settled inventory files, absent from the storage (more missing files). */
+  extraMissing?: string[];
   /** Top directories to remove from the storage before the first run. */
   removeTops?: string[];
 }
@@ -80,12 +82,12 @@ export async function makeActionSite(o: ActionSiteOptions = {}): Promise<ActionS
       // removed with a top directory
     }
   }
-  const inventoryLines: ImportLine[] = [...PLANTED.present, ...PLANTED.missing].map((lfn) => ({ lfn, size: 100 + (lfn.length % 50), settled: true }));
+  const inventoryLines: ImportLine[] = [...PLANTED.present, ...PLANTED.missing, ...(o.extraMissing ?? [])].map((lfn) => ({ lfn, size: 100 + (lfn.length % 50), settled: true }));
   const invUrl = o.inventory ? o.inventory.Url : `sqlite:${join(dir, 'inventory.sqlite')}`;
   const { db } = await openKysely<any>(invUrl);
   try {
     await createDynamoSchema(db);
-    await importSiteInventory(db, SITE, inventoryLines);
+    await seedSite(db, SITE, inventoryLines);
     await o.seedInventory?.(db);
   } finally {
     await db.destroy();
@@ -125,4 +127,28 @@ export async function makeActionSite(o: ActionSiteOptions = {}): Promise<ActionS
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The site's inventory with explicit ids (the same rows importSiteInventory makes: blocks named by
+ * placeOf, complete replicas owned by group 1, dataset replicas), portable to every engine.
+ */
+async function seedSite(db: Kysely<any>, site: string, lines: ImportLine[]): Promise<void> {
+  await db.insertInto('groups').values({ id: 1, name: 'AnalysisOps' }).execute();
+  await db.insertInto('sites').values({ id: 1, name: site, status: 'ready' }).execute();
+  const datasets = new Map<string, number>();
+  const blocks = new Map<string, { id: number; ds: number }>();
+  const files: { id: number; block_id: number; dataset_id: number; name: string; size: number }[] = [];
+  for (const l of lines) {
+    const { dataset, block } = placeOf(l.lfn, l.settled);
+    if (!datasets.has(dataset)) datasets.set(dataset, datasets.size + 1);
+    const ds = datasets.get(dataset)!;
+    if (!blocks.has(block)) blocks.set(block, { id: blocks.size + 1, ds });
+    files.push({ id: files.length + 1, block_id: blocks.get(block)!.id, dataset_id: ds, name: l.lfn, size: l.size });
+  }
+  await db.insertInto('datasets').values([...datasets].map(([name, id]) => ({ id, name, status: 'VALID' }))).execute();
+  await db.insertInto('blocks').values([...blocks].map(([name, b]) => ({ id: b.id, dataset_id: b.ds, name }))).execute();
+  await db.insertInto('files').values(files).execute();
+  await db.insertInto('block_replicas').values([...blocks.values()].map((b) => ({ block_id: b.id, site_id: 1, group_id: 1, is_complete: 1 }))).execute();
+  await db.insertInto('dataset_replicas').values([...datasets.values()].map((id) => ({ dataset_id: id, site_id: 1 }))).execute();
 }
