@@ -100,7 +100,8 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
 
   try {
     // Phase 1: inventory before the listing.
-    const [protectedSet, queued] = [await inventory.collectProtectedDatasets(site.name), await inventory.collectQueuedDeletions(site.name)];
+    const protectedSet = await inventory.collectProtectedDatasets(site.name);
+    const queued = new Set(await inventory.collectQueuedDeletions(site.name));
     const isProtected = makeProtectedTest(protectedSet);
     const isQueued = (lfn: string, dataset?: string) => queued.size > 0 && queued.has(dataset ?? datasetOfLfn(lfn) ?? '');
     const table = new HashTable();
@@ -207,7 +208,11 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     s.timings.listing = (t2 - t1) / 1000;
 
     // Phase 3: inventory after the listing; decides missing files and late inventory arrivals.
+    // Protection and queued deletions are read again: one that began during a long listing counts.
     phase = 'inventory-after';
+    for (const d of await inventory.collectQueuedDeletions(site.name)) queued.add(d);
+    const protectedAfter = await inventory.collectProtectedDatasets(site.name);
+    if (protectedSet && protectedAfter) for (const d of protectedAfter) protectedSet.add(d);
     const missingDatasets = new Map<string, { dataset: string; files: number; bytes: number; blocks: Map<string, { files: number; bytes: number }> }>();
     for await (const batch of inventory.streamFiles(site.name, input.signal)) {
       checkAbort();

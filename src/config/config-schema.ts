@@ -93,6 +93,9 @@ export const InventorySchema = z
     Url: z.string().optional(),
     PasswordFile: z.string().optional(),
     Query: z.string().optional(),
+    /** Pending deletions / transfers as files, for deployments without Dynamo's registry tables. */
+    DeletionQueueFile: z.string().optional(),
+    TransferQueueFile: z.string().optional(),
   })
   .strict();
 

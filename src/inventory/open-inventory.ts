@@ -15,7 +15,7 @@ export interface OpenInventoryOptions {
   env?: NodeJS.ProcessEnv;
   /** Create the SQL schema (Dynamo's tables and registry queues) when absent. */
   create?: boolean;
-  /** Queue files (see FileQueueSource), for deployments without Dynamo's registry tables. */
+  /** Queue files (see FileQueueSource); default: the config's Inventory.DeletionQueueFile/TransferQueueFile. */
   queueFiles?: { deletions?: string; transfers?: string };
 }
 
@@ -32,8 +32,10 @@ export async function openInventory(config: Config, opts: OpenInventoryOptions =
     if (!v) throw new DcError('CONFIG', `${config.file}: key "Inventory.${key}": required for Type ${inv.Type}`);
     return v;
   };
-  const extra: QueueSource[] = opts.queueFiles && (opts.queueFiles.deletions || opts.queueFiles.transfers) ? [new FileQueueSource(opts.queueFiles)] : [];
-  const passwordFile = inv.PasswordFile && !isAbsolute(inv.PasswordFile) ? resolve(dirname(config.file), inv.PasswordFile) : inv.PasswordFile;
+  const abs = (p: string | undefined) => (p && !isAbsolute(p) ? resolve(dirname(config.file), p) : p);
+  const queueFiles = opts.queueFiles ?? { deletions: abs(inv.DeletionQueueFile), transfers: abs(inv.TransferQueueFile) };
+  const extra: QueueSource[] = queueFiles.deletions || queueFiles.transfers ? [new FileQueueSource(queueFiles)] : [];
+  const passwordFile = abs(inv.PasswordFile);
   const sqlOpts = () => ({ password: resolvePassword(passwordFile, opts.env), create: opts.create, query: inv.Query });
   switch (inv.Type) {
     case 'sqlite':

@@ -106,10 +106,10 @@ export class MemoryInventory implements Inventory {
     for (let i = 0; i < list.length; i += 3) yield list.slice(i, i + 3);
   }
   async collectProtectedDatasets() {
-    return this.protectedDatasets;
+    return this.protectedDatasets && new Set(this.protectedDatasets);
   }
   async collectQueuedDeletions() {
-    return this.queued;
+    return new Set(this.queued);
   }
   async collectSites() {
     return ['T2_TEST'];

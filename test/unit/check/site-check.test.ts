@@ -289,3 +289,19 @@ describe('check: race safety (before/after snapshots)', () => {
     assert.deepEqual(r.missing, []);
   });
 });
+
+describe('check: protection read again after the listing', () => {
+  it('honours a deletion queued and a protection added while the listing ran', async () => {
+    const lister = new MemoryLister([{ path: '/store/mc/Era/Late/TIER/Proc-v1/0000/x.root', mtime: OLD }]);
+    const inv = new MemoryInventory([settled(`${DS}/0000/gone.root`)], new Set());
+    lister.beforeList = (p) => {
+      if (p === '/store') {
+        inv.queued.add('/Prim/Era-Proc-v1/TIER');
+        inv.protectedDatasets!.add('/Late/Era-Proc-v1/TIER');
+      }
+    };
+    const r = await runCheck(testSite(), inv, lister);
+    assert.deepEqual(r.missing, []);
+    assert.deepEqual(r.orphan, []);
+  });
+});
