@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { EXIT, makeContext, reportError, type CliContext, type GlobalOptions } from './cli-context.ts';
 import { registerCheck } from './commands/check-command.ts';
 import { registerCompare } from './commands/compare-command.ts';
+import { registerCompare3 } from './commands/compare3-command.ts';
 import { registerDemo } from './commands/demo-command.ts';
 import { registerImport } from './commands/import-command.ts';
 import { registerInvalidate } from './commands/invalidate-command.ts';
@@ -12,7 +13,7 @@ import { registerSetStatus } from './commands/set-status-command.ts';
 /** Each command module adds itself here; its action returns the exit code. */
 export type CommandRegistrar = (program: Command, run: (fn: (ctx: CliContext) => Promise<number>, opts?: { json?: boolean }) => Promise<void>) => void;
 
-const registrars: CommandRegistrar[] = [registerCheck, registerList, registerCompare, registerImport, registerSetStatus, registerDemo, registerServe, registerInvalidate];
+const registrars: CommandRegistrar[] = [registerCheck, registerList, registerCompare, registerImport, registerSetStatus, registerDemo, registerServe, registerInvalidate, registerCompare3];
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.OK;

@@ -154,3 +154,20 @@ describe('dynamo-consistency demo', () => {
     assert.match(r.stdout, /dynamo-consistency serve --config/);
   });
 });
+
+describe('dynamo-consistency compare3', () => {
+  it('reports only files missing in both inventory snapshots and orphans absent from both', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'dc-c3-'));
+    try {
+      writeFileSync(join(d, 'before.txt'), '/store/a 1\n/store/b 1\n/store/gone-during 1\n');
+      writeFileSync(join(d, 'scan.txt'), '/store/a 1\n/store/orphan 1\n/store/arrived 1\n');
+      writeFileSync(join(d, 'after.txt'), '/store/a 1\n/store/b 1\n/store/arrived 1\n');
+      const r = await runCli(['compare3', join(d, 'before.txt'), join(d, 'scan.txt'), join(d, 'after.txt'), join(d, 'out/x')], { cwd: d });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(lines(join(d, 'out/x_missing.txt')), ['/store/b']);
+      assert.deepEqual(lines(join(d, 'out/x_orphan.txt')), ['/store/orphan']);
+    } finally {
+      removeTree(d);
+    }
+  });
+});

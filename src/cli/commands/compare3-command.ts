@@ -1,0 +1,22 @@
+import type { Command } from 'commander';
+import { runCompare3 } from '../../check/compare3.ts';
+import { EXIT } from '../cli-context.ts';
+import type { CommandRegistrar } from '../main.ts';
+
+export const registerCompare3: CommandRegistrar = (program, run) => {
+  program
+    .command('compare3')
+    .description('race-safe compare of three dumps: inventory BEFORE the scan, the storage SCAN, inventory AFTER; writes PREFIX_missing.txt and PREFIX_orphan.txt')
+    .argument('<before>', 'inventory dump taken before the scan')
+    .argument('<scan>', 'storage dump')
+    .argument('<after>', 'inventory dump taken after the scan')
+    .argument('<prefix>', 'output path prefix')
+    .action((before: string, scan: string, after: string, prefix: string) =>
+      run(async (ctx) => {
+        const r = await runCompare3(before, scan, after, prefix);
+        ctx.out.write(`${r.missing} missing, ${r.orphan} orphan (before ${r.before}, scan ${r.scan}, after ${r.after})\n`);
+        for (const f of Object.values(r.files)) ctx.out.write(`  ${f}\n`);
+        return EXIT.OK;
+      }),
+    );
+};
