@@ -17,7 +17,8 @@ const block = (lfn: string) => `/PrimA/EraA-procA-v1/AODSIM#${lfn.split('/').at(
 
 async function seedSources(db: Kysely<any>): Promise<void> {
   const siteId = async (name: string, status: string) => {
-    const id = Number((await db.selectFrom('sites').select((eb: any) => eb.fn.max('id').as('m')).executeTakeFirstOrThrow()).m) + 1;
+    const top = (await db.selectFrom('sites').select((eb: any) => eb.fn.max('id').as('m')).executeTakeFirstOrThrow()) as { m: number | string };
+    const id = Number(top.m) + 1;
     await db.insertInto('sites').values({ id, name, status }).execute();
     return id;
   };

@@ -82,16 +82,18 @@ describe('webhook sink', () => {
     const ctx = { config: s.config, runId: 9, now: Date.now() / 1000, log: () => undefined };
     const bad = await receiver(() => 400);
     const down = await receiver(() => 502);
+    const sinks = [new WebhookSink({ baseDelayMs: 5 }), new WebhookSink({ baseDelayMs: 5 })];
     try {
-      const r400 = await new WebhookSink({ baseDelayMs: 5 }).execute(plan, { ...ctx, site: { ...site, WebhookUrl: bad.url } });
+      const r400 = await sinks[0].execute(plan, { ...ctx, site: { ...site, WebhookUrl: bad.url } });
       assert.equal(bad.seen.length, 1);
       assert.equal(r400.records[0].outcome, 'failed');
       assert.match(r400.records[0].detail!, /HTTP 400/);
-      const r502 = await new WebhookSink({ baseDelayMs: 5 }).execute(plan, { ...ctx, site: { ...site, WebhookUrl: down.url, WebhookRetries: 2 } });
+      const r502 = await sinks[1].execute(plan, { ...ctx, site: { ...site, WebhookUrl: down.url, WebhookRetries: 2 } });
       assert.equal(down.seen.length, 3);
       assert.equal(r502.records[0].outcome, 'failed');
       assert.match(r502.records[0].detail!, /gave up after 3 attempts/);
     } finally {
+      for (const k of sinks) await k.close();
       await bad.close();
       await down.close();
     }
