@@ -1,3 +1,4 @@
+import { freemem } from 'node:os';
 import { join } from 'node:path';
 import type { Config, SiteConfig } from '../config/config-loader.ts';
 import { siteConfig } from '../config/config-loader.ts';
@@ -30,6 +31,8 @@ export interface RunOptions {
    */
   onResult?: (ctx: ResultContext) => Promise<{ actions: unknown[]; outputs?: ActionOutputs }>;
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /** Free memory as seen by the FreeMem check (default: the machine's), for tests. */
+  freeMemoryBytes?: number;
 }
 
 export interface ResultContext {
@@ -77,6 +80,14 @@ export interface RunOutcome {
 export async function runSite(config: Config, siteName: string, store: HistoryStore, opts: RunOptions = {}): Promise<RunOutcome> {
   const site = siteConfig(config, siteName);
   const log = opts.log ?? (() => undefined);
+  const freeGb = (opts.freeMemoryBytes ?? freemem()) / 1e9;
+  if (site.FreeMem > 0 && freeGb < site.FreeMem) {
+    throw new DcError('STATE', `site ${site.name}: ${freeGb.toFixed(1)} GB of memory free, FreeMem asks for ${site.FreeMem} GB before a check starts`);
+  }
+  if (site.Unmerged.length > 0 || site.ListDeletable) {
+    // The seed's cleaning of the unmerged area is not part of this version: say so instead of ignoring it.
+    log('unmerged-not-supported', { site: site.name, message: 'Unmerged/ListDeletable/UnmergedLogsAge are accepted for compatibility; unmerged-area cleaning is not implemented' });
+  }
   const owner = defaultOwner();
   if (!(await store.acquireLock(site.name, owner))) throw new DcError('STATE', `site ${site.name} is being checked by another process`);
   const now = opts.now ?? Date.now() / 1000;

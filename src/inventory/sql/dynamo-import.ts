@@ -64,6 +64,7 @@ export async function importSiteInventory(db: Kysely<DynamoDb>, site: string, li
     const files = new Map((await trx.selectFrom('files').select(['id', 'name']).execute()).map((r) => [r.name, r.id]));
     const siteBlocks = new Map<number, boolean>();
     const siteDatasets = new Set<number>();
+    const newFiles: { block_id: number; dataset_id: number; name: string; size: number }[] = [];
     for (const l of lines) {
       const { dataset, block } = placeOf(l.lfn, l.settled);
       let dsId = datasets.get(dataset);
@@ -78,14 +79,16 @@ export async function importSiteInventory(db: Kysely<DynamoDb>, site: string, li
       }
       const fileId = files.get(l.lfn);
       if (fileId === undefined) {
-        const r = await trx.insertInto('files').values({ block_id: blockId, dataset_id: dsId, name: l.lfn, size: l.size }).returning('id').executeTakeFirstOrThrow();
-        files.set(l.lfn, r.id);
-      } else {
+        newFiles.push({ block_id: blockId, dataset_id: dsId, name: l.lfn, size: l.size });
+        files.set(l.lfn, -1);
+        if (newFiles.length >= 500) await trx.insertInto('files').values(newFiles.splice(0)).execute();
+      } else if (fileId >= 0) {
         await trx.updateTable('files').set({ block_id: blockId, dataset_id: dsId, size: l.size }).where('id', '=', fileId).execute();
       }
       siteBlocks.set(blockId, l.settled);
       siteDatasets.add(dsId);
     }
+    if (newFiles.length) await trx.insertInto('files').values(newFiles).execute();
     const brRows = [...siteBlocks].map(([block_id, settled]) => ({ block_id, site_id: siteId, group_id: OWNER_GROUP.id, is_complete: settled ? 1 : 0 }));
     for (let i = 0; i < brRows.length; i += 500) await trx.insertInto('block_replicas').values(brRows.slice(i, i + 500)).execute();
     const drRows = [...siteDatasets].map((dataset_id) => ({ dataset_id, site_id: siteId }));

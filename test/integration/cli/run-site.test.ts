@@ -1,0 +1,58 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../../src/config/config-loader.ts';
+import { DcError } from '../../../src/core/errors.ts';
+import { createDemoSite, DEMO_SITE, removeTree } from '../../../src/demo/demo-site.ts';
+import { HistoryStore } from '../../../src/store/history-store.ts';
+import { runSite } from '../../../src/worker/run-site.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'dc-run-'));
+after(() => removeTree(dir));
+
+describe('one run of one site', () => {
+  it('refuses to start below FreeMem, touching no history', async () => {
+    const plan = await createDemoSite(join(dir, 'a'));
+    const cfg = JSON.parse((await import('node:fs')).readFileSync(plan.configFile, 'utf8'));
+    writeFileSync(plan.configFile, JSON.stringify({ ...cfg, FreeMem: 4 }));
+    const config = loadConfig(plan.configFile);
+    const store = await HistoryStore.open(config.historyUrl);
+    try {
+      await assert.rejects(runSite(config, DEMO_SITE, store, { freeMemoryBytes: 1e9 }), (e: unknown) => e instanceof DcError && e.code === 'STATE' && /FreeMem asks for 4 GB/.test(e.message));
+      assert.equal((await store.collectRuns(DEMO_SITE)).length, 0);
+      const ok = await runSite(config, DEMO_SITE, store, { freeMemoryBytes: 8e9, retryDelayMs: 1 });
+      assert.equal(ok.status, 'done');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('stops within a heartbeat when the site is halted, and records the run as halted', async () => {
+    const plan = await createDemoSite(join(dir, 'b'), { filesPerDataset: 3000 });
+    const config = loadConfig(plan.configFile);
+    const store = await HistoryStore.open(config.historyUrl);
+    try {
+      const t = Date.now();
+      let halted = false;
+      const outcome = await runSite(config, DEMO_SITE, store, {
+        heartbeatSeconds: 0.05,
+        retryDelayMs: 1,
+        onProgress: (p) => {
+          if (!halted && p.phase === 'listing') {
+            halted = true;
+            void store.setState(DEMO_SITE, 'halt', 'test');
+          }
+        },
+      });
+      assert.equal(outcome.status, 'halted');
+      assert.ok(Date.now() - t < 15_000);
+      const [run] = await store.collectRuns(DEMO_SITE);
+      assert.equal(run.status, 'halted');
+      assert.equal(await store.acquireLock(DEMO_SITE, 'someone-else:1'), true, 'the lock was released');
+    } finally {
+      await store.close();
+    }
+  });
+});
