@@ -24,7 +24,10 @@ td.name{font-family:ui-monospace,monospace;word-break:break-all}
 .sub{color:#5b6670;font-size:.9em}
 a.dl{font-size:.85em;color:#0b5cad}
 a.help{font-size:.8em;color:#5b6670;text-decoration:none}
-.progress{font-size:.85em;color:#1f5d1f}
+.progress{font-size:.85em;color:#1f5d1f;white-space:normal;min-width:12em}
+.scroll{overflow-x:auto}
+td.time{white-space:nowrap}
+details.long summary{cursor:pointer}
 .bar{display:inline-block;height:10px;background:#4a78a8}
 ${widths}
 .tabs a,.orders a{margin-right:.8em}

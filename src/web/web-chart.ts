@@ -23,7 +23,9 @@ export function lineChart(title: string, points: ChartPoint[], fmt: (v: number) 
   const t1 = pts[pts.length - 1].t;
   const yMax = Math.max(...pts.map((p) => p.y), 0);
   const yMin = Math.min(...pts.map((p) => p.y), 0);
-  const span = yMax - yMin || 1;
+  // A flat series (all zero, say) is drawn at the bottom of a 0..1 axis rather than in the middle.
+  const top = yMax > yMin ? yMax : yMin + 1;
+  const span = top - yMin;
   const x = (t: number) => PAD.left + (t1 === t0 ? (W - PAD.left - PAD.right) / 2 : ((t - t0) / (t1 - t0)) * (W - PAD.left - PAD.right));
   const y = (v: number) => PAD.top + (1 - (v - yMin) / span) * (H - PAD.top - PAD.bottom);
   const line = pts.map((p) => `${x(p.t).toFixed(1)},${y(p.y).toFixed(1)}`).join(' ');
@@ -40,7 +42,7 @@ export function lineChart(title: string, points: ChartPoint[], fmt: (v: number) 
 <svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${title} over time" data-points="${pts.length}">
 <line class="axis" x1="${PAD.left}" y1="${H - PAD.bottom}" x2="${W - PAD.right}" y2="${H - PAD.bottom}"/>
 <line class="axis" x1="${PAD.left}" y1="${PAD.top}" x2="${PAD.left}" y2="${H - PAD.bottom}"/>
-<text class="tick" x="${PAD.left - 4}" y="${PAD.top + 4}" text-anchor="end">${fmt(yMax)}</text>
+<text class="tick" x="${PAD.left - 4}" y="${PAD.top + 4}" text-anchor="end">${fmt(top)}</text>
 <text class="tick" x="${PAD.left - 4}" y="${H - PAD.bottom}" text-anchor="end">${fmt(yMin)}</text>
 <text class="tick" x="${PAD.left}" y="${H - 6}">${formatTime(new Date(t0).toISOString()).slice(0, 10)}</text>
 <text class="tick" x="${W - PAD.right}" y="${H - 6}" text-anchor="end">${formatTime(new Date(t1).toISOString()).slice(0, 10)}</text>

@@ -6,7 +6,7 @@ import type { Config } from '../config/config-loader.ts';
 import { DcError } from '../core/errors.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { parseCookies, SESSION_COOKIE, type WebAuth } from './web-auth.ts';
-import { collectLatestRuns, parseJson } from './web-data.ts';
+import { collectLatestRuns, collectRunActions, parseJson } from './web-data.ts';
 import { LIST_KEYS, type SiteFiles } from './web-files.ts';
 import type { WebMetrics } from './web-metrics.ts';
 import type { RunView } from './web-run-page.ts';
@@ -102,6 +102,7 @@ export async function runView(ctx: WebContext, id: number): Promise<RunView> {
     lists,
     listsOfRun,
     log,
+    actions: await collectRunActions(ctx.store, r.site, id),
   };
 }
 

@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { HistoryDb } from '../store/history-schema.ts';
 import type { HistoryStore, SiteState } from '../store/history-store.ts';
+import type { ActionsDb } from '../store/actions-schema.ts';
+import { serialId } from '../store/store-db.ts';
 import type { SiteMode, SiteStatus } from '../check/gates.ts';
 
 /** The dashboard's own table: every state change made through it, with time and origin. */
-export interface WebDb extends HistoryDb {
+export interface WebDb extends HistoryDb, ActionsDb {
   web_state_changes: { id?: number; site: string; value: string; changed_by: string; changed_at: string };
 }
 
@@ -15,7 +17,7 @@ export interface WebDb extends HistoryDb {
 export async function migrateWebSchema(store: HistoryStore): Promise<void> {
   const db = store.db as unknown as Kysely<WebDb>;
   await db.schema.createTable('web_state_changes').ifNotExists()
-    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('id', 'integer', serialId(db))
     .addColumn('site', 'varchar(128)', (c) => c.notNull())
     .addColumn('value', 'varchar(16)', (c) => c.notNull())
     .addColumn('changed_by', 'varchar(255)', (c) => c.notNull())
@@ -75,12 +77,24 @@ const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(
  * so the cost grows with the number of sites, not with the length of the history.
  */
 export async function collectLatestRuns(store: HistoryStore): Promise<LatestRuns[]> {
-  const rows = await store.db
-    .selectFrom('site_states as s')
-    .leftJoin('runs as l', (j) => j.on((eb) => eb('l.id', '=', eb.selectFrom('runs as x').select((e) => e.fn.max('x.id').as('m')).whereRef('x.site', '=', 's.site'))))
-    .leftJoin('runs as d', (j) =>
-      j.on((eb) => eb('d.id', '=', eb.selectFrom('runs as y').select((e) => e.fn.max('y.id').as('m')).whereRef('y.site', '=', 's.site').where('y.status', '=', 'done'))),
-    )
+  const db = store.db;
+  // MySQL plans correlated sub-queries in ON poorly but answers a grouped MAX(id) with a loose
+  // index scan; SQLite and PostgreSQL do the opposite (a grouped MAX reads the whole index).
+  const base =
+    store.engine === 'mysql'
+      ? db
+          .selectFrom('site_states as s')
+          .leftJoin(db.selectFrom('runs').select(['site', (e) => e.fn.max('id').as('m')]).groupBy('site').as('lm'), 'lm.site', 's.site')
+          .leftJoin('runs as l', 'l.id', 'lm.m')
+          .leftJoin(db.selectFrom('runs').select(['site', (e) => e.fn.max('id').as('m')]).where('status', '=', 'done').groupBy('site').as('dm'), 'dm.site', 's.site')
+          .leftJoin('runs as d', 'd.id', 'dm.m')
+      : db
+          .selectFrom('site_states as s')
+          .leftJoin('runs as l', (j) => j.on((eb) => eb('l.id', '=', eb.selectFrom('runs as x').select((e) => e.fn.max('x.id').as('m')).whereRef('x.site', '=', 's.site'))))
+          .leftJoin('runs as d', (j) =>
+            j.on((eb) => eb('d.id', '=', eb.selectFrom('runs as y').select((e) => e.fn.max('y.id').as('m')).whereRef('y.site', '=', 's.site').where('y.status', '=', 'done'))),
+          );
+  const rows = await base
     .select([
       's.site', 's.status', 's.mode', 's.updated_at', 's.updated_by',
       'l.id as l_id', 'l.status as l_status', 'l.started_at as l_started', 'l.finished_at as l_finished', 'l.heartbeat_at as l_heartbeat', 'l.progress as l_progress', 'l.error as l_error',
@@ -172,4 +186,26 @@ export function parseJson<T>(text: string | null | undefined): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+export interface RunActions {
+  counts: { sink: string; kind: string; outcome: string; n: number }[];
+  first: { sink: string; kind: string; target: string; outcome: string; detail: string | null; at: string }[];
+}
+
+/** What the action sinks did for a run: counts per sink, kind and outcome, and the first rows. */
+export async function collectRunActions(store: HistoryStore, site: string, runId: number, limit = 200): Promise<RunActions> {
+  const db = store.db as unknown as Kysely<WebDb>;
+  const counts = await db
+    .selectFrom('actions')
+    .select(['sink', 'kind', 'outcome', (eb) => eb.fn.countAll().as('n')])
+    .where('site', '=', site)
+    .where('run_id', '=', runId)
+    .groupBy(['sink', 'kind', 'outcome'])
+    .orderBy('sink')
+    .execute();
+  const first = counts.length
+    ? await db.selectFrom('actions').select(['sink', 'kind', 'target', 'outcome', 'detail', 'at']).where('site', '=', site).where('run_id', '=', runId).orderBy('id').limit(limit).execute()
+    : [];
+  return { counts: counts.map((c) => ({ sink: c.sink, kind: c.kind, outcome: c.outcome, n: Number(c.n) })), first };
 }

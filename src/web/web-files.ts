@@ -1,4 +1,4 @@
-import { createReadStream, realpathSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { outputNames } from '../check/check-outputs.ts';
 import { siteConfig, type Config } from '../config/config-loader.ts';
@@ -39,25 +39,51 @@ export function logFileNames(site: string, runId: number): string[] {
   return [`${site}_run${runId}.log`, `${site}.log`];
 }
 
+/**
+ * Names present in each data directory, read once per request: the summary looks up a dozen
+ * files for each of hundreds of sites, and most do not exist.
+ */
+export class DirListing {
+  private readonly names = new Map<string, Set<string> | null>();
+  has(dir: string, name: string): boolean {
+    let set = this.names.get(dir);
+    if (set === undefined) {
+      try {
+        set = new Set(readdirSync(dir));
+      } catch {
+        set = null;
+      }
+      this.names.set(dir, set);
+    }
+    return set !== null && set.has(name);
+  }
+}
+
 export class SiteFiles {
   private readonly lineCounts = new Map<string, { mtimeMs: number; size: number; lines: number }>();
+  private readonly dirs = new Map<string, string[]>();
 
   constructor(private readonly config: Config) {}
 
   /** Data directories of a configured site, most specific first; none for unknown sites. */
   dataDirs(site: string): string[] {
-    if (!this.config.siteNames.includes(site)) return [];
-    const sc = siteConfig(this.config, site);
-    return [...new Set([sc.WebDir, sc.VarLocation])];
+    let d = this.dirs.get(site);
+    if (!d) {
+      if (!this.config.siteNames.includes(site)) return [];
+      const sc = siteConfig(this.config, site);
+      this.dirs.set(site, (d = [...new Set([sc.WebDir, sc.VarLocation])]));
+    }
+    return d;
   }
 
   /**
    * The real path of `name` in one of the site's data directories, or undefined. `name` must be
    * a plain file name (no separator, not `.`/`..`), and the target a regular file inside the directory.
    */
-  resolve(site: string, name: string): { path: string; size: number; mtimeMs: number } | undefined {
+  resolve(site: string, name: string, listing?: DirListing): { path: string; size: number; mtimeMs: number } | undefined {
     if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\\') || name.includes('\0')) return undefined;
     for (const dir of this.dataDirs(site)) {
+      if (listing && !listing.has(dir, name)) continue;
       let realDir: string;
       let real: string;
       try {
@@ -74,13 +100,13 @@ export class SiteFiles {
   }
 
   /** A whitelisted output of the site, by its key. */
-  list(site: string, key: ListKey) {
-    return this.resolve(site, listFileNames(site)[key]);
+  list(site: string, key: ListKey, listing?: DirListing) {
+    return this.resolve(site, listFileNames(site)[key], listing);
   }
 
-  log(site: string, runId: number, isLatestRun: boolean) {
+  log(site: string, runId: number, isLatestRun: boolean, listing?: DirListing) {
     const [own, latest] = logFileNames(site, runId);
-    return this.resolve(site, own) ?? (isLatestRun ? this.resolve(site, latest) : undefined);
+    return this.resolve(site, own, listing) ?? (isLatestRun ? this.resolve(site, latest, listing) : undefined);
   }
 
   /** Is `name` one of the files the dashboard may serve for this site? */

@@ -53,6 +53,16 @@ export function page(opts: { title: string; body: Html; nav?: Html; loggedIn?: b
 <main>${opts.body}</main></body></html>`.value;
 }
 
+/**
+ * A name too long to read on one screen (a directory chain past PATH_MAX) shows its start and
+ * end; the whole name stays one click away, still as text.
+ */
+export function longText(text: string, max = 240): Html {
+  if (text.length <= max) return h`${text}`;
+  const part = Math.floor(max / 2) - 10;
+  return h`<details class="long"><summary>${text.slice(0, part)} … ${text.slice(-part)} <span class="sub">(${text.length} characters)</span></summary>${text}</details>`;
+}
+
 export function formatBytes(n: number | null | undefined): string {
   if (n === null || n === undefined || !Number.isFinite(n)) return '–';
   const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
@@ -68,7 +78,7 @@ export function formatBytes(n: number | null | undefined): string {
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
   const s = Math.round(seconds);
-  if (s < 60) return seconds < 10 ? `${seconds.toFixed(1)} s` : `${s} s`;
+  if (s < 60) return seconds < 1 ? `${seconds.toFixed(2)} s` : seconds < 10 ? `${seconds.toFixed(1)} s` : `${s} s`;
   const d = Math.floor(s / 86400);
   const hh = Math.floor((s % 86400) / 3600);
   const mm = Math.floor((s % 3600) / 60);

@@ -1,7 +1,8 @@
 import type { RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckProgress } from '../check/check-types.ts';
+import type { RunActions } from './web-data.ts';
 import { LIST_KEYS, LIST_TITLES, TREE_KEYS, type ListKey } from './web-files.ts';
-import { formatBytes, formatCount, formatDuration, formatTime, h, join, seg, type Html } from './web-html.ts';
+import { formatBytes, formatCount, formatDuration, formatTime, h, join, longText, seg, type Html } from './web-html.ts';
 import { progressText } from './web-summary-page.ts';
 
 export interface RunView {
@@ -20,6 +21,7 @@ export interface RunView {
   /** The run whose lists are on disk when they are not this run's. */
   listsOfRun: number | null;
   log: { href: string; size: number; tail: string; truncated: boolean } | null;
+  actions: RunActions;
 }
 
 function timings(s: Partial<RunSummaryFile>): Html {
@@ -62,14 +64,14 @@ function numbers(s: Partial<RunSummaryFile>): Html {
 
 function tops(s: Partial<RunSummaryFile>): Html {
   if (!s.tops?.length) return h``;
-  const rows = s.tops.map((t) => h`<tr><td class="name">${t.lfn}</td><td class="num">${formatCount(t.files)}</td><td class="num">${formatBytes(t.bytes)}</td><td>${t.unlisted ? 'unlisted' : ''}</td></tr>`);
+  const rows = s.tops.map((t) => h`<tr><td class="name">${longText(t.lfn)}</td><td class="num">${formatCount(t.files)}</td><td class="num">${formatBytes(t.bytes)}</td><td>${t.unlisted ? 'unlisted' : ''}</td></tr>`);
   return h`<h2>Top directories</h2><table class="tops"><thead><tr><th>Directory</th><th>Files</th><th>Size</th><th></th></tr></thead><tbody>${join(rows)}</tbody></table>`;
 }
 
 function unlisted(s: Partial<RunSummaryFile>): Html {
   const dirs = s.unlisted?.dirs ?? [];
   if (!dirs.length) return h`<p class="ok">Every directory was listed.</p>`;
-  const rows = dirs.map((d) => h`<tr><td class="name">${d.lfn}</td><td><code>${d.code}</code></td><td class="err">${d.message}</td><td class="num">${d.attempts}</td></tr>`);
+  const rows = dirs.map((d) => h`<tr><td class="name">${longText(d.lfn)}</td><td><code>${d.code}</code></td><td class="err">${longText(d.message)}</td><td class="num">${d.attempts}</td></tr>`);
   const more = (s.unlisted?.count ?? 0) > dirs.length ? h`<p class="sub">${formatCount(s.unlisted!.count - dirs.length)} more in the full list.</p>` : '';
   return h`<table class="unlisted" id="unlisted"><thead><tr><th>Directory</th><th>Error</th><th>Message</th><th>Attempts</th></tr></thead><tbody>${join(rows)}</tbody></table>${more}`;
 }
@@ -94,6 +96,17 @@ function log(run: RunView): Html {
 <pre class="log" id="log">${run.log.truncated ? '…\n' : ''}${run.log.tail}</pre>`;
 }
 
+function actions(run: RunView): Html {
+  const a = run.actions;
+  if (!a.counts.length) return h`<p class="empty">No action was recorded for this run.</p>`;
+  const total = a.counts.reduce((x, c) => x + c.n, 0);
+  const counts = a.counts.map((c) => h`<tr><td>${c.sink}</td><td>${c.kind}</td><td>${c.outcome}</td><td class="num">${formatCount(c.n)}</td></tr>`);
+  const rows = a.first.map((r) => h`<tr><td>${r.sink}</td><td>${r.kind}</td><td class="name">${longText(r.target)}</td><td>${r.outcome}</td><td class="err">${r.detail ?? ''}</td></tr>`);
+  return h`<table class="action-counts" id="actions"><thead><tr><th>Sink</th><th>Kind</th><th>Outcome</th><th>Count</th></tr></thead><tbody>${join(counts)}</tbody></table>
+<details><summary>${total > a.first.length ? `The first ${formatCount(a.first.length)} of ${formatCount(total)}` : `All ${formatCount(total)}`} actions</summary>
+<table class="actions"><thead><tr><th>Sink</th><th>Kind</th><th>Target</th><th>Outcome</th><th>Detail</th></tr></thead><tbody>${join(rows)}</tbody></table></details>`;
+}
+
 export function runBody(run: RunView): Html {
   const s = run.summary ?? {};
   const running = run.status === 'running' ? h`<p class="progress">Running: ${progressText(run.progress)} (heartbeat ${formatTime(run.heartbeatAt)})</p>` : '';
@@ -105,6 +118,6 @@ ${run.error ? h`<p class="err">${run.error}</p>` : ''}${running}
 <section><h2>Numbers</h2>${numbers(s)}${tops(s)}</section>
 <section><h2>Unlisted directories</h2>${unlisted(s)}</section>
 <section><h2>Lists</h2>${lists(run)}</section>
-${s.actions?.length ? h`<section><h2>Actions</h2><pre class="actions">${JSON.stringify(s.actions, null, 2)}</pre></section>` : ''}
+<section><h2>Actions</h2>${actions(run)}</section>
 <section><h2>Log</h2>${log(run)}</section>`;
 }

@@ -34,17 +34,21 @@ export function siteBody(site: string, state: SiteState, runs: RunPoint[], chang
     lineChart('Unlisted directories', series((r) => r.unlisted, formatCount), formatCount, 'unlisted'),
     lineChart('Run time', series((r) => r.duration, formatDuration), formatDuration, 'duration'),
   ];
-  const runRows = runs.map(
-    (r) => h`<tr class="run-${r.status}"><td><a href="/runs/${r.id}">#${r.id}</a></td><td>${formatTime(r.startedAt)}</td><td>${r.status}</td>
-<td class="num">${formatDuration(r.status === 'done' ? r.duration : null)}</td><td class="num">${formatCount(r.files)}</td><td class="num">${formatBytes(r.bytes)}</td>
-<td class="num">${formatCount(r.missing)}</td><td class="num">${formatCount(r.orphan)}</td><td class="num">${formatCount(r.sizeMismatch)}</td><td class="num">${formatCount(r.emptyDirs)}</td><td class="num">${formatCount(r.unlisted)}</td>
-<td>${r.gatesHeld.join(', ')}</td><td>${r.acted ? 'yes' : ''}</td><td class="err">${r.error ?? ''}</td></tr>`,
-  );
+  const runRows = runs.map((r) => {
+    // Only a finished run has numbers; a running, failed or halted one shows dashes.
+    const n = (v: number, f: (x: number) => string = formatCount) => (r.status === 'done' ? f(v) : '–');
+    return h`<tr class="run-${r.status}"><td data-v="${r.id}"><a href="/runs/${r.id}">#${r.id}</a></td><td>${formatTime(r.startedAt)}</td><td>${r.status}</td>
+<td class="num" data-v="${r.duration}">${n(r.duration, formatDuration)}</td><td class="num" data-v="${r.files}">${n(r.files)}</td><td class="num">${n(r.bytes, formatBytes)}</td>
+<td class="num">${n(r.missing)}</td><td class="num">${n(r.orphan)}</td><td class="num">${n(r.sizeMismatch)}</td><td class="num">${n(r.emptyDirs)}</td><td class="num">${n(r.unlisted)}</td>
+<td>${r.gatesHeld.join(', ')}</td><td>${r.acted ? 'yes' : ''}</td><td class="err">${r.error ?? ''}</td></tr>`;
+  });
+  const live = runs[0]?.status === 'running' ? h`<p class="progress">A check is running since ${formatTime(runs[0].startedAt)}: <a href="/runs/${runs[0].id}">see its progress</a>.</p>` : '';
   const changeRows = changes.map((c) => h`<tr><td>${formatTime(c.at)}</td><td>${c.value}</td><td>${c.by}</td></tr>`);
   return h`<h1>Site ${site}</h1>
 ${configured ? '' : h`<p class="warn">This site is in the history but not in the configuration.</p>`}
 <section class="state"><h2>State</h2>
 <p id="state">status <b class="status-${state.status}">${state.status}</b>, mode <b>${state.mode}</b> — set ${formatTime(state.updatedAt)} by ${state.updatedBy}</p>
+${live}
 ${controls(site, state, auth, `/sites/${seg(site)}`)}
 ${changes.length ? h`<details><summary>State changes made here (${changes.length})</summary><table class="changes"><thead><tr><th>When (UTC)</th><th>Value</th><th>By</th></tr></thead><tbody>${join(changeRows)}</tbody></table></details>` : ''}
 </section>

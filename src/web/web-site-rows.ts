@@ -2,7 +2,7 @@ import type { RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckProgress } from '../check/check-types.ts';
 import { LOCK_STALE_SECONDS } from '../store/history-store.ts';
 import { parseJson, type LatestRuns } from './web-data.ts';
-import type { SiteFiles } from './web-files.ts';
+import { DirListing, type SiteFiles } from './web-files.ts';
 
 /**
  * One row of the summary: the site's state, its latest finished run's numbers, and how it is
@@ -60,12 +60,13 @@ export interface RowOptions {
 
 export async function buildSiteRows(latest: LatestRuns[], opts: RowOptions): Promise<SiteRow[]> {
   const rows: SiteRow[] = [];
-  for (const l of latest) rows.push(await buildRow(l, opts));
+  const listing = new DirListing();
+  for (const l of latest) rows.push(await buildRow(l, opts, listing));
   markQueued(rows, latest);
   return rows;
 }
 
-async function buildRow(l: LatestRuns, opts: RowOptions): Promise<SiteRow> {
+async function buildRow(l: LatestRuns, opts: RowOptions, listing: DirListing): Promise<SiteRow> {
   const d = l.done;
   const summary = d ? parseJson<Partial<RunSummaryFile> & { unmerged?: { cleaned?: number } }>(d.summary) : undefined;
   const gatesHeld = d ? (parseJson<string[]>(d.gatesHeld) ?? []) : [];
@@ -96,13 +97,13 @@ async function buildRow(l: LatestRuns, opts: RowOptions): Promise<SiteRow> {
   let hasLog = false;
   if (configured) {
     for (const key of ['missing', 'missingDatasets', 'orphan', 'sizeMismatch', 'unlisted', 'empty', 'missingNoSite', 'unrecoverable'] as const) {
-      const f = opts.files.list(l.site, key);
+      const f = opts.files.list(l.site, key, listing);
       if (!f) continue;
       downloads[key] = `/files/${encodeURIComponent(l.site)}/${encodeURIComponent(f.path.slice(f.path.lastIndexOf('/') + 1))}`;
       if (key === 'missingNoSite') noDiskSource = await opts.files.countLines(f);
       if (key === 'unrecoverable') unrecoverable = await opts.files.countLines(f);
     }
-    if (l.last) hasLog = opts.files.log(l.site, l.last.id, true) !== undefined;
+    if (l.last) hasLog = opts.files.log(l.site, l.last.id, true, listing) !== undefined;
   }
   return {
     site: l.site,

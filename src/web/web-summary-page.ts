@@ -38,7 +38,7 @@ function row(r: SiteRow): Html {
     : h``;
   const title = r.reasons.length ? r.reasons.join('; ') : '';
   return h`<tr class="c-${r.colour}" data-site="${r.site}" data-mode="${r.mode}" title="${title}">
-<td data-v="${r.lastUpdate ?? ''}">${formatTime(r.lastUpdate)}</td>
+<td class="time" data-v="${r.lastUpdate ?? ''}">${formatTime(r.lastUpdate)}</td>
 <td data-v="${r.site}"><a href="/sites/${seg(r.site)}">${r.site}</a>${r.hasLog && r.latestRun ? link(`/runs/${r.latestRun.id}/log`, 'log') : link(lastRunHref, 'run')}</td>
 <td data-v="${r.status}-${r.mode}">${r.status} · ${r.mode}</td>
 <td class="num" data-v="${r.runTime ?? -1}">${formatDuration(r.runTime)}${running}</td>
@@ -84,7 +84,7 @@ export function summaryBody(rows: SiteRow[], all: SiteRow[], tab: SummaryTab, or
   return h`<h1>Sites</h1>
 <div class="toolbar"><span class="tabs">${join(tabs)}</span><span class="orders">order: ${join(orders, ' · ')} <button type="button" id="sort-attention" data-col="${COLUMNS.length}">attention</button></span>
 <span class="legends">${join(legend)} <a href="/help#colours">colours?</a></span></div>
-<table id="sites" class="sites"><thead><tr>${join(head)}<th class="hidden" data-col="${COLUMNS.length}" data-type="num">attention</th></tr></thead>
-<tbody>${join(rows.map(row))}</tbody></table>
+<div class="scroll"><table id="sites" class="sites"><thead><tr>${join(head)}<th class="hidden" data-col="${COLUMNS.length}" data-type="num">attention</th></tr></thead>
+<tbody>${join(rows.map(row))}</tbody></table></div>
 ${rows.length === 0 ? h`<p class="empty">No site in this tab.</p>` : ''}`;
 }

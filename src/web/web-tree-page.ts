@@ -1,5 +1,5 @@
 import { LIST_TITLES, type TreeKey } from './web-files.ts';
-import { formatBytes, formatCount, h, join, seg, type Html } from './web-html.ts';
+import { formatBytes, formatCount, h, join, longText, seg, type Html } from './web-html.ts';
 import type { TreeLevel } from './web-tree.ts';
 
 function dirHref(runId: number, key: TreeKey, dir: string): string {
@@ -20,9 +20,9 @@ function crumbs(runId: number, key: TreeKey, dir: string): Html {
 
 export function treeBody(site: string, runId: number, key: TreeKey, level: TreeLevel, download: string | undefined, withSizes: boolean): Html {
   const kids = level.children.map(
-    (c) => h`<tr class="dir"><td class="name"><a href="${dirHref(runId, key, c.path)}">${c.name}/</a></td><td class="num" data-v="${c.count}">${formatCount(c.count)}</td>${withSizes ? h`<td class="num">${formatBytes(c.bytes)}</td>` : ''}</tr>`,
+    (c) => h`<tr class="dir"><td class="name"><a href="${dirHref(runId, key, c.path)}">${c.name.length > 240 ? `${c.name.slice(0, 100)} … ${c.name.slice(-100)}` : c.name}/</a></td><td class="num" data-v="${c.count}">${formatCount(c.count)}</td>${withSizes ? h`<td class="num">${formatBytes(c.bytes)}</td>` : ''}</tr>`,
   );
-  const entries = level.entries.map((e) => h`<tr class="entry"><td class="name">${e.name}</td><td class="num">1</td>${withSizes ? h`<td class="num">${formatBytes(e.bytes)}</td>` : ''}</tr>`);
+  const entries = level.entries.map((e) => h`<tr class="entry"><td class="name">${longText(e.name)}</td><td class="num">1</td>${withSizes ? h`<td class="num">${formatBytes(e.bytes)}</td>` : ''}</tr>`);
   return h`<h1>${LIST_TITLES[key]} of run <a href="/runs/${runId}">#${runId}</a> (<a href="/sites/${seg(site)}">${site}</a>)</h1>
 <p class="crumbs" id="crumbs">${crumbs(runId, key, level.dir)}</p>
 <p>${formatCount(level.below)} of ${formatCount(level.total)} entries lie below this directory.${download ? h` <a class="download" href="${download}" download>Download the full list</a>.` : ''}</p>
