@@ -16,6 +16,7 @@ h1{font-size:1.4em;margin:.2em 0 .6em}h2{font-size:1.1em;margin:1.2em 0 .4em}
 table{border-collapse:collapse;background:#fff}
 th,td{border:1px solid #d8dee4;padding:.25em .5em;vertical-align:top}
 th{background:#eef2f6;text-align:left;white-space:nowrap}
+table.sites{font-size:.92em}table.sites th{white-space:normal;vertical-align:bottom;max-width:9em}
 th.sortable,table.sortable-table th[data-type]{cursor:pointer}
 th.sorted-asc::after{content:" ▲"}th.sorted-desc::after{content:" ▼"}
 td.num{text-align:right;white-space:nowrap}
