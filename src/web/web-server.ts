@@ -64,11 +64,11 @@ export async function createWebServer(opts: WebServerOptions): Promise<{ app: Fa
     const message = status >= 500 ? 'internal error (see the server log)' : errorMessage(err);
     if (status >= 500) ctx.log('web-error', { method: req.method, route: req.routeOptions.url, message: errorMessage(err) });
     if (wantsJson(req.url)) return reply.code(status).send({ error: code ?? 'ERROR', message });
-    return sendHtml(reply, page({ title: 'Error', body: h`<h1>${status === 404 ? 'Not found' : 'Error'}</h1><p class="err">${message}</p><p><a href="/">back to the sites</a></p>` }), status);
+    return sendHtml(reply, page({ title: 'Error', tokenConfigured: ctx.auth.configured, body: h`<h1>${status === 404 ? 'Not found' : 'Error'}</h1><p class="err">${message}</p><p><a href="/">back to the sites</a></p>` }), status);
   });
   app.setNotFoundHandler((req, reply) => {
     if (wantsJson(req.url)) return reply.code(404).send({ error: 'NOT_FOUND', message: 'no such resource' });
-    return sendHtml(reply, page({ title: 'Not found', body: h`<h1>Not found</h1><p><a href="/">back to the sites</a></p>` }), 404);
+    return sendHtml(reply, page({ title: 'Not found', tokenConfigured: ctx.auth.configured, body: h`<h1>Not found</h1><p><a href="/">back to the sites</a></p>` }), 404);
   });
   registerPageRoutes(app, ctx);
   registerApiRoutes(app, ctx);

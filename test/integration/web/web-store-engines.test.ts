@@ -1,0 +1,76 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HistoryStore } from '../../../src/store/history-store.ts';
+import { collectLatestRuns, collectSiteRuns, collectStateChanges, migrateWebSchema, recordStateChange } from '../../../src/web/web-data.ts';
+import { createMariadbDatabase, createPostgresDatabase, type TestDatabase } from '../../servers/databases.ts';
+import { makeSummary } from './web-fixture.ts';
+
+/** HISTORY_ENGINES=sqlite,postgres,mysql (default all three) picks the engines to run on. */
+const ENGINES = (process.env.HISTORY_ENGINES ?? 'sqlite,postgres,mysql').split(',').map((e) => e.trim()).filter(Boolean);
+
+async function database(engine: string): Promise<TestDatabase> {
+  if (engine === 'postgres') return createPostgresDatabase('dc_web');
+  if (engine === 'mysql') return createMariadbDatabase('dc_web');
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'dc-web-hist-'));
+    return { url: `sqlite:${join(dir, 'h.sqlite')}`, name: dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  throw new Error(`HISTORY_ENGINES: unknown engine ${engine} (sqlite, postgres, mysql)`);
+}
+
+for (const engine of ENGINES) {
+  describe(`dashboard queries on ${engine}`, () => {
+    let db: TestDatabase | undefined;
+    let store: HistoryStore | undefined;
+    after(async () => {
+      await store?.close();
+      await db?.drop();
+    });
+
+    it('finds the latest run and the latest finished run of every site in one query', async () => {
+      db = await database(engine);
+      store = await HistoryStore.open(db.url);
+      await migrateWebSchema(store);
+      await migrateWebSchema(store); // idempotent: every start of `serve` runs it
+      await store.ensureSites(['A', 'B', 'C']);
+      const done = async (site: string, files: number) => {
+        const id = await store!.startRun(site, new Date().toISOString());
+        await store!.finishRun(id, 'done', { summary: makeSummary(site, id, { files }), gatesHeld: ['DryMode'] });
+        return id;
+      };
+      await done('A', 1);
+      const a2 = await done('A', 2);
+      const a3 = await store.startRun('A', new Date().toISOString());
+      await store.finishRun(a3, 'failed', { error: 'boom' });
+      const b1 = await done('B', 7);
+      const b2 = await store.startRun('B', new Date().toISOString());
+      await store.heartbeat('B', b2, { phase: 'listing', dirsListed: 3 });
+      const latest = new Map((await collectLatestRuns(store)).map((l) => [l.site, l]));
+      assert.deepEqual([...latest.keys()].sort(), ['A', 'B', 'C']);
+      assert.equal(latest.get('A')!.last!.id, a3);
+      assert.equal(latest.get('A')!.last!.status, 'failed');
+      assert.equal(latest.get('A')!.done!.id, a2);
+      assert.equal(latest.get('A')!.done!.files, 2);
+      assert.equal(typeof latest.get('A')!.done!.files, 'number');
+      assert.equal(latest.get('B')!.last!.status, 'running');
+      assert.match(latest.get('B')!.last!.progress!, /dirsListed/);
+      assert.equal(latest.get('B')!.done!.id, b1);
+      assert.equal(latest.get('C')!.last, null);
+      assert.equal(latest.get('C')!.done, null);
+      const runs = await collectSiteRuns(store, 'A', 2);
+      assert.deepEqual(runs.map((r) => r.id), [a3, a2]);
+      assert.deepEqual(runs[1].gatesHeld, ['DryMode']);
+    });
+
+    it('records state changes with their origin', async () => {
+      const st = await recordStateChange(store!, 'C', 'halt', 'web:127.0.0.1');
+      assert.equal(st.status, 'halt');
+      await recordStateChange(store!, 'C', 'act', 'api:127.0.0.1');
+      const changes = await collectStateChanges(store!, 'C');
+      assert.deepEqual(changes.map((c) => [c.value, c.by]), [['act', 'api:127.0.0.1'], ['halt', 'web:127.0.0.1']]);
+    });
+  });
+}
