@@ -27,6 +27,7 @@ a.dl{font-size:.85em;color:#0b5cad}
 a.help{font-size:.8em;color:#5b6670;text-decoration:none}
 .progress{font-size:.85em;color:#1f5d1f;white-space:normal;min-width:12em}
 .scroll{overflow-x:auto}
+.reason{font-size:.8em;color:#7a1a14;max-width:16em}
 td.time{white-space:nowrap}
 details.long summary{cursor:pointer}
 .bar{display:inline-block;height:10px;background:#4a78a8}

@@ -39,7 +39,7 @@ function row(r: SiteRow): Html {
   const title = r.reasons.length ? r.reasons.join('; ') : '';
   return h`<tr class="c-${r.colour}" data-site="${r.site}" data-mode="${r.mode}" title="${title}">
 <td class="time" data-v="${r.lastUpdate ?? ''}">${formatTime(r.lastUpdate)}</td>
-<td data-v="${r.site}"><a href="/sites/${seg(r.site)}">${r.site}</a>${r.hasLog && r.latestRun ? link(`/runs/${r.latestRun.id}/log`, 'log') : link(lastRunHref, 'run')}</td>
+<td data-v="${r.site}"><a href="/sites/${seg(r.site)}">${r.site}</a>${r.hasLog && r.latestRun ? link(`/runs/${r.latestRun.id}/log`, 'log') : link(lastRunHref, 'run')}${r.colour === 'alert' && r.reasons.length ? h`<div class="reason">${r.reasons[0]}</div>` : ''}</td>
 <td data-v="${r.status}-${r.mode}">${r.status} · ${r.mode}</td>
 <td class="num" data-v="${r.runTime ?? -1}">${formatDuration(r.runTime)}${running}</td>
 ${numCell(r.files)}
