@@ -24,7 +24,7 @@ export const siteDefaults: SiteSettings = {
   PathPrefix: '',
   AccessMethod: '',
   Redirectors: [],
-  UseLoadBalancer: false,
+  UseLoadBalancer: true,
   DeleteOrphans: false,
   DeleteOnStorage: false,
   Actions: [],

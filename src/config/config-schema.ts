@@ -43,6 +43,7 @@ export const siteKeys = {
   /** Explicit lister choice (the seed's "directx", "SRM", "RAL-Reader", …); default by URL scheme. */
   AccessMethod: z.string(),
   Redirectors: z.array(z.string()),
+  /** True: send every request to the URL's host (it redirects as it likes); false: discover data servers with kXR_locate. */
   UseLoadBalancer: z.boolean(),
   DeleteOrphans: z.boolean(),
   DeleteOnStorage: z.boolean(),

@@ -38,7 +38,9 @@ export class XrootdDoors {
     for (const r of this.redirectors) {
       try {
         for (const e of await this.client.locate(this.rootPath, 0, { signal, target: r })) {
-          if (e.kind === 'server' && e.online) found.set(`${e.host}:${e.port}`, { host: e.host, port: e.port, tlsMode: r.tlsMode });
+          if (e.kind !== 'server' || !e.online) continue;
+          const door = doorEndpoint(e, r);
+          found.set(`${door.host}:${door.port}`, door);
         }
       } catch (err) {
         if (err instanceof DcError && err.code === 'ABORTED') {
@@ -51,4 +53,14 @@ export class XrootdDoors {
     this.doors = found.size ? [...found.values()] : this.redirectors;
     return this.doors;
   }
+}
+
+/** A located server as an endpoint; one that names itself by a loopback address is reachable where its redirector is. */
+export function doorEndpoint(located: { host: string; port: number }, redirector: XrootdEndpoint): XrootdEndpoint {
+  const host = isLoopback(located.host) && !isLoopback(redirector.host) ? redirector.host : located.host;
+  return { host, port: located.port, tlsMode: redirector.tlsMode };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.') || host === '[::1]';
 }
