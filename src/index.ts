@@ -9,7 +9,7 @@ export type { CheckSummary, CheckProgress, UnlistedDir } from './check/check-typ
 export { evaluateGates, type GateDecision } from './check/gates.ts';
 export { runSite, type RunOptions, type RunOutcome } from './worker/run-site.ts';
 export { HistoryStore } from './store/history-store.ts';
-export { createLister, registerLister } from './listers/registry.ts';
+export { createLister } from './listers/registry.ts';
 export type { Lister, ListerSettings } from './listers/lister.ts';
 export { walk, type WalkEvent } from './listers/walker.ts';
 export type { Inventory } from './inventory/inventory.ts';

@@ -12,7 +12,7 @@ import { createGfalLister } from './gfal/gfal-lister.ts';
  * Picks a lister by URL scheme, or by the seed's `AccessMethod` when it names one explicitly.
  * Backends register here; each lives in its own folder and depends only on core and protocols.
  */
-const bySchemeOrMethod = new Map<string, ListerFactory>([
+const bySchemeOrMethod: ReadonlyMap<string, ListerFactory> = new Map<string, ListerFactory>([
   ['file', createPosixLister],
   ['root', createXrootdLister],
   ['roots', createXrootdLister],
@@ -27,10 +27,6 @@ const bySchemeOrMethod = new Map<string, ListerFactory>([
   ['SRM', createGfalLister],
   ['gfal', createGfalLister],
 ]);
-
-export function registerLister(key: string, factory: ListerFactory): void {
-  bySchemeOrMethod.set(key, factory);
-}
 
 export async function createLister(settings: ListerSettings): Promise<Lister> {
   const method = typeof settings.site.AccessMethod === 'string' ? settings.site.AccessMethod : '';
