@@ -1,13 +1,11 @@
 import type { SiteConfig } from '../config/config-loader.ts';
-import { unescapeName } from '../core/escape.ts';
 import { isAtOrBelow, parentDir, trimSlash } from '../core/lfn.ts';
 import { candidateTops } from '../check/check-filters.ts';
 import type { FindingCategory, HistoryStore } from '../store/history-store.ts';
 import type { ActionPlan } from './actions-types.ts';
 
-/** A finding confirmed for action: the LFN as stored in the history (escaped) and plain. */
+/** A finding confirmed for action (the history stores names as they are). */
 export interface Confirmed {
-  stored: string;
   lfn: string;
 }
 
@@ -36,7 +34,7 @@ export async function collectConfirmed(
   // ISO-8601 UTC strings of one fixed format compare in time order.
   if (rule.days > 0) q = q.where('first_seen_at', '<=', new Date((rule.now - rule.days * DAY) * 1000).toISOString());
   const rows = await q.orderBy('lfn').execute();
-  return rows.map((r) => ({ stored: r.lfn, lfn: unescapeName(r.lfn) }));
+  return rows.map((r) => ({ lfn: r.lfn }));
 }
 
 /**
@@ -81,8 +79,6 @@ export function pickEmptyRemovals(confirmed: readonly string[], allEmpty: readon
 
 export interface PlanDetail {
   plan: ActionPlan;
-  /** Stored (escaped) LFNs by category, to mark acted on afterwards. */
-  stored: { missing: Map<string, string>; orphan: Map<string, string>; empty: Map<string, string> };
 }
 
 /** The run's action plan from its confirmed findings and the site's settings. */
@@ -100,9 +96,7 @@ export async function planActions(store: HistoryStore, site: SiteConfig, runId: 
   } else {
     const root = trimSlash(site.RootPath);
     deletions = orphans.filter((o) => o.lfn !== root && isAtOrBelow(o.lfn, root));
-    const allEmpty = (await store.db.selectFrom('findings').select('lfn').where('site', '=', site.name).where('category', '=', 'empty').where('last_run', '=', runId).execute()).map((r) =>
-      unescapeName(r.lfn),
-    );
+    const allEmpty = (await store.db.selectFrom('findings').select('lfn').where('site', '=', site.name).where('category', '=', 'empty').where('last_run', '=', runId).execute()).map((r) => r.lfn);
     rmdirs = pickEmptyRemovals(
       empties.map((e) => e.lfn),
       allEmpty,
@@ -114,10 +108,5 @@ export async function planActions(store: HistoryStore, site: SiteConfig, runId: 
   }
   return {
     plan: { transfers: missing.map((m) => m.lfn), deletions: deletions.map((d) => d.lfn), rmdirs, notes },
-    stored: {
-      missing: new Map(missing.map((m) => [m.lfn, m.stored])),
-      orphan: new Map(deletions.map((d) => [d.lfn, d.stored])),
-      empty: new Map(empties.map((e) => [e.lfn, e.stored])),
-    },
   };
 }

@@ -1,6 +1,5 @@
 import type { Config } from '../config/config-loader.ts';
 import { siteConfig } from '../config/config-loader.ts';
-import { unescapeName } from '../core/escape.ts';
 import { collectDoneTargets, markActed, recordActions } from '../store/action-log.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { openRegistry, type RegistryConnections } from './registry/registry-db.ts';
@@ -63,7 +62,7 @@ export async function invalidateMissing(
     if (rows.length === 0) continue;
     const firstRun = Math.min(...rows.map((r) => r.first_run));
     const done = await collectDoneTargets(store, name, 'invalidate', 'invalidate', firstRun);
-    const todo = rows.map((r) => ({ stored: r.lfn, lfn: unescapeName(r.lfn) })).filter((r) => !done.has(r.lfn));
+    const todo = rows.map((r) => ({ lfn: r.lfn })).filter((r) => !done.has(r.lfn));
     rep.alreadyInvalidated = rows.length - todo.length;
     if (opts.dryRun || todo.length === 0) {
       if (opts.dryRun) rep.skipped = `dry run: ${todo.length} would be invalidated`;
@@ -77,7 +76,7 @@ export async function invalidateMissing(
       await conn?.close();
     }
     await recordActions(store, todo.map((t) => ({ runId: last.id, site: name, sink: 'invalidate', kind: 'invalidate', target: t.lfn, outcome: 'ok', detail: 'local_invalidations' })));
-    await markActed(store, name, 'missing', todo.map((t) => t.stored), last.id);
+    await markActed(store, name, 'missing', todo.map((t) => t.lfn), last.id);
     rep.invalidated = todo.length;
   }
   return out;

@@ -47,7 +47,7 @@ const emptySummary = (notes: string[] = []): ActionsSummary => ({ planned: { tra
 export async function actOnRun(o: ActOptions): Promise<ActResult> {
   const log = o.log ?? (() => undefined);
   if (!o.gates.act) return { summary: emptySummary(['no action: ' + o.gates.held.map((g) => g.gate).join(', ')]), outputs: {}, records: [] };
-  const { plan, stored } = await planActions(o.store, o.site, o.runId, o.now);
+  const { plan } = await planActions(o.store, o.site, o.runId, o.now);
   const summary = emptySummary(plan.notes);
   summary.planned = { transfers: plan.transfers.length, deletions: plan.deletions.length, rmdirs: plan.rmdirs.length };
   const sinks = o.sinks ?? createSinks(o.site);
@@ -88,10 +88,9 @@ export async function actOnRun(o: ActOptions): Promise<ActResult> {
     const good = r.outcome === 'ok' || r.outcome === 'gone';
     verdict.set(key, (verdict.get(key) ?? true) && good);
   }
-  const acted = (kind: string, lfns: readonly string[], storedOf: Map<string, string>) =>
-    lfns.filter((l) => verdict.get(`${kind}\n${l}`) === true).map((l) => storedOf.get(l) ?? l);
-  await markActed(o.store, o.site.name, 'missing', acted('transfer', plan.transfers, stored.missing), o.runId);
-  await markActed(o.store, o.site.name, 'orphan', acted('delete', plan.deletions, stored.orphan), o.runId);
-  await markActed(o.store, o.site.name, 'empty', acted('rmdir', plan.rmdirs, stored.empty), o.runId);
+  const acted = (kind: string, lfns: readonly string[]) => lfns.filter((l) => verdict.get(`${kind}\n${l}`) === true);
+  await markActed(o.store, o.site.name, 'missing', acted('transfer', plan.transfers), o.runId);
+  await markActed(o.store, o.site.name, 'orphan', acted('delete', plan.deletions), o.runId);
+  await markActed(o.store, o.site.name, 'empty', acted('rmdir', plan.rmdirs), o.runId);
   return { summary, outputs, records };
 }

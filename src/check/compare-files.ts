@@ -154,8 +154,8 @@ export async function compareFiles(invArg: string, remoteArg: string, prefix: st
     const invFd = openSync(invPath, 'r');
     fds.push(invFd);
     table.forEach((slot, flags) => {
-      if (!(flags & SEEN)) lists.missing.add(nameAt(invFd, table.auxAt(slot), scratchBuf));
-      else if (flags & MISMATCH) lists.sizeMismatch.add(nameAt(invFd, table.auxAt(slot), scratchBuf));
+      if (!(flags & SEEN)) lists.missing.add(nameAt(invFd, table.auxAt(slot), scratchBuf), table.sizeAt(slot));
+      else if (flags & MISMATCH) lists.sizeMismatch.add(nameAt(invFd, table.auxAt(slot), scratchBuf), table.sizeAt(slot));
     });
     const remoteFd = openSync(remotePath, 'r');
     fds.push(remoteFd);

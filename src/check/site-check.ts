@@ -244,7 +244,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
           continue;
         }
         if (!(flags & SEEN)) {
-          lists.missing.add(f.lfn);
+          lists.missing.add(f.lfn, f.size);
           s.missing.count++;
           s.missing.bytes += f.size;
           const key = f.dataset ?? datasetOfLfn(f.lfn) ?? '(no dataset)';
@@ -260,7 +260,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
         } else if (flags & MISMATCH) {
           const remoteSize = mismatchCandidates.get(f.lfn);
           if (remoteSize !== undefined && remoteSize !== f.size) {
-            lists.sizeMismatch.add(f.lfn);
+            lists.sizeMismatch.add(f.lfn, remoteSize);
             s.sizeMismatch.count++;
             s.sizeMismatch.bytes += f.size;
           }
@@ -297,7 +297,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
         s.skipped.protectedOrphans++;
         continue;
       }
-      lists.orphan.add(lfn);
+      lists.orphan.add(lfn, size);
       s.orphan.count++;
       s.orphan.bytes += size;
     }

@@ -2,12 +2,14 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { AtomicWriter } from '../core/atomic-file.ts';
-import { escapeName } from '../core/escape.ts';
+import { escapeName, unescapeName } from '../core/escape.ts';
 
 /**
- * Collects names for one output list and writes them sorted, one escaped name a line, without
- * duplicates. Up to `spillAt` names stay in memory; beyond that sorted runs go to temporary
- * files and are merged at the end, so a run that finds 10 M orphans still fits the memory budget.
+ * Collects names (each with a size) for one output list and writes them sorted, one escaped name
+ * a line, without duplicates. Up to `spillAt` names stay in memory; beyond that sorted runs go to
+ * temporary files and are merged at the end, so a run that finds 10 M orphans still fits the
+ * memory budget. Internally an entry is `escapedName TAB size`: an escaped name holds no tab, and
+ * tab sorts below every character a name may show, so entries sort by name.
  */
 export class SortedList {
   private buf: string[] = [];
@@ -24,9 +26,9 @@ export class SortedList {
     return this.added;
   }
 
-  add(name: string): void {
+  add(name: string, size = 0): void {
     this.added++;
-    this.buf.push(escapeName(name));
+    this.buf.push(`${escapeName(name)}\t${size}`);
     if (this.buf.length >= (this.opts.spillAt ?? 500_000)) this.spill();
   }
 
@@ -44,22 +46,39 @@ export class SortedList {
     this.buf = [];
   }
 
-  /** Sorted, de-duplicated lines. */
+  /** Sorted, de-duplicated lines as written: escaped names. */
   async *lines(): AsyncGenerator<string> {
+    for await (const e of this.sortedEntries()) yield e.slice(0, e.lastIndexOf('\t'));
+  }
+
+  /** Sorted, de-duplicated names (unescaped) with their sizes. */
+  async *entries(): AsyncGenerator<{ name: string; size: number }> {
+    for await (const e of this.sortedEntries()) {
+      const tab = e.lastIndexOf('\t');
+      yield { name: unescapeName(e.slice(0, tab)), size: Number(e.slice(tab + 1)) };
+    }
+  }
+
+  /** Entries in order, one per name (the first of equal names). */
+  private async *sortedEntries(): AsyncGenerator<string> {
+    let prevName: string | undefined;
+    for await (const e of this.merged()) {
+      const name = e.slice(0, e.lastIndexOf('\t'));
+      if (name !== prevName) yield e;
+      prevName = name;
+    }
+  }
+
+  private async *merged(): AsyncGenerator<string> {
     this.buf.sort(this.compare);
     if (this.runs.length === 0) {
-      let prev: string | undefined;
-      for (const l of this.buf) {
-        if (l !== prev) yield l;
-        prev = l;
-      }
+      yield* this.buf;
       return;
     }
     const sources: AsyncIterator<string>[] = this.runs.map((p) => createInterface({ input: createReadStream(p), crlfDelay: Infinity })[Symbol.asyncIterator]());
     sources.push(this.buf[Symbol.iterator]() as unknown as AsyncIterator<string>);
     const heads: (string | undefined)[] = [];
     for (const s of sources) heads.push(((await s.next()) as IteratorResult<string>).value);
-    let prev: string | undefined;
     for (;;) {
       let best = -1;
       for (let i = 0; i < heads.length; i++) {
@@ -70,8 +89,7 @@ export class SortedList {
       const line = heads[best]!;
       const next = await sources[best].next();
       heads[best] = next.done ? undefined : next.value;
-      if (line !== prev) yield line;
-      prev = line;
+      yield line;
     }
   }
 

@@ -195,8 +195,15 @@ export class HistoryStore {
   /**
    * Records this run's findings of one category: a finding also reported by the previous done
    * run counts one more consecutive sighting; one not reported now is resolved and dropped.
+   * Names are stored as they are (not escaped), with their size when given.
    */
-  async recordFindings(site: string, runId: number, category: FindingCategory, names: AsyncIterable<string> | Iterable<string>, seenAt?: string): Promise<number> {
+  async recordFindings(
+    site: string,
+    runId: number,
+    category: FindingCategory,
+    findings: AsyncIterable<string | { name: string; size: number }> | Iterable<string | { name: string; size: number }>,
+    seenAt?: string,
+  ): Promise<number> {
     // Sightings are dated by the run's start, so OrphanConfirmDays spans runs, not write times.
     const now = seenAt ?? new Date().toISOString();
     const prev = (await this.previousDoneRun(site, runId)) ?? -1;
@@ -208,11 +215,12 @@ export class HistoryStore {
       batch = [];
     };
     const seen = new Set<string>();
-    for await (const lfn of names as AsyncIterable<string>) {
+    for await (const f of findings as AsyncIterable<string | { name: string; size: number }>) {
+      const lfn = typeof f === 'string' ? f : f.name;
       const hh = hashHex(lfn);
       if (seen.has(hh)) continue;
       seen.add(hh);
-      batch.push({ run_id: runId, category, lfn_hash: hh, lfn, size: 0 });
+      batch.push({ run_id: runId, category, lfn_hash: hh, lfn, size: typeof f === 'string' ? 0 : f.size });
       n++;
       if (batch.length >= 500) await flush();
     }

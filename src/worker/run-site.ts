@@ -143,10 +143,10 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
       gates.held.push({ gate: 'DryMode', reason: '--dry-run given' });
     }
     const seenAt = new Date(now * 1000).toISOString();
-    await store.recordFindings(site.name, runId, 'missing', result.missing.lines(), seenAt);
-    await store.recordFindings(site.name, runId, 'orphan', result.orphan.lines(), seenAt);
-    await store.recordFindings(site.name, runId, 'size_mismatch', result.sizeMismatch.lines(), seenAt);
-    await store.recordFindings(site.name, runId, 'empty', result.empty.lines(), seenAt);
+    await store.recordFindings(site.name, runId, 'missing', result.missing.entries(), seenAt);
+    await store.recordFindings(site.name, runId, 'orphan', result.orphan.entries(), seenAt);
+    await store.recordFindings(site.name, runId, 'size_mismatch', result.sizeMismatch.entries(), seenAt);
+    await store.recordFindings(site.name, runId, 'empty', result.empty.entries(), seenAt);
     // From here on the check is complete: a stop request only cuts the actions short (each one
     // not taken is recorded as skipped) and the run is still recorded as done with its findings.
     const hook = opts.onResult ?? defaultOnResult;
