@@ -22,9 +22,14 @@ export interface CompareFilesResult {
   seconds: number;
 }
 
-/** Streams the hash chunks of one list from a worker thread. */
+/** Chunks a worker may have read ahead of the consumer (each ~1.8 MB). */
+const READ_AHEAD = 8;
+
+/** Streams the hash chunks of one list from a worker thread, which stays READ_AHEAD chunks ahead at most. */
 async function* hashChunks(path: string): AsyncGenerator<HashChunk> {
-  const worker = new Worker(new URL('./line-hash-worker-boot.mjs', import.meta.url), { workerData: { path } });
+  const credits = new Int32Array(new SharedArrayBuffer(4));
+  credits[0] = READ_AHEAD;
+  const worker = new Worker(new URL('./line-hash-worker-boot.mjs', import.meta.url), { workerData: { path, credits } });
   const queue: WorkerMessage[] = [];
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
@@ -45,13 +50,22 @@ async function* hashChunks(path: string): AsyncGenerator<HashChunk> {
         continue;
       }
       const m = queue.shift()!;
-      if (m.type === 'chunk') yield m;
+      if (m.type === 'chunk') {
+        yield m;
+        Atomics.add(credits, 0, 1);
+        Atomics.notify(credits, 0);
+      }
       else if (m.type === 'error') throw new DcError(m.code as ErrorCode, m.message);
       else return;
     }
   } finally {
     await worker.terminate();
   }
+}
+
+async function* prepend<T>(head: T, tail: AsyncIterable<T>): AsyncGenerator<T> {
+  yield head;
+  yield* tail;
 }
 
 /** Reads the name of the `lfn size` line starting at `offset` of an open file. */
@@ -112,17 +126,16 @@ export async function compareFiles(invArg: string, remoteArg: string, prefix: st
     sizeMismatch: new SortedList({ tmpRoot: scratch }),
   };
   const fds: number[] = [];
+  let remoteIter: AsyncGenerator<HashChunk> | undefined;
   try {
     const invPath = await plainCopy(invArg, scratch, 'inventory');
     const remotePath = await plainCopy(remoteArg, scratch, 'remote');
     const table = new HashTable(estimateLines(invPath), { withAux: true });
-    const remoteIter = hashChunks(remotePath);
-    // Start the remote worker now; its chunks wait until the inventory table is complete.
-    const remoteChunks: HashChunk[] = [];
-    const remoteDone = (async () => {
-      for await (const c of remoteIter) remoteChunks.push(c);
-    })();
-    remoteDone.catch(() => undefined);
+    // The remote worker starts now and reads ahead while the inventory table fills.
+    const remote$ = hashChunks(remotePath);
+    remoteIter = remote$;
+    const remoteFirst = remote$.next();
+    remoteFirst.catch(() => undefined);
     let inventory = 0;
     for await (const c of hashChunks(invPath)) {
       const hs = c.hashes;
@@ -135,10 +148,11 @@ export async function compareFiles(invArg: string, remoteArg: string, prefix: st
         }
       }
     }
-    await remoteDone;
     let remote = 0;
     const orphanOffsets: number[] = [];
-    for (const c of remoteChunks.splice(0)) {
+    const first = await remoteFirst;
+    const rest = { [Symbol.asyncIterator]: () => remote$ };
+    for await (const c of first.done ? [] : prepend(first.value, rest)) {
       const hs = c.hashes;
       for (let i = 0; i < c.count; i++) {
         remote++;
@@ -166,6 +180,7 @@ export async function compareFiles(invArg: string, remoteArg: string, prefix: st
     const sizeMismatch = await lists.sizeMismatch.writeTo(files.sizeMismatch);
     return { inventory, remote, missing, orphan, sizeMismatch, files, seconds: (Date.now() - t0) / 1000 };
   } finally {
+    await remoteIter?.return(undefined);
     for (const fd of fds) closeSync(fd);
     for (const l of Object.values(lists)) l.dispose();
     rmSync(scratch, { recursive: true, force: true });

@@ -17,8 +17,13 @@ export interface HashChunk {
 }
 export type WorkerMessage = HashChunk | { type: 'done'; lines: number } | { type: 'error'; code: string; message: string };
 
-const CHUNK = 1 << 18;
-const { path } = workerData as { path: string };
+const CHUNK = 1 << 16;
+/**
+ * `credits[0]` is how many more chunks the main thread will take now; the worker blocks when it
+ * reaches 0 (Atomics.wait is allowed in workers), so a list that is not consumed yet holds at
+ * most a few chunks in memory instead of all of them.
+ */
+const { path, credits } = workerData as { path: string; credits: Int32Array };
 const port = parentPort!;
 const h = newHash();
 let hashes = new Uint32Array(CHUNK * 3);
@@ -28,6 +33,8 @@ let n = 0;
 
 function flush(): void {
   if (n === 0) return;
+  while (Atomics.load(credits, 0) <= 0) Atomics.wait(credits, 0, Atomics.load(credits, 0));
+  Atomics.sub(credits, 0, 1);
   const msg: HashChunk = { type: 'chunk', count: n, hashes, sizes, offsets };
   port.postMessage(msg, [hashes.buffer, sizes.buffer, offsets.buffer]);
   hashes = new Uint32Array(CHUNK * 3);
