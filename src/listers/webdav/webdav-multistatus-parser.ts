@@ -3,9 +3,11 @@
  * §14.22 propstat). Bytes go in as they arrive from the socket; one `MultistatusEntry` comes out per
  * `<response>` as soon as it closes, so a 100 000-entry directory is never held as one document.
  * Pure codec: no I/O, no knowledge of URLs (hrefs are handed out exactly as the server wrote them).
+ * The XML itself is read by `XmlScanner` (why not a general SAX parser: see there).
  */
-import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { DcError } from '../../core/errors.ts';
+import { XmlScanner, type XmlHandler, type XmlName } from './webdav-xml-scanner.ts';
+import { bytesToHttpDate, bytesToStatus, bytesToUint } from './webdav-xml-text.ts';
 
 const DAV = 'DAV:';
 /** Longest text we keep for one element: a href of 64 KiB is already absurd; beyond is an attack. */
@@ -30,7 +32,21 @@ interface Propstat {
   mtime?: number;
 }
 
-type TextField = 'href' | 'status' | 'getcontentlength' | 'getlastmodified' | 'iscollection';
+/** The DAV: elements a listing reads; `XmlName.kind` is the index in this list. */
+const KNOWN = ['multistatus', 'response', 'propstat', 'prop', 'resourcetype', 'collection', 'href', 'status', 'getcontentlength', 'getlastmodified', 'iscollection'];
+const MULTISTATUS = 0;
+const RESPONSE = 1;
+const PROPSTAT = 2;
+const PROP = 3;
+const RESOURCETYPE = 4;
+const COLLECTION = 5;
+const HREF = 6;
+const STATUS = 7;
+const GETCONTENTLENGTH = 8;
+const GETLASTMODIFIED = 9;
+const ISCOLLECTION = 10;
+/** Any other element, or a known local name in another namespace. */
+const OTHER = -1;
 
 /** "HTTP/1.1 200 OK" → 200; anything unreadable → 0 (treated as "no status given"). */
 export function parseStatusLine(line: string): number {
@@ -38,106 +54,80 @@ export function parseStatusLine(line: string): number {
   return m ? Number(m[1]) : 0;
 }
 
-export class MultistatusParser {
-  private readonly sax = new SaxesParser({ xmlns: true });
-  private readonly decoder = new TextDecoder('utf-8');
-  private readonly stack: string[] = [];
+export class MultistatusParser implements XmlHandler {
+  private readonly scanner = new XmlScanner(this, KNOWN, MAX_TEXT);
+  /** Kind of each open element. */
+  private readonly stack: number[] = [];
+  private depth = 0;
   private response: MultistatusEntry | undefined;
   private propstat: Propstat | undefined;
-  private field: TextField | undefined;
-  private text = '';
+  /** Kind of the element whose text is being captured, OTHER when none. */
+  private field = OTHER;
   private sawRoot = false;
-  private error: DcError | undefined;
 
-  constructor(private readonly onEntry: (entry: MultistatusEntry) => void) {
-    this.sax.on('opentag', (tag) => this.open(tag));
-    this.sax.on('closetag', (tag) => this.close(tag));
-    this.sax.on('text', (t) => this.addText(t));
-    this.sax.on('cdata', (t) => this.addText(t));
-    this.sax.on('error', (err) => {
-      this.error ??= new DcError('PROTOCOL', `malformed multistatus XML: ${err.message}`);
-      throw this.error;
-    });
-  }
+  constructor(private readonly onEntry: (entry: MultistatusEntry) => void) {}
 
   /** Feeds the next bytes (any split, even inside a UTF-8 sequence or a tag). */
   write(chunk: Uint8Array | string): void {
-    const s = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
-    if (s) this.run(() => this.sax.write(s));
+    this.scanner.write(chunk);
   }
 
   /** Ends the document; throws PROTOCOL when it was truncated or was not a multistatus. */
   end(): void {
-    const rest = this.decoder.decode();
-    if (rest) this.run(() => this.sax.write(rest));
-    this.run(() => this.sax.close());
-    if (!this.sawRoot) throw new DcError('PROTOCOL', 'answer is not a DAV: multistatus document');
-  }
-
-  private run(fn: () => unknown): void {
-    if (this.error) throw this.error;
-    try {
-      fn();
-    } catch (err) {
-      if (err instanceof DcError) throw err;
-      this.error = new DcError('PROTOCOL', `malformed multistatus XML: ${(err as Error).message}`);
-      throw this.error;
+    if (!this.sawRoot) {
+      try {
+        this.scanner.end();
+      } catch {
+        // An empty or foreign answer says so better than the XML error does.
+      }
+      throw new DcError('PROTOCOL', 'answer is not a DAV: multistatus document');
     }
+    this.scanner.end();
   }
 
-  private parent(): string | undefined {
-    return this.stack[this.stack.length - 1];
-  }
-
-  private open(tag: SaxesTagNS): void {
-    const name = tag.uri === DAV ? tag.local : `{${tag.uri}}${tag.local}`;
-    const parent = this.parent();
-    this.stack.push(name);
-    if (this.stack.length === 1) {
-      if (name !== 'multistatus') throw new DcError('PROTOCOL', `expected a DAV: multistatus, got <${tag.name}>`);
+  open(name: XmlName, uri: string): void {
+    const kind = uri === DAV ? name.kind : OTHER;
+    const parent = this.depth > 0 ? this.stack[this.depth - 1] : OTHER;
+    this.stack[this.depth++] = kind;
+    if (this.depth === 1) {
+      if (kind !== MULTISTATUS) throw new DcError('PROTOCOL', `expected a DAV: multistatus, got <${name.local}> in ${uri ? `namespace ${uri}` : 'no namespace'}`);
       this.sawRoot = true;
       return;
     }
-    switch (name) {
-      case 'response':
-        if (parent === 'multistatus') this.response = { href: '', status: 200, isDir: false };
+    switch (kind) {
+      case RESPONSE:
+        if (parent === MULTISTATUS) this.response = { href: '', status: 200, isDir: false };
         return;
-      case 'propstat':
-        if (parent === 'response' && this.response) this.propstat = { status: 0, isDir: false };
+      case PROPSTAT:
+        if (parent === RESPONSE && this.response) this.propstat = { status: 0, isDir: false };
         return;
-      case 'collection':
-        if (parent === 'resourcetype' && this.propstat) this.propstat.isDir = true;
+      case COLLECTION:
+        if (parent === RESOURCETYPE && this.propstat) this.propstat.isDir = true;
         return;
-      case 'href':
-        if (parent === 'response') this.startText('href');
+      case HREF:
+        if (parent === RESPONSE) this.startText(kind);
         return;
-      case 'status':
-        if (parent === 'response' || parent === 'propstat') this.startText('status');
+      case STATUS:
+        if (parent === RESPONSE || parent === PROPSTAT) this.startText(kind);
         return;
-      case 'getcontentlength':
-      case 'getlastmodified':
-      case 'iscollection': // XrdHttp and DPM send it beside resourcetype
-        if (parent === 'prop' && this.propstat) this.startText(name);
+      case GETCONTENTLENGTH:
+      case GETLASTMODIFIED:
+      case ISCOLLECTION: // XrdHttp and DPM send it beside resourcetype
+        if (parent === PROP && this.propstat) this.startText(kind);
         return;
     }
   }
 
-  private startText(field: TextField): void {
-    this.field = field;
-    this.text = '';
+  private startText(kind: number): void {
+    this.field = kind;
+    this.scanner.capture();
   }
 
-  private addText(t: string): void {
-    if (this.field === undefined) return;
-    if (this.text.length + t.length > MAX_TEXT) throw new DcError('PROTOCOL', `<${this.field}> longer than ${MAX_TEXT} characters`);
-    this.text += t;
-  }
-
-  private close(tag: SaxesTagNS): void {
-    const name = this.stack.pop();
-    const parent = this.parent();
-    if (this.field !== undefined && name === this.field) this.endText(name, parent);
-    if (name === 'propstat' && parent === 'response' && this.propstat && this.response) {
+  close(): void {
+    const kind = this.stack[--this.depth];
+    const parent = this.depth > 0 ? this.stack[this.depth - 1] : OTHER;
+    if (this.field !== OTHER && kind === this.field) this.endText(kind, parent);
+    if (kind === PROPSTAT && parent === RESPONSE && this.propstat && this.response) {
       const ps = this.propstat;
       this.propstat = undefined;
       // Values in a 404 propstat are "property not found", not values (§14.22).
@@ -147,33 +137,46 @@ export class MultistatusParser {
         if (ps.size !== undefined) r.size = ps.size;
         if (ps.mtime !== undefined) r.mtime = ps.mtime;
       }
-    } else if (name === 'response' && parent === 'multistatus' && this.response) {
+    } else if (kind === RESPONSE && parent === MULTISTATUS && this.response) {
       const r = this.response;
       this.response = undefined;
       if (r.href === '') throw new DcError('PROTOCOL', 'multistatus response without <href>');
       this.onEntry(r);
     }
-    void tag;
   }
 
-  private endText(field: TextField, parent: string | undefined): void {
-    const text = this.text;
-    this.field = undefined;
-    this.text = '';
+  /**
+   * Reads the captured value. Usual shapes are parsed from the bytes (no string); anything else
+   * takes the string path, which defines the meaning.
+   */
+  private endText(field: number, parent: number): void {
+    this.field = OTHER;
+    const t = this.scanner.text;
+    const raw = t.str === undefined;
     const r = this.response;
     const ps = this.propstat;
-    if (field === 'href' && r) r.href = text.trim();
-    else if (field === 'status') {
-      if (parent === 'propstat' && ps) ps.status = parseStatusLine(text);
-      else if (parent === 'response' && r) r.status = parseStatusLine(text) || 200;
-    } else if (field === 'getcontentlength' && ps) {
-      const n = Number(text.trim());
-      if (text.trim() !== '' && Number.isSafeInteger(n) && n >= 0) ps.size = n;
-    } else if (field === 'getlastmodified' && ps) {
-      const ms = Date.parse(text.trim());
-      if (Number.isFinite(ms)) ps.mtime = ms / 1000;
-    } else if (field === 'iscollection' && ps) {
-      if (text.trim() === '1' || text.trim().toLowerCase() === 'true') ps.isDir = true;
+    if (field === HREF) {
+      if (r) r.href = t.string().trim();
+    } else if (field === STATUS) {
+      let status = raw ? bytesToStatus(t.buf, t.start, t.end) : -1;
+      if (status < 0) status = parseStatusLine(t.string());
+      if (parent === PROPSTAT && ps) ps.status = status;
+      else if (parent === RESPONSE && r) r.status = status || 200;
+    } else if (field === GETCONTENTLENGTH && ps) {
+      let n = raw ? bytesToUint(t.buf, t.start, t.end) : -1;
+      if (n < 0) {
+        const text = t.string().trim();
+        const v = Number(text);
+        if (text !== '' && Number.isSafeInteger(v) && v >= 0) n = v;
+      }
+      if (n >= 0) ps.size = n;
+    } else if (field === GETLASTMODIFIED && ps) {
+      let seconds = raw ? bytesToHttpDate(t.buf, t.start, t.end) : NaN;
+      if (Number.isNaN(seconds)) seconds = Date.parse(t.string().trim()) / 1000;
+      if (Number.isFinite(seconds)) ps.mtime = seconds;
+    } else if (field === ISCOLLECTION && ps) {
+      const text = t.string().trim();
+      if (text === '1' || text.toLowerCase() === 'true') ps.isDir = true;
     }
   }
 }
