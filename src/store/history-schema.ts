@@ -1,5 +1,5 @@
 import type { Generated, Kysely } from 'kysely';
-import { serialId } from './store-db.ts';
+import { createIndexIfAbsent, serialId } from './store-db.ts';
 
 export interface HistoryDb {
   site_states: {
@@ -52,6 +52,8 @@ export interface HistoryDb {
     acted_run: number | null;
   };
   findings_stage: { run_id: number; category: string; lfn_hash: string; lfn: string; size: number };
+  /** Every set-status, from the CLI or the dashboard, with time and origin. */
+  state_changes: { id: Generated<number>; site: string; value: string; changed_by: string; changed_at: string };
   schema_version: { version: number };
 }
 
@@ -96,7 +98,17 @@ export async function migrateHistory(db: Kysely<any>): Promise<void> {
     .addColumn('acted', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('error', 'text')
     .execute();
-  await db.schema.createIndex('runs_site_idx').ifNotExists().on('runs').columns(['site', 'id']).execute();
+  await createIndexIfAbsent(db, 'runs_site_idx', 'runs', ['site', 'id']);
+  // "Latest finished run of each site" in one index seek per site (the dashboard's summary).
+  await createIndexIfAbsent(db, 'runs_site_status_id_idx', 'runs', ['site', 'status', 'id']);
+  await db.schema.createTable('state_changes').ifNotExists()
+    .addColumn('id', 'integer', serialId(db))
+    .addColumn('site', 'varchar(128)', (c) => c.notNull())
+    .addColumn('value', 'varchar(16)', (c) => c.notNull())
+    .addColumn('changed_by', 'varchar(255)', (c) => c.notNull())
+    .addColumn('changed_at', 'varchar(32)', (c) => c.notNull())
+    .execute();
+  await createIndexIfAbsent(db, 'state_changes_site_idx', 'state_changes', ['site', 'id']);
   await db.schema.createTable('findings').ifNotExists()
     .addColumn('site', 'varchar(128)', (c) => c.notNull())
     .addColumn('category', 'varchar(16)', (c) => c.notNull())

@@ -80,7 +80,14 @@ export class HistoryStore {
     const now = new Date().toISOString();
     const change = value === 'act' || value === 'dry' ? { mode: value } : { status: value };
     await this.db.updateTable('site_states').set({ ...change, updated_at: now, updated_by: by }).where('site', '=', site).execute();
+    await this.db.insertInto('state_changes').values({ site, value, changed_by: by, changed_at: now }).execute();
     return this.getState(site);
+  }
+
+  /** The site's state changes, newest first. */
+  async collectStateChanges(site: string, limit = 50): Promise<{ site: string; value: string; by: string; at: string }[]> {
+    const rows = await this.db.selectFrom('state_changes').select(['site', 'value', 'changed_by', 'changed_at']).where('site', '=', site).orderBy('id', 'desc').limit(limit).execute();
+    return rows.map((r) => ({ site: r.site, value: r.value, by: r.changed_by, at: r.changed_at }));
   }
 
   /** The ready site among `candidates` checked least recently; never-checked sites first. */

@@ -52,3 +52,16 @@ export function serialId(db: Kysely<any>): (c: ColumnDefinitionBuilder) => Colum
   const pg = db.getExecutor().adapter instanceof PostgresAdapter;
   return (c) => (pg ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement());
 }
+
+/** CREATE INDEX when absent, on every engine (MySQL has no IF NOT EXISTS for indexes). */
+export async function createIndexIfAbsent(db: Kysely<any>, name: string, table: string, cols: string[]): Promise<void> {
+  try {
+    await db.schema.createIndex(name).ifNotExists().on(table).columns(cols).execute();
+  } catch (err) {
+    try {
+      await db.schema.createIndex(name).on(table).columns(cols).execute();
+    } catch {
+      if (!/exist|duplicate/i.test(String((err as Error).message))) throw err;
+    }
+  }
+}

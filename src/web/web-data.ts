@@ -2,43 +2,10 @@ import type { Kysely } from 'kysely';
 import type { HistoryDb } from '../store/history-schema.ts';
 import type { HistoryStore, SiteState } from '../store/history-store.ts';
 import type { ActionsDb } from '../store/actions-schema.ts';
-import { serialId } from '../store/store-db.ts';
 import type { SiteMode, SiteStatus } from '../check/gates.ts';
 
-/** The dashboard's own table: every state change made through it, with time and origin. */
-export interface WebDb extends HistoryDb, ActionsDb {
-  web_state_changes: { id?: number; site: string; value: string; changed_by: string; changed_at: string };
-}
-
-/**
- * Creates what the dashboard adds to the history database: the state-change log, and an index
- * that makes "latest finished run of each site" one index seek per site.
- */
-export async function migrateWebSchema(store: HistoryStore): Promise<void> {
-  const db = store.db as unknown as Kysely<WebDb>;
-  await db.schema.createTable('web_state_changes').ifNotExists()
-    .addColumn('id', 'integer', serialId(db))
-    .addColumn('site', 'varchar(128)', (c) => c.notNull())
-    .addColumn('value', 'varchar(16)', (c) => c.notNull())
-    .addColumn('changed_by', 'varchar(255)', (c) => c.notNull())
-    .addColumn('changed_at', 'varchar(32)', (c) => c.notNull())
-    .execute();
-  await createIndexQuietly(db, 'web_state_changes_site_idx', 'web_state_changes', ['site', 'id']);
-  await createIndexQuietly(db, 'runs_site_status_id_idx', 'runs', ['site', 'status', 'id']);
-}
-
-/** MySQL has no CREATE INDEX IF NOT EXISTS: an index already there is not an error. */
-async function createIndexQuietly(db: Kysely<any>, name: string, table: string, cols: string[]): Promise<void> {
-  try {
-    await db.schema.createIndex(name).ifNotExists().on(table).columns(cols).execute();
-  } catch (err) {
-    try {
-      await db.schema.createIndex(name).on(table).columns(cols).execute();
-    } catch {
-      if (!/exist|duplicate/i.test(String((err as Error).message))) throw err;
-    }
-  }
-}
+/** The tables the dashboard reads: the history and the actions log. */
+export type WebDb = HistoryDb & ActionsDb;
 
 export interface LatestRuns {
   site: string;
@@ -166,17 +133,13 @@ export interface StateChange {
   at: string;
 }
 
-export async function recordStateChange(store: HistoryStore, site: string, value: SiteStatus | SiteMode, by: string): Promise<SiteState> {
-  const state = await store.setState(site, value, by);
-  const db = store.db as unknown as Kysely<WebDb>;
-  await db.insertInto('web_state_changes').values({ site, value, changed_by: by, changed_at: state.updatedAt }).execute();
-  return state;
+/** A state change from the dashboard; the store records it with its origin. */
+export function recordStateChange(store: HistoryStore, site: string, value: SiteStatus | SiteMode, by: string): Promise<SiteState> {
+  return store.setState(site, value, by);
 }
 
-export async function collectStateChanges(store: HistoryStore, site: string, limit = 50): Promise<StateChange[]> {
-  const db = store.db as unknown as Kysely<WebDb>;
-  const rows = await db.selectFrom('web_state_changes').select(['site', 'value', 'changed_by', 'changed_at']).where('site', '=', site).orderBy('id', 'desc').limit(limit).execute();
-  return rows.map((r) => ({ site: r.site, value: r.value, by: r.changed_by, at: r.changed_at }));
+export function collectStateChanges(store: HistoryStore, site: string, limit = 50): Promise<StateChange[]> {
+  return store.collectStateChanges(site, limit);
 }
 
 export function parseJson<T>(text: string | null | undefined): T | undefined {

@@ -6,7 +6,6 @@ import { registerApiRoutes } from './web-api-routes.ts';
 import { readWebToken, WebAuth } from './web-auth.ts';
 import { sendHtml, type WebContext } from './web-context.ts';
 import { registerControlRoutes } from './web-control-routes.ts';
-import { migrateWebSchema } from './web-data.ts';
 import { registerFileRoutes } from './web-file-routes.ts';
 import { SiteFiles } from './web-files.ts';
 import { h, page } from './web-html.ts';
@@ -37,7 +36,6 @@ const STATUS: Partial<Record<string, number>> = { NOT_FOUND: 404, INPUT: 400, ST
  */
 export async function createWebServer(opts: WebServerOptions): Promise<{ app: FastifyInstance; ctx: WebContext }> {
   const token = readWebToken(opts.config);
-  await migrateWebSchema(opts.store);
   await opts.store.ensureSites(opts.config.siteNames);
   const ctx: WebContext = {
     config: opts.config,

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HistoryStore } from '../../../src/store/history-store.ts';
-import { collectLatestRuns, collectSiteRuns, collectStateChanges, migrateWebSchema, recordStateChange } from '../../../src/web/web-data.ts';
+import { collectLatestRuns, collectSiteRuns, collectStateChanges, recordStateChange } from '../../../src/web/web-data.ts';
 import { createMariadbDatabase, createPostgresDatabase, type TestDatabase } from '../../servers/databases.ts';
 import { makeSummary } from './web-fixture.ts';
 
@@ -32,9 +32,8 @@ for (const engine of ENGINES) {
 
     it('finds the latest run and the latest finished run of every site in one query', async () => {
       db = await database(engine);
-      store = await HistoryStore.open(db.url);
-      await migrateWebSchema(store);
-      await migrateWebSchema(store); // idempotent: every start of `serve` runs it
+      await (await HistoryStore.open(db.url)).close();
+      store = await HistoryStore.open(db.url); // the migration is idempotent: every open runs it
       await store.ensureSites(['A', 'B', 'C']);
       const done = async (site: string, files: number) => {
         const id = await store!.startRun(site, new Date().toISOString());

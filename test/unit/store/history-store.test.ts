@@ -30,6 +30,7 @@ describe('history store: site states', () => {
     const t = await store.setState('T2_A', 'act', 'cli:alice');
     assert.deepEqual([t.status, t.mode, t.updatedBy], ['ready', 'act', 'cli:alice']);
     assert.equal((await store.setState('T2_A', 'halt', 'web:1.2.3.4')).status, 'halt');
+    assert.deepEqual((await store.collectStateChanges('T2_A')).map((c) => [c.value, c.by]), [['halt', 'web:1.2.3.4'], ['act', 'cli:alice']]);
   });
 
   it('picks the ready site checked least recently, never-checked first, never a halted or disabled one', async () => {
