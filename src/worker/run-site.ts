@@ -14,6 +14,7 @@ import type { Inventory } from '../inventory/inventory.ts';
 import { createLister } from '../listers/registry.ts';
 import type { Lister } from '../listers/lister.ts';
 import { HistoryStore, defaultOwner, type RunStatus } from '../store/history-store.ts';
+import { RunLog } from './run-log.ts';
 
 export interface RunOptions {
   /** Write lists and history but never act, whatever the site's mode. */
@@ -79,7 +80,12 @@ export interface RunOutcome {
  */
 export async function runSite(config: Config, siteName: string, store: HistoryStore, opts: RunOptions = {}): Promise<RunOutcome> {
   const site = siteConfig(config, siteName);
-  const log = opts.log ?? (() => undefined);
+  const outerLog = opts.log ?? (() => undefined);
+  let runLog: RunLog | undefined;
+  const log = (event: string, fields: Record<string, unknown>) => {
+    outerLog(event, fields);
+    runLog?.write(event, fields);
+  };
   const freeGb = (opts.freeMemoryBytes ?? freemem()) / 1e9;
   if (site.FreeMem > 0 && freeGb < site.FreeMem) {
     throw new DcError('STATE', `site ${site.name}: ${freeGb.toFixed(1)} GB of memory free, FreeMem asks for ${site.FreeMem} GB before a check starts`);
@@ -92,6 +98,7 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
   if (!(await store.acquireLock(site.name, owner))) throw new DcError('STATE', `site ${site.name} is being checked by another process`);
   const now = opts.now ?? Date.now() / 1000;
   const runId = await store.startRun(site.name, new Date(now * 1000).toISOString());
+  runLog = new RunLog(site.VarLocation, site.name, runId);
   const stop = new AbortController();
   let stopReason: 'halt' | 'signal' | undefined;
   const onOuter = () => {
@@ -105,6 +112,7 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
     void (async () => {
       try {
         await store.heartbeat(site.name, runId, lastProgress ?? {}, owner);
+        if (lastProgress) runLog?.write('progress', { ...lastProgress });
         const st = await store.getState(site.name);
         if (st.status !== 'ready' && !stop.signal.aborted) {
           stopReason = 'halt';
@@ -142,6 +150,8 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
       gates.act = false;
       gates.held.push({ gate: 'DryMode', reason: '--dry-run given' });
     }
+    for (const u of result.summary.unlisted.dirs.slice(0, 200)) runLog?.write('unlisted', { ...u });
+    runLog?.write('gates', { act: gates.act, held: gates.held });
     const seenAt = new Date(now * 1000).toISOString();
     await store.recordFindings(site.name, runId, 'missing', result.missing.entries(), seenAt);
     await store.recordFindings(site.name, runId, 'orphan', result.orphan.entries(), seenAt);

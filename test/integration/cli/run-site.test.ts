@@ -1,6 +1,6 @@
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/config-loader.ts';
@@ -24,6 +24,8 @@ describe('one run of one site', () => {
       assert.equal((await store.collectRuns(DEMO_SITE)).length, 0);
       const ok = await runSite(config, DEMO_SITE, store, { freeMemoryBytes: 8e9, retryDelayMs: 1 });
       assert.equal(ok.status, 'done');
+      const events = readFileSync(join(plan.dir, 'var', `${DEMO_SITE}_run${ok.runId}.log`), 'utf8').trim().split('\n').map((l) => JSON.parse(l).event);
+      assert.deepEqual([events[0], events.includes('unlisted'), events.includes('gates'), events.at(-1)], ['check-start', true, true, 'check-done']);
     } finally {
       await store.close();
     }
