@@ -14,6 +14,7 @@ import type { CheckPhase, CheckProgress, CheckSummary, TopReport, UnlistedDir } 
 import { HashTable } from './hash-table.ts';
 import { hashString, newHash } from './lfn-hash.ts';
 import { SortedList } from './sorted-list.ts';
+import { MissingDatasetTally, type MissingDataset } from './missing-datasets.ts';
 
 // Flag bits of the inventory table.
 const SETTLED_BEFORE = 1;
@@ -39,12 +40,7 @@ export interface CheckInput {
   retryDelayMs?: number;
 }
 
-export interface MissingDataset {
-  dataset: string;
-  files: number;
-  bytes: number;
-  blocks: Map<string, { files: number; bytes: number }>;
-}
+export type { MissingDataset } from './missing-datasets.ts';
 
 export interface CheckResult {
   summary: CheckSummary;
@@ -213,7 +209,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     for (const d of await inventory.collectQueuedDeletions(site.name)) queued.add(d);
     const protectedAfter = await inventory.collectProtectedDatasets(site.name);
     if (protectedSet && protectedAfter) for (const d of protectedAfter) protectedSet.add(d);
-    const missingDatasets = new Map<string, { dataset: string; files: number; bytes: number; blocks: Map<string, { files: number; bytes: number }> }>();
+    const missingDatasets = new MissingDatasetTally();
     for await (const batch of inventory.streamFiles(site.name, input.signal)) {
       checkAbort();
       for (const f of batch) {
@@ -247,16 +243,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
           lists.missing.add(f.lfn, f.size);
           s.missing.count++;
           s.missing.bytes += f.size;
-          const key = f.dataset ?? datasetOfLfn(f.lfn) ?? '(no dataset)';
-          let md = missingDatasets.get(key);
-          if (!md) missingDatasets.set(key, (md = { dataset: key, files: 0, bytes: 0, blocks: new Map() }));
-          md.files++;
-          md.bytes += f.size;
-          const bk = f.block ?? '(no block)';
-          const b = md.blocks.get(bk) ?? { files: 0, bytes: 0 };
-          b.files++;
-          b.bytes += f.size;
-          md.blocks.set(bk, b);
+          missingDatasets.add(f);
         } else if (flags & MISMATCH) {
           const remoteSize = mismatchCandidates.get(f.lfn);
           if (remoteSize !== undefined && remoteSize !== f.size) {
@@ -310,7 +297,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     return {
       summary: s,
       ...lists,
-      missingDatasets: [...missingDatasets.values()].sort((a, b) => b.bytes - a.bytes || (a.dataset < b.dataset ? -1 : 1)),
+      missingDatasets: missingDatasets.collect(),
       dispose,
     };
   } catch (err) {
