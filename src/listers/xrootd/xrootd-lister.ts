@@ -5,6 +5,7 @@ import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 import { XrootdClient, parseXrootdUrl, type XrootdClientOptions } from '../../protocols/xrootd/xrootd-client.ts';
 import type { XrootdEndpoint } from '../../protocols/xrootd/xrootd-pool.ts';
+import { BearerTokenSource } from '../../protocols/xrootd/xrootd-bearer-token.ts';
 import type { DirlistEntry } from '../../protocols/xrootd/codec/requests/xrootd-dirlist.ts';
 import type { StatInfo } from '../../protocols/xrootd/codec/requests/xrootd-stat.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
@@ -114,8 +115,11 @@ export class XrootdLister implements Lister {
   }
 }
 
-/** Site keys: `Redirectors` (string or list of host[:port] / root:// URLs), `UseLoadBalancer`, CA dir. */
-export function xrootdOptionsFromSite(settings: ListerSettings): XrootdListerOptions {
+/**
+ * Site keys: `Redirectors` (string or list of host[:port] / root:// URLs), `UseLoadBalancer`, CA dir,
+ * `BearerTokenFile` (else the usual BEARER_TOKEN… discovery from `env`), used when a server asks for ztn.
+ */
+export function xrootdOptionsFromSite(settings: ListerSettings, env: NodeJS.ProcessEnv = process.env): XrootdListerOptions {
   const site = settings.site;
   const opts: XrootdListerOptions = {
     requestTimeoutMs: Math.max(1, settings.timeoutSeconds) * 1000,
@@ -133,6 +137,10 @@ export function xrootdOptionsFromSite(settings: ListerSettings): XrootdListerOpt
   if (typeof site.UseLoadBalancer === 'boolean') opts.useLoadBalancer = site.UseLoadBalancer;
   const caDir = [site.CaDir, site.X509CertDir, process.env.X509_CERT_DIR].find((v): v is string => typeof v === 'string' && v !== '');
   if (caDir) opts.tlsOptions = { ca: loadCaDir(caDir) };
+  const tokenFile = typeof site.BearerTokenFile === 'string' && site.BearerTokenFile !== '' ? site.BearerTokenFile : undefined;
+  // The environment is copied now: the source never looks at process.env again.
+  const tokenEnv = Object.freeze({ BEARER_TOKEN: env.BEARER_TOKEN, BEARER_TOKEN_FILE: env.BEARER_TOKEN_FILE, XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR });
+  opts.bearerToken = new BearerTokenSource({ tokenFile, env: tokenEnv });
   return opts;
 }
 

@@ -5,8 +5,10 @@ import { ServerFlag, Status } from './codec/xrootd-constants.ts';
 import type { XrootdFrame } from './codec/xrootd-frame-decoder.ts';
 import { decodeError, decodeHandshake, decodeWait, errorFromServer } from './codec/xrootd-responses.ts';
 import { encodeAuth, hostCredentials, unixCredentials } from './codec/requests/xrootd-auth.ts';
+import { parseZtnParams, ztnCredentials, ztnTokenLimit } from './codec/requests/xrootd-auth-ztn.ts';
 import { decodeLoginReply, encodeLogin, type SecurityProtocol } from './codec/requests/xrootd-login.ts';
 import { decodeProtocolReply, encodeHandshake, encodeProtocol } from './codec/requests/xrootd-protocol.ts';
+import type { BearerTokenProvider } from './xrootd-bearer-token.ts';
 
 /** How a connection asks for TLS: never, when the server wants it, or always (roots://). */
 export type TlsMode = 'off' | 'able' | 'want';
@@ -23,6 +25,8 @@ export interface SetupOptions {
   maxLoginWaits?: number;
   /** Upper bound of one kXR_wait pause, seconds. */
   maxWaitSeconds?: number;
+  /** Where a token comes from when the server asks for `ztn`; without it `ztn` is not spoken. */
+  bearerToken?: BearerTokenProvider;
 }
 
 export interface SessionInfo {
@@ -47,8 +51,8 @@ const SID_PROTOCOL = 1;
 const SID_LOGIN = 2;
 const SID_AUTH = 3;
 
-/** Weak protocols we speak, in our order of preference. */
-const SPOKEN = ['unix', 'host'];
+/** Protocols we speak; the server's order of preference decides among those it offers. */
+const SPOKEN = ['ztn', 'unix', 'host'];
 
 async function expectFrame(io: SetupIo, streamId: number, what: string): Promise<XrootdFrame> {
   const f = await io.next();
@@ -102,7 +106,7 @@ export async function runSessionSetup(io: SetupIo, opts: SetupOptions): Promise<
   }
 
   let auth = '';
-  if (reply.security.length) auth = await authenticate(io, reply.security);
+  if (reply.security.length) auth = await authenticate(io, reply.security, useTls, opts.bearerToken);
   return {
     sessionId: reply.sessionId,
     protocolVersion: proto.protocolVersion,
@@ -113,19 +117,60 @@ export async function runSessionSetup(io: SetupIo, opts: SetupOptions): Promise<
   };
 }
 
-async function authenticate(io: SetupIo, offered: SecurityProtocol[]): Promise<string> {
-  const pick = SPOKEN.find((name) => offered.some((p) => p.name === name));
+/** The credentials of one offered protocol, or why it cannot be used on this connection. */
+type Choice = { name: string; creds: Buffer; via?: string } | { skip: 'no-tls' | 'no-token' };
+
+function credentialsFor(p: SecurityProtocol, tls: boolean, tokens: BearerTokenProvider | undefined): Choice {
+  if (p.name === 'unix') return { name: 'unix', creds: unixCredentials(safeUser(), safeGroup()) };
+  if (p.name === 'host') return { name: 'host', creds: hostCredentials() };
+  // ztn: the token is a password; it is looked up only once TLS protects the connection.
+  if (!tls) return { skip: 'no-tls' };
+  const params = parseZtnParams(p.params);
+  const found = tokens?.read(ztnTokenLimit(params));
+  if (!found) return { skip: 'no-token' };
+  return { name: 'ztn', creds: ztnCredentials(found.token, params), via: found.source };
+}
+
+/**
+ * kXR_auth with the first protocol the server offers (its order of preference) that we can use
+ * here: `ztn` needs TLS and a token, `unix` and `host` need nothing. When none is usable, the error
+ * says why; a bearer token is never sent over a connection without TLS.
+ */
+async function authenticate(io: SetupIo, offered: SecurityProtocol[], tls: boolean, tokens: BearerTokenProvider | undefined): Promise<string> {
+  const skipped = new Set<string>();
+  let pick: { name: string; creds: Buffer; via?: string } | undefined;
+  for (const p of offered) {
+    if (!SPOKEN.includes(p.name)) continue;
+    const c = credentialsFor(p, tls, tokens);
+    if ('skip' in c) {
+      skipped.add(c.skip);
+      continue;
+    }
+    pick = c;
+    break;
+  }
   if (!pick) {
-    throw new DcError('UNSUPPORTED', `server requires authentication by ${offered.map((p) => p.name).join(', ')}; this client speaks only ${SPOKEN.join(', ')}`, {
-      detail: { offered: offered.map((p) => p.name) },
+    const names = offered.map((p) => p.name);
+    if (skipped.has('no-tls')) {
+      throw new DcError('CONFIG', `server requires token authentication (ztn), which is only done over TLS; this connection has none: use a roots:// URL`, {
+        detail: { offered: names, reason: 'ztn-needs-tls' },
+      });
+    }
+    if (skipped.has('no-token')) {
+      throw new DcError('PERMISSION', `server requires token authentication (ztn) and no bearer token was found (looked at: ${tokens?.describe() ?? 'nothing configured'})`, {
+        detail: { offered: names, reason: 'no-token' },
+      });
+    }
+    throw new DcError('UNSUPPORTED', `server requires authentication by ${names.join(', ')}; this client speaks only ${SPOKEN.join(', ')}`, {
+      detail: { offered: names },
     });
   }
-  const creds = pick === 'unix' ? unixCredentials(safeUser(), safeGroup()) : hostCredentials();
-  io.write(encodeAuth(SID_AUTH, pick, creds));
+  io.write(encodeAuth(SID_AUTH, pick.name, pick.creds));
+  const what = `kXR_auth ${pick.name}${pick.via ? ` (token from ${pick.via})` : ''}`;
   const af = await expectFrame(io, SID_AUTH, 'kXR_auth');
-  if (af.status === Status.ok) return pick;
-  if (af.status === Status.authmore) throw new DcError('UNSUPPORTED', `kXR_auth ${pick}: server wants a multi-step exchange`);
-  const err = unexpected(af, `kXR_auth ${pick}`);
+  if (af.status === Status.ok) return pick.name;
+  if (af.status === Status.authmore) throw new DcError('UNSUPPORTED', `${what}: server wants a multi-step exchange`);
+  const err = unexpected(af, what);
   throw err.code === 'IO' ? new DcError('PERMISSION', err.message, { detail: err.detail }) : err;
 }
 
