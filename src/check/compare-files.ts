@@ -130,7 +130,7 @@ export async function compareFiles(invArg: string, remoteArg: string, prefix: st
   try {
     const invPath = await plainCopy(invArg, scratch, 'inventory');
     const remotePath = await plainCopy(remoteArg, scratch, 'remote');
-    const table = new HashTable(estimateLines(invPath), { withAux: true });
+    const table = new HashTable(estimateLines(invPath), { size: 'f64', offset: 'f64' });
     // The remote worker starts now and reads ahead while the inventory table fills.
     const remote$ = hashChunks(remotePath);
     remoteIter = remote$;
@@ -142,8 +142,8 @@ export async function compareFiles(invArg: string, remoteArg: string, prefix: st
       for (let i = 0; i < c.count; i++) {
         const slot = table.upsertWords(hs[i * 3], hs[i * 3 + 1], hs[i * 3 + 2]);
         if (table.lastWasNew) {
-          table.setSize(slot, c.sizes[i]);
-          table.setAux(slot, c.offsets[i]);
+          table.cols.size[slot] = c.sizes[i];
+          table.cols.offset[slot] = c.offsets[i];
           inventory++;
         }
       }
@@ -160,7 +160,7 @@ export async function compareFiles(invArg: string, remoteArg: string, prefix: st
         if (slot < 0) orphanOffsets.push(c.offsets[i]);
         else {
           table.setFlags(slot, SEEN);
-          if (table.sizeAt(slot) !== c.sizes[i]) table.setFlags(slot, MISMATCH);
+          if (table.cols.size[slot] !== c.sizes[i]) table.setFlags(slot, MISMATCH);
         }
       }
     }
@@ -168,8 +168,8 @@ export async function compareFiles(invArg: string, remoteArg: string, prefix: st
     const invFd = openSync(invPath, 'r');
     fds.push(invFd);
     table.forEach((slot, flags) => {
-      if (!(flags & SEEN)) lists.missing.add(nameAt(invFd, table.auxAt(slot), scratchBuf), table.sizeAt(slot));
-      else if (flags & MISMATCH) lists.sizeMismatch.add(nameAt(invFd, table.auxAt(slot), scratchBuf), table.sizeAt(slot));
+      if (!(flags & SEEN)) lists.missing.add(nameAt(invFd, table.cols.offset[slot], scratchBuf), table.cols.size[slot]);
+      else if (flags & MISMATCH) lists.sizeMismatch.add(nameAt(invFd, table.cols.offset[slot], scratchBuf), table.cols.size[slot]);
     });
     const remoteFd = openSync(remotePath, 'r');
     fds.push(remoteFd);

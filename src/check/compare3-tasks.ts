@@ -1,7 +1,7 @@
 import { DcError } from '../core/errors.ts';
 import { forEachListLine, nameOf, type NameRange } from './compare3-lines.ts';
 import { forEachRecordBlock, partitionList, type PartitionedList } from './compare3-partition.ts';
-import { Compare3Table } from './compare3-table.ts';
+import { HashTable } from './hash-table.ts';
 import { SortedList } from './sorted-list.ts';
 
 /**
@@ -46,7 +46,7 @@ function compareParts(t: Extract<Compare3Task, { kind: 'compare' }>): { missing:
   const { before: b, scan: s, after: a } = t;
   const missingLines = new Uint8Array(t.missingLines);
   const orphanLines = new Uint8Array(t.orphanLines);
-  const table = new Compare3Table();
+  const table = new HashTable(1 << 16, { line: 'u32' });
   const block = Buffer.allocUnsafeSlow(4 << 20);
   let missing = 0;
   let orphan = 0;
@@ -56,25 +56,26 @@ function compareParts(t: Extract<Compare3Task, { kind: 'compare' }>): { missing:
       forEachRecordBlock(file, block, (w, n) => {
         for (let i = 0, k = 0; i < n; i++, k += 4) {
           const h2 = w[k + 2];
-          const slot = table.upsert(w[k], w[k + 1], (h2 | 1) >>> 0);
-          table.flags[slot] |= h2 & 1 ? settledBit : fluxBit;
-          if (keepLine && table.lastWasNew) table.lines[slot] = w[k + 3];
+          const slot = table.upsertWords(w[k], w[k + 1], (h2 | 1) >>> 0);
+          table.flagBits[slot] |= h2 & 1 ? settledBit : fluxBit;
+          if (keepLine && table.lastWasNew) table.cols.line[slot] = w[k + 3];
         }
       });
     load(b.files[p], SETTLED_BEFORE, FLUX_BEFORE, true);
     load(a.files[p], SETTLED_AFTER, FLUX_AFTER, false);
     forEachRecordBlock(s.files[p], block, (w, n) => {
       for (let i = 0, k = 0; i < n; i++, k += 4) {
-        const slot = table.upsert(w[k], w[k + 1], (w[k + 2] | 1) >>> 0);
+        const slot = table.upsertWords(w[k], w[k + 1], (w[k + 2] | 1) >>> 0);
         // New here means in neither inventory list; a repeated scan line is the same orphan.
         if (table.lastWasNew) {
           mark(orphanLines, w[k + 3]);
           orphan++;
         }
-        table.flags[slot] |= IN_SCAN;
+        table.flagBits[slot] |= IN_SCAN;
       }
     });
-    const { keys, flags, lines } = table;
+    const { keys, flagBits: flags } = table;
+    const lines = table.cols.line;
     const cap = table.capacity;
     for (let i = 0; i < cap; i++) {
       if (keys[i * 3 + 2] === 0) continue;

@@ -100,7 +100,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     const queued = new Set(await inventory.collectQueuedDeletions(site.name));
     const isProtected = makeProtectedTest(protectedSet);
     const isQueued = (lfn: string, dataset?: string) => queued.size > 0 && queued.has(dataset ?? datasetOfLfn(lfn) ?? '');
-    const table = new HashTable();
+    const table = new HashTable(1 << 15, { size: 'f64' });
     const h = newHash();
     const inventoryTops = new Set<string>();
     for await (const batch of inventory.streamFiles(site.name, input.signal)) {
@@ -109,7 +109,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
         hashString(f.lfn, h);
         const slot = table.upsert(h);
         if (table.lastWasNew) {
-          table.setSize(slot, f.size);
+          table.cols.size[slot] = f.size;
           s.inventory.files++;
           s.inventory.bytes += f.size;
           if (f.settled) s.inventory.settled++;
@@ -134,7 +134,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     phase = 'listing';
     const unlistedDirs = new DirectorySet();
     const unlistedInfo: UnlistedDir[] = [];
-    const candidates = new HashTable();
+    const candidates = new HashTable(1 << 15, { size: 'f64' });
     const candidatePath = join(scratch, 'orphan-candidates');
     const candidateOut = createWriteStream(candidatePath, { highWaterMark: 1 << 20 });
     const mismatchCandidates = new Map<string, number>();
@@ -164,7 +164,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
           if (slot >= 0) {
             table.setFlags(slot, SEEN);
             const flags = table.flags(slot);
-            if (!isNew && flags & SETTLED_BEFORE && table.sizeAt(slot) !== f.size) {
+            if (!isNew && flags & SETTLED_BEFORE && table.cols.size[slot] !== f.size) {
               table.setFlags(slot, MISMATCH);
               mismatchCandidates.set(f.lfn, f.size);
             }
@@ -175,7 +175,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
           } else {
             const c = candidates.upsert(h);
             if (candidates.lastWasNew) {
-              candidates.setSize(c, f.size);
+              candidates.cols.size[c] = f.size;
               chunk += `${f.size}\t${escapeName(f.lfn)}\n`;
             }
           }
