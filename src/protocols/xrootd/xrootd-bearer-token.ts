@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { DcError } from '../../core/errors.ts';
 
@@ -27,11 +27,6 @@ export interface BearerTokenSettings {
 
 type Location = { kind: 'value'; name: string; value: string } | { kind: 'file'; name: string; path: string; required: boolean };
 
-interface Cached {
-  signature: string;
-  token: string | undefined;
-}
-
 /** isspace() of the C locale: what the reference client strips around a token. */
 const SPACE = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
 
@@ -39,13 +34,12 @@ const SPACE = /^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g;
  * Finds the bearer token as the XRootD ztn client does (WLCG bearer token discovery): the value of
  * `BEARER_TOKEN`, the file named by `BEARER_TOKEN_FILE`, `$XDG_RUNTIME_DIR/bt_u<uid>`, then
  * `/tmp/bt_u<uid>` — unless the site names a `BearerTokenFile`, which then is the only source.
- * Files are read again whenever they change (tokens are rotated while a run lasts), and must not be
- * readable by group or others, as the reference client demands.
+ * Files are read afresh for every new connection, so a token rotated while a run lasts is picked up
+ * (a size+mtime cache could miss a same-size rewrite within one clock tick; a token file is tiny and
+ * connections are few). They must not be accessible by group or others, as the reference client demands.
  */
 export class BearerTokenSource implements BearerTokenProvider {
   private readonly locations: Location[];
-  /** Last read of each file, keyed by path: a file unchanged since is not read again. */
-  private readonly cache = new Map<string, Cached>();
 
   constructor(settings: BearerTokenSettings = {}) {
     const env = settings.env ?? {};
@@ -83,7 +77,8 @@ export class BearerTokenSource implements BearerTokenProvider {
     const where = `${loc.name} ${loc.path}`;
     let fd: number;
     try {
-      fd = openSync(loc.path, 'r');
+      // O_NONBLOCK: a FIFO put where the token should be must not hang the connection setup.
+      fd = openSync(loc.path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (err) {
       const errno = (err as NodeJS.ErrnoException).code;
       if (errno === 'ENOENT' && !loc.required) return undefined;
@@ -91,21 +86,18 @@ export class BearerTokenSource implements BearerTokenProvider {
     }
     try {
       // fstat on the open descriptor: what is checked is what is read, even if the file is replaced meanwhile.
-      const st = fstatSync(fd, { bigint: true });
+      const st = fstatSync(fd);
       if (!st.isFile()) throw new DcError('CONFIG', `bearer token file (${where}) is not a regular file`, { detail: { path: loc.path } });
-      if ((st.mode & 0o077n) !== 0n) {
+      if ((st.mode & 0o077) !== 0) {
         throw new DcError('CONFIG', `bearer token file (${where}) is accessible by group or others; chmod 600 it`, {
-          detail: { path: loc.path, mode: Number(st.mode & 0o777n).toString(8) },
+          detail: { path: loc.path, mode: (st.mode & 0o777).toString(8) },
         });
       }
-      const size = Number(st.size);
+      const size = st.size;
       if (size > maxBytes + 4096) {
         // Whitespace around the token is allowed, a file far larger than any token is not read.
         throw new DcError('CONFIG', `bearer token file (${where}) is ${size} bytes; the server accepts tokens up to ${maxBytes}`, { detail: { path: loc.path, size } });
       }
-      const signature = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
-      const hit = this.cache.get(loc.path);
-      if (hit && hit.signature === signature) return hit.token;
       const buf = Buffer.alloc(size);
       let got = 0;
       while (got < size) {
@@ -113,9 +105,7 @@ export class BearerTokenSource implements BearerTokenProvider {
         if (n === 0) break;
         got += n;
       }
-      const token = buf.subarray(0, got).toString('utf8').replace(SPACE, '') || undefined;
-      this.cache.set(loc.path, { signature, token });
-      return token;
+      return buf.subarray(0, got).toString('utf8').replace(SPACE, '') || undefined;
     } catch (err) {
       if (err instanceof DcError) throw err;
       const errno = (err as NodeJS.ErrnoException).code;

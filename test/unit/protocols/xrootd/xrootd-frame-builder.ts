@@ -85,3 +85,15 @@ export function request(streamId: number, requestId: number, params: number[], d
 }
 
 export const text = (b: Uint8Array) => new TextDecoder().decode(b);
+
+/**
+ * ztn credentials as XrdSecProtocolztn.cc lays them out: "ztn" + NUL, version 0, opcode 'T',
+ * two reserved zero bytes, the token length + 1 as a network-order 16-bit word, the token, NUL.
+ */
+export function ztnCredential(token: string): number[] {
+  const tok = ascii(token);
+  return [0x7a, 0x74, 0x6e, 0, 0, 0x54, 0, 0, ...be16(tok.length + 1), ...tok, 0];
+}
+
+/** kXR_auth (3000): 12 reserved parameter bytes, then the 4-byte credential type. */
+export const authRequest = (sid: number, credtype: string, creds: number[]) => request(sid, 3000, [...new Array(12).fill(0), ...ascii(credtype).slice(0, 4)], creds);
