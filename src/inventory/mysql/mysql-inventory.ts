@@ -2,13 +2,9 @@ import { Kysely, MysqlDialect } from 'kysely';
 import { createPool } from 'mysql2';
 import type { Inventory } from '../inventory.ts';
 import { guardedPool } from './mysql-pool.ts';
-import { connectError, urlWithPassword } from '../inventory-credentials.ts';
-import { withQueues } from '../inventory-queues.ts';
-import { DynamoInventory } from '../sql/dynamo-inventory.ts';
-import { createDynamoSchema, type DynamoDb } from '../sql/dynamo-schema.ts';
-import { GenericSqlInventory } from '../sql/generic-sql-inventory.ts';
-import { RegistryQueueSource } from '../sql/registry-queues.ts';
-import { createRegistrySchema } from '../sql/registry-schema.ts';
+import { urlWithPassword } from '../inventory-credentials.ts';
+import { readySqlInventory } from '../sql/sql-inventory-ready.ts';
+import type { DynamoDb } from '../sql/dynamo-schema.ts';
 
 export interface SqlInventoryOptions {
   /** Replaces the URL's password (see resolvePassword). */
@@ -37,16 +33,5 @@ export async function openMysqlInventory(url: string, opts: SqlInventoryOptions 
     charset: 'utf8mb4',
   });
   const db = new Kysely<DynamoDb>({ dialect: new MysqlDialect({ pool: guardedPool(pool) }) });
-  try {
-    await db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
-    if (opts.create) {
-      await createDynamoSchema(db);
-      await createRegistrySchema(db);
-    }
-  } catch (err) {
-    await db.destroy().catch(() => undefined);
-    throw connectError('MySQL', url, err);
-  }
-  const base = opts.query ? new GenericSqlInventory('mysql', db, opts.query) : new DynamoInventory('mysql', db);
-  return withQueues(base, [new RegistryQueueSource(db as Kysely<any>)]);
+  return readySqlInventory('mysql', 'MySQL', db, url, opts);
 }

@@ -2,14 +2,10 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { PostgresCursor } from './postgres-cursor.ts';
 import type { Inventory } from '../inventory.ts';
-import { connectError, urlWithPassword } from '../inventory-credentials.ts';
-import { withQueues } from '../inventory-queues.ts';
+import { urlWithPassword } from '../inventory-credentials.ts';
+import { readySqlInventory } from '../sql/sql-inventory-ready.ts';
 import type { SqlInventoryOptions } from '../mysql/mysql-inventory.ts';
-import { DynamoInventory } from '../sql/dynamo-inventory.ts';
-import { createDynamoSchema, type DynamoDb } from '../sql/dynamo-schema.ts';
-import { GenericSqlInventory } from '../sql/generic-sql-inventory.ts';
-import { RegistryQueueSource } from '../sql/registry-queues.ts';
-import { createRegistrySchema } from '../sql/registry-schema.ts';
+import type { DynamoDb } from '../sql/dynamo-schema.ts';
 
 /**
  * A PostgreSQL inventory with Dynamo's schema (or an operator query). The dialect gets pg-cursor,
@@ -25,16 +21,5 @@ export async function openPostgresInventory(url: string, opts: SqlInventoryOptio
   // that is an uncaught exception. The pending or next read fails instead (see streamFiles).
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DynamoDb>({ dialect: new PostgresDialect({ pool, cursor: PostgresCursor }) });
-  try {
-    await db.selectNoFrom((eb) => eb.val(1).as('one')).execute();
-    if (opts.create) {
-      await createDynamoSchema(db);
-      await createRegistrySchema(db);
-    }
-  } catch (err) {
-    await db.destroy().catch(() => undefined);
-    throw connectError('PostgreSQL', url, err);
-  }
-  const base = opts.query ? new GenericSqlInventory('postgres', db, opts.query) : new DynamoInventory('postgres', db);
-  return withQueues(base, [new RegistryQueueSource(db as Kysely<any>)]);
+  return readySqlInventory('postgres', 'PostgreSQL', db, url, opts);
 }
