@@ -118,7 +118,7 @@ export async function runSessionSetup(io: SetupIo, opts: SetupOptions): Promise<
 }
 
 /** The credentials of one offered protocol, or why it cannot be used on this connection. */
-type Choice = { name: string; creds: Buffer; via?: string } | { skip: 'no-tls' | 'no-token' };
+type Choice = { name: string; creds: Buffer; via?: string; secret?: string } | { skip: 'no-tls' | 'no-token' };
 
 function credentialsFor(p: SecurityProtocol, tls: boolean, tokens: BearerTokenProvider | undefined): Choice {
   if (p.name === 'unix') return { name: 'unix', creds: unixCredentials(safeUser(), safeGroup()) };
@@ -128,7 +128,7 @@ function credentialsFor(p: SecurityProtocol, tls: boolean, tokens: BearerTokenPr
   const params = parseZtnParams(p.params);
   const found = tokens?.read(ztnTokenLimit(params));
   if (!found) return { skip: 'no-token' };
-  return { name: 'ztn', creds: ztnCredentials(found.token, params), via: found.source };
+  return { name: 'ztn', creds: ztnCredentials(found.token, params), via: found.source, secret: found.token };
 }
 
 /**
@@ -138,7 +138,7 @@ function credentialsFor(p: SecurityProtocol, tls: boolean, tokens: BearerTokenPr
  */
 async function authenticate(io: SetupIo, offered: SecurityProtocol[], tls: boolean, tokens: BearerTokenProvider | undefined): Promise<string> {
   const skipped = new Set<string>();
-  let pick: { name: string; creds: Buffer; via?: string } | undefined;
+  let pick: Exclude<Choice, { skip: string }> | undefined;
   for (const p of offered) {
     if (!SPOKEN.includes(p.name)) continue;
     const c = credentialsFor(p, tls, tokens);
@@ -170,8 +170,16 @@ async function authenticate(io: SetupIo, offered: SecurityProtocol[], tls: boole
   const af = await expectFrame(io, SID_AUTH, 'kXR_auth');
   if (af.status === Status.ok) return pick.name;
   if (af.status === Status.authmore) throw new DcError('UNSUPPORTED', `${what}: server wants a multi-step exchange`);
-  const err = unexpected(af, what);
+  const err = redacted(unexpected(af, what), pick.secret);
   throw err.code === 'IO' ? new DcError('PERMISSION', err.message, { detail: err.detail }) : err;
+}
+
+/** A server could quote the credentials it refused; errors end up in logs, the token must not. */
+function redacted(err: DcError, secret: string | undefined): DcError {
+  if (!secret) return err;
+  const scrub = (v: unknown) => (typeof v === 'string' ? v.split(secret).join('<token>') : v);
+  const detail = err.detail && Object.fromEntries(Object.entries(err.detail).map(([k, v]) => [k, scrub(v)]));
+  return new DcError(err.code, scrub(err.message) as string, { detail });
 }
 
 function safeUser(): string {

@@ -131,6 +131,16 @@ describe('session setup with ztn', () => {
     });
   });
 
+  it('blanks the token out of a refusal that quotes it', async () => {
+    const srv = scriptedIo({ security: '&P=ztn,0:4096:', protocolFlags: HAVE_TLS, auth: (r) => B.errorReply(r.streamId, 3030, `bad token ${TOKEN}!`) });
+    await assert.rejects(setup(srv.io, { bearerToken: tokens(TOKEN).p }), (e: unknown) => {
+      assert.ok(e instanceof DcError && e.code === 'PERMISSION');
+      assert.match(e.message, /bad token <token>!/);
+      assert.equal(e.detail?.xrootdMessage, 'bad token <token>!');
+      return true;
+    });
+  });
+
   it('refuses a token longer than the server maxtsz before sending anything, and malformed parameters', async () => {
     const small = scriptedIo({ security: '&P=ztn,0:16:', protocolFlags: HAVE_TLS });
     await assert.rejects(setup(small.io, { bearerToken: tokens(TOKEN).p }), (e: unknown) => e instanceof DcError && e.code === 'CONFIG' && !e.message.includes(TOKEN));
