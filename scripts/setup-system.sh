@@ -6,7 +6,7 @@ pkgs=(
   xrootd-server xrootd-client xrootd-server-plugins xrootd-client-plugins xrootd-plugins python3-xrootd
   nginx-light libnginx-mod-http-dav-ext
   gfal2-util-scripts python3-gfal2-util gfal2-plugin-xrootd gfal2-plugin-http gfal2-plugin-file
-  chromium iproute2 openssl util-linux
+  chromium iproute2 openssl util-linux g++ make python3
   mariadb-server postgresql redis-server
 )
 missing=()

@@ -2,6 +2,7 @@ import type { RemoteFile } from '../core/entries.ts';
 import { DcError, errorCode, errorMessage, isRetryable } from '../core/errors.ts';
 import { joinPath, parentDir } from '../core/lfn.ts';
 import type { Lister, TreeItem } from './lister.ts';
+import { ListingAttempt, sleep } from './listing-attempt.ts';
 import type { WalkEvent, WalkOptions, WalkProgress } from './walker.ts';
 
 /** Totals of the closed subdirectories of a directory whose own listing has not arrived yet. */
@@ -104,23 +105,12 @@ export async function* walkTree(lister: Lister, opts: WalkOptions): AsyncGenerat
     for (;;) {
       attempts++;
       failure = undefined;
-      const attempt = new AbortController();
-      const onAbort = () => attempt.abort();
-      opts.signal?.addEventListener('abort', onAbort, { once: true });
-      let timer: NodeJS.Timeout | undefined;
-      let timedOut = false;
-      const arm = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => {
-          timedOut = true;
-          attempt.abort();
-        }, opts.timeoutMs);
-      };
+      const attempt = new ListingAttempt(opts.signal, opts.timeoutMs);
       try {
         progress.inFlight = 1;
-        arm();
+        attempt.arm();
         for await (const batch of listTree(prefix + top, attempt.signal)) {
-          clearTimeout(timer);
+          attempt.pause();
           for (const item of batch) {
             for (const ev of onItem(item)) {
               emitted = true;
@@ -129,17 +119,15 @@ export async function* walkTree(lister: Lister, opts: WalkOptions): AsyncGenerat
             }
           }
           report();
-          arm();
+          attempt.arm();
         }
         if (!topDone) throw new DcError('INTERNAL', `${lister.kind} tree listing of ${top} ended before ${top} itself`);
       } catch (err) {
         if (opts.signal?.aborted) throw aborted();
-        failure = timedOut ? new DcError('TIMEOUT', `tree listing of ${top} made no progress for ${opts.timeoutMs} ms`, { cause: err }) : err;
+        failure = attempt.timedOut ? new DcError('TIMEOUT', `tree listing of ${top} made no progress for ${opts.timeoutMs} ms`, { cause: err }) : err;
       } finally {
-        clearTimeout(timer);
         progress.inFlight = 0;
-        opts.signal?.removeEventListener('abort', onAbort);
-        attempt.abort();
+        attempt.dispose();
       }
       if (failure === undefined || emitted || attempts > opts.retries || !isRetryable(failure)) break;
       progress.retries++;
@@ -173,15 +161,3 @@ function depth(p: string): number {
   return n;
 }
 
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}

@@ -3,6 +3,7 @@ import type { DirEntry, DirSummary, RemoteFile } from '../core/entries.ts';
 import { DcError, errorCode, errorMessage, isRetryable, type ErrorCode } from '../core/errors.ts';
 import { joinPath } from '../core/lfn.ts';
 import type { Lister } from './lister.ts';
+import { ListingAttempt, sleep } from './listing-attempt.ts';
 import { walkTree } from './tree-walker.ts';
 
 export type WalkEvent =
@@ -116,32 +117,20 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
   };
 
   const listOnce = async (path: string): Promise<DirEntry[]> => {
-    const attempt = new AbortController();
-    const onAbort = () => attempt.abort();
-    internal.signal.addEventListener('abort', onAbort, { once: true });
-    let timer: NodeJS.Timeout | undefined;
-    let timedOut = false;
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        timedOut = true;
-        attempt.abort();
-      }, opts.timeoutMs);
-    };
+    const attempt = new ListingAttempt(internal.signal, opts.timeoutMs);
     const entries: DirEntry[] = [];
     try {
-      arm();
+      attempt.arm();
       for await (const batch of lister.listDir(path, attempt.signal)) {
         for (const e of batch) entries.push(e);
-        arm();
+        attempt.arm();
       }
       return entries;
     } catch (err) {
-      if (timedOut) throw new DcError('TIMEOUT', `listing ${path} made no progress for ${opts.timeoutMs} ms`, { cause: err });
+      if (attempt.timedOut) throw new DcError('TIMEOUT', `listing ${path} made no progress for ${opts.timeoutMs} ms`, { cause: err });
       throw err;
     } finally {
-      clearTimeout(timer);
-      internal.signal.removeEventListener('abort', onAbort);
+      attempt.dispose();
     }
   };
 
@@ -226,17 +215,4 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
     internal.abort();
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

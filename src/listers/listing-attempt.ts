@@ -1,0 +1,57 @@
+/**
+ * One attempt at a listing: its signal aborts when the caller's does, or when the listing makes
+ * no progress (`arm()` not called again) for `timeoutMs`; `timedOut` then tells the two apart.
+ * Shared by the per-directory walker and the tree walker.
+ */
+export class ListingAttempt {
+  private readonly ctrl = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly onOuterAbort = () => this.ctrl.abort();
+  timedOut = false;
+
+  constructor(
+    private readonly outer: AbortSignal | undefined,
+    private readonly timeoutMs: number,
+  ) {
+    outer?.addEventListener('abort', this.onOuterAbort, { once: true });
+    if (outer?.aborted) this.ctrl.abort();
+  }
+
+  get signal(): AbortSignal {
+    return this.ctrl.signal;
+  }
+
+  /** Progress was made: the idle timeout starts again. */
+  arm(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.ctrl.abort();
+    }, this.timeoutMs);
+  }
+
+  /** Stops the timer while the consumer, not the storage, is the one taking time. */
+  pause(): void {
+    clearTimeout(this.timer);
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.outer?.removeEventListener('abort', this.onOuterAbort);
+    this.ctrl.abort();
+  }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
