@@ -4,8 +4,9 @@
  * §15.4: 301/302/307/308 keep the method here, as WebDAV clients do), HTTP status → error code.
  * Messages carry paths only: never query strings (redirects to data nodes may carry tokens) nor headers.
  */
-import { Agent, Client, type Dispatcher } from 'undici';
+import { Agent, Client } from 'undici';
 import { DcError, type ErrorCode } from '../../core/errors.ts';
+import { exchange, type AnswerBody, type Exchange } from './webdav-answer-body.ts';
 import type { BearerTokenSource, TlsOptions } from './webdav-auth.ts';
 import { encodeStoragePath } from './webdav-href.ts';
 
@@ -27,7 +28,7 @@ export interface WebdavClientOptions {
 export interface PropfindAnswer {
   /** URL that finally answered (after redirects); its path is what the hrefs are relative to. */
   url: URL;
-  body: Dispatcher.ResponseData['body'];
+  body: AnswerBody;
 }
 
 /** Maps an HTTP status to our codes: 404 → NOT_FOUND, 401/403 → PERMISSION, 5xx/429 → IO (retryable). */
@@ -96,32 +97,35 @@ export class WebdavClient {
       const authorization = sendToken ? await this.opts.token!.header() : undefined;
       const withBody = !this.bodyless.has(url.origin);
       const probe = withBody && !this.seen.has(url.origin);
-      let res: Dispatcher.ResponseData;
+      let res: Exchange;
       try {
-        res = await this.agent.request({
-          origin: url.origin,
-          path: url.pathname + url.search,
-          method: 'PROPFIND',
-          // Canonical capitalisation on purpose: XrdHttp 5.5 matches header names case-sensitively
-          // and silently treats a lower-case `depth` as Depth: 0 (only the directory itself).
-          headers: {
-            Depth: String(depth),
-            'Content-Type': 'application/xml; charset=utf-8',
-            ...(authorization ? { Authorization: authorization } : {}),
+        res = await exchange(
+          this.agent,
+          {
+            origin: url.origin,
+            path: url.pathname + url.search,
+            method: 'PROPFIND',
+            // Canonical capitalisation on purpose: XrdHttp 5.5 matches header names case-sensitively
+            // and silently treats a lower-case `depth` as Depth: 0 (only the directory itself).
+            headers: {
+              Depth: String(depth),
+              'Content-Type': 'application/xml; charset=utf-8',
+              ...(authorization ? { Authorization: authorization } : {}),
+            },
+            body: withBody ? PROPFIND_BODY : undefined,
+            reset: probe,
           },
-          body: withBody ? PROPFIND_BODY : undefined,
-          reset: probe,
           signal,
-        });
+        );
       } catch (err) {
         throw transportError(err, what, signal);
       }
-      const status = res.statusCode;
+      const status = res.status;
       const server = res.headers.server;
       if (withBody && typeof server === 'string' && /xrootd/i.test(server)) this.bodyless.add(url.origin);
       this.seen.add(url.origin);
       if (status === 207) return { url, body: res.body };
-      await res.body.dump().catch(() => undefined);
+      await res.body.discard();
       if (status === 400 && withBody && !this.bodyless.has(url.origin)) {
         this.bodyless.add(url.origin);
         continue;

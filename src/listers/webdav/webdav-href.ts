@@ -24,6 +24,11 @@ export function encodeStoragePath(path: string): string {
 /** Decodes %XX escapes as UTF-8 bytes (invalid sequences become U+FFFD instead of throwing). */
 export function percentDecode(s: string): string {
   if (!s.includes('%')) return s;
+  try {
+    return decodeURIComponent(s); // the same result whenever it does not throw (valid escapes and UTF-8)
+  } catch {
+    // below: byte by byte
+  }
   const bytes: number[] = [];
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -47,7 +52,7 @@ export function percentDecode(s: string): string {
  */
 export function hrefPath(href: string): { path: string; trailingSlash: boolean } {
   let p = href;
-  const m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/.exec(p);
+  const m = href.charCodeAt(0) === 47 ? null : /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*/.exec(p);
   if (m) p = p.slice(m[0].length) || '/';
   let end = p.length;
   while (end > 1 && p.charCodeAt(end - 1) === 47) end--;
@@ -91,16 +96,22 @@ export class HrefResolver<T> {
   }
 
   push(href: string, item: T): ResolvedHref<T>[] {
+    const out: ResolvedHref<T>[] = [];
+    this.pushEach(href, item, (r) => out.push(r));
+    return out;
+  }
+
+  /** `push` handing out what it resolves one by one (one href a time, 100 000 in a directory: no arrays). */
+  pushEach(href: string, item: T, emit: (r: ResolvedHref<T>) => void): void {
     const { path, trailingSlash } = hrefPath(href);
     const evidence = this.evidence(path);
     if (evidence && evidence !== this.style) this.style = evidence;
     if (this.style === undefined && PERCENT_ESCAPE.test(path)) {
       this.pending.push({ path, trailingSlash, item });
-      return [];
+      return;
     }
-    const out = this.style !== undefined ? this.flush(this.style) : [];
-    out.push({ path: decodeHrefPath(path, this.style ?? 'encoded'), trailingSlash, item });
-    return out;
+    if (this.style !== undefined && this.pending.length > 0) for (const r of this.flush(this.style)) emit(r);
+    emit({ path: decodeHrefPath(path, this.style ?? 'encoded'), trailingSlash, item });
   }
 
   /** Hrefs (paths as sent) whose decoding waits for the style to be known. */

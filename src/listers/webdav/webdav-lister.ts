@@ -9,7 +9,7 @@ import type { Lister, ListerSettings } from '../lister.ts';
 import { BearerTokenSource, loadTlsOptions, type TlsFiles } from './webdav-auth.ts';
 import { WebdavClient, transportError, type PropfindAnswer } from './webdav-client.ts';
 import { HrefResolver, encodeStoragePath, leafName, percentDecode, type HrefStyle, type ResolvedHref } from './webdav-href.ts';
-import { MultistatusParser, type MultistatusEntry } from './webdav-multistatus-parser.ts';
+import { MultistatusNames, MultistatusParser, type MultistatusEntry } from './webdav-multistatus-parser.ts';
 
 /** Entries per yielded batch: big enough to amortise, small enough to keep memory flat. */
 const BATCH = 1000;
@@ -37,6 +37,8 @@ export class WebdavLister implements Lister {
   readonly kind = 'webdav';
   /** Href style each server was seen to use, so a later ambiguous answer needs no evidence. */
   private readonly styles = new Map<string, HrefStyle>();
+  /** Shared by every answer's parser: names read once per lister, not once per directory. */
+  private readonly names = new MultistatusNames();
 
   private constructor(private readonly client: WebdavClient) {}
 
@@ -67,7 +69,11 @@ export class WebdavLister implements Lister {
     const reader = this.reader(answer, what, (e) => batch.push(e));
     let done = false;
     try {
-      for await (const chunk of answer.body as AsyncIterable<Uint8Array>) {
+      for (let chunk = answer.body.take(); chunk !== null; chunk = answer.body.take()) {
+        if (chunk === undefined) {
+          await answer.body.wait();
+          continue;
+        }
         if (signal.aborted) throw new DcError('ABORTED', `${what} aborted`);
         reader.write(chunk);
         if (reader.pendingPaths().length >= BATCH) await reader.settle(signal);
@@ -96,7 +102,10 @@ export class WebdavLister implements Lister {
     const what = `PROPFIND ${path}`;
     const reader = this.reader(answer, what, (e) => (self ??= e), (e) => (self = e));
     try {
-      for await (const chunk of answer.body as AsyncIterable<Uint8Array>) reader.write(chunk);
+      for (let chunk = answer.body.take(); chunk !== null; chunk = answer.body.take()) {
+        if (chunk === undefined) await answer.body.wait();
+        else reader.write(chunk);
+      }
       reader.endDocument();
       reader.end();
     } catch (err) {
@@ -127,9 +136,7 @@ export class WebdavLister implements Lister {
       if (e.status < 200 || e.status >= 300 || entry.name === '') return;
       onChild(entry);
     };
-    const parser = new MultistatusParser((e) => {
-      for (const r of resolver.push(e.href, e)) handle(r);
-    });
+    const parser = new MultistatusParser((e) => resolver.pushEach(e.href, e, handle), this.names);
     return {
       write: (chunk: Uint8Array) => parser.write(chunk),
       endDocument: () => parser.end(),

@@ -6,6 +6,7 @@
  * The XML itself is read by `XmlScanner` (why not a general SAX parser: see there).
  */
 import { DcError } from '../../core/errors.ts';
+import { XmlNameReader } from './webdav-xml-names.ts';
 import { XmlScanner, type XmlHandler, type XmlName } from './webdav-xml-scanner.ts';
 import { bytesToHttpDate, bytesToStatus, bytesToUint } from './webdav-xml-text.ts';
 
@@ -54,8 +55,16 @@ export function parseStatusLine(line: string): number {
   return m ? Number(m[1]) : 0;
 }
 
+/**
+ * Element names as multistatus parsers read them. A lister shares one between all its parsers: a
+ * directory's answer then starts with names known and guesses trained by the answers before.
+ */
+export class MultistatusNames {
+  readonly reader = new XmlNameReader(KNOWN);
+}
+
 export class MultistatusParser implements XmlHandler {
-  private readonly scanner = new XmlScanner(this, KNOWN, MAX_TEXT);
+  private readonly scanner: XmlScanner;
   /** Kind of each open element. */
   private readonly stack: number[] = [];
   private depth = 0;
@@ -65,7 +74,12 @@ export class MultistatusParser implements XmlHandler {
   private field = OTHER;
   private sawRoot = false;
 
-  constructor(private readonly onEntry: (entry: MultistatusEntry) => void) {}
+  constructor(
+    private readonly onEntry: (entry: MultistatusEntry) => void,
+    names: MultistatusNames = new MultistatusNames(),
+  ) {
+    this.scanner = new XmlScanner(this, names.reader, MAX_TEXT);
+  }
 
   /** Feeds the next bytes (any split, even inside a UTF-8 sequence or a tag). */
   write(chunk: Uint8Array | string): void {

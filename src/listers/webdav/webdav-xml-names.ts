@@ -35,6 +35,10 @@ export class XmlName {
   /** As an `xmlns…` attribute: the bytes last declared with it and their decoded URI. */
   declaredBytes: Buffer | undefined = undefined;
   declared = '';
+  /** The URI this name's prefix resolved to in `scope` at `scopeVersion`. */
+  scope: NamespaceScope | undefined = undefined;
+  scopeVersion = 0;
+  uri = '';
 
   constructor(
     /** The qualified name as written ("D:href"). */
@@ -47,6 +51,10 @@ export class XmlName {
   ) {}
 }
 
+/**
+ * Reads and interns names. One reader may serve many documents, even several being parsed at once
+ * (nothing is kept between calls but caches that are checked before use).
+ */
 export class XmlNameReader {
   /** Where the name returned by the last `read` ends. */
   end = 0;
@@ -55,7 +63,7 @@ export class XmlNameReader {
   private hash = 0;
   private colon = -1;
 
-  constructor(private readonly knownLocals: readonly string[]) {}
+  constructor(readonly knownLocals: readonly string[]) {}
 
   /**
    * The name at `s`, `guess` tried first; undefined when the chunk ends before the name does.
@@ -110,11 +118,27 @@ export class XmlNameReader {
   }
 }
 
-/** In-scope namespace declarations, innermost last; elements remember the height to pop back to. */
+/**
+ * In-scope namespace declarations, innermost last; elements remember the height to pop back to.
+ * Every change bumps `version`, so a name can keep what its prefix resolved to (servers declare
+ * once at the root, or the same few prefixes on every response).
+ */
 export class NamespaceScope {
-  top = 2;
+  private top = 2;
+  private version = 0;
   private readonly prefixes: string[] = ['xml', 'xmlns'];
   private readonly uris: string[] = [XML_NS, XMLNS_NS];
+
+  mark(): number {
+    return this.top;
+  }
+
+  /** Drops the declarations made since `mark()` returned `top`. */
+  restore(top: number): void {
+    if (top === this.top) return;
+    this.top = top;
+    this.version++;
+  }
 
   /** `xmlns:prefix="uri"` (prefix "" for `xmlns="uri"`), with the reserved names of §3 refused. */
   declare(prefix: string, uri: string): void {
@@ -122,6 +146,19 @@ export class NamespaceScope {
     if (prefix !== '' && uri === '') throw malformed(`empty namespace name for prefix ${prefix}`);
     this.prefixes[this.top] = prefix;
     this.uris[this.top++] = uri;
+    this.version++;
+  }
+
+  /** URI of the name's prefix, undefined when unbound. */
+  resolveName(name: XmlName): string | undefined {
+    if (name.scope === this && name.scopeVersion === this.version) return name.uri;
+    const uri = this.resolve(name.prefix);
+    if (uri !== undefined) {
+      name.scope = this;
+      name.scopeVersion = this.version;
+      name.uri = uri;
+    }
+    return uri;
   }
 
   /** URI of a prefix ("" with no default namespace), undefined when unbound. */

@@ -64,7 +64,6 @@ export class XmlScanner {
   /** Namespace scope height when each open element started. */
   private readonly marks: number[] = [];
   private readonly ns = new NamespaceScope();
-  private readonly reader: XmlNameReader;
   /** Depth of the element whose text is captured, -1 when none. */
   private capDepth = -1;
   private readonly ref = { end: 0 };
@@ -76,11 +75,10 @@ export class XmlScanner {
 
   constructor(
     private readonly handler: XmlHandler,
-    knownLocals: readonly string[],
+    /** Gives names their `kind`; may be shared with other scanners. */
+    private readonly reader: XmlNameReader,
     private readonly maxText: number,
-  ) {
-    this.reader = new XmlNameReader(knownLocals);
-  }
+  ) {}
 
   write(chunk: Uint8Array | string): void {
     if (this.failed) throw this.failed;
@@ -141,7 +139,8 @@ export class XmlScanner {
   private scan(buf: Buffer, i: number): number {
     const n = buf.length;
     while (i < n) {
-      if (buf[i] !== 60) {
+      if (buf[i] === 10 && i + 1 < n && buf[i + 1] === 60 && this.capDepth < 0) i++; // the usual text: one newline
+      else if (buf[i] !== 60) {
         const j = this.depth === 0 ? this.outsideText(buf, i, n) : this.contentText(buf, i, n);
         if (j < 0) return i;
         if (j >= n || buf[j] !== 60) return j;
@@ -267,7 +266,7 @@ export class XmlScanner {
       this.rootSeen = true;
     }
     if (this.depth >= MAX_DEPTH) throw malformed(`elements nested deeper than ${MAX_DEPTH}`);
-    this.marks[this.depth] = this.ns.top;
+    this.marks[this.depth] = this.ns.mark();
     // Namespace declarations first: they apply to the element's own name and attributes.
     for (let a = 0; a < attrs; a++) {
       const an = this.attrNames[a];
@@ -291,7 +290,7 @@ export class XmlScanner {
       if (p !== '' && p !== 'xmlns' && this.ns.resolve(p) === undefined) throw malformed(`unbound namespace prefix ${p}`);
     }
     if (name.prefix === 'xmlns') throw malformed('element named with the xmlns prefix');
-    const uri = this.ns.resolve(name.prefix);
+    const uri = this.ns.resolveName(name);
     if (uri === undefined) throw malformed(`unbound namespace prefix ${name.prefix}`);
     this.names[this.depth] = name;
     this.uris[this.depth++] = uri;
@@ -325,7 +324,7 @@ export class XmlScanner {
     this.handler.close(this.names[d], this.uris[d]);
     if (this.capDepth < 0) this.text.clear(); // do not pin the chunk the text was in
     this.depth = d;
-    this.ns.top = this.marks[d];
+    this.ns.restore(this.marks[d]);
     if (d === 0) this.rootDone = true;
   }
 

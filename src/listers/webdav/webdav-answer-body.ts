@@ -1,0 +1,148 @@
+/**
+ * One HTTP exchange over undici's dispatch API, and the body of its answer handed over chunk by
+ * chunk as undici's HTTP parser produces it. No stream object is built per request: a walk makes
+ * one request per directory, and `request()`'s Readable body cost more than parsing what it carried.
+ * The connection is paused while more than HIGH_WATER bytes wait unread, so memory stays flat
+ * behind a slow consumer.
+ */
+import type { Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import { DcError } from '../../core/errors.ts';
+
+const HIGH_WATER = 1 << 20;
+
+export interface Exchange {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: AnswerBody;
+}
+
+export class AnswerBody {
+  private readonly chunks: Buffer[] = [];
+  private buffered = 0;
+  private ended = false;
+  private failure: unknown = undefined;
+  private wake: (() => void) | undefined;
+  private controller: Dispatcher.DispatchController | undefined;
+
+  /**
+   * The next chunk; null once the answer ended; undefined when nothing arrived yet (then await
+   * `wait()`). Throws the transport error that cut the answer.
+   */
+  take(): Buffer | null | undefined {
+    if (this.failure !== undefined) throw this.failure;
+    const chunk = this.chunks.shift();
+    if (chunk !== undefined) {
+      this.buffered -= chunk.length;
+      if (this.controller?.paused && this.buffered <= HIGH_WATER) this.controller.resume();
+      return chunk;
+    }
+    return this.ended ? null : undefined;
+  }
+
+  /** Resolves when `take()` has something new to say. */
+  wait(): Promise<void> {
+    if (this.chunks.length > 0 || this.ended || this.failure !== undefined) return Promise.resolve();
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  /** Stops reading: the request is aborted and its connection closed rather than drained. */
+  destroy(): void {
+    if (this.ended || this.failure !== undefined) return;
+    const err = new DcError('ABORTED', 'answer abandoned');
+    this.fail(err);
+    this.controller?.abort(err);
+  }
+
+  /** Reads and drops the rest of a small answer (error pages, redirects); a big one is cut. */
+  async discard(limit = 1 << 20): Promise<void> {
+    let seen = 0;
+    try {
+      for (let c = this.take(); c !== null; c = this.take()) {
+        if (c === undefined) await this.wait();
+        else if ((seen += c.length) > limit) return this.destroy();
+      }
+    } catch {
+      // An error in a body we drop changes nothing.
+    }
+  }
+
+  /** @internal handler side */
+  attach(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+  }
+
+  /** @internal */
+  push(chunk: Buffer): void {
+    if (this.failure !== undefined) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered > HIGH_WATER) this.controller?.pause();
+    this.notify();
+  }
+
+  /** @internal */
+  end(): void {
+    this.ended = true;
+    this.notify();
+  }
+
+  /** @internal */
+  fail(err: unknown): void {
+    if (this.failure !== undefined || this.ended) return;
+    this.failure = err;
+    this.chunks.length = 0;
+    this.notify();
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+}
+
+/**
+ * Sends one request; resolves with the status and headers once they arrived, the body then
+ * streaming into `Exchange.body`. `signal` aborts it at any stage, queued ones included.
+ */
+export function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<Exchange> {
+  return new Promise((resolve, reject) => {
+    const body = new AnswerBody();
+    let controller: Dispatcher.DispatchController | undefined;
+    let started = false;
+    const abortError = () => new DcError('ABORTED', `${options.method} aborted`);
+    const onAbort = () => {
+      const err = abortError();
+      controller?.abort(err);
+      if (!started) reject(err);
+      else body.fail(err);
+    };
+    const done = () => signal.removeEventListener('abort', onAbort);
+    if (signal.aborted) return reject(abortError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    dispatcher.dispatch(options, {
+      onRequestStart(c) {
+        controller = c;
+        body.attach(c);
+        if (signal.aborted) c.abort(abortError());
+      },
+      onResponseStart(_c, status, headers) {
+        started = true;
+        resolve({ status, headers, body });
+      },
+      onResponseData(_c, chunk) {
+        body.push(chunk);
+      },
+      onResponseEnd() {
+        done();
+        body.end();
+      },
+      onResponseError(_c, err) {
+        done();
+        if (!started) reject(err);
+        else body.fail(err);
+      },
+    });
+  });
+}
