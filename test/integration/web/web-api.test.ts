@@ -113,7 +113,11 @@ describe('dashboard HTTP API (read-only server)', () => {
     const res = await get(`/runs/${fx.runIds[SITES.evil][0]}/log`);
     assert.equal(res.statusCode, 200);
     assert.match(res.headers['content-type'] as string, /^text\/plain/);
-    assert.equal((await get(`/runs/${fx.runIds[DEMO_SITE][0]}/log`)).statusCode, 404);
+    // A real check writes its own run log.
+    const demo = await get(`/runs/${fx.runIds[DEMO_SITE][0]}/log`);
+    assert.equal(demo.statusCode, 200);
+    assert.match(demo.body, /"event":"check-start"/);
+    assert.equal((await get('/runs/999999/log')).statusCode, 404);
   });
 
   it('exports Prometheus gauges of the last runs, run times and listing errors', async () => {
