@@ -56,6 +56,8 @@ export class XmlScanner {
   private rest: Buffer | undefined;
   private failed: DcError | undefined;
   private bomChecked = false;
+  /** Until the first byte after the BOM is consumed: where an XML declaration may stand. */
+  private declAt = -1;
   private rootSeen = false;
   private rootDone = false;
   private depth = 0;
@@ -122,7 +124,9 @@ export class XmlScanner {
         this.bomChecked = true;
         if (startsWith(buf, 0, BOM)) i = 3;
       }
+      if (this.declAt !== -2) this.declAt = i;
       const stop = this.scan(buf, i);
+      if (stop > i) this.declAt = -2;
       if (stop < buf.length) {
         if (final) throw malformed(this.depth > 0 ? 'document ends inside an element' : 'document ends inside a tag');
         if (buf.length - stop > MAX_TOKEN) throw malformed(`a tag or text longer than ${MAX_TOKEN} bytes`);
@@ -278,9 +282,10 @@ export class XmlScanner {
       if (prefix === undefined) continue;
       const vs = this.attrBounds[2 * a];
       const ve = this.attrBounds[2 * a + 1];
-      // Servers repeat the same declarations on every response: decode each value once.
+      // Servers repeat the same declarations on every response: decode each value once. Trimmed, as
+      // general parsers do (saxes): a URI has no spaces, and " DAV:" means DAV: to its writer.
       if (an.declaredBytes === undefined || !sameBytes(an.declaredBytes, buf, vs, ve)) {
-        an.declared = decodeText(buf, vs, ve, 'attribute');
+        an.declared = decodeText(buf, vs, ve, 'attribute').trim();
         an.declaredBytes = Buffer.from(buf.subarray(vs, ve));
       }
       this.ns.declare(prefix, an.declared);
@@ -363,11 +368,21 @@ export class XmlScanner {
     throw malformed('unexpected "<!"');
   }
 
-  /** "<?target …?>": processing instructions (the XML declaration among them) carry nothing we use. */
+  /**
+   * "<?target …?>": processing instructions carry nothing we use. The target is checked (a name
+   * without colon, "xml" only for the declaration at the very start), the declaration is not read.
+   */
   private pi(buf: Buffer, i: number, n: number): number {
-    if (i + 2 >= n) return -1;
-    if (!(NAME[buf[i + 2]] & 1)) throw malformed('bad processing instruction');
-    const k = buf.indexOf(PI_CLOSE, i + 2);
+    let j = i + 2;
+    if (j >= n) return -1;
+    if (!(NAME[buf[j]] & 1) || buf[j] === 58) throw malformed('bad processing instruction target');
+    while (j < n && NAME[buf[j]] & 2) if (buf[j++] === 58) throw malformed('colon in a processing instruction target');
+    if (j + 1 >= n) return -1;
+    if (!isSpace(buf[j]) && !(buf[j] === 63 && buf[j + 1] === 62)) throw malformed('bad processing instruction target');
+    if (j - i === 5 && (buf[i + 2] | 32) === 120 && (buf[i + 3] | 32) === 109 && (buf[i + 4] | 32) === 108 && i !== this.declAt) {
+      throw malformed('XML declaration not at the start of the document');
+    }
+    const k = buf.indexOf(PI_CLOSE, j);
     return k < 0 ? -1 : k + 2;
   }
 }
