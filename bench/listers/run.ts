@@ -2,7 +2,7 @@
  * bench/listers: files per second of every lister on the same generated tree, through the walker,
  * next to two reference walks that use no lister code (gfal-ls per directory, plain PROPFIND).
  * Not part of the test suite. See README.md.
- *   node --import tsx bench/listers/run.ts [--files 100000] [--dirs 2000] [--concurrency 8] [--only s3,dump]
+ *   node --import tsx bench/listers/run.ts [--files 100000] [--dirs 2000] [--concurrency 8] [--only s3,dump] [--repeat 5]
  */
 import { parseArgs } from 'node:util';
 import { walk } from '../../src/listers/walker.ts';
@@ -25,6 +25,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     only: { type: 'string' },
     root: { type: 'string', default: '/tmp/dc-bench-listers' },
+    repeat: { type: 'string', default: '1' },
   },
 });
 const files = Number(values.files);
@@ -32,6 +33,15 @@ const leafDirs = Number(values.dirs ?? Math.max(1, Math.round(files / 50)));
 const concurrency = Number(values.concurrency);
 const wanted = values.only?.split(',').map((s) => s.trim());
 const only = (name: string) => !wanted || wanted.includes(name);
+/** Rounds: every row runs once per round, rows interleaved, and the median is printed (shared machines are noisy). */
+const repeat = Math.max(1, Number(values.repeat));
+
+interface Job {
+  name: string;
+  /** One timed run, or why the row cannot run. */
+  run?: () => Promise<{ count: WalkCount; seconds: number; mode: string }>;
+  note?: string;
+}
 
 async function timed(fn: () => Promise<WalkCount>): Promise<{ count: WalkCount; seconds: number }> {
   const t0 = process.hrtime.bigint();
@@ -47,54 +57,76 @@ async function main(): Promise<void> {
   const servers = await startServers(tree, only);
   const rows: Row[] = [];
   try {
+    const jobs: Job[] = [];
     for (const t of targets(tree, servers, concurrency)) {
       if (!only(t.name)) continue;
-      const made = await t.make();
-      if (typeof made === 'string') {
-        rows.push({ name: t.name, note: made });
-        continue;
-      }
-      const { lister, top } = made;
-      try {
-        const r = await timed(async () => {
-          let n = 0;
-          let d = 0;
-          const unlisted: string[] = [];
-          for await (const ev of walk(lister, { tops: [top], concurrency, retries: 1, timeoutMs: 120_000 })) {
-            if (ev.type === 'files') n += ev.files.length;
-            else if (ev.type === 'dir') d++;
-            else unlisted.push(`${ev.lfn}: ${ev.message}`);
-          }
-          if (unlisted.length) throw new Error(`${unlisted.length} unlisted, first ${unlisted[0]}`);
-          return { files: n, dirs: d };
-        });
-        const mode = lister.listTree ? 'listTree' : 'per directory';
-        rows.push({ name: t.name, files: r.count.files, dirs: r.count.dirs, seconds: r.seconds, note: r.count.files === tree.files ? mode : `${mode}; expected ${tree.files} files` });
-      } catch (err) {
-        rows.push({ name: t.name, note: `failed: ${(err as Error).message.split('\n')[0]}` });
-      } finally {
-        await lister.close();
-      }
-      console.error(`  ${t.name} done`);
+      jobs.push({ name: t.name, run: () => runLister(t) });
     }
     if (only('gfal-ls walk')) {
-      if (!servers.xrootd) rows.push({ name: 'gfal-ls walk', note: 'not available: xrootd did not start' });
-      else {
-        const r = await timed(() => gfalLsWalk([...servers.xrootd!.prefix, 'gfal-ls'], `root://127.0.0.1:${servers.xrootd!.port}/`, '/bench', concurrency)).catch((e: Error) => e);
-        rows.push(r instanceof Error ? { name: 'gfal-ls walk', note: `failed: ${r.message}` } : { name: 'gfal-ls walk', files: r.count.files, dirs: r.count.dirs, seconds: r.seconds, note: 'baseline: no lister code' });
-      }
+      const x = servers.xrootd;
+      if (!x) jobs.push({ name: 'gfal-ls walk', note: 'not available: xrootd did not start' });
+      else jobs.push({ name: 'gfal-ls walk', run: async () => ({ ...(await timed(() => gfalLsWalk([...x.prefix, 'gfal-ls'], `root://127.0.0.1:${x.port}/`, '/bench', concurrency))), mode: 'baseline: no lister code' }) });
     }
     if (only('PROPFIND walk')) {
-      if (!servers.nginx) rows.push({ name: 'PROPFIND walk', note: 'not available: nginx did not start' });
-      else {
-        const r = await timed(() => propfindWalk(servers.nginx!.httpUrl, '/bench', concurrency)).catch((e: Error) => e);
-        rows.push(r instanceof Error ? { name: 'PROPFIND walk', note: `failed: ${r.message}` } : { name: 'PROPFIND walk', files: r.count.files, dirs: r.count.dirs, seconds: r.seconds, note: 'baseline (nginx): no lister code' });
+      const ng = servers.nginx;
+      if (!ng) jobs.push({ name: 'PROPFIND walk', note: 'not available: nginx did not start' });
+      else jobs.push({ name: 'PROPFIND walk', run: async () => ({ ...(await timed(() => propfindWalk(ng.httpUrl, '/bench', concurrency))), mode: 'baseline (nginx): no lister code' }) });
+    }
+    const seconds = new Map<Job, number[]>();
+    const last = new Map<Job, { count: WalkCount; mode: string }>();
+    for (let round = 0; round < repeat; round++) {
+      for (const job of jobs) {
+        if (!job.run || job.note) continue;
+        try {
+          const r = await job.run();
+          seconds.set(job, [...(seconds.get(job) ?? []), r.seconds]);
+          last.set(job, r);
+        } catch (err) {
+          const message = (err as Error).message.split('\n')[0];
+          job.note = message.startsWith('not available') ? message : `failed: ${message}`;
+        }
+        console.error(`  ${job.name} done${repeat > 1 ? ` (round ${round + 1}/${repeat})` : ''}`);
       }
+    }
+    for (const job of jobs) {
+      const r = last.get(job);
+      const times = [...(seconds.get(job) ?? [])].sort((a, b) => a - b);
+      if (job.note || !r) {
+        rows.push({ name: job.name, note: job.note ?? 'no run' });
+        continue;
+      }
+      const spread = times.length > 1 ? `; median of ${times.length}, ${times[0].toFixed(2)}–${times[times.length - 1].toFixed(2)} s` : '';
+      const expected = r.count.files === tree.files ? '' : `; expected ${tree.files} files`;
+      rows.push({ name: job.name, files: r.count.files, dirs: r.count.dirs, seconds: times[(times.length - 1) >> 1], note: r.mode + expected + spread });
     }
   } finally {
     await stopServers(servers);
   }
   printTable(rows, concurrency);
+}
+
+/** One timed walk of a lister target (a fresh lister each time, as a run of the tool has). */
+async function runLister(t: ReturnType<typeof targets>[number]): Promise<{ count: WalkCount; seconds: number; mode: string }> {
+  const made = await t.make();
+  if (typeof made === 'string') throw new Error(made);
+  const { lister, top } = made;
+  try {
+    const r = await timed(async () => {
+      let n = 0;
+      let d = 0;
+      const unlisted: string[] = [];
+      for await (const ev of walk(lister, { tops: [top], concurrency, retries: 1, timeoutMs: 120_000 })) {
+        if (ev.type === 'files') n += ev.files.length;
+        else if (ev.type === 'dir') d++;
+        else unlisted.push(`${ev.lfn}: ${ev.message}`);
+      }
+      if (unlisted.length) throw new Error(`${unlisted.length} unlisted, first ${unlisted[0]}`);
+      return { files: n, dirs: d };
+    });
+    return { ...r, mode: lister.listTree ? 'listTree' : 'per directory' };
+  } finally {
+    await lister.close();
+  }
 }
 
 function printTable(rows: Row[], conc: number): void {

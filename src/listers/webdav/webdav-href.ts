@@ -12,9 +12,12 @@ export type HrefStyle = 'raw' | 'encoded';
 /** Characters a conforming (encoded) href never holds; one of them proves the server writes raw names. */
 const RAW_EVIDENCE = /[\x00-\x20"<>#?\\^`{|}\x7f-\uffff]|%(?![0-9A-Fa-f]{2})/;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+/** A path that encodes to itself (most of them): checked first, as one is encoded per request. */
+const UNRESERVED_PATH = /^[A-Za-z0-9\-._~/]*$/;
 
 /** Request-line form of a storage path: every byte outside RFC 3986 "unreserved" escaped, "/" kept. */
 export function encodeStoragePath(path: string): string {
+  if (UNRESERVED_PATH.test(path)) return path;
   return path
     .split('/')
     .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()))

@@ -11,7 +11,7 @@
  * once the next chunk came.
  */
 import { DcError } from '../../core/errors.ts';
-import { NAME, NamespaceScope, XmlNameReader, malformed, sameBytes, type XmlName } from './webdav-xml-names.ts';
+import { NAME, NamespaceScope, XmlNameReader, holdsName, malformed, sameBytes, type XmlName } from './webdav-xml-names.ts';
 import { CapturedText, decodeText, readRef } from './webdav-xml-text.ts';
 
 export type { XmlName } from './webdav-xml-names.ts';
@@ -54,6 +54,8 @@ export class XmlScanner {
   /** The captured text of the element being closed (see `capture`). */
   readonly text = new CapturedText();
   private rest: Buffer | undefined;
+  /** On the chunk being read, for comparing names four bytes a time. */
+  private view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   private failed: DcError | undefined;
   private bomChecked = false;
   /** Until the first byte after the BOM is consumed: where an XML declaration may stand. */
@@ -125,6 +127,7 @@ export class XmlScanner {
         if (startsWith(buf, 0, BOM)) i = 3;
       }
       if (this.declAt !== -2) this.declAt = i;
+      this.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
       const stop = this.scan(buf, i);
       if (stop > i) this.declAt = -2;
       if (stop < buf.length) {
@@ -208,7 +211,7 @@ export class XmlScanner {
   private startTag(buf: Buffer, i: number, n: number): number {
     const last = this.last;
     const guess = last === undefined ? undefined : this.lastClosed ? last.afterClose : last.afterOpen;
-    const name = this.reader.read(buf, i + 1, n, guess, '"<" not starting a tag');
+    const name = this.reader.read(buf, this.view, i + 1, n, guess, '"<" not starting a tag');
     if (name === undefined) return -1;
     if (name !== guess && last !== undefined) {
       if (this.lastClosed) last.afterClose = name;
@@ -217,6 +220,11 @@ export class XmlScanner {
     let j = this.reader.end;
     let attrs = 0;
     let selfClosing = false;
+    if (buf[j] === 62) {
+      // The usual tag: a bare name.
+      this.openElement(buf, name, 0);
+      return j + 1;
+    }
     for (;;) {
       const spaced = j < n && isSpace(buf[j]);
       while (j < n && isSpace(buf[j])) j++;
@@ -231,7 +239,7 @@ export class XmlScanner {
       }
       if (!spaced) throw malformed('attribute not separated by white space');
       const before = attrs === 0 ? name : this.attrNames[attrs - 1];
-      const an = this.reader.read(buf, j, n, before.nextAttr, 'bad attribute name');
+      const an = this.reader.read(buf, this.view, j, n, before.nextAttr, 'bad attribute name');
       if (an === undefined) return -1;
       before.nextAttr = an;
       this.attrNames[attrs] = an;
@@ -313,7 +321,7 @@ export class XmlScanner {
     const e = s + open.bytes.length;
     if (e >= n) return -1;
     let j = e;
-    const same = sameBytes(open.bytes, buf, s, e) && !(NAME[buf[e]] & 2);
+    const same = holdsName(open, this.view, buf, s) && !(NAME[buf[e]] & 2);
     while (same && j < n && isSpace(buf[j])) j++;
     if (j >= n) return -1;
     if (!same || buf[j] !== 62) throw malformed(`</${buf.toString('latin1', s, Math.min(n, s + 40)).split(/[\s>]/)[0]}> does not close <${open.bytes.toString('utf8', 0, 100)}>`);
@@ -327,7 +335,7 @@ export class XmlScanner {
     this.last = this.names[d];
     this.lastClosed = true;
     this.handler.close(this.names[d], this.uris[d]);
-    if (this.capDepth < 0) this.text.clear(); // do not pin the chunk the text was in
+    if (this.capDepth < 0 && this.text.end !== 0) this.text.clear(); // do not pin the chunk the text was in
     this.depth = d;
     this.ns.restore(this.marks[d]);
     if (d === 0) this.rootDone = true;
