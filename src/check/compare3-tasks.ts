@@ -92,7 +92,8 @@ function compareParts(t: Extract<Compare3Task, { kind: 'compare' }>): { missing:
 
 /** The names on the marked lines of one list, written sorted and escaped to `outFile`. */
 async function writeNames(list: PartitionedList, marked: Uint8Array, outFile: string, tmpRoot: string): Promise<{ written: number }> {
-  const sorted = new SortedList({ tmpRoot });
+  // Two of these run at once (missing and orphan names): smaller in-memory runs keep 100 M-entry lists under 1 GB.
+  const sorted = new SortedList({ tmpRoot, spillAt: 200_000 });
   try {
     const r: NameRange = { start: 0, end: 0, settled: false };
     let any = false;
