@@ -108,41 +108,61 @@ export class AnswerBody {
  */
 export function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<Exchange> {
   return new Promise((resolve, reject) => {
-    const body = new AnswerBody();
-    let controller: Dispatcher.DispatchController | undefined;
-    let started = false;
-    const abortError = () => new DcError('ABORTED', `${options.method} aborted`);
-    const onAbort = () => {
-      const err = abortError();
-      controller?.abort(err);
-      if (!started) reject(err);
-      else body.fail(err);
-    };
-    const done = () => signal.removeEventListener('abort', onAbort);
-    if (signal.aborted) return reject(abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    dispatcher.dispatch(options, {
-      onRequestStart(c) {
-        controller = c;
-        body.attach(c);
-        if (signal.aborted) c.abort(abortError());
-      },
-      onResponseStart(_c, status, headers) {
-        started = true;
-        resolve({ status, headers, body });
-      },
-      onResponseData(_c, chunk) {
-        body.push(chunk);
-      },
-      onResponseEnd() {
-        done();
-        body.end();
-      },
-      onResponseError(_c, err) {
-        done();
-        if (!started) reject(err);
-        else body.fail(err);
-      },
-    });
+    if (signal.aborted) return reject(abortError(options));
+    dispatcher.dispatch(options, new ExchangeHandler(options, signal, resolve, reject));
   });
+}
+
+const abortError = (options: Dispatcher.DispatchOptions) => new DcError('ABORTED', `${options.method} aborted`);
+
+/**
+ * undici handler of one exchange, and the abort listener of its signal (`handleEvent`): methods,
+ * not closures, since one is made per directory listed.
+ */
+class ExchangeHandler implements Dispatcher.DispatchHandler {
+  private readonly body = new AnswerBody();
+  private controller: Dispatcher.DispatchController | undefined;
+  private started = false;
+
+  constructor(
+    private readonly options: Dispatcher.DispatchOptions,
+    private readonly signal: AbortSignal,
+    private readonly resolve: (e: Exchange) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    signal.addEventListener('abort', this, { once: true });
+  }
+
+  handleEvent(): void {
+    const err = abortError(this.options);
+    this.controller?.abort(err);
+    if (!this.started) this.reject(err);
+    else this.body.fail(err);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    this.body.attach(controller);
+    if (this.signal.aborted) controller.abort(abortError(this.options));
+  }
+
+  onResponseStart(_c: Dispatcher.DispatchController, status: number, headers: IncomingHttpHeaders): void {
+    this.started = true;
+    this.resolve({ status, headers, body: this.body });
+  }
+
+  onResponseData(_c: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.body.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.signal.removeEventListener('abort', this);
+    this.body.end();
+  }
+
+  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+    this.signal.removeEventListener('abort', this);
+    if (!this.started) this.reject(err);
+    else this.body.fail(err);
+  }
 }

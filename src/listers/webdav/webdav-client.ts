@@ -25,9 +25,28 @@ export interface WebdavClientOptions {
   maxRedirects: number;
 }
 
+/** The parts of a URL a request needs: built from strings, not a URL object per request (one per directory). */
+export class Target {
+  constructor(
+    readonly origin: string,
+    readonly protocol: string,
+    readonly host: string,
+    readonly pathname: string,
+    readonly search: string,
+  ) {}
+
+  static of(u: URL): Target {
+    return new Target(u.origin, u.protocol, u.host, u.pathname, u.search);
+  }
+
+  toURL(): URL {
+    return new URL(this.pathname + this.search, this.origin);
+  }
+}
+
 export interface PropfindAnswer {
-  /** URL that finally answered (after redirects); its path is what the hrefs are relative to. */
-  url: URL;
+  /** What finally answered (after redirects); its path is what the hrefs are relative to. */
+  target: Target;
   body: AnswerBody;
 }
 
@@ -64,8 +83,12 @@ export class WebdavClient {
   /** Origins that answered at least once: until then requests close their connection afterwards, so
    * a body XrdHttp left unread cannot poison a pooled socket before we know what the server is. */
   private readonly seen = new Set<string>();
+  /** The base URL, its path without trailing slashes. */
+  private readonly base: Target;
 
   constructor(private readonly opts: WebdavClientOptions) {
+    const b = opts.base;
+    this.base = new Target(b.origin, b.protocol, b.host, b.pathname.replace(/\/+$/, ''), '');
     this.agent = new Agent({
       connections: Math.max(1, opts.concurrency),
       pipelining: 1,
@@ -76,18 +99,17 @@ export class WebdavClient {
     });
   }
 
-  /** The URL of a storage path below the base. */
-  urlOf(storagePath: string): URL {
-    const u = new URL(this.opts.base.href);
-    u.pathname = u.pathname.replace(/\/+$/, '') + encodeStoragePath(storagePath);
-    return u;
+  /** Where a storage path below the base is asked for. */
+  targetOf(storagePath: string): Target {
+    const b = this.base;
+    return new Target(b.origin, b.protocol, b.host, b.pathname + encodeStoragePath(storagePath), '');
   }
 
   /** PROPFIND with redirects followed; resolves once a 207 answer's headers arrived. */
   async propfind(storagePath: string, depth: 0 | 1, signal: AbortSignal): Promise<PropfindAnswer> {
     if (this.closed) throw new DcError('ABORTED', 'lister closed');
     const what = `PROPFIND ${storagePath}`;
-    let url = this.urlOf(storagePath);
+    let url = this.targetOf(storagePath);
     const startOrigin = url.origin;
     let retriedAuth = false;
     for (let hop = 0; ; ) {
@@ -124,7 +146,7 @@ export class WebdavClient {
       const server = res.headers.server;
       if (withBody && typeof server === 'string' && /xrootd/i.test(server)) this.bodyless.add(url.origin);
       this.seen.add(url.origin);
-      if (status === 207) return { url, body: res.body };
+      if (status === 207) return { target: url, body: res.body };
       await res.body.discard();
       if (status === 400 && withBody && !this.bodyless.has(url.origin)) {
         this.bodyless.add(url.origin);
@@ -134,9 +156,9 @@ export class WebdavClient {
         const location = res.headers.location;
         if (typeof location !== 'string' || location === '') throw new DcError('PROTOCOL', `${what}: HTTP ${status} without Location`);
         if (++hop > this.opts.maxRedirects) throw new DcError('PROTOCOL', `${what}: more than ${this.opts.maxRedirects} redirects`);
-        const next = new URL(location, url);
+        const next = new URL(location, url.toURL());
         if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new DcError('PROTOCOL', `${what}: redirect to unsupported scheme ${next.protocol}`);
-        url = next;
+        url = Target.of(next);
         continue;
       }
       if (status === 401 && sendToken && !retriedAuth) {

@@ -27,9 +27,9 @@ export interface WebdavListerOptions {
   maxRedirects?: number;
 }
 
-/** Decoded path of a URL without trailing slash, as hrefs are compared against it. */
-function dirPathOf(url: URL): string {
-  const p = percentDecode(url.pathname).replace(/\/+$/, '');
+/** Decoded path of a URL path without trailing slash, as hrefs are compared against it. */
+function dirPathOf(pathname: string): string {
+  const p = percentDecode(pathname).replace(/\/+$/, '');
   return p === '' ? '/' : p;
 }
 
@@ -121,8 +121,8 @@ export class WebdavLister implements Lister {
    * without it the self entry must be a collection (listing a file is NOT_FOUND, as on POSIX).
    */
   private reader(answer: PropfindAnswer, what: string, onChild: (e: DirEntry) => void, onSelf?: (e: DirEntry) => void) {
-    const dirPath = dirPathOf(answer.url);
-    const origin = answer.url.origin;
+    const dirPath = dirPathOf(answer.target.pathname);
+    const origin = answer.target.origin;
     const resolver = new HrefResolver<MultistatusEntry>(dirPath, this.styles.get(origin));
     const handle = (r: ResolvedHref<MultistatusEntry>) => {
       const e = r.item;
@@ -142,7 +142,7 @@ export class WebdavLister implements Lister {
       endDocument: () => parser.end(),
       pendingPaths: () => resolver.pendingPaths,
       settle: async (signal: AbortSignal) => {
-        const style = await this.probeStyle(answer.url, resolver.pendingPaths, signal);
+        const style = await this.probeStyle(answer.target.toURL(), resolver.pendingPaths, signal);
         for (const r of resolver.decide(style)) handle(r);
       },
       end: () => {
