@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { request } from 'undici';
+import type { Lister } from '../../src/listers/lister.ts';
 
 export interface WalkCount {
   files: number;
@@ -62,6 +63,25 @@ export async function gfalLsWalk(command: readonly string[], baseUrl: string, to
         resolve(subdirs);
       });
     });
+  });
+  return { files, dirs };
+}
+
+/**
+ * A lister's `listDir` driven by the same small pool as the PROPFIND walk, without the walker
+ * (retries, timeouts, summaries): the lister's own cost, on equal terms with that baseline.
+ */
+export async function listDirWalk(lister: Lister, top: string, concurrency: number): Promise<WalkCount> {
+  let files = 0;
+  const dirs = await pool(top, concurrency, async (dir) => {
+    const subdirs: string[] = [];
+    for await (const batch of lister.listDir(dir, new AbortController().signal)) {
+      for (const e of batch) {
+        if (e.isDir) subdirs.push(`${dir}/${e.name}`);
+        else files++;
+      }
+    }
+    return subdirs;
   });
   return { files, dirs };
 }

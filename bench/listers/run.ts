@@ -5,8 +5,9 @@
  *   node --import tsx bench/listers/run.ts [--files 100000] [--dirs 2000] [--concurrency 8] [--only s3,dump] [--repeat 5]
  */
 import { parseArgs } from 'node:util';
+import type { Lister } from '../../src/listers/lister.ts';
 import { walk } from '../../src/listers/walker.ts';
-import { gfalLsWalk, propfindWalk, type WalkCount } from './baselines.ts';
+import { gfalLsWalk, listDirWalk, propfindWalk, type WalkCount } from './baselines.ts';
 import { generateTree } from './generate.ts';
 import { startServers, stopServers, targets } from './targets.ts';
 
@@ -67,6 +68,10 @@ async function main(): Promise<void> {
       if (!x) jobs.push({ name: 'gfal-ls walk', note: 'not available: xrootd did not start' });
       else jobs.push({ name: 'gfal-ls walk', run: async () => ({ ...(await timed(() => gfalLsWalk([...x.prefix, 'gfal-ls'], `root://127.0.0.1:${x.port}/`, '/bench', concurrency))), mode: 'baseline: no lister code' }) });
     }
+    const bare = targets(tree, servers, concurrency).find((t) => t.name === 'webdav nginx');
+    if (only('webdav nginx bare') && bare) {
+      jobs.push({ name: 'webdav nginx bare', run: () => runLister(bare, (lister, top) => listDirWalk(lister, top, concurrency), 'listDir in the PROPFIND walk\'s pool') });
+    }
     if (only('PROPFIND walk')) {
       const ng = servers.nginx;
       if (!ng) jobs.push({ name: 'PROPFIND walk', note: 'not available: nginx did not start' });
@@ -106,11 +111,16 @@ async function main(): Promise<void> {
 }
 
 /** One timed walk of a lister target (a fresh lister each time, as a run of the tool has). */
-async function runLister(t: ReturnType<typeof targets>[number]): Promise<{ count: WalkCount; seconds: number; mode: string }> {
+async function runLister(
+  t: ReturnType<typeof targets>[number],
+  bare?: (lister: Lister, top: string) => Promise<WalkCount>,
+  bareMode = '',
+): Promise<{ count: WalkCount; seconds: number; mode: string }> {
   const made = await t.make();
   if (typeof made === 'string') throw new Error(made);
   const { lister, top } = made;
   try {
+    if (bare) return { ...(await timed(() => bare(lister, top))), mode: bareMode };
     const r = await timed(async () => {
       let n = 0;
       let d = 0;

@@ -44,7 +44,7 @@ export async function startServers(tree: BenchTree, only: (name: string) => bool
       return { url: x.url, httpUrl: x.httpUrl, port: x.port, prefix: x.netns.prefix, stop: () => x.stop() };
     });
   }
-  if (['webdav nginx', 'PROPFIND walk'].some(only)) {
+  if (['webdav nginx', 'webdav nginx bare', 'PROPFIND walk'].some(only)) {
     s.nginx = await tryStart(failed, 'nginx', async () => {
       const { startNginx } = await import('../../test/servers/nginx-server.ts');
       return startNginx({ dataDir: tree.dataDir });

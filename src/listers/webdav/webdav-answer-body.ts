@@ -109,7 +109,12 @@ export class AnswerBody {
 export function exchange(dispatcher: Dispatcher, options: Dispatcher.DispatchOptions, signal: AbortSignal): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(abortError(options));
-    dispatcher.dispatch(options, new ExchangeHandler(options, signal, resolve, reject));
+    const handler = new ExchangeHandler(options, signal, resolve, reject);
+    try {
+      dispatcher.dispatch(options, handler);
+    } catch (err) {
+      handler.onResponseError(undefined, err as Error);
+    }
   });
 }
 
@@ -160,7 +165,7 @@ class ExchangeHandler implements Dispatcher.DispatchHandler {
     this.body.end();
   }
 
-  onResponseError(_c: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_c: Dispatcher.DispatchController | undefined, err: Error): void {
     this.signal.removeEventListener('abort', this);
     if (!this.started) this.reject(err);
     else this.body.fail(err);

@@ -26,11 +26,23 @@ export interface MultistatusEntry {
   mtime?: number;
 }
 
-interface Propstat {
-  status: number;
-  isDir: boolean;
-  size?: number;
-  mtime?: number;
+/** What the open response or propstat said so far. Reused, fixed shape: no object per element. */
+class Said {
+  open = false;
+  status = 0;
+  isDir = false;
+  /** -1: not given. */
+  size = -1;
+  /** NaN: not given. */
+  mtime = NaN;
+
+  start(status: number): void {
+    this.open = true;
+    this.status = status;
+    this.isDir = false;
+    this.size = -1;
+    this.mtime = NaN;
+  }
 }
 
 /** The DAV: elements a listing reads; `XmlName.kind` is the index in this list. */
@@ -68,8 +80,9 @@ export class MultistatusParser implements XmlHandler {
   /** Kind of each open element. */
   private readonly stack: number[] = [];
   private depth = 0;
-  private response: MultistatusEntry | undefined;
-  private propstat: Propstat | undefined;
+  private readonly response = new Said();
+  private href = '';
+  private readonly propstat = new Said();
   /** Kind of the element whose text is being captured, OTHER when none. */
   private field = OTHER;
   private sawRoot = false;
@@ -110,13 +123,16 @@ export class MultistatusParser implements XmlHandler {
     }
     switch (kind) {
       case RESPONSE:
-        if (parent === MULTISTATUS) this.response = { href: '', status: 200, isDir: false };
+        if (parent === MULTISTATUS) {
+          this.response.start(200);
+          this.href = '';
+        }
         return;
       case PROPSTAT:
-        if (parent === RESPONSE && this.response) this.propstat = { status: 0, isDir: false };
+        if (parent === RESPONSE && this.response.open) this.propstat.start(0);
         return;
       case COLLECTION:
-        if (parent === RESOURCETYPE && this.propstat) this.propstat.isDir = true;
+        if (parent === RESOURCETYPE && this.propstat.open) this.propstat.isDir = true;
         return;
       case HREF:
         if (parent === RESPONSE) this.startText(kind);
@@ -127,7 +143,7 @@ export class MultistatusParser implements XmlHandler {
       case GETCONTENTLENGTH:
       case GETLASTMODIFIED:
       case ISCOLLECTION: // XrdHttp and DPM send it beside resourcetype
-        if (parent === PROP && this.propstat) this.startText(kind);
+        if (parent === PROP && this.propstat.open) this.startText(kind);
         return;
     }
   }
@@ -141,21 +157,24 @@ export class MultistatusParser implements XmlHandler {
     const kind = this.stack[--this.depth];
     const parent = this.depth > 0 ? this.stack[this.depth - 1] : OTHER;
     if (this.field !== OTHER && kind === this.field) this.endText(kind, parent);
-    if (kind === PROPSTAT && parent === RESPONSE && this.propstat && this.response) {
-      const ps = this.propstat;
-      this.propstat = undefined;
+    const ps = this.propstat;
+    const r = this.response;
+    if (kind === PROPSTAT && parent === RESPONSE && ps.open && r.open) {
+      ps.open = false;
       // Values in a 404 propstat are "property not found", not values (§14.22).
       if (ps.status === 0 || (ps.status >= 200 && ps.status < 300)) {
-        const r = this.response;
         if (ps.isDir) r.isDir = true;
-        if (ps.size !== undefined) r.size = ps.size;
-        if (ps.mtime !== undefined) r.mtime = ps.mtime;
+        if (ps.size >= 0) r.size = ps.size;
+        if (!Number.isNaN(ps.mtime)) r.mtime = ps.mtime;
       }
-    } else if (kind === RESPONSE && parent === MULTISTATUS && this.response) {
-      const r = this.response;
-      this.response = undefined;
-      if (r.href === '') throw new DcError('PROTOCOL', 'multistatus response without <href>');
-      this.onEntry(r);
+    } else if (kind === RESPONSE && parent === MULTISTATUS && r.open) {
+      r.open = false;
+      ps.open = false;
+      if (this.href === '') throw new DcError('PROTOCOL', 'multistatus response without <href>');
+      const entry: MultistatusEntry = { href: this.href, status: r.status, isDir: r.isDir };
+      if (r.size >= 0) entry.size = r.size;
+      if (!Number.isNaN(r.mtime)) entry.mtime = r.mtime;
+      this.onEntry(entry);
     }
   }
 
@@ -170,13 +189,13 @@ export class MultistatusParser implements XmlHandler {
     const r = this.response;
     const ps = this.propstat;
     if (field === HREF) {
-      if (r) r.href = t.string().trim();
+      if (r.open) this.href = t.string().trim();
     } else if (field === STATUS) {
       let status = raw ? bytesToStatus(t.buf, t.start, t.end) : -1;
       if (status < 0) status = parseStatusLine(t.string());
-      if (parent === PROPSTAT && ps) ps.status = status;
-      else if (parent === RESPONSE && r) r.status = status || 200;
-    } else if (field === GETCONTENTLENGTH && ps) {
+      if (parent === PROPSTAT && ps.open) ps.status = status;
+      else if (parent === RESPONSE && r.open) r.status = status || 200;
+    } else if (field === GETCONTENTLENGTH && ps.open) {
       let n = raw ? bytesToUint(t.buf, t.start, t.end) : -1;
       if (n < 0) {
         const text = t.string().trim();
@@ -184,11 +203,11 @@ export class MultistatusParser implements XmlHandler {
         if (text !== '' && Number.isSafeInteger(v) && v >= 0) n = v;
       }
       if (n >= 0) ps.size = n;
-    } else if (field === GETLASTMODIFIED && ps) {
+    } else if (field === GETLASTMODIFIED && ps.open) {
       let seconds = raw ? bytesToHttpDate(t.buf, t.start, t.end) : NaN;
       if (Number.isNaN(seconds)) seconds = Date.parse(t.string().trim()) / 1000;
       if (Number.isFinite(seconds)) ps.mtime = seconds;
-    } else if (field === ISCOLLECTION && ps) {
+    } else if (field === ISCOLLECTION && ps.open) {
       const text = t.string().trim();
       if (text === '1' || text.toLowerCase() === 'true') ps.isDir = true;
     }
