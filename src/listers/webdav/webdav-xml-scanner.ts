@@ -104,7 +104,7 @@ export class XmlScanner {
     if (!this.rootDone) this.fail(malformed('document ends before its root element closes'));
   }
 
-  /** Called from `open`: collect the element's text, readable in `text` / `textString()` at its close. */
+  /** Called from `open`: collects the element's text, readable in `text` at the element's close. */
   capture(): void {
     this.capDepth = this.depth;
     this.text.clear();
