@@ -3,10 +3,14 @@
  * no progress (`arm()` not called again) for `timeoutMs`; `timedOut` then tells the two apart.
  * Shared by the per-directory walker and the tree walker.
  */
+/** Abort reason of a finished attempt: made once, since an abort without a reason builds an error with a stack each time. */
+const ATTEMPT_OVER = Object.freeze(new Error('listing attempt over'));
+const ATTEMPT_IDLE = Object.freeze(new Error('listing attempt made no progress'));
+
 export class ListingAttempt {
   private readonly ctrl = new AbortController();
   private timer: NodeJS.Timeout | undefined;
-  private readonly onOuterAbort = () => this.ctrl.abort();
+  private readonly onOuterAbort = () => this.ctrl.abort(this.outer?.reason);
   timedOut = false;
 
   constructor(
@@ -14,7 +18,7 @@ export class ListingAttempt {
     private readonly timeoutMs: number,
   ) {
     outer?.addEventListener('abort', this.onOuterAbort, { once: true });
-    if (outer?.aborted) this.ctrl.abort();
+    if (outer?.aborted) this.ctrl.abort(outer.reason);
   }
 
   get signal(): AbortSignal {
@@ -26,7 +30,7 @@ export class ListingAttempt {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timedOut = true;
-      this.ctrl.abort();
+      this.ctrl.abort(ATTEMPT_IDLE);
     }, this.timeoutMs);
   }
 
@@ -38,7 +42,7 @@ export class ListingAttempt {
   dispose(): void {
     clearTimeout(this.timer);
     this.outer?.removeEventListener('abort', this.onOuterAbort);
-    this.ctrl.abort();
+    this.ctrl.abort(ATTEMPT_OVER);
   }
 }
 
