@@ -17,10 +17,8 @@ export interface LatestRuns {
   done: DoneRun | null;
 }
 
-export interface DoneRun {
-  id: number;
-  startedAt: string;
-  finishedAt: string | null;
+/** The numbers of a run the summary and the charts show. */
+export interface RunCounts {
   files: number;
   bytes: number;
   directories: number;
@@ -32,6 +30,12 @@ export interface DoneRun {
   emptyDirs: number;
   unlisted: number;
   duration: number;
+}
+
+export interface DoneRun extends RunCounts {
+  id: number;
+  startedAt: string;
+  finishedAt: string | null;
   gatesHeld: string | null;
   summary: string | null;
 }
@@ -89,22 +93,11 @@ export async function collectLatestRuns(store: HistoryStore): Promise<LatestRuns
   }));
 }
 
-export interface RunPoint {
+export interface RunPoint extends RunCounts {
   id: number;
   status: string;
   startedAt: string;
   finishedAt: string | null;
-  files: number;
-  bytes: number;
-  directories: number;
-  missing: number;
-  missingBytes: number;
-  orphan: number;
-  orphanBytes: number;
-  sizeMismatch: number;
-  emptyDirs: number;
-  unlisted: number;
-  duration: number;
   gatesHeld: string[];
   acted: boolean;
   error: string | null;
