@@ -3,7 +3,8 @@ import { DcError, errorCode, errorMessage, isRetryable } from '../core/errors.ts
 import { joinPath, parentDir } from '../core/lfn.ts';
 import type { Lister, TreeItem } from './lister.ts';
 import { ListingAttempt, sleep } from './listing-attempt.ts';
-import type { WalkEvent, WalkOptions, WalkProgress } from './walker.ts';
+import { newWalkProgress, progressReporter } from './walk-progress.ts';
+import type { WalkEvent, WalkOptions } from './walker.ts';
 
 /** Totals of the closed subdirectories of a directory whose own listing has not arrived yet. */
 interface Pending {
@@ -28,17 +29,8 @@ export async function* walkTree(lister: Lister, opts: WalkOptions): AsyncGenerat
   const listTree = lister.listTree?.bind(lister);
   if (!listTree) throw new DcError('UNSUPPORTED', `${lister.kind} lister cannot list whole trees`);
   const prefix = opts.pathPrefix ?? '';
-  const started = Date.now();
-  const progress: WalkProgress = { dirsListed: 0, dirsQueued: 0, inFlight: 0, files: 0, bytes: 0, unlisted: 0, retries: 0, elapsedMs: 0 };
-  let lastReport = 0;
-  const report = (force = false) => {
-    if (!opts.onProgress) return;
-    const now = Date.now();
-    if (!force && now - lastReport < 250) return;
-    lastReport = now;
-    progress.elapsedMs = now - started;
-    opts.onProgress({ ...progress });
-  };
+  const progress = newWalkProgress();
+  const report = progressReporter(progress, opts.onProgress);
   const aborted = () => new DcError('ABORTED', 'walk aborted');
   if (opts.signal?.aborted) throw aborted();
 

@@ -4,6 +4,7 @@ import { DcError, errorCode, errorMessage, isRetryable, type ErrorCode } from '.
 import { joinPath } from '../core/lfn.ts';
 import type { Lister } from './lister.ts';
 import { ListingAttempt, sleep } from './listing-attempt.ts';
+import { newWalkProgress, progressReporter } from './walk-progress.ts';
 import { walkTree } from './tree-walker.ts';
 
 export type WalkEvent =
@@ -69,7 +70,6 @@ const HIGH_WATER = 64;
 export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<WalkEvent, void, undefined> {
   if (lister.listTree && !opts.perDirectory) return yield* walkTree(lister, opts);
   const prefix = opts.pathPrefix ?? '';
-  const started = Date.now();
   const internal = new AbortController();
   // One listener per listing in flight: as many as `concurrency`, which may well exceed 10.
   setMaxListeners(0, internal.signal);
@@ -81,24 +81,17 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
   const out: WalkEvent[] = [];
   let active = 0;
   let wake: (() => void) | undefined;
-  const progress: WalkProgress = { dirsListed: 0, dirsQueued: 0, inFlight: 0, files: 0, bytes: 0, unlisted: 0, retries: 0, elapsedMs: 0 };
-  let lastReport = 0;
+  const progress = newWalkProgress();
 
   const notify = () => {
     const w = wake;
     wake = undefined;
     w?.();
   };
-  const report = (force = false) => {
-    if (!opts.onProgress) return;
-    const now = Date.now();
-    if (!force && now - lastReport < 250) return;
-    lastReport = now;
-    progress.elapsedMs = now - started;
+  const report = progressReporter(progress, opts.onProgress, () => {
     progress.dirsQueued = stack.length;
     progress.inFlight = active;
-    opts.onProgress({ ...progress });
-  };
+  });
 
   const close = (node: Node) => {
     for (let n: Node | undefined = node; n; n = n.parent) {
