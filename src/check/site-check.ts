@@ -1,30 +1,22 @@
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { SiteConfig } from '../config/config-loader.ts';
-import { escapeName, unescapeName } from '../core/escape.ts';
+import { escapeName } from '../core/escape.ts';
 import { DcError } from '../core/errors.ts';
 import { DirectorySet, datasetOfLfn } from '../core/lfn.ts';
 import type { Inventory } from '../inventory/inventory.ts';
 import type { Lister } from '../listers/lister.ts';
 import { walk, type WalkProgress } from '../listers/walker.ts';
 import { candidateTops, makeIgnoreTest, makeProtectedTest, makeScopeTest, topOf } from './check-filters.ts';
+import { judgePartition, spoolLine } from './check-judge.ts';
+import { CheckSpool } from './check-spool.ts';
 import type { CheckPhase, CheckProgress, CheckSummary, TopReport, UnlistedDir } from './check-types.ts';
-import { HashTable } from './hash-table.ts';
 import { hashString, newHash } from './lfn-hash.ts';
 import { SortedList } from './sorted-list.ts';
 import { MissingDatasetTally, type MissingDataset } from './missing-datasets.ts';
 
-// Flag bits of the inventory table.
-const SETTLED_BEFORE = 1;
-const SEEN = 2;
-const IN_AFTER = 4;
-const SETTLED_AFTER = 8;
-const QUEUED = 16;
-const MISMATCH = 32;
-const DONE = 64; // reported already (guards against duplicate LFNs in a dump)
-const FLUX_BEFORE = 128;
+/** Hash partitions of a check: one is judged at a time, so memory is about 1/16 of the site's files. */
+export const CHECK_PARTITIONS = 16;
 
 export interface CheckInput {
   site: SiteConfig;
@@ -38,6 +30,8 @@ export interface CheckInput {
   onProgress?: (p: CheckProgress) => void;
   /** Extra pause before a listing retry (tests set it low). */
   retryDelayMs?: number;
+  /** Hash partitions judged one at a time (default CHECK_PARTITIONS). */
+  partitions?: number;
 }
 
 export type { MissingDataset } from './missing-datasets.ts';
@@ -55,9 +49,10 @@ export interface CheckResult {
 }
 
 /**
- * One consistency check of one site (SEMANTICS.md): inventory read before the listing, the
- * listing, the inventory read again after it. Memory holds typed-array tables keyed by LFN hash,
- * never an object per file; orphan candidates wait in a scratch file.
+ * One consistency check of one site (SEMANTICS.md): the inventory read before the listing, the
+ * listing, the inventory read again after it — each spooled to scratch files split by LFN hash —
+ * then judged one partition at a time (check-judge.ts). Memory holds one partition's typed-array
+ * tables, never an object per file, so a 100 M-file site is judged in slices.
  */
 export async function checkSite(input: CheckInput): Promise<CheckResult> {
   const { site, inventory, lister, now } = input;
@@ -81,13 +76,15 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
   const s = emptySummary(input, lister.kind, inventory.kind);
   let phase: CheckPhase = 'inventory-before';
   let walkProgress: WalkProgress | undefined;
+  let inventoryProgress = 0;
+  const openSpools: CheckSpool[] = [];
   const progress = () =>
     input.onProgress?.({
       phase,
       dirsListed: walkProgress?.dirsListed ?? 0,
       files: walkProgress?.files ?? 0,
       unlisted: walkProgress?.unlisted ?? 0,
-      inventoryFiles: s.inventory.files,
+      inventoryFiles: inventoryProgress || s.inventory.files,
       elapsedMs: Date.now() - t0,
     });
   const checkAbort = () => {
@@ -95,50 +92,45 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
   };
 
   try {
-    // Phase 1: inventory before the listing.
+    // Phase 1: inventory before the listing, spooled by hash partition.
+    const parts = Math.max(1, input.partitions ?? CHECK_PARTITIONS);
     const protectedSet = await inventory.collectProtectedDatasets(site.name);
     const queued = new Set(await inventory.collectQueuedDeletions(site.name));
-    const isProtected = makeProtectedTest(protectedSet);
-    const isQueued = (lfn: string, dataset?: string) => queued.size > 0 && queued.has(dataset ?? datasetOfLfn(lfn) ?? '');
-    const table = new HashTable(1 << 15, { size: 'f64' });
     const h = newHash();
+    const spool = (name: string) => {
+      const sp = new CheckSpool(scratch, name, parts);
+      openSpools.push(sp);
+      return sp;
+    };
+    const before = spool('before');
     const inventoryTops = new Set<string>();
+    let inventoryRows = 0;
     for await (const batch of inventory.streamFiles(site.name, input.signal)) {
       checkAbort();
       for (const f of batch) {
         hashString(f.lfn, h);
-        const slot = table.upsert(h);
-        if (table.lastWasNew) {
-          table.cols.size[slot] = f.size;
-          s.inventory.files++;
-          s.inventory.bytes += f.size;
-          if (f.settled) s.inventory.settled++;
-          else s.inventory.inFlux++;
-        }
-        table.setFlags(slot, f.settled ? SETTLED_BEFORE : FLUX_BEFORE);
-        if (isQueued(f.lfn, f.dataset)) table.setFlags(slot, QUEUED);
+        await before.write(h[1] % parts, spoolLine.before(f.settled, f.size, escapeName(f.lfn)));
         const top = topOf(root, f.lfn);
         if (top) inventoryTops.add(top);
       }
+      inventoryRows += batch.length;
+      inventoryProgress = inventoryRows;
       progress();
     }
+    await before.close();
     const t1 = Date.now();
     s.timings.inventoryBefore = (t1 - t0) / 1000;
 
     // Which top directories to list.
     let tops = candidateTops(site);
     if (site.ListOnlyInventoryDirs && site.DirectoryList.length > 0) tops = tops.filter((t) => inventoryTops.has(t));
-    const inScope = makeScopeTest(tops);
 
-    // Phase 2: the listing.
+    // Phase 2: the listing, spooled; directories and failures are judged as they come.
     phase = 'listing';
     const unlistedDirs = new DirectorySet();
     const unlistedInfo: UnlistedDir[] = [];
-    const candidates = new HashTable(1 << 15, { size: 'f64' });
-    const candidatePath = join(scratch, 'orphan-candidates');
-    const candidateOut = createWriteStream(candidatePath, { highWaterMark: 1 << 20 });
-    const mismatchCandidates = new Map<string, number>();
     const topReports = new Map<string, TopReport>();
+    const scan = spool('scan');
     for await (const ev of walk(lister, {
       tops,
       pathPrefix: site.PathPrefix,
@@ -153,34 +145,13 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       },
     })) {
       if (ev.type === 'files') {
-        let chunk = '';
         for (const f of ev.files) {
           s.listing.files++;
           s.listing.bytes += f.size;
-          const isNew = f.mtime > ageCut;
-          if (isNew) s.listing.newFiles++;
+          if (f.mtime > ageCut) s.listing.newFiles++;
           hashString(f.lfn, h);
-          const slot = table.find(h);
-          if (slot >= 0) {
-            table.setFlags(slot, SEEN);
-            const flags = table.flags(slot);
-            if (!isNew && flags & SETTLED_BEFORE && table.cols.size[slot] !== f.size) {
-              table.setFlags(slot, MISMATCH);
-              mismatchCandidates.set(f.lfn, f.size);
-            }
-          } else if (isNew) {
-            s.skipped.newFiles++;
-          } else if (isIgnored(f.lfn)) {
-            s.skipped.ignoredOrphans++;
-          } else {
-            const c = candidates.upsert(h);
-            if (candidates.lastWasNew) {
-              candidates.cols.size[c] = f.size;
-              chunk += `${f.size}\t${escapeName(f.lfn)}\n`;
-            }
-          }
+          await scan.write(h[1] % parts, spoolLine.scan(f.size, f.mtime, escapeName(f.lfn)));
         }
-        if (chunk && !candidateOut.write(chunk)) await once(candidateOut, 'drain');
       } else if (ev.type === 'dir') {
         const d = ev.dir;
         s.listing.directories++;
@@ -193,8 +164,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
         if (!isIgnored(ev.lfn)) s.unlisted.outsideIgnored++;
       }
     }
-    candidateOut.end();
-    await once(candidateOut, 'close');
+    await scan.close();
     s.listing.retries = walkProgress?.retries ?? 0;
     s.unlisted.count = unlistedInfo.length;
     s.unlisted.dirs = unlistedInfo.sort((a, b) => (a.lfn < b.lfn ? -1 : 1));
@@ -203,90 +173,44 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     const t2 = Date.now();
     s.timings.listing = (t2 - t1) / 1000;
 
-    // Phase 3: inventory after the listing; decides missing files and late inventory arrivals.
-    // Protection and queued deletions are read again: one that began during a long listing counts.
+    // Phase 3: the inventory after the listing, spooled. Protection and queued deletions are read
+    // again: one that began during a long listing counts.
     phase = 'inventory-after';
     for (const d of await inventory.collectQueuedDeletions(site.name)) queued.add(d);
     const protectedAfter = await inventory.collectProtectedDatasets(site.name);
     if (protectedSet && protectedAfter) for (const d of protectedAfter) protectedSet.add(d);
-    const missingDatasets = new MissingDatasetTally();
+    const after = spool('after');
     for await (const batch of inventory.streamFiles(site.name, input.signal)) {
       checkAbort();
       for (const f of batch) {
         hashString(f.lfn, h);
-        const c = candidates.find(h);
-        if (c >= 0) candidates.setFlags(c, IN_AFTER);
-        const slot = table.find(h);
-        if (slot < 0) continue;
-        const flags = table.flags(slot);
-        if (flags & DONE) continue;
-        table.setFlags(slot, DONE | IN_AFTER | (f.settled ? SETTLED_AFTER : 0));
-        if (!(flags & SETTLED_BEFORE) || flags & FLUX_BEFORE) continue;
-        if (!inScope(f.lfn)) {
-          s.skipped.outsideListedTops++;
-          continue;
-        }
-        if (unlistedDirs.covers(f.lfn)) {
-          s.unlisted.settledFilesBelow++;
-          continue;
-        }
-        if (!f.settled) {
-          if (!(flags & SEEN)) s.skipped.leftInventoryDuringRun++;
-          continue;
-        }
-        const reportable = !(flags & SEEN) || flags & MISMATCH;
-        if (reportable && (flags & QUEUED || isQueued(f.lfn, f.dataset))) {
-          s.skipped.queuedDeletion++;
-          continue;
-        }
-        if (!(flags & SEEN)) {
-          lists.missing.add(f.lfn, f.size);
-          s.missing.count++;
-          s.missing.bytes += f.size;
-          missingDatasets.add(f);
-        } else if (flags & MISMATCH) {
-          const remoteSize = mismatchCandidates.get(f.lfn);
-          if (remoteSize !== undefined && remoteSize !== f.size) {
-            lists.sizeMismatch.add(f.lfn, remoteSize);
-            s.sizeMismatch.count++;
-            s.sizeMismatch.bytes += f.size;
-          }
-        }
+        await after.write(h[1] % parts, spoolLine.after(f.settled, f.size, escapeName(f.dataset ?? ''), escapeName(f.block ?? ''), escapeName(f.lfn)));
       }
       progress();
     }
-    // Settled before, absent after: left the inventory while we listed.
-    table.forEach((_slot, flags) => {
-      if (flags & SETTLED_BEFORE && !(flags & IN_AFTER) && !(flags & SEEN)) s.skipped.leftInventoryDuringRun++;
-    });
+    await after.close();
     const t3 = Date.now();
     s.timings.inventoryAfter = (t3 - t2) / 1000;
 
-    // Phase 4: orphans are candidates absent from the inventory after the listing too.
+    // Phase 4: judge each partition.
     phase = 'finalize';
-    const rl = createInterface({ input: createReadStream(candidatePath), crlfDelay: Infinity });
-    for await (const line of rl) {
-      const tab = line.indexOf('\t');
-      const size = Number(line.slice(0, tab));
-      const lfn = unescapeName(line.slice(tab + 1));
-      hashString(lfn, h);
-      const c = candidates.find(h);
-      if (c >= 0 && candidates.flags(c) & IN_AFTER) {
-        s.skipped.joinedInventoryDuringRun++;
-        continue;
-      }
-      if (unlistedDirs.covers(lfn)) continue;
-      if (isQueued(lfn)) {
-        s.skipped.queuedDeletion++;
-        continue;
-      }
-      if (isProtected(lfn)) {
-        s.skipped.protectedOrphans++;
-        continue;
-      }
-      lists.orphan.add(lfn, size);
-      s.orphan.count++;
-      s.orphan.bytes += size;
+    const missingDatasets = new MissingDatasetTally();
+    const ctx = {
+      spools: { before, scan, after },
+      ageCut,
+      isIgnored,
+      isProtected: makeProtectedTest(protectedSet),
+      isQueued: (lfn: string, dataset?: string) => queued.size > 0 && queued.has(dataset ?? datasetOfLfn(lfn) ?? ''),
+      inScope: makeScopeTest(tops),
+      unlistedDirs,
+      lists,
+      missingDatasets,
+      summary: s,
+      checkAbort,
+    };
+    for (let p = 0; p < parts; p++) {
+      await judgePartition(ctx, p);
+      progress();
     }
     s.empty = lists.empty.count;
     s.emptyDirectoriesKnown = !lister.noEmptyDirectories;
@@ -301,6 +225,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       dispose,
     };
   } catch (err) {
+    for (const sp of openSpools) sp.destroy();
     dispose();
     throw err;
   }

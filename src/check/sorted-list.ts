@@ -28,7 +28,9 @@ export class SortedList {
 
   add(name: string, size = 0): void {
     this.added++;
-    this.buf.push(`${escapeName(name)}\t${size}`);
+    // A copy of its own: a name sliced out of a large read buffer would otherwise keep the
+    // whole buffer alive for as long as the list holds it (UTF-16 round trip: lossless).
+    this.buf.push(Buffer.from(`${escapeName(name)}\t${size}`, 'utf16le').toString('utf16le'));
     if (this.buf.length >= (this.opts.spillAt ?? 500_000)) this.spill();
   }
 

@@ -305,3 +305,33 @@ describe('check: protection read again after the listing', () => {
     assert.deepEqual(r.orphan, []);
   });
 });
+
+describe('check: partitioned judging', () => {
+  /** A site of 3 000 files with every kind of finding, built afresh for each run. */
+  function scenario() {
+    const files: { path: string; size: number; mtime: number }[] = [];
+    const inv = [];
+    for (let i = 0; i < 3000; i++) {
+      const lfn = `/store/mc/Era/P${i % 7}/TIER/Proc-v1/${String(i % 40).padStart(4, '0')}/f${i}.root`;
+      const onDisk = i % 50 !== 0; // 2 % missing
+      const size = 1000 + i;
+      if (i % 10 !== 3) inv.push(i % 97 === 5 ? flux(lfn, size) : settled(lfn, size));
+      if (onDisk) files.push({ path: lfn, size: i % 333 === 7 ? size + 1 : size, mtime: i % 211 === 9 ? FRESH : OLD });
+    }
+    const lister = new MemoryLister(files, [{ path: '/store/mc/Era/Empty/TIER/Proc-v1/0000', mtime: OLD }]);
+    lister.failures.set('/store/mc/Era/P3/TIER/Proc-v1/0005', Infinity);
+    return { lister, inventory: new MemoryInventory(inv, null) };
+  }
+
+  it('finds the same things whether the site is judged in 1, 5 or 16 partitions', async () => {
+    const results = [];
+    for (const parts of [1, 5, 16]) {
+      const { lister, inventory } = scenario();
+      const r = await runCheck(testSite(), inventory, lister, parts);
+      results.push({ missing: r.missing, orphan: r.orphan, sizeMismatch: r.sizeMismatch, empty: r.empty, unlisted: r.unlisted, inventory: r.summary.inventory, skipped: r.summary.skipped, listing: { ...r.summary.listing } });
+    }
+    assert.ok(results[0].missing.length > 10 && results[0].orphan.length > 100 && results[0].sizeMismatch.length > 3, JSON.stringify(results[0].skipped));
+    assert.deepEqual(results[1], results[0]);
+    assert.deepEqual(results[2], results[0]);
+  });
+});

@@ -1,0 +1,175 @@
+import { unescapeName } from '../core/escape.ts';
+import type { DirectorySet } from '../core/lfn.ts';
+import type { CheckSummary } from './check-types.ts';
+import { fields, type CheckSpool } from './check-spool.ts';
+import { HashTable } from './hash-table.ts';
+import { hashString, newHash } from './lfn-hash.ts';
+import type { MissingDatasetTally } from './missing-datasets.ts';
+import type { SortedList } from './sorted-list.ts';
+
+// Flag bits of the inventory table.
+const SETTLED_BEFORE = 1;
+const SEEN = 2;
+const IN_AFTER = 4;
+const SETTLED_AFTER = 8;
+const MISMATCH = 32;
+const DONE = 64; // reported already (guards against duplicate LFNs in a dump)
+const FLUX_BEFORE = 128;
+
+/** Spool line formats (names escaped, so they hold no tab): */
+export const spoolLine = {
+  /** inventory before: settled, size, lfn */
+  before: (settled: boolean, size: number, lfn: string) => `${settled ? 1 : 0}\t${size}\t${lfn}`,
+  /** listing: size, mtime, lfn */
+  scan: (size: number, mtime: number, lfn: string) => `${size}\t${mtime}\t${lfn}`,
+  /** inventory after: settled, size, dataset, block, lfn */
+  after: (settled: boolean, size: number, dataset: string, block: string, lfn: string) => `${settled ? 1 : 0}\t${size}\t${dataset}\t${block}\t${lfn}`,
+};
+
+export interface JudgeContext {
+  spools: { before: CheckSpool; scan: CheckSpool; after: CheckSpool };
+  ageCut: number;
+  isIgnored: (path: string) => boolean;
+  isProtected: (lfn: string) => boolean;
+  isQueued: (lfn: string, dataset?: string) => boolean;
+  inScope: (lfn: string) => boolean;
+  unlistedDirs: DirectorySet;
+  lists: { missing: SortedList; orphan: SortedList; sizeMismatch: SortedList };
+  missingDatasets: MissingDatasetTally;
+  summary: CheckSummary;
+  checkAbort: () => void;
+}
+
+/**
+ * Judges one hash partition of the site: the inventory before the listing goes into a table,
+ * the listing marks what it saw, the inventory after the listing decides missing files and
+ * size mismatches, and listed files absent from both inventories are orphans (SEMANTICS.md).
+ * Only this partition's entries are in memory.
+ */
+export async function judgePartition(ctx: JudgeContext, p: number): Promise<void> {
+  const s = ctx.summary;
+  const h = newHash();
+  const table = new HashTable(1 << 12, { size: 'f64' });
+  for await (const line of ctx.spools.before.lines(p)) {
+    const [settledText, sizeText, name] = fields(line, 3);
+    const settled = settledText === '1';
+    const size = Number(sizeText);
+    hashString(unescapeName(name), h);
+    const slot = table.upsert(h);
+    if (table.lastWasNew) {
+      table.cols.size[slot] = size;
+      s.inventory.files++;
+      s.inventory.bytes += size;
+      if (settled) s.inventory.settled++;
+      else s.inventory.inFlux++;
+    }
+    table.setFlags(slot, settled ? SETTLED_BEFORE : FLUX_BEFORE);
+  }
+  ctx.checkAbort();
+
+  // The listing: seen files, size-mismatch candidates, orphan candidates (by hash only).
+  const candidates = new HashTable(1 << 10);
+  const mismatch = new Map<string, number>();
+  for await (const line of ctx.spools.scan.lines(p)) {
+    const [sizeText, mtimeText, name] = fields(line, 3);
+    const size = Number(sizeText);
+    const isNew = Number(mtimeText) > ctx.ageCut;
+    const lfn = unescapeName(name);
+    hashString(lfn, h);
+    const slot = table.find(h);
+    if (slot >= 0) {
+      table.setFlags(slot, SEEN);
+      if (!isNew && table.flags(slot) & SETTLED_BEFORE && table.cols.size[slot] !== size) {
+        table.setFlags(slot, MISMATCH);
+        mismatch.set(lfn, size);
+      }
+    } else if (isNew) s.skipped.newFiles++;
+    else if (ctx.isIgnored(lfn)) s.skipped.ignoredOrphans++;
+    else candidates.upsert(h);
+  }
+  ctx.checkAbort();
+
+  // The inventory after the listing.
+  for await (const line of ctx.spools.after.lines(p)) {
+    const [settledText, sizeText, datasetText, blockText, name] = fields(line, 5);
+    const settled = settledText === '1';
+    const size = Number(sizeText);
+    const lfn = unescapeName(name);
+    hashString(lfn, h);
+    const c = candidates.find(h);
+    if (c >= 0) candidates.setFlags(c, IN_AFTER);
+    const slot = table.find(h);
+    if (slot < 0) continue;
+    const flags = table.flags(slot);
+    if (flags & DONE) continue;
+    table.setFlags(slot, DONE | IN_AFTER | (settled ? SETTLED_AFTER : 0));
+    if (!(flags & SETTLED_BEFORE) || flags & FLUX_BEFORE) continue;
+    if (!ctx.inScope(lfn)) {
+      s.skipped.outsideListedTops++;
+      continue;
+    }
+    if (ctx.unlistedDirs.covers(lfn)) {
+      s.unlisted.settledFilesBelow++;
+      continue;
+    }
+    if (!settled) {
+      if (!(flags & SEEN)) s.skipped.leftInventoryDuringRun++;
+      continue;
+    }
+    const dataset = datasetText ? unescapeName(datasetText) : undefined;
+    const reportable = !(flags & SEEN) || flags & MISMATCH;
+    if (reportable && ctx.isQueued(lfn, dataset)) {
+      s.skipped.queuedDeletion++;
+      continue;
+    }
+    if (!(flags & SEEN)) {
+      ctx.lists.missing.add(lfn, size);
+      s.missing.count++;
+      s.missing.bytes += size;
+      ctx.missingDatasets.add({ lfn, size, settled, dataset, block: blockText ? unescapeName(blockText) : undefined });
+    } else if (flags & MISMATCH) {
+      const remoteSize = mismatch.get(lfn);
+      if (remoteSize !== undefined && remoteSize !== size) {
+        ctx.lists.sizeMismatch.add(lfn, remoteSize);
+        s.sizeMismatch.count++;
+        s.sizeMismatch.bytes += size;
+      }
+    }
+  }
+  // Settled before, absent after: left the inventory while we listed.
+  table.forEach((_slot, flags) => {
+    if (flags & SETTLED_BEFORE && !(flags & IN_AFTER) && !(flags & SEEN)) s.skipped.leftInventoryDuringRun++;
+  });
+  ctx.checkAbort();
+
+  // Orphans: candidates absent from the inventory after the listing too (the listing read again,
+  // so no name is held in memory meanwhile).
+  if (candidates.size === 0) return;
+  for await (const line of ctx.spools.scan.lines(p)) {
+    const [sizeText, , name] = fields(line, 3);
+    const lfn = unescapeName(name);
+    hashString(lfn, h);
+    const c = candidates.find(h);
+    if (c < 0) continue;
+    const cflags = candidates.flags(c);
+    if (cflags & DONE) continue; // a name listed twice is one orphan
+    candidates.setFlags(c, DONE);
+    if (cflags & IN_AFTER) {
+      s.skipped.joinedInventoryDuringRun++;
+      continue;
+    }
+    if (ctx.unlistedDirs.covers(lfn)) continue;
+    if (ctx.isQueued(lfn)) {
+      s.skipped.queuedDeletion++;
+      continue;
+    }
+    if (ctx.isProtected(lfn)) {
+      s.skipped.protectedOrphans++;
+      continue;
+    }
+    const size = Number(sizeText);
+    ctx.lists.orphan.add(lfn, size);
+    s.orphan.count++;
+    s.orphan.bytes += size;
+  }
+}

@@ -1,0 +1,94 @@
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { join } from 'node:path';
+
+const FLUSH_AT = 64 << 10;
+
+/**
+ * Lines of one source of a check (inventory before, listing, inventory after) spread over
+ * `parts` files by LFN hash, so the judging afterwards holds one partition at a time in memory:
+ * a 100 M-file site is judged in slices of a few million entries.
+ */
+export class CheckSpool {
+  private readonly buffers: string[];
+  private readonly streams: WriteStream[];
+  /** A stream error, kept for the next write or close (never an unhandled 'error' event). */
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly dir: string,
+    private readonly name: string,
+    readonly parts: number,
+  ) {
+    this.buffers = new Array(parts).fill('');
+    this.streams = [];
+    for (let p = 0; p < parts; p++) {
+      const ws = createWriteStream(this.path(p), { highWaterMark: 1 << 20 });
+      ws.on('error', (err) => (this.failure ??= err));
+      this.streams.push(ws);
+    }
+  }
+
+  private path(p: number): string {
+    return join(this.dir, `${this.name}-${p}`);
+  }
+
+  /** Adds one line (without newline) to partition `p`; waits when the disk lags. */
+  async write(p: number, line: string): Promise<void> {
+    this.buffers[p] += line + '\n';
+    if (this.buffers[p].length >= FLUSH_AT) await this.flush(p);
+  }
+
+  private async flush(p: number): Promise<void> {
+    if (this.failure) throw this.failure;
+    const chunk = this.buffers[p];
+    if (!chunk) return;
+    this.buffers[p] = '';
+    if (!this.streams[p].write(chunk)) await once(this.streams[p], 'drain');
+  }
+
+  async close(): Promise<void> {
+    for (let p = 0; p < this.parts; p++) {
+      await this.flush(p);
+      this.streams[p].end();
+      await once(this.streams[p], 'close');
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Closes without waiting for the data (on failure). */
+  destroy(): void {
+    for (const s of this.streams) s.destroy();
+  }
+
+  /**
+   * The lines of partition `p`, read a chunk at a time as the consumer asks (readline's iterator
+   * would read the whole file ahead into memory when the consumer is slower than the disk).
+   */
+  async *lines(p: number): AsyncGenerator<string> {
+    let rest = '';
+    for await (const chunk of createReadStream(this.path(p), { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+      const text = rest + (chunk as string);
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+        yield text.slice(start, nl);
+        start = nl + 1;
+      }
+      rest = text.slice(start);
+    }
+    if (rest) yield rest;
+  }
+}
+
+/** Splits a spool line into its `count` tab-separated fields; the last one (a name) keeps any tab. */
+export function fields(line: string, count: number): string[] {
+  const out: string[] = [];
+  let start = 0;
+  for (let i = 1; i < count; i++) {
+    const tab = line.indexOf('\t', start);
+    out.push(line.slice(start, tab));
+    start = tab + 1;
+  }
+  out.push(line.slice(start));
+  return out;
+}
