@@ -1,17 +1,25 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { pipeline } from 'node:stream';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createGunzip, gzip } from 'node:zlib';
 
-const FLUSH_AT = 64 << 10;
+const FLUSH_AT = 256 << 10;
+const gzipAsync = promisify(gzip);
 
 /**
  * Lines of one source of a check (inventory before, listing, inventory after) spread over
  * `parts` files by LFN hash, so the judging afterwards holds one partition at a time in memory:
- * a 100 M-file site is judged in slices of a few million entries.
+ * a 100 M-file site is judged in slices of a few million entries. Each flushed block is one gzip
+ * member (level 1, compressed on libuv's thread pool): LFNs share long prefixes, so the scratch
+ * files are several times smaller than the text.
  */
 export class CheckSpool {
   private readonly buffers: string[];
   private readonly streams: WriteStream[];
+  /** Partitions that received at least one block (an empty file is not a gzip stream). */
+  private readonly used: boolean[];
   /** A stream error, kept for the next write or close (never an unhandled 'error' event). */
   private failure: Error | undefined;
 
@@ -21,6 +29,7 @@ export class CheckSpool {
     readonly parts: number,
   ) {
     this.buffers = new Array(parts).fill('');
+    this.used = new Array(parts).fill(false);
     this.streams = [];
     for (let p = 0; p < parts; p++) {
       const ws = createWriteStream(this.path(p), { highWaterMark: 1 << 20 });
@@ -44,7 +53,9 @@ export class CheckSpool {
     const chunk = this.buffers[p];
     if (!chunk) return;
     this.buffers[p] = '';
-    if (!this.streams[p].write(chunk)) await once(this.streams[p], 'drain');
+    const packed = await gzipAsync(chunk, { level: 1 });
+    this.used[p] = true;
+    if (!this.streams[p].write(packed)) await once(this.streams[p], 'drain');
   }
 
   async close(): Promise<void> {
@@ -66,8 +77,13 @@ export class CheckSpool {
    * would read the whole file ahead into memory when the consumer is slower than the disk).
    */
   async *lines(p: number): AsyncGenerator<string> {
+    if (!this.used[p]) return;
     let rest = '';
-    for await (const chunk of createReadStream(this.path(p), { encoding: 'utf8', highWaterMark: 1 << 20 })) {
+    const text$ = createGunzip({ chunkSize: 1 << 20 });
+    // pipeline() carries a read error into the gunzip stream, so the loop below throws instead of waiting.
+    pipeline(createReadStream(this.path(p), { highWaterMark: 1 << 20 }), text$, () => undefined);
+    text$.setEncoding('utf8');
+    for await (const chunk of text$) {
       const text = rest + (chunk as string);
       let start = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {

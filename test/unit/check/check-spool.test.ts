@@ -1,0 +1,46 @@
+import { describe, it, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CheckSpool, fields } from '../../../src/check/check-spool.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'dc-spool-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+async function all(it: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const l of it) out.push(l);
+  return out;
+}
+
+describe('check spool (partitioned, compressed scratch lines)', () => {
+  it('gives back every line of a partition in order, compressed on disk, empty partitions included', async () => {
+    const s = new CheckSpool(dir, 'a', 3);
+    const want: string[][] = [[], [], []];
+    for (let i = 0; i < 60_000; i++) {
+      const line = `1\t${i}\t/store/mc/Era/Primary/TIER/Processed-v1/0000/caf\u00e9 file ${i}.root`;
+      const p = i % 2; // partition 2 stays empty
+      want[p].push(line);
+      await s.write(p, line);
+    }
+    await s.close();
+    assert.deepEqual(await all(s.lines(0)), want[0]);
+    assert.deepEqual(await all(s.lines(1)), want[1]);
+    assert.deepEqual(await all(s.lines(2)), []);
+    const raw = want[0].join('\n').length;
+    assert.ok(statSync(join(dir, 'a-0')).size * 3 < raw, 'stored compressed');
+  });
+
+  it('fails, not hangs, when a partition file is gone', async () => {
+    const s = new CheckSpool(dir, 'b', 1);
+    await s.write(0, 'x');
+    await s.close();
+    rmSync(join(dir, 'b-0'));
+    await assert.rejects(all(s.lines(0)), /ENOENT/);
+  });
+
+  it('splits fields from the left, leaving the name whole', () => {
+    assert.deepEqual(fields('1\t20\tname with spaces', 3), ['1', '20', 'name with spaces']);
+  });
+});
