@@ -3,7 +3,7 @@
  * on a synthetic site of N files in N/1000 directories, with an inventory that differs by 1 %
  * each way. Both sides are generated on the fly, so what is measured is the check itself: wall
  * time and peak RSS, for several N, to show that memory stays flat as the site grows.
- *   node --import tsx bench/check/run.ts [--n 1000000,10000000] [--partitions 16]
+ *   node --import tsx bench/check/run.ts [--n 1000000,10000000] [--partitions 64]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,7 +30,7 @@ if (args[0] === '--child') {
   }
 } else {
   const sizes = opt('n', '1000000,10000000').split(',').map(Number);
-  const parts = Number(opt('partitions', '16'));
+  const parts = Number(opt('partitions', '64'));
   console.log(`files      partitions  wall s   peak RSS MB  missing  orphan   size-mismatch`);
   for (const n of sizes) {
     const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', String(n), String(parts)], { encoding: 'utf8', maxBuffer: 1 << 24 });

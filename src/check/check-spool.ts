@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createGunzip, gzip } from 'node:zlib';
 
-const FLUSH_AT = 256 << 10;
+const FLUSH_AT = 64 << 10;
 const gzipAsync = promisify(gzip);
 
 /**
