@@ -50,13 +50,6 @@ export class HashTable<C extends Record<string, ColumnKind> = Record<never, Colu
     return this.mask + 1;
   }
 
-  /** Bytes held by the typed arrays. */
-  get memoryBytes(): number {
-    let n = this.keys.byteLength + this.flagBits.byteLength;
-    for (const c of Object.values(this.cols) as (Float64Array | Uint32Array)[]) n += c.byteLength;
-    return n;
-  }
-
   /** Empties the table for about `expected` entries, reusing its arrays when their size suits. */
   reset(expected: number): void {
     const need = capacityFor(expected);
