@@ -7,8 +7,9 @@ import { chmod } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { GfalLister } from '../../src/listers/gfal/gfal-lister.ts';
-import { requireBinary, startXrootd } from '../servers/xrootd-server.ts';
+import { requireBinary } from '../servers/xrootd-server.ts';
 import { runListerConformance } from './lister-suite.ts';
+import { xrootdFixtureTarget } from './xrootd-fixture-server.ts';
 
 const HINT = 'gfal-ls is missing: run scripts/setup-system.sh as root (gfal2-util-scripts, python3-gfal2-util, gfal2-plugin-file, gfal2-plugin-xrootd)';
 
@@ -22,27 +23,9 @@ function gfalLs(): string {
 
 runListerConformance(
   'gfal (root:// via xrootd)',
-  async ({ fixtureDir, expected }) => {
+  (ctx) => {
     const bin = gfalLs();
-    const root = '/' + basename(fixtureDir);
-    await chmod(fixtureDir + expected.lockedDir, 0o000);
-    const server = await startXrootd({ dataDir: dirname(fixtureDir) });
-    const lister = new GfalLister({
-      url: `root://127.0.0.1:${server.port}/`,
-      command: [...server.netns.prefix, bin],
-      concurrency: 4,
-      timeoutMs: 30_000,
-    });
-    return {
-      lister,
-      root,
-      forbidden: root + expected.lockedDir,
-      teardown: async () => {
-        await lister.close();
-        await server.stop();
-        await chmod(fixtureDir + expected.lockedDir, 0o755);
-      },
-    };
+    return xrootdFixtureTarget(ctx, {}, (server) => new GfalLister({ url: `root://127.0.0.1:${server.port}/`, command: [...server.netns.prefix, bin], concurrency: 4, timeoutMs: 30_000 }));
   },
   {
     longNames: 'xrootd 5.5 kXR_dirlist cuts 255-byte names to 254 bytes; gfal-ls shows what the server sends',

@@ -2,11 +2,9 @@
  * WebDAV lister conformance against the real xrootd 5.5 server's XrdHttp door (raw hrefs, no trailing
  * slash on collections), over http and https, run inside a per-process network namespace.
  */
-import { basename, dirname } from 'node:path';
-import { chmod } from 'node:fs/promises';
 import { WebdavLister } from '../../src/listers/webdav/webdav-lister.ts';
-import { startXrootd } from '../servers/xrootd-server.ts';
 import { runListerConformance, type GapKey } from './lister-suite.ts';
+import { xrootdFixtureTarget } from './xrootd-fixture-server.ts';
 
 /** Server limits of XrdHttp 5.5.3 seen here, not lister choices (see the report of issue 4). */
 const gaps: Partial<Record<GapKey, string>> = {
@@ -17,29 +15,11 @@ const gaps: Partial<Record<GapKey, string>> = {
 for (const tls of [false, true]) {
   runListerConformance(
     `webdav xrdhttp ${tls ? 'https' : 'http'}`,
-    async ({ fixtureDir, expected }) => {
-      const root = '/' + basename(fixtureDir);
-      // The server runs as user xrootd: chmod 000 is a real refusal for it (HTTP 403).
-      await chmod(fixtureDir + expected.lockedDir, 0o000);
-      const server = await startXrootd({ dataDir: dirname(fixtureDir), tls });
-      try {
-        const url = server.httpUrl.replace(/^http/, 'dav');
-        const lister = await WebdavLister.create({ url, concurrency: 4, timeoutSeconds: 20, tls: tls ? { caDir: server.caDir } : undefined });
-        return {
-          lister,
-          root,
-          forbidden: root + expected.lockedDir,
-          teardown: async () => {
-            await lister.close();
-            await server.stop();
-            await chmod(fixtureDir + expected.lockedDir, 0o755);
-          },
-        };
-      } catch (err) {
-        await server.stop();
-        throw err;
-      }
-    },
+    // The server runs as user xrootd: chmod 000 is a real refusal for it (HTTP 403).
+    (ctx) =>
+      xrootdFixtureTarget(ctx, { tls }, (server) =>
+        WebdavLister.create({ url: server.httpUrl.replace(/^http/, 'dav'), concurrency: 4, timeoutSeconds: 20, tls: tls ? { caDir: server.caDir } : undefined }),
+      ),
     gaps,
   );
 }

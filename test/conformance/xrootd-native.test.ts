@@ -2,11 +2,9 @@
  * Native XRootD lister conformance against the real xrootd 5.5 server, over root:// and roots://,
  * inside a per-process network namespace. The server runs as user xrootd, so chmod 000 is a refusal.
  */
-import { basename, dirname } from 'node:path';
-import { chmod } from 'node:fs/promises';
 import { XrootdLister, loadCaDir } from '../../src/listers/xrootd/xrootd-lister.ts';
-import { startXrootd } from '../servers/xrootd-server.ts';
 import { runListerConformance, type GapKey } from './lister-suite.ts';
+import { xrootdFixtureTarget } from './xrootd-fixture-server.ts';
 
 /** Limits of the xrootd 5.5.3 server and of the protocol seen here, not lister choices. */
 const gaps: Partial<Record<GapKey, string>> = {
@@ -15,26 +13,9 @@ const gaps: Partial<Record<GapKey, string>> = {
 };
 
 for (const tls of [false, true]) {
-  runListerConformance(`xrootd native ${tls ? 'roots' : 'root'}`, async ({ fixtureDir, expected }) => {
-    const root = '/' + basename(fixtureDir);
-    await chmod(fixtureDir + expected.lockedDir, 0o000);
-    const server = await startXrootd({ dataDir: dirname(fixtureDir), tls });
-    try {
-      const lister = new XrootdLister(server.url, { requestTimeoutMs: 20_000, tlsOptions: tls ? { ca: loadCaDir(server.caDir!) } : undefined });
-      return {
-        lister,
-        root,
-        forbidden: root + expected.lockedDir,
-        teardown: async () => {
-          await lister.close();
-          await server.stop();
-          await chmod(fixtureDir + expected.lockedDir, 0o755);
-        },
-      };
-    } catch (err) {
-      await server.stop();
-      await chmod(fixtureDir + expected.lockedDir, 0o755);
-      throw err;
-    }
-  }, gaps);
+  runListerConformance(
+    `xrootd native ${tls ? 'roots' : 'root'}`,
+    (ctx) => xrootdFixtureTarget(ctx, { tls }, (server) => new XrootdLister(server.url, { requestTimeoutMs: 20_000, tlsOptions: tls ? { ca: loadCaDir(server.caDir!) } : undefined })),
+    gaps,
+  );
 }
