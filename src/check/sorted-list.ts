@@ -6,11 +6,14 @@ import { escapeName, unescapeName } from '../core/escape.ts';
 
 /**
  * Collects names (each with a size) for one output list and writes them sorted, one escaped name
- * a line, without duplicates. Up to `spillAt` names stay in memory; beyond that sorted runs go to
+ * a line, without duplicates. Up to `spillAt` (default 200 000) names stay in memory; beyond that sorted runs go to
  * temporary files and are merged at the end, so a run that finds 10 M orphans still fits the
  * memory budget. Internally an entry is `escapedName TAB size`: an escaped name holds no tab, and
  * tab sorts below every character a name may show, so entries sort by name.
  */
+// eslint-disable-next-line no-control-regex
+const ASCII = /^[\x00-\x7f]*$/;
+
 export class SortedList {
   private buf: string[] = [];
   private runs: string[] = [];
@@ -29,9 +32,12 @@ export class SortedList {
   add(name: string, size = 0): void {
     this.added++;
     // A copy of its own: a name sliced out of a large read buffer would otherwise keep the
-    // whole buffer alive for as long as the list holds it (UTF-16 round trip: lossless).
-    this.buf.push(Buffer.from(`${escapeName(name)}\t${size}`, 'utf16le').toString('utf16le'));
-    if (this.buf.length >= (this.opts.spillAt ?? 500_000)) this.spill();
+    // whole buffer alive for as long as the list holds it. ASCII goes through latin1 (one byte a
+    // character in memory), anything else through UTF-16 (lossless for any JS string).
+    const entry = `${escapeName(name)}\t${size}`;
+    const enc = ASCII.test(entry) ? 'latin1' : 'utf16le';
+    this.buf.push(Buffer.from(entry, enc).toString(enc));
+    if (this.buf.length >= (this.opts.spillAt ?? 200_000)) this.spill();
   }
 
   private compare = (a: string, b: string): number => {
