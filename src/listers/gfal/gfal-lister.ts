@@ -2,23 +2,13 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
+import type { CliListerOptions } from '../cli-lister-options.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
 import { gfalError, gfalUrl, parseGfalLine } from './gfal-output.ts';
 
 const BATCH = 1000;
 
-export interface GfalListerOptions {
-  /** Site Url (root://, davs://, file://, srm://…); a directory's URL is Url + storage path. */
-  url: string;
-  /** Program plus leading arguments, `['gfal-ls']` by default; e.g. `['ip', 'netns', 'exec', 'ns', 'gfal-ls']`. */
-  command?: readonly string[];
-  /** gfal-ls processes at once (NumThreads). */
-  concurrency: number;
-  /** A run taking longer is killed and reported as TIMEOUT. */
-  timeoutMs: number;
-  /** Extra environment (X509_USER_PROXY, BEARER_TOKEN…). */
-  env?: NodeJS.ProcessEnv;
-}
+export type GfalListerOptions = CliListerOptions;
 
 /**
  * The seed's AccessMethod `SRM`: one `gfal-ls -l` child process per directory, for protocols we do

@@ -1,23 +1,13 @@
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
+import type { CliListerOptions } from '../cli-lister-options.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
 import { errorFromOutput, parseLsLine, parseStatOutput, quoteXrdfsPath, toDirEntry } from './xrdfs-output.ts';
 import { XrdfsProcess } from './xrdfs-process.ts';
 
 const BATCH = 1000;
 
-export interface XrdfsListerOptions {
-  /** `root://host:port` or `roots://…`, optionally with a base path (`root://host:1094//cms`). */
-  url: string;
-  /** Program plus leading arguments; `['xrdfs']` by default. Lets tests run it inside a namespace. */
-  command?: readonly string[];
-  /** xrdfs processes, each running one command at a time (NumThreads). */
-  concurrency: number;
-  /** Per-command limit; the process is killed and replaced when it is exceeded. */
-  timeoutMs: number;
-  /** Extra environment for xrdfs (X509_CERT_DIR, BEARER_TOKEN…). */
-  env?: NodeJS.ProcessEnv;
-}
+export type XrdfsListerOptions = CliListerOptions;
 
 /**
  * The seed's AccessMethod `directx`: lists through the C++ client's `xrdfs`, for sites whose
