@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DcError } from '../../../src/core/errors.ts';
 import { XrdfsLister } from '../../../src/listers/xrdfs/xrdfs-lister.ts';
+import { codeOf } from '../../helpers/error-code.ts';
 
 /**
  * Faults a real xrdfs cannot be made to show on demand (a hung command, a crash half-way through a
@@ -17,16 +18,6 @@ function fake(body: string): string[] {
 /** Answers every command after `delay` seconds with one file entry. */
 const slowButFine = (delay: string) =>
   fake(`${PROMPT}; while read -r line; do echo "$line"; sleep ${delay}; echo '-rw-r--r-- u g 7 2020-01-02 03:04:05 /d/f one'; ${PROMPT}; done`);
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof DcError, `expected a DcError, got ${String(err)}`);
-    return err.code;
-  }
-  return 'no error';
-}
 
 async function collect(lister: XrdfsLister, path: string, signal = new AbortController().signal) {
   const out = [];

@@ -2,11 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DcError } from '../../../src/core/errors.ts';
 import { createLister } from '../../../src/listers/registry.ts';
 import { walk, type WalkEvent } from '../../../src/listers/walker.ts';
 import { XrdfsLister } from '../../../src/listers/xrdfs/xrdfs-lister.ts';
 import { requireBinary, startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
+import { codeOf } from '../../helpers/error-code.ts';
 
 const AWKWARD = ['with space', 'hash#name', 'pct%20name', 'ünïcødé', "it's", 'say "hi"', `both'"quotes`, 'x'.repeat(200), '-dash', 'a  two  spaces'];
 
@@ -54,16 +54,6 @@ async function walkAll(lister: XrdfsLister, tops: string[], concurrency = 3): Pr
     else unlisted.push(ev);
   }
   return { listing, unlisted };
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof DcError, `expected a DcError, got ${String(err)}`);
-    return err.code;
-  }
-  return 'no error';
 }
 
 async function collect(it: AsyncIterable<{ name: string }[]>): Promise<string[]> {
