@@ -43,8 +43,16 @@ export const siteKeys = {
   /** Explicit lister choice (the seed's "directx", "SRM", "RAL-Reader", …); default by URL scheme. */
   AccessMethod: z.string(),
   Redirectors: z.array(z.string()),
+  /** The seed's global redirectors: where a site's doors are located (kXR_locate) when Redirectors has none. */
+  GlobalRedirectors: z.array(z.string()),
+  /** DNS domain of the site's doors: locate answers outside it are dropped (the seed's per-site domain). */
+  Domain: z.string(),
+  /** Days a located door list is reused from VarLocation (0: located anew each run). */
+  RedirectorAge: nonNeg,
   /** True: send every request to the URL's host (it redirects as it likes); false: discover data servers with kXR_locate. */
   UseLoadBalancer: z.boolean(),
+  /** CMS dataset conventions: orphans of datasets the site holds, IGNORED, in transfer, or too short a path are protected (the seed's --cms). */
+  CmsDatasets: z.boolean(),
   DeleteOrphans: z.boolean(),
   DeleteOnStorage: z.boolean(),
   /** Action sinks of the site, run only when every gate passes (src/actions). */
