@@ -24,6 +24,10 @@ export const siteKeys = {
   MaxMissingFraction: fraction,
   MaxOrphanFraction: fraction,
   MaxUnlistedFraction: fraction,
+  /** Fraction by which the settled inventory may shrink against the site's baseline before nothing is acted on. */
+  MaxInventoryShrink: fraction,
+  /** Fraction by which the listing may shrink against the site's baseline before nothing is acted on. */
+  MaxListingShrink: fraction,
   MissingConfirmations: z.number().int().min(1),
   OrphanConfirmations: z.number().int().min(1),
   OrphanConfirmDays: nonNeg,

@@ -6,6 +6,7 @@ import type { SiteMode, SiteStatus } from '../check/gates.ts';
 import { migrateActions } from './actions-schema.ts';
 import { migrateHistory, type HistoryDb } from './history-schema.ts';
 import { openKysely } from './store-db.ts';
+import { migrateBaselines } from './site-baselines.ts';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'halted';
 export type FindingCategory = 'missing' | 'orphan' | 'size_mismatch' | 'empty';
@@ -44,6 +45,7 @@ export class HistoryStore {
     const { db, engine } = await openKysely<HistoryDb>(url);
     await migrateHistory(db);
     await migrateActions(db);
+    await migrateBaselines(db);
     return new HistoryStore(db, engine);
   }
 
@@ -80,8 +82,13 @@ export class HistoryStore {
     const now = new Date().toISOString();
     const change = value === 'act' || value === 'dry' ? { mode: value } : { status: value };
     await this.db.updateTable('site_states').set({ ...change, updated_at: now, updated_by: by }).where('site', '=', site).execute();
-    await this.db.insertInto('state_changes').values({ site, value, changed_by: by, changed_at: now }).execute();
+    await this.recordStateChange(site, value, by, now);
     return this.getState(site);
+  }
+
+  /** Logs a state change (or an operator's `accept`) with its origin. */
+  async recordStateChange(site: string, value: string, by: string, at: string = new Date().toISOString()): Promise<void> {
+    await this.db.insertInto('state_changes').values({ site, value, changed_by: by, changed_at: at }).execute();
   }
 
   /** The site's state changes, newest first. */

@@ -7,13 +7,14 @@ import { actOnRun } from '../actions/actions-run.ts';
 import { collectBlockGroups } from '../actions/missing-groups.ts';
 import { writeOutputs, type ActionOutputs, type RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckProgress } from '../check/check-types.ts';
-import { evaluateGates, type GateDecision } from '../check/gates.ts';
+import { evaluateGates, OPERATIONAL_GATES, SHRINK_GATES, type GateDecision } from '../check/gates.ts';
 import { checkSite, type CheckResult } from '../check/site-check.ts';
 import { openInventory } from '../inventory/open-inventory.ts';
 import type { Inventory } from '../inventory/inventory.ts';
 import { createLister } from '../listers/registry.ts';
 import type { Lister } from '../listers/lister.ts';
 import { HistoryStore, defaultOwner, type RunStatus } from '../store/history-store.ts';
+import { getBaseline, setBaseline } from '../store/site-baselines.ts';
 import { RunLog } from './run-log.ts';
 
 export interface RunOptions {
@@ -144,19 +145,37 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
         opts.onProgress?.(p);
       },
     });
+    for (const u of result.summary.unlisted.dirs.slice(0, 200)) runLog?.write('unlisted', { ...u });
+    const tops = result.summary.tops;
+    if (tops.length > 0 && tops.every((t) => t.unlisted)) {
+      // Nothing was listed: the lists say so, but the run is a failure, never a clean "nothing missing".
+      const summary: RunSummaryFile = { ...result.summary, runId, gates: { act: false, held: [] }, actions: [], files: {} };
+      await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, {});
+      const why = `every top directory is unlisted (${tops.length}: ${result.summary.unlisted.dirs.slice(0, 3).map((u) => `${u.lfn} ${u.code}`).join('; ')})`;
+      await store.finishRun(runId, 'failed', { summary, error: why });
+      log('check-failed', { site: site.name, runId, error: why });
+      return { runId, status: 'failed', summary, error: new DcError('IO', why) };
+    }
     const state = await store.getState(site.name);
-    const gates = evaluateGates(result.summary, site, state);
+    const baseline = await getBaseline(store.db, site.name);
+    const gates = evaluateGates(result.summary, site, state, baseline);
     if (opts.dryRun && gates.act) {
       gates.act = false;
       gates.held.push({ gate: 'DryMode', reason: '--dry-run given' });
     }
-    for (const u of result.summary.unlisted.dirs.slice(0, 200)) runLog?.write('unlisted', { ...u });
-    runLog?.write('gates', { act: gates.act, held: gates.held });
-    const seenAt = new Date(now * 1000).toISOString();
-    await store.recordFindings(site.name, runId, 'missing', result.missing.entries(), seenAt);
-    await store.recordFindings(site.name, runId, 'orphan', result.orphan.entries(), seenAt);
-    await store.recordFindings(site.name, runId, 'size_mismatch', result.sizeMismatch.entries(), seenAt);
-    await store.recordFindings(site.name, runId, 'empty', result.empty.entries(), seenAt);
+    runLog?.write('gates', { act: gates.act, held: gates.held, baseline });
+    if (gates.held.every((g) => OPERATIONAL_GATES.has(g.gate))) {
+      await setBaseline(store.db, { site: site.name, settled: result.summary.inventory.settled, listed: result.summary.listing.files, runId, setBy: 'run' });
+    }
+    // Sightings in a run held by a shrink gate are not confirmations: its findings are not recorded,
+    // so the next run starts every count afresh.
+    if (!gates.held.some((g) => SHRINK_GATES.has(g.gate))) {
+      const seenAt = new Date(now * 1000).toISOString();
+      await store.recordFindings(site.name, runId, 'missing', result.missing.entries(), seenAt);
+      await store.recordFindings(site.name, runId, 'orphan', result.orphan.entries(), seenAt);
+      await store.recordFindings(site.name, runId, 'size_mismatch', result.sizeMismatch.entries(), seenAt);
+      await store.recordFindings(site.name, runId, 'empty', result.empty.entries(), seenAt);
+    }
     // From here on the check is complete: a stop request only cuts the actions short (each one
     // not taken is recorded as skipped) and the run is still recorded as done with its findings.
     const hook = opts.onResult ?? defaultOnResult;
