@@ -45,7 +45,7 @@ describe('Dynamo registry sink on a real MariaDB', () => {
     mdb = await createMariadbDatabase('dc_actions');
     s = await makeActionSite({
       inventory: { Type: 'mysql', Url: mdb.url },
-      settings: { Actions: ['registry'], DeleteOrphans: true },
+      settings: { Actions: ['registry'], DeleteOrphans: true, MaxMissingFraction: 1, MaxOrphanFraction: 1 },
       extraMissing: [M2, M3],
       seedInventory: seedSources,
     });
