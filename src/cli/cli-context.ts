@@ -41,12 +41,21 @@ export interface CliContext {
   out: NodeJS.WritableStream;
 }
 
+/** Seconds between SIGTERM/SIGINT and a forced exit. */
+export const STOP_GRACE_SECONDS = 10;
+
 export function makeContext(opts: GlobalOptions): CliContext {
   const ctrl = new AbortController();
   const onSignal = (sig: string) => {
     if (ctrl.signal.aborted) process.exit(130);
-    log.warn('signal', { signal: sig, message: 'stopping cleanly; send again to exit at once' });
+    log.warn('signal', { signal: sig, message: `stopping cleanly; send again to exit at once (forced after ${STOP_GRACE_SECONDS} s)` });
     ctrl.abort();
+    // Whatever the command is waiting on, it is gone within the grace period: lists are written
+    // atomically and a run left "running" is recovered by the next one.
+    setTimeout(() => {
+      log.error('signal', { signal: sig, message: `did not stop within ${STOP_GRACE_SECONDS} s; exiting` });
+      process.exit(EXIT.RUN_FAILED);
+    }, STOP_GRACE_SECONDS * 1000).unref();
   };
   process.once('SIGINT', () => onSignal('SIGINT'));
   process.once('SIGTERM', () => onSignal('SIGTERM'));

@@ -7,6 +7,8 @@ import { z } from 'zod';
  */
 const nonNeg = z.number().finite().nonnegative();
 const fraction = z.number().finite().min(0).max(1);
+/** Longest delay Node's timers keep (2^31-1 ms); beyond it a timer fires at once. */
+const MAX_TIMER_SECONDS = 2_147_483;
 
 export const siteKeys = {
   /** Storage directory holding the LFN namespace, e.g. "/store". */
@@ -36,8 +38,8 @@ export const siteKeys = {
   NumThreads: z.number().int().min(1).max(1024),
   /** Extra attempts for a directory listing that failed. */
   Retries: z.number().int().min(0).max(100),
-  /** Seconds a listing may make no progress before it is abandoned. */
-  Timeout: z.number().positive(),
+  /** Seconds a listing may make no progress before it is abandoned (Node's timers stop at 2^31-1 ms). */
+  Timeout: z.number().positive().max(MAX_TIMER_SECONDS, `at most ${MAX_TIMER_SECONDS} seconds (about 24 days; longer timers overflow)`),
   /** Work directory for lists, locks and the default databases. */
   VarLocation: z.string(),
   /** Where finished lists are published for the web page. */
@@ -71,7 +73,7 @@ export const siteKeys = {
   /** Extra attempts of one webhook batch, with exponential backoff. */
   WebhookRetries: z.number().int().min(0).max(20),
   /** Seconds one webhook request may take. */
-  WebhookTimeout: z.number().positive(),
+  WebhookTimeout: z.number().positive().max(MAX_TIMER_SECONDS, `at most ${MAX_TIMER_SECONDS} seconds (about 24 days; longer timers overflow)`),
   /** Storage deletions in flight at once. */
   DeleteThreads: z.number().int().min(1).max(256),
   Unmerged: z.array(z.string()),

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DcError } from '../../core/errors.ts';
 import { HistoryStore } from '../../store/history-store.ts';
+import { preflight } from '../../worker/preflight.ts';
 import { runSite } from '../../worker/run-site.ts';
 import { EXIT } from '../cli-context.ts';
 import type { CommandRegistrar } from '../main.ts';
@@ -29,8 +30,10 @@ export const registerCheck: CommandRegistrar = (program, run) => {
     .action((opts: { site?: string; dryRun?: boolean; json?: boolean }) =>
       run(async (ctx) => {
         const config = ctx.config();
+        if (config.siteNames.length === 0) throw new DcError('CONFIG', `${config.file}: no site is configured: add one under Sites (name -> {"Url": ...})`);
         const candidates = matchSites(config.siteNames, opts.site);
         if (candidates.length === 0) throw new DcError('CONFIG', `${config.file}: no configured site matches ${JSON.stringify(opts.site)}`);
+        preflight(config, { sites: candidates, history: true, inventory: 'read' });
         const store = await HistoryStore.open(config.historyUrl);
         try {
           const site = await store.pickSite(candidates);

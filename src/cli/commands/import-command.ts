@@ -3,6 +3,7 @@ import { DcError } from '../../core/errors.ts';
 import { createDynamoSchema } from '../../inventory/sql/dynamo-schema.ts';
 import { importSiteInventory, readImportFile } from '../../inventory/sql/dynamo-import.ts';
 import { sqliteKysely } from '../../inventory/sqlite/sqlite-inventory.ts';
+import { preflight } from '../../worker/preflight.ts';
 import { EXIT } from '../cli-context.ts';
 import type { CommandRegistrar } from '../main.ts';
 
@@ -16,6 +17,7 @@ export const registerImport: CommandRegistrar = (program, run) => {
       run(async (ctx) => {
         const config = ctx.config();
         if (config.inventory.Type !== 'sqlite') throw new DcError('CONFIG', `${config.file}: import writes the embedded SQLite inventory; Inventory.Type is ${config.inventory.Type}`);
+        preflight(config, { inventory: 'write' });
         const lines = await readImportFile(file); // every line is checked before the database is touched
         const db = sqliteKysely(config.inventory.Path!);
         try {

@@ -1,6 +1,7 @@
 import { DcError } from '../../core/errors.ts';
 import { invalidateMissing } from '../../actions/actions-invalidate.ts';
 import { HistoryStore } from '../../store/history-store.ts';
+import { preflight } from '../../worker/preflight.ts';
 import { EXIT } from '../cli-context.ts';
 import type { CommandRegistrar } from '../main.ts';
 import { matchSites } from './check-command.ts';
@@ -17,6 +18,7 @@ export const registerInvalidate: CommandRegistrar = (program, run) => {
         const config = ctx.config();
         const sites = matchSites(config.siteNames, opts.site);
         if (sites.length === 0) throw new DcError('CONFIG', `${config.file}: no configured site matches ${JSON.stringify(opts.site)}`);
+        preflight(config, { history: true, inventory: 'read' });
         const store = await HistoryStore.open(config.historyUrl);
         try {
           const reports = await invalidateMissing(config, store, sites, { dryRun: opts.dryRun });

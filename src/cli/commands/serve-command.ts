@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { DcError } from '../../core/errors.ts';
 import { HistoryStore } from '../../store/history-store.ts';
+import { preflight } from '../../worker/preflight.ts';
 import { createWebServer, DEFAULT_WEB_HOST, DEFAULT_WEB_PORT } from '../../web/web-server.ts';
 import { EXIT } from '../cli-context.ts';
 import type { CommandRegistrar } from '../main.ts';
@@ -16,6 +17,7 @@ export const registerServe: CommandRegistrar = (program: Command, run) => {
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DcError('CONFIG', `--port must be a port number, got ${JSON.stringify(opts.port)}`);
         const config = ctx.config();
+        preflight(config, { history: true });
         const store = await HistoryStore.open(config.historyUrl);
         try {
           const { app, ctx: web } = await createWebServer({ config, store, log: (e, f) => ctx.log.info(e, f) });

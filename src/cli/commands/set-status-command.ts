@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { DcError } from '../../core/errors.ts';
 import { HistoryStore } from '../../store/history-store.ts';
+import { preflight } from '../../worker/preflight.ts';
 import { acceptLatestRun } from '../../store/site-baselines.ts';
 import { EXIT } from '../cli-context.ts';
 import type { CommandRegistrar } from '../main.ts';
@@ -19,6 +20,7 @@ export const registerSetStatus: CommandRegistrar = (program, run) => {
         if (!(VALUES as readonly string[]).includes(value)) throw new DcError('CONFIG', `set-status: value must be one of ${VALUES.join(', ')}, got ${JSON.stringify(value)}`);
         const config = ctx.config();
         if (!config.siteNames.includes(site)) throw new DcError('CONFIG', `${config.file}: no site "${site}" under Sites`);
+        preflight(config, { history: true });
         const store = await HistoryStore.open(config.historyUrl);
         try {
           const by = `cli:${userInfo().username}`;
