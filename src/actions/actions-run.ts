@@ -46,6 +46,11 @@ const KINDS = [
   ['rmdir', 'rmdirs'],
 ] as const;
 
+/** The report of a run that never reached its actions (a failed run): nothing confirmed, nothing done. */
+export function notActedReport(site: SiteConfig, note: string): ActionsReport {
+  return { allowed: false, sinks: sinkOrder(site), confirmed: zero(), planned: zero(), held: [], awaiting: [], actedEarlier: { missing: 0, orphan: 0, empty: 0 }, done: [], notes: [note] };
+}
+
 const zero = (): ActionCounts => ({ transfers: 0, deletions: 0, rmdirs: 0 });
 const countsOf = (plan: ActionPlan): ActionCounts => ({ transfers: plan.transfers.length, deletions: plan.deletions.length, rmdirs: plan.rmdirs.length });
 

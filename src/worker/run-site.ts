@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config, SiteConfig } from '../config/config-loader.ts';
 import { siteConfig } from '../config/config-loader.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
-import { actOnRun } from '../actions/actions-run.ts';
+import { actOnRun, notActedReport } from '../actions/actions-run.ts';
 import type { ActionsReport } from '../actions/actions-types.ts';
 import { collectBlockGroups } from '../actions/missing-groups.ts';
 import { writeOutputs, type ActionOutputs, type RunSummaryFile } from '../check/check-outputs.ts';
@@ -146,9 +146,9 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
     const tops = result.summary.tops;
     if (tops.length > 0 && tops.every((t) => t.unlisted)) {
       // Nothing was listed: the lists say so, but the run is a failure, never a clean "nothing missing".
-      const summary: RunSummaryFile = { ...result.summary, runId, gates: { act: false, held: [] }, actions: [], files: {} };
-      await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, {});
       const why = `every top directory is unlisted (${tops.length}: ${result.summary.unlisted.dirs.slice(0, 3).map((u) => `${u.lfn} ${u.code}`).join('; ')})`;
+      const summary: RunSummaryFile<ActionsReport> = { ...result.summary, runId, gates: { act: false, held: [] }, actions: notActedReport(site, `the run failed: ${why}`), files: {} };
+      await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, {});
       await store.finishRun(runId, 'failed', { summary, error: why });
       log('check-failed', { site: site.name, runId, error: why });
       return { runId, status: 'failed', summary, error: new DcError('IO', why) };
