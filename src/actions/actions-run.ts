@@ -46,12 +46,13 @@ const KINDS = [
   ['rmdir', 'rmdirs'],
 ] as const;
 
+const zero = (): ActionCounts => ({ transfers: 0, deletions: 0, rmdirs: 0 });
+
 /** The report of a run that never reached its actions (a failed run): nothing confirmed, nothing done. */
 export function notActedReport(site: SiteConfig, note: string): ActionsReport {
   return { allowed: false, sinks: sinkOrder(site), confirmed: zero(), planned: zero(), held: [], awaiting: [], actedEarlier: { missing: 0, orphan: 0, empty: 0 }, done: [], notes: [note] };
 }
 
-const zero = (): ActionCounts => ({ transfers: 0, deletions: 0, rmdirs: 0 });
 const countsOf = (plan: ActionPlan): ActionCounts => ({ transfers: plan.transfers.length, deletions: plan.deletions.length, rmdirs: plan.rmdirs.length });
 
 /**
@@ -66,7 +67,6 @@ export async function actOnRun(o: ActOptions): Promise<ActResult> {
   const detail = await planActions(o.store, o.site, o.runId, o.now);
   const { plan } = detail;
   const { awaiting, actedEarlier } = await collectAwaiting(o.store, o.site, o.runId, o.now);
-  const sinks = o.sinks ?? createSinks(o.site);
   const summary: ActionsReport = {
     allowed: o.gates.act,
     sinks: o.sinks ? o.sinks.map((s) => s.name) : sinkOrder(o.site),
@@ -86,6 +86,7 @@ export async function actOnRun(o: ActOptions): Promise<ActResult> {
     summary.notes.unshift('no action: ' + o.gates.held.map((g) => g.gate).join(', '));
     return { summary, outputs: {}, records: [] };
   }
+  const sinks = o.sinks ?? createSinks(o.site);
   if (sinks.length === 0) {
     holdAll('no-sink', 'no sink configured (Actions is empty)', countsOf(plan));
     if (plan.transfers.length + plan.deletions.length + plan.rmdirs.length > 0) summary.notes.push('confirmed findings but no sink configured (Actions is empty)');
