@@ -56,7 +56,9 @@ export function actionsBlock(s: RunSummaryFile<ActionsReport>): string[] {
   const a = s.actions;
   const out = [`Actions (${a.sinks.length ? `sinks: ${a.sinks.join(', ')}` : 'no sink configured: Actions is empty'}):`];
   if (!a.allowed) out.push(`  gates       held, nothing acted on: ${s.gates.held.map((g) => `${g.gate} (${g.reason})`).join('; ')}`);
-  out.push(`  confirmed   ${countsText(a.confirmed)}; handed to sinks: ${countsText(a.planned)}`);
+  const confirmed = a.confirmed.transfers + a.confirmed.deletions + a.confirmed.rmdirs;
+  const handed = a.allowed && a.sinks.length ? `; handed to sinks: ${countsText(a.planned)}` : '';
+  out.push(`  confirmed   ${confirmed ? countsText(a.confirmed) + handed : 'nothing confirmed in this run'}`);
   for (const d of a.done) {
     const size = d.bytes !== undefined ? ` (${bytes(d.bytes)})` : '';
     const why = d.details?.length ? `: ${d.details.join('; ')}` : '';

@@ -56,6 +56,7 @@ describe('the terminal summary ends with what the actions did and why not more (
   it('a held gate names the gate and its numbers; dry mode is one of them', () => {
     const gates: GateDecision = { act: false, held: [{ gate: 'MaxMissing', reason: '150 missing > MaxMissing 100' }, { gate: 'DryMode', reason: 'the site is in dry mode' }] };
     const lines = block(summary({ confirmed: { transfers: 3, deletions: 0, rmdirs: 0 }, held: [{ reason: 'gates', kind: 'transfer', count: 3, detail: 'MaxMissing (150 missing > MaxMissing 100); DryMode (the site is in dry mode)' }] }, gates));
+    assert.equal(lines[2], '  confirmed   3 to copy back, 0 to delete, 0 directories to remove', 'nothing handed to sinks: the gate held');
     assert.equal(lines[1], '  gates       held, nothing acted on: MaxMissing (150 missing > MaxMissing 100); DryMode (the site is in dry mode)');
     assert.equal(lines[3], '  held        3 missing files to copy back: MaxMissing (150 missing > MaxMissing 100); DryMode (the site is in dry mode)');
   });
@@ -73,7 +74,7 @@ describe('the terminal summary ends with what the actions did and why not more (
       ],
       actedEarlier: { missing: 2, orphan: 0, empty: 0 },
     }));
-    assert.deepEqual(lines.slice(0, 1), ['Actions (no sink configured: Actions is empty):']);
+    assert.deepEqual(lines.slice(0, 2), ['Actions (no sink configured: Actions is empty):', '  confirmed   nothing confirmed in this run']);
     assert.deepEqual(lines.slice(2), [
       '  held        4 orphans to delete: DeleteOrphans is false: orphans are listed, never acted on',
       '  held        1 empty directory to remove: no sink configured (Actions is empty)',
