@@ -22,10 +22,14 @@ export function outputNames(site: string) {
   };
 }
 
-export interface RunSummaryFile extends CheckSummary {
+/**
+ * SITE_summary.json. `A` is the actions block, typed by its writer (src/actions `ActionsReport`,
+ * filled in by the worker); the outputs here only carry it.
+ */
+export interface RunSummaryFile<A = unknown> extends CheckSummary {
   runId?: number;
   gates: GateDecision;
-  actions: unknown[];
+  actions: A;
   files: Record<string, string>;
 }
 

@@ -21,6 +21,7 @@ export const siteKeys = {
   IgnoreDirectories: z.array(z.string()),
   /** Days: remote files and directories younger than this are "new". */
   IgnoreAge: nonNeg,
+  /** Gates (the seed's defaults 100 and 1000): more missing / orphan files than this and nothing is acted on. */
   MaxMissing: nonNeg,
   MaxOrphan: nonNeg,
   MaxMissingFraction: fraction,
@@ -59,8 +60,8 @@ export const siteKeys = {
   UseLoadBalancer: z.boolean(),
   /** CMS dataset conventions: orphans of datasets the site holds, IGNORED, in transfer, or too short a path are protected (the seed's --cms). */
   CmsDatasets: z.boolean(),
+  /** False: orphans are listed and never acted on by any sink. Empty-directory removal does not depend on it. */
   DeleteOrphans: z.boolean(),
-  DeleteOnStorage: z.boolean(),
   /** Action sinks of the site, run only when every gate passes (src/actions). */
   Actions: z.array(z.enum(['registry', 'webhook', 'storage'])),
   /** Dynamo registry database (sqlite:, mysql://, postgres://); empty: the SQL inventory's own database. */

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { Config, SiteConfig } from '../config/config-loader.ts';
 import { siteConfig } from '../config/config-loader.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
-import { actOnRun } from '../actions/actions-run.ts';
+import { actOnRun, notActedReport } from '../actions/actions-run.ts';
+import type { ActionsReport } from '../actions/actions-types.ts';
 import { collectBlockGroups } from '../actions/missing-groups.ts';
 import { writeOutputs, type ActionOutputs, type RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckProgress } from '../check/check-types.ts';
@@ -31,10 +32,16 @@ export interface RunOptions {
    * Acts on the finished result, after this run's findings are recorded (so confirmation counts this
    * run) and before the outputs are written. Default: the site's action sinks (src/actions).
    */
-  onResult?: (ctx: ResultContext) => Promise<{ actions: unknown[]; outputs?: ActionOutputs }>;
+  onResult?: (ctx: ResultContext) => Promise<ResultActions>;
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** Free memory as seen by the FreeMem check (default: the machine's), for tests. */
   freeMemoryBytes?: number;
+}
+
+/** What the result hook did: the summary's `actions` block and the lists its sinks produced. */
+export interface ResultActions {
+  actions: ActionsReport;
+  outputs?: ActionOutputs;
 }
 
 export interface ResultContext {
@@ -50,26 +57,16 @@ export interface ResultContext {
   log: (event: string, fields: Record<string, unknown>) => void;
 }
 
-/** The default result hook: the site's sinks; the summary's `actions` are outcome counts per sink. */
-export async function defaultOnResult(ctx: ResultContext): Promise<{ actions: unknown[]; outputs?: ActionOutputs }> {
+/** The default result hook: the site's sinks; their report is the summary's `actions` block. */
+export async function defaultOnResult(ctx: ResultContext): Promise<ResultActions> {
   const r = await actOnRun({ config: ctx.config, site: ctx.site, store: ctx.store, runId: ctx.runId, gates: ctx.gates, now: ctx.now, signal: ctx.signal, log: ctx.log });
-  const actions: unknown[] = [];
-  for (const [sink, counts] of Object.entries(r.summary.bySink)) {
-    for (const [k, count] of Object.entries(counts)) {
-      const [kind, outcome] = k.split(':');
-      actions.push({ sink, kind, outcome, count });
-    }
-  }
-  if (r.summary.notes.length || actions.length || r.summary.planned.transfers + r.summary.planned.deletions + r.summary.planned.rmdirs > 0) {
-    actions.unshift({ planned: r.summary.planned, notes: r.summary.notes });
-  }
-  return { actions, outputs: { nosite: r.outputs.nosite, unrecoverable: r.outputs.unrecoverable } };
+  return { actions: r.summary, outputs: { nosite: r.outputs.nosite, unrecoverable: r.outputs.unrecoverable } };
 }
 
 export interface RunOutcome {
   runId: number;
   status: RunStatus;
-  summary?: RunSummaryFile;
+  summary?: RunSummaryFile<ActionsReport>;
   files?: Record<string, string>;
   error?: DcError;
 }
@@ -149,9 +146,9 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
     const tops = result.summary.tops;
     if (tops.length > 0 && tops.every((t) => t.unlisted)) {
       // Nothing was listed: the lists say so, but the run is a failure, never a clean "nothing missing".
-      const summary: RunSummaryFile = { ...result.summary, runId, gates: { act: false, held: [] }, actions: [], files: {} };
-      await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, {});
       const why = `every top directory is unlisted (${tops.length}: ${result.summary.unlisted.dirs.slice(0, 3).map((u) => `${u.lfn} ${u.code}`).join('; ')})`;
+      const summary: RunSummaryFile<ActionsReport> = { ...result.summary, runId, gates: { act: false, held: [] }, actions: notActedReport(site, `the run failed: ${why}`), files: {} };
+      await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, {});
       await store.finishRun(runId, 'failed', { summary, error: why });
       log('check-failed', { site: site.name, runId, error: why });
       return { runId, status: 'failed', summary, error: new DcError('IO', why) };
@@ -184,9 +181,9 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
       log('missing-groups-failed', { site: site.name, error: errorMessage(err) });
       return new Map<string, string>();
     });
-    const summary: RunSummaryFile = { ...result.summary, runId, gates, actions: acted.actions, files: {} };
+    const summary: RunSummaryFile<ActionsReport> = { ...result.summary, runId, gates, actions: acted.actions, files: {} };
     const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, { ...acted.outputs, blockGroups });
-    await store.finishRun(runId, 'done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: gates.act && acted.actions.length > 0 });
+    await store.finishRun(runId, 'done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: gates.act && acted.actions.done.length > 0 });
     log('check-done', { site: site.name, runId, missing: summary.missing.count, orphan: summary.orphan.count, unlisted: summary.unlisted.count, seconds: summary.timings.total });
     return { runId, status: 'done', summary, files };
   } catch (err) {

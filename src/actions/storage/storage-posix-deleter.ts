@@ -2,7 +2,7 @@ import { lstat, rmdir, unlink } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DcError } from '../../core/errors.ts';
 import { fsError } from '../../listers/posix/posix-lister.ts';
-import type { StorageDeleter, StoragePathInfo } from './storage-deleter.ts';
+import { notEmptyError, type StorageDeleter, type StoragePathInfo } from './storage-deleter.ts';
 
 /** unlink(2) for files, rmdir(2) for directories: the kernel refuses a non-empty directory. */
 export class PosixDeleter implements StorageDeleter {
@@ -38,7 +38,7 @@ export class PosixDeleter implements StorageDeleter {
       await rmdir(this.root + path);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new DcError('STATE', `${path}: directory is not empty`, { detail: { errno: code } });
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw notEmptyError(path, 'directory is not empty (rmdir refused it)', { errno: code });
       throw fsError(err, path);
     }
   }
