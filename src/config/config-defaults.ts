@@ -60,6 +60,7 @@ export const siteDefaults: SiteSettings = {
   X509UserKey: '',
   X509CertDir: '',
   CaFile: '',
+  CaDir: '',
   MaxRedirects: 5,
   XrdfsCommand: 'xrdfs',
   GfalCommand: 'gfal-ls',

@@ -140,6 +140,8 @@ export const siteKeys = {
   X509UserKey: z.string(),
   X509CertDir: z.string(),
   CaFile: z.string(),
+  /** CA directory for XRootD over TLS (roots://); empty: X509CertDir, then X509_CERT_DIR. */
+  CaDir: z.string(),
   /** HTTP redirects one WebDAV request may follow. */
   MaxRedirects: z.number().int().min(0).max(50),
   /** The xrdfs program (AccessMethod directx) and gfal-ls (AccessMethod SRM), with leading arguments. */
