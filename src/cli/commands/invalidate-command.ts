@@ -3,14 +3,14 @@ import { invalidateMissing } from '../../actions/actions-invalidate.ts';
 import { HistoryStore } from '../../store/history-store.ts';
 import { EXIT } from '../cli-context.ts';
 import type { CommandRegistrar } from '../main.ts';
-import { matchSites } from './check-command.ts';
+import { matchSites } from '../cli-sites.ts';
 
 /** The seed's consistency-invalidate: confirmed missing files of sites in act mode → local_invalidations. */
 export const registerInvalidate: CommandRegistrar = (program, run) => {
   program
     .command('invalidate')
     .description('write local_invalidations for confirmed missing files of sites in act mode, and mark them acted on')
-    .option('--site <pattern>', 'site name or regular expression')
+    .option('--site <pattern>', 'regular expression searched in the site names (not anchored)')
     .option('--dry-run', 'report what would be invalidated, write nothing')
     .action((opts: { site?: string; dryRun?: boolean }) =>
       run(async (ctx) => {
