@@ -55,5 +55,6 @@ export async function checkCandidates(config: Config, pattern: string | undefine
     log.info('sites-without-door', { count: doorless.length, sites: doorless.slice(0, 10), message: 'known to the inventory, but without Url, Redirectors or GlobalRedirectors: not checked' });
   }
   if (sites.length === 0) throw new DcError('CONFIG', `${config.file}: no matching site has a Url, Redirectors or GlobalRedirectors`);
+  log.debug('check-candidates', { pattern: pattern ?? null, sites, fromInventory: known.length });
   return { config: widened, sites };
 }

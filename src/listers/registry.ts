@@ -28,6 +28,9 @@ const bySchemeOrMethod: ReadonlyMap<string, ListerFactory> = new Map<string, Lis
   ['gfal', createGfalLister],
 ]);
 
+/** Every scheme and AccessMethod with a lister (the configuration schema accepts these as AccessMethod). */
+export const LISTER_NAMES: readonly string[] = [...bySchemeOrMethod.keys()];
+
 export async function createLister(settings: ListerSettings): Promise<Lister> {
   const method = typeof settings.site.AccessMethod === 'string' ? settings.site.AccessMethod : '';
   let scheme: string;

@@ -32,6 +32,7 @@ export const registerCheck: CommandRegistrar = (program, run) => {
         const overrides: Partial<SiteSettings> = {};
         if (opts.cms) overrides.CmsDatasets = true;
         if (opts.orphan === false) overrides.ListOrphans = false;
+        if (Object.keys(overrides).length) ctx.log.info('run-settings', { ...overrides, message: 'set for this run by --cms / --no-orphan, over the configuration' });
         const { config, sites: candidates } = await checkCandidates(withOverrides(ctx.config(), overrides), opts.site, ctx.log);
         const store = await HistoryStore.open(config.historyUrl);
         try {
