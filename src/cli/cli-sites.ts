@@ -19,22 +19,28 @@ export function matchSites(names: readonly string[], pattern: string | undefined
 }
 
 /**
+ * The configuration widened to the sites the inventory knows. An inventory that cannot be read
+ * adds none (the run itself opens it again and records why); `problem` says what went wrong.
+ */
+export async function withInventorySites(config: Config, log: Logger): Promise<{ config: Config; known: number; problem?: string }> {
+  try {
+    const known = await collectInventorySites(config);
+    return { config: withKnownSites(config, known), known: known.length };
+  } catch (err) {
+    const problem = errorMessage(err);
+    log.debug('inventory-sites-unknown', { message: problem });
+    return { config, known: 0, problem };
+  }
+}
+
+/**
  * The sites `check` may pick: configured ones (Sites, the seed's per-site dictionaries) and those
  * the inventory knows, matching PATTERN. A selected site with no way to its storage (no Url, no
  * Redirectors, no GlobalRedirectors) is a configuration error; without PATTERN, sites only the
  * inventory knows are left out when they have none. Returns the configuration widened to them.
  */
 export async function checkCandidates(config: Config, pattern: string | undefined, log: Logger): Promise<{ config: Config; sites: string[] }> {
-  let inventoryProblem: string | undefined;
-  let known: string[] = [];
-  try {
-    known = await collectInventorySites(config);
-  } catch (err) {
-    // The run itself opens the inventory again and records the failure; here it only narrows the choice.
-    inventoryProblem = errorMessage(err);
-    log.debug('inventory-sites-unknown', { message: inventoryProblem });
-  }
-  const widened = withKnownSites(config, known);
+  const { config: widened, known, problem: inventoryProblem } = await withInventorySites(config, log);
   const matched = matchSites(widened.siteNames, pattern);
   if (matched.length === 0) {
     const why = inventoryProblem ? ` (the inventory's sites are unknown: ${inventoryProblem})` : '';
@@ -55,6 +61,6 @@ export async function checkCandidates(config: Config, pattern: string | undefine
     log.info('sites-without-door', { count: doorless.length, sites: doorless.slice(0, 10), message: 'known to the inventory, but without Url, Redirectors or GlobalRedirectors: not checked' });
   }
   if (sites.length === 0) throw new DcError('CONFIG', `${config.file}: no matching site has a Url, Redirectors or GlobalRedirectors`);
-  log.debug('check-candidates', { pattern: pattern ?? null, sites, fromInventory: known.length });
+  log.debug('check-candidates', { pattern: pattern ?? null, sites, fromInventory: known });
   return { config: widened, sites };
 }

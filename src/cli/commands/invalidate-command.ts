@@ -3,7 +3,7 @@ import { invalidateMissing } from '../../actions/actions-invalidate.ts';
 import { HistoryStore } from '../../store/history-store.ts';
 import { EXIT } from '../cli-context.ts';
 import type { CommandRegistrar } from '../main.ts';
-import { matchSites } from '../cli-sites.ts';
+import { matchSites, withInventorySites } from '../cli-sites.ts';
 
 /** The seed's consistency-invalidate: confirmed missing files of sites in act mode → local_invalidations. */
 export const registerInvalidate: CommandRegistrar = (program, run) => {
@@ -14,7 +14,7 @@ export const registerInvalidate: CommandRegistrar = (program, run) => {
     .option('--dry-run', 'report what would be invalidated, write nothing')
     .action((opts: { site?: string; dryRun?: boolean }) =>
       run(async (ctx) => {
-        const config = ctx.config();
+        const { config } = await withInventorySites(ctx.config(), ctx.log);
         const sites = matchSites(config.siteNames, opts.site);
         if (sites.length === 0) throw new DcError('CONFIG', `${config.file}: no configured site matches ${JSON.stringify(opts.site)}`);
         const store = await HistoryStore.open(config.historyUrl);

@@ -148,7 +148,7 @@ describe('the seed flags on the command line', () => {
 });
 
 describe('sites the inventory knows', () => {
-  it('are selectable by check --site, and one with no way to its storage is a configuration error naming it', async () => {
+  it('are selectable by check --site and set-status, and one with no way to its storage is a configuration error naming it', async () => {
     const inv = writeConfig('inv-only.json', { Sites: { T2_AA_One: { Url: pathToFileURL(join(root, 'one')).href } } });
     const imp = await runCli(['import', '--site', 'T2_ZZ_Inventory', join(root, 'inv.txt'), '--config', inv], { cwd: root });
     assert.equal(imp.code, 0, imp.stderr);
@@ -156,6 +156,11 @@ describe('sites the inventory knows', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /site \\?"T2_ZZ_Inventory\\?" has no Url/);
     assert.ok(r.stderr.includes(inv));
+    const st = await runCli(['set-status', 'T2_ZZ_Inventory', 'halt', '--config', inv], { cwd: root });
+    assert.equal(st.code, 0, st.stderr);
+    assert.match(st.stdout, /T2_ZZ_Inventory: status halt/);
+    const unknown = await runCli(['set-status', 'T2_Nowhere', 'halt', '--config', inv], { cwd: root });
+    assert.equal(unknown.code, 2);
     // Without --site the inventory-only site is left out, the configured one is checked.
     const all = await runCli(['check', '--json', '--config', inv], { cwd: root });
     assert.equal(all.code, 0, all.stderr);
