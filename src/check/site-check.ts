@@ -199,7 +199,8 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       spools: { before, scan, after },
       ageCut,
       isIgnored,
-      isProtected: makeProtectedTest(protectedSet),
+      // ListOrphans false (the seed's --no-orphan): every orphan is held back, counted as protected.
+      isProtected: site.ListOrphans ? makeProtectedTest(protectedSet) : () => true,
       isQueued: (lfn: string, dataset?: string) => queued.size > 0 && queued.has(dataset ?? datasetOfLfn(lfn) ?? ''),
       inScope: makeScopeTest(tops),
       unlistedDirs,

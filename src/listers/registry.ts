@@ -43,6 +43,8 @@ export function listerProblem(url: string, accessMethod: string): string | undef
   if (!accessMethod && !bySchemeOrMethod.has(scheme)) return `Url scheme ${scheme}:// is not supported (known: ${[...bySchemeOrMethod.keys()].join(', ')})`;
   return undefined;
 }
+/** Every scheme and AccessMethod with a lister (the configuration schema accepts these as AccessMethod). */
+export const LISTER_NAMES: readonly string[] = [...bySchemeOrMethod.keys()];
 
 export async function createLister(settings: ListerSettings): Promise<Lister> {
   const method = typeof settings.site.AccessMethod === 'string' ? settings.site.AccessMethod : '';

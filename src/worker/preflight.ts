@@ -75,7 +75,8 @@ export function preflight(config: Config, needs: PreflightNeeds): void {
       else if (!statSync(dir).isDirectory()) fail('Inventory.Path', `${dir} is not a directory`);
     }
     if (needs.inventory === 'read' && inv.Type === 'sqlite' && inv.Path && !existsSync(inv.Path)) {
-      fail('Inventory.Path', `no inventory at ${inv.Path}: load one with \`import --site SITE FILE\`, or configure Inventory`);
+      const none = config.siteNames.length === 0 ? 'no site is configured (Sites is empty) and ' : '';
+      fail('Inventory.Path', `${none}no inventory at ${inv.Path}: load one with \`import --site SITE FILE\`, or configure Inventory`);
     }
     if (inv.Type === 'mysql' && !/^mysql:\/\//.test(inv.Url ?? '')) fail('Inventory.Url', 'Type mysql needs a mysql:// URL');
     if (inv.Type === 'postgres' && !/^postgres(ql)?:\/\//.test(inv.Url ?? '')) fail('Inventory.Url', 'Type postgres needs a postgres:// URL');

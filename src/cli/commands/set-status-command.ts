@@ -5,6 +5,7 @@ import { HistoryStore } from '../../store/history-store.ts';
 import { preflight } from '../../worker/preflight.ts';
 import { acceptLatestRun } from '../../store/site-baselines.ts';
 import { EXIT } from '../cli-context.ts';
+import { withInventorySites } from '../cli-sites.ts';
 import type { CommandRegistrar } from '../main.ts';
 
 const VALUES = ['ready', 'halt', 'disable', 'act', 'dry', 'accept'] as const;
@@ -18,9 +19,9 @@ export const registerSetStatus: CommandRegistrar = (program, run) => {
     .action((site: string, value: string) =>
       run(async (ctx) => {
         if (!(VALUES as readonly string[]).includes(value)) throw new DcError('CONFIG', `set-status: value must be one of ${VALUES.join(', ')}, got ${JSON.stringify(value)}`);
-        const config = ctx.config();
-        if (!config.siteNames.includes(site)) throw new DcError('CONFIG', `${config.file}: no site "${site}" under Sites`);
-        preflight(config, { history: true });
+        preflight(ctx.config(), { history: true });
+        const { config } = await withInventorySites(ctx.config(), ctx.log);
+        if (!config.siteNames.includes(site)) throw new DcError('CONFIG', `${config.file}: no site "${site}": not under Sites, not named by Redirectors, PathPrefix or AccessMethod, not known to the inventory`);
         const store = await HistoryStore.open(config.historyUrl);
         try {
           const by = `cli:${userInfo().username}`;

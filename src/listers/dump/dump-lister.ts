@@ -279,6 +279,6 @@ export function createDumpLister(settings: ListerSettings): Lister {
     file: dumpFileOf(settings.url, site),
     format,
     maxAgeDays: maxAge,
-    tempDir: typeof site.DumpTempDir === 'string' ? site.DumpTempDir : undefined,
+    tempDir: typeof site.DumpTempDir === 'string' && site.DumpTempDir !== '' ? site.DumpTempDir : undefined,
   });
 }
