@@ -94,7 +94,9 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
   try {
     // Phase 1: inventory before the listing, spooled by hash partition.
     const parts = Math.max(1, input.partitions ?? CHECK_PARTITIONS);
-    const protectedSet = await inventory.collectProtectedDatasets(site.name);
+    // Dataset protection is CMS's convention (the seed's --cms): without CmsDatasets no orphan is
+    // protected by dataset, whatever the inventory knows.
+    const protectedSet = site.CmsDatasets ? await inventory.collectProtectedDatasets(site.name) : undefined;
     const queued = new Set(await inventory.collectQueuedDeletions(site.name));
     const h = newHash();
     const spool = (name: string) => {
@@ -177,7 +179,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     // again: one that began during a long listing counts.
     phase = 'inventory-after';
     for (const d of await inventory.collectQueuedDeletions(site.name)) queued.add(d);
-    const protectedAfter = await inventory.collectProtectedDatasets(site.name);
+    const protectedAfter = site.CmsDatasets ? await inventory.collectProtectedDatasets(site.name) : undefined;
     if (protectedSet && protectedAfter) for (const d of protectedAfter) protectedSet.add(d);
     const after = spool('after');
     for await (const batch of inventory.streamFiles(site.name, input.signal)) {
@@ -200,7 +202,8 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       ageCut,
       isIgnored,
       isProtected: makeProtectedTest(protectedSet),
-      isQueued: (lfn: string, dataset?: string) => queued.size > 0 && queued.has(dataset ?? datasetOfLfn(lfn) ?? ''),
+      // An orphan has no inventory dataset: only the CMS LFN convention names one.
+      isQueued: (lfn: string, dataset?: string) => queued.size > 0 && queued.has(dataset ?? (site.CmsDatasets ? datasetOfLfn(lfn) : undefined) ?? ''),
       inScope: makeScopeTest(tops),
       unlistedDirs,
       lists,
@@ -241,6 +244,7 @@ function emptySummary(input: CheckInput, listerKind: string, inventoryKind: stri
     finishedAt: '',
     now: input.now,
     ignoreAgeDays: input.site.IgnoreAge,
+    cmsDatasets: input.site.CmsDatasets,
     timings: { inventoryBefore: 0, listing: 0, inventoryAfter: 0, finalize: 0, total: 0 },
     tops: [],
     listing: { files: 0, bytes: 0, directories: 0, newFiles: 0, retries: 0 },
@@ -251,6 +255,6 @@ function emptySummary(input: CheckInput, listerKind: string, inventoryKind: stri
     empty: 0,
     emptyDirectoriesKnown: true,
     unlisted: { count: 0, dirs: [], settledFilesBelow: 0, outsideIgnored: 0 },
-    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0 },
+    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0, listedBelowUnlisted: 0 },
   };
 }
