@@ -8,6 +8,7 @@ import type { Inventory } from '../inventory/inventory.ts';
 import type { Lister } from '../listers/lister.ts';
 import { walk, type WalkProgress } from '../listers/walker.ts';
 import { candidateTops, makeIgnoreTest, makeProtectedTest, makeScopeTest, topOf } from './check-filters.ts';
+import { EmptyDirJudge } from './check-empty-dirs.ts';
 import { judgePartition, spoolLine } from './check-judge.ts';
 import { CheckSpool } from './check-spool.ts';
 import type { CheckPhase, CheckProgress, CheckSummary, TopReport, UnlistedDir } from './check-types.ts';
@@ -132,6 +133,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     const unlistedDirs = new DirectorySet();
     const unlistedInfo: UnlistedDir[] = [];
     const topReports = new Map<string, TopReport>();
+    const emptyDirs = new EmptyDirJudge(ageCut, isIgnored);
     const scan = spool('scan');
     for await (const ev of walk(lister, {
       tops,
@@ -158,7 +160,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
         const d = ev.dir;
         s.listing.directories++;
         if (d.isTop) topReports.set(d.lfn, { lfn: d.lfn, files: d.files, bytes: d.bytes, unlisted: d.unlistedBelow && unlistedDirs.has(d.lfn) });
-        else if (d.files === 0 && !d.unlistedBelow && d.newestMtime <= ageCut && !isIgnored(d.lfn)) lists.empty.add(d.lfn);
+        if (emptyDirs.isEmpty(d)) lists.empty.add(d.lfn);
       } else {
         unlistedDirs.add(ev.lfn);
         unlistedInfo.push({ lfn: ev.lfn, code: ev.code, message: ev.message, attempts: ev.attempts });

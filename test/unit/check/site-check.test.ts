@@ -223,6 +223,18 @@ describe('check: empty directories', () => {
     assert.deepEqual(r.empty, []);
   });
 
+  it('never calls a parent of an ignored directory empty, however deep (issue 10)', async () => {
+    const lister = new MemoryLister([], [
+      { path: '/store/data/x', mtime: OLD },
+      { path: '/store/data/x/y', mtime: OLD },
+      { path: '/store/data/x/y/keep', mtime: OLD },
+      { path: '/store/data/x/y/gone', mtime: OLD },
+      { path: '/store/data/z', mtime: OLD },
+    ]);
+    const r = await runCheck(testSite({ IgnoreDirectories: ['/store/data/x/y/keep'] }), new MemoryInventory([]), lister);
+    assert.deepEqual(r.empty, ['/store/data/z', '/store/data/x/y/gone']);
+  });
+
   it('never calls RootPath, a DirectoryList top, or a directory with an unlisted child empty', async () => {
     const lister = new MemoryLister([], [
       { path: '/store/mc', mtime: OLD },
