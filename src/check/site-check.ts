@@ -198,7 +198,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
 
     // Phase 4: judge each partition.
     phase = 'finalize';
-    const missingDatasets = new MissingDatasetTally();
+    const missingDatasets = new MissingDatasetTally(site.CmsDatasets);
     const ctx = {
       spools: { before, scan, after },
       ageCut,
