@@ -209,6 +209,7 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
         if (internal.signal.aborted) resolve();
       });
     }
+    if (fatal) throw fatal; // the last listing may be the one that failed
     report(true);
   } finally {
     internal.abort();

