@@ -79,9 +79,13 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
     const slot = table.find(h);
     if (slot >= 0) {
       table.setFlags(slot, SEEN);
-      if (!isNew && table.flags(slot) & SETTLED_BEFORE && table.cols.size[slot] !== size) {
-        table.setFlags(slot, MISMATCH);
-        mismatch.set(lfn, size);
+      if (table.flags(slot) & SETTLED_BEFORE && table.cols.size[slot] !== size) {
+        // A new file may still be being written: its size is not judged, but the hold is counted.
+        if (isNew) s.skipped.newFiles++;
+        else {
+          table.setFlags(slot, MISMATCH);
+          mismatch.set(lfn, size);
+        }
       }
     } else if (isNew) s.skipped.newFiles++;
     else if (ctx.isIgnored(lfn)) s.skipped.ignoredOrphans++;
@@ -113,7 +117,7 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
       continue;
     }
     if (!settled) {
-      if (!(flags & SEEN)) s.skipped.leftInventoryDuringRun++;
+      if (!(flags & SEEN) || flags & MISMATCH) s.skipped.leftInventoryDuringRun++;
       continue;
     }
     const dataset = datasetText ? unescapeName(datasetText) : undefined;
@@ -133,12 +137,12 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
         ctx.lists.sizeMismatch.add(lfn, remoteSize);
         s.sizeMismatch.count++;
         s.sizeMismatch.bytes += size;
-      }
+      } else s.skipped.leftInventoryDuringRun++; // the inventory took the listed size meanwhile
     }
   }
-  // Settled before, absent after: left the inventory while we listed.
+  // Settled before, absent after: left the inventory while we listed (a would-be missing file or size mismatch).
   table.forEach((_slot, flags) => {
-    if (flags & SETTLED_BEFORE && !(flags & IN_AFTER) && !(flags & SEEN)) s.skipped.leftInventoryDuringRun++;
+    if (flags & SETTLED_BEFORE && !(flags & IN_AFTER) && (!(flags & SEEN) || flags & MISMATCH)) s.skipped.leftInventoryDuringRun++;
   });
   ctx.checkAbort();
 
@@ -158,7 +162,10 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
       s.skipped.joinedInventoryDuringRun++;
       continue;
     }
-    if (ctx.unlistedDirs.covers(lfn)) continue;
+    if (ctx.unlistedDirs.covers(lfn)) {
+      s.skipped.listedBelowUnlisted = (s.skipped.listedBelowUnlisted ?? 0) + 1;
+      continue;
+    }
     if (ctx.isQueued(lfn)) {
       s.skipped.queuedDeletion++;
       continue;

@@ -15,6 +15,22 @@ function shortName(s: string): string {
   return s.length > 100 ? `${s.slice(0, 60)}…${s.slice(-30)} (${s.length} chars)` : s;
 }
 
+/** Files kept off the lists, by reason: every one is counted on the terminal, zeros included. */
+function heldBackLines(s: RunSummaryFile): string[] {
+  const k = s.skipped;
+  const row = (label: string, n: number, note = '') => `    ${label.padEnd(30)} ${n}${note}`;
+  return [
+    `  held back   ${Object.values(k).reduce((a: number, b) => a + (b ?? 0), 0)} files kept off the lists:`,
+    row('new (younger than IgnoreAge)', k.newFiles),
+    row('ignored (IgnoreDirectories)', k.ignoredOrphans),
+    row('protected dataset', k.protectedOrphans, s.cmsDatasets ? '' : ' (CmsDatasets off: no dataset protection)'),
+    row('queued deletion', k.queuedDeletion),
+    row('changed during the run', k.leftInventoryDuringRun + k.joinedInventoryDuringRun, ` (${k.leftInventoryDuringRun} left or changed in the inventory, ${k.joinedInventoryDuringRun} joined it)`),
+    row('outside listed tops', k.outsideListedTops),
+    row('listed below unlisted dirs', k.listedBelowUnlisted ?? 0),
+  ];
+}
+
 /** The human summary printed at the end of a check. */
 export function summaryText(s: RunSummaryFile<ActionsReport>, files: Record<string, string>): string {
   const lines = [
@@ -25,6 +41,7 @@ export function summaryText(s: RunSummaryFile<ActionsReport>, files: Record<stri
     `  orphan      ${s.orphan.count} (${bytes(s.orphan.bytes)})`,
     `  size diff   ${s.sizeMismatch.count}`,
     `  empty dirs  ${s.emptyDirectoriesKnown ? s.empty : 'not applicable (this storage has no empty directories)'}`,
+    ...heldBackLines(s),
     `  unlisted    ${s.unlisted.count} directories (${s.unlisted.settledFilesBelow} settled files below them not judged)`,
   ];
   for (const u of s.unlisted.dirs.slice(0, 10)) lines.push(`    ${shortName(u.lfn)}: ${u.code} ${shortName(u.message)}`);

@@ -54,7 +54,7 @@ export const registerCheck: CommandRegistrar = (program, run) => {
           ctx.log.endStatus();
           if (outcome.status !== 'done' || !outcome.summary) {
             ctx.log.error(`check-${outcome.status}`, { site, runId: outcome.runId, message: outcome.error?.message });
-            return EXIT.RUN_FAILED;
+            return outcome.error?.code === 'INTERNAL' ? EXIT.INTERNAL : EXIT.RUN_FAILED; // a bug, not the site
           }
           if (opts.json) ctx.out.write(JSON.stringify(outcome.summary, null, 2) + '\n');
           else ctx.out.write(summaryText(outcome.summary, outcome.files ?? {}));

@@ -14,7 +14,9 @@ export const registerCompare3: CommandRegistrar = (program, run) => {
     .action((before: string, scan: string, after: string, prefix: string) =>
       run(async (ctx) => {
         const r = await runCompare3(before, scan, after, prefix);
-        ctx.out.write(`${r.missing} missing, ${r.orphan} orphan (before ${r.before}, scan ${r.scan}, after ${r.after})\n`);
+        ctx.out.write(
+          `${r.missing} missing, ${r.orphan} orphan (before ${r.before.entries} entries, ${r.before.settled} settled; scan ${r.scan.entries} entries; after ${r.after.entries} entries, ${r.after.settled} settled)\n`,
+        );
         for (const f of Object.values(r.files)) ctx.out.write(`  ${f}\n`);
         return EXIT.OK;
       }),

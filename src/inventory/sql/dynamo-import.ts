@@ -44,9 +44,11 @@ export function placeOf(lfn: string, settled: boolean): { dataset: string; block
 }
 
 /**
- * Replaces the site's inventory with `lines`, in one transaction: the site's block and dataset
- * replicas are rebuilt, files, blocks and datasets created as needed. Settled files get complete,
- * group-owned block replicas; flux files an incomplete one.
+ * Replaces the site's inventory with `lines`, in one transaction: the site's block replicas are
+ * rebuilt, files, blocks and datasets created as needed. Settled files get complete, group-owned
+ * block replicas; flux files an incomplete one. A line says nothing about datasets, so no dataset
+ * replica is claimed for the site (the site's old ones are removed): an imported inventory never
+ * protects an orphan by dataset.
  */
 export async function importSiteInventory(db: Kysely<DynamoDb>, site: string, lines: ImportLine[]): Promise<{ files: number; blocks: number; datasets: number }> {
   return db.transaction().execute(async (trx) => {
@@ -63,7 +65,7 @@ export async function importSiteInventory(db: Kysely<DynamoDb>, site: string, li
     const blocks = new Map((await trx.selectFrom('blocks').select(['id', 'name']).execute()).map((r) => [r.name, r.id]));
     const files = new Map((await trx.selectFrom('files').select(['id', 'name']).execute()).map((r) => [r.name, r.id]));
     const siteBlocks = new Map<number, boolean>();
-    const siteDatasets = new Set<number>();
+    const datasetsUsed = new Set<number>();
     const newFiles: { block_id: number; dataset_id: number; name: string; size: number }[] = [];
     for (const l of lines) {
       const { dataset, block } = placeOf(l.lfn, l.settled);
@@ -86,13 +88,11 @@ export async function importSiteInventory(db: Kysely<DynamoDb>, site: string, li
         await trx.updateTable('files').set({ block_id: blockId, dataset_id: dsId, size: l.size }).where('id', '=', fileId).execute();
       }
       siteBlocks.set(blockId, l.settled);
-      siteDatasets.add(dsId);
+      datasetsUsed.add(dsId);
     }
     if (newFiles.length) await trx.insertInto('files').values(newFiles).execute();
     const brRows = [...siteBlocks].map(([block_id, settled]) => ({ block_id, site_id: siteId, group_id: OWNER_GROUP.id, is_complete: settled ? 1 : 0 }));
     for (let i = 0; i < brRows.length; i += 500) await trx.insertInto('block_replicas').values(brRows.slice(i, i + 500)).execute();
-    const drRows = [...siteDatasets].map((dataset_id) => ({ dataset_id, site_id: siteId }));
-    for (let i = 0; i < drRows.length; i += 500) await trx.insertInto('dataset_replicas').values(drRows.slice(i, i + 500)).execute();
-    return { files: lines.length, blocks: siteBlocks.size, datasets: siteDatasets.size };
+    return { files: lines.length, blocks: siteBlocks.size, datasets: datasetsUsed.size };
   });
 }

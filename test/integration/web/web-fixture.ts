@@ -88,8 +88,8 @@ export async function createWebFixture(opts: { token?: string; tokenFile?: boole
     writeFileSync(join(dir, 'token.txt'), opts.token + '\n');
     web.TokenFile = 'token.txt';
   } else if (opts.token) web.Token = opts.token;
-  const sites: Record<string, { Url: string }> = {};
-  for (const s of Object.values(SITES)) sites[s] = { Url: s === DEMO_SITE ? pathToFileURL(join(dir, 'demo', 'site')).href : `file:///nonexistent/${s}` };
+  const sites: Record<string, { Url: string; CmsDatasets?: boolean }> = {};
+  for (const s of Object.values(SITES)) sites[s] = s === DEMO_SITE ? { Url: pathToFileURL(join(dir, 'demo', 'site')).href, CmsDatasets: true } : { Url: `file:///nonexistent/${s}` };
   const config = {
     RootPath: '/store',
     DirectoryList: ['mc', 'data'],
