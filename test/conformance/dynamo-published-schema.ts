@@ -12,15 +12,17 @@ import { ddlHelpers } from '../../src/inventory/sql/dynamo-schema.ts';
 export async function createPublishedDynamoSchema(db: Kysely<any>): Promise<void> {
   const { engine, id, createTable } = ddlHelpers(db);
   const datetime = engine === 'postgres' ? 'timestamp' : 'datetime';
+  // SQLite numbers rows only in an INTEGER PRIMARY KEY (64-bit there anyway).
+  const bigId = engine === 'sqlite' ? 'integer' : 'bigint';
   // files(id, block_id, size, name): no dataset_id; a file reaches its dataset through blocks.
   await createTable('files')
-    .addColumn('id', 'bigint', id)
+    .addColumn('id', bigId, id)
     .addColumn('block_id', 'bigint', (c) => c.notNull().defaultTo(0))
     .addColumn('size', 'bigint', (c) => c.notNull().defaultTo(-1))
     .addColumn('name', 'varchar(512)', (c) => c.notNull().unique())
     .execute();
   await createTable('blocks')
-    .addColumn('id', 'bigint', id)
+    .addColumn('id', bigId, id)
     .addColumn('dataset_id', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('name', 'varchar(128)', (c) => c.notNull().unique())
     .addColumn('size', 'bigint', (c) => c.notNull().defaultTo(-1))
@@ -67,7 +69,7 @@ export async function createPublishedDynamoSchema(db: Kysely<any>): Promise<void
     .addColumn('olevel', 'varchar(16)', (c) => c.notNull().defaultTo('Block'))
     .execute();
   await createTable('file_subscriptions')
-    .addColumn('id', 'bigint', id)
+    .addColumn('id', bigId, id)
     .addColumn('file_id', 'bigint', (c) => c.notNull())
     .addColumn('site_id', 'integer', (c) => c.notNull())
     .addColumn('status', 'varchar(16)', (c) => c.notNull().defaultTo('new'))
