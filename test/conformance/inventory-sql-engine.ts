@@ -15,7 +15,7 @@ import type { Inventory } from '../../src/inventory/inventory.ts';
 import type { SqlInventoryOptions } from '../../src/inventory/mysql/mysql-inventory.ts';
 import { openKysely } from '../../src/store/store-db.ts';
 import type { TestDatabase } from '../servers/databases.ts';
-import { createPublishedDynamoSchema } from './dynamo-published-schema.ts';
+import { createPublishedDynamoSchema } from '../helpers/dynamo-published-schema.ts';
 import { loadFixtureSql } from './inventory-fixture.ts';
 import { runInventoryConformance } from './inventory-suite.ts';
 import { GENERIC_QUERY } from './inventory-sql-helpers.ts';

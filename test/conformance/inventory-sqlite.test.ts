@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteInventory, openSqliteQueryInventory, sqliteKysely } from '../../src/inventory/sqlite/sqlite-inventory.ts';
-import { createPublishedDynamoSchema } from './dynamo-published-schema.ts';
+import { createPublishedDynamoSchema } from '../helpers/dynamo-published-schema.ts';
 import { loadFixtureSql } from './inventory-fixture.ts';
 import { runInventoryConformance } from './inventory-suite.ts';
 import { GENERIC_QUERY } from './inventory-sql-helpers.ts';
