@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DcError } from '../../core/errors.ts';
-import { HistoryStore } from '../../store/history-store.ts';
+import { HistoryStore, defaultOwner } from '../../store/history-store.ts';
 import { runSite } from '../../worker/run-site.ts';
 import { EXIT } from '../cli-context.ts';
 import type { CommandRegistrar } from '../main.ts';
@@ -33,9 +33,11 @@ export const registerCheck: CommandRegistrar = (program, run) => {
         if (candidates.length === 0) throw new DcError('CONFIG', `${config.file}: no configured site matches ${JSON.stringify(opts.site)}`);
         const store = await HistoryStore.open(config.historyUrl);
         try {
-          const site = await store.pickSite(candidates);
+          // Picked with its lock taken: a site another process is checking is skipped for the next.
+          const owner = defaultOwner();
+          const site = await store.pickSite(candidates, owner);
           if (!site) {
-            ctx.log.warn('no-ready-site', { candidates, message: 'every matching site is halted or disabled' });
+            ctx.log.warn('no-ready-site', { candidates, message: 'every matching site is disabled or being checked by another process' });
             return EXIT.STATE;
           }
           const outcome = await runSite(config, site, store, {
@@ -43,7 +45,7 @@ export const registerCheck: CommandRegistrar = (program, run) => {
             signal: ctx.signal,
             onProgress: progressReporter(ctx.log, site),
             log: (e, f) => ctx.log.info(e, f),
-          });
+          }).finally(() => store.releaseLock(site, owner));
           ctx.log.endStatus();
           if (outcome.status !== 'done' || !outcome.summary) {
             ctx.log.error(`check-${outcome.status}`, { site, runId: outcome.runId, message: outcome.error?.message });
