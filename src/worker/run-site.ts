@@ -94,6 +94,9 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
   }
   const owner = defaultOwner();
   if (!(await store.acquireLock(site.name, owner))) throw new DcError('STATE', `site ${site.name} is being checked by another process`);
+  // A halted site stays in the rotation (the seed): this run takes it back to ready, so the
+  // heartbeat below stops it only for a halt given during this run.
+  if (await store.resumeHalted(site.name, `check:${owner}`)) log('halt-cleared', { site: site.name, message: 'the site was halted; this run sets it ready' });
   const now = opts.now ?? Date.now() / 1000;
   const runId = await store.startRun(site.name, new Date(now * 1000).toISOString());
   runLog = new RunLog(site.VarLocation, site.name, runId);

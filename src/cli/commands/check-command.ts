@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { withOverrides } from '../../config/config-loader.ts';
 import type { SiteSettings } from '../../config/config-schema.ts';
-import { HistoryStore } from '../../store/history-store.ts';
+import { HistoryStore, defaultOwner } from '../../store/history-store.ts';
 import { preflight } from '../../worker/preflight.ts';
 import { runSite } from '../../worker/run-site.ts';
 import { EXIT } from '../cli-context.ts';
@@ -40,9 +40,11 @@ export const registerCheck: CommandRegistrar = (program, run) => {
         preflight(config, { sites: candidates });
         const store = await HistoryStore.open(config.historyUrl);
         try {
-          const site = await store.pickSite(candidates);
+          // Picked with its lock taken: a site another process is checking is skipped for the next.
+          const owner = defaultOwner();
+          const site = await store.pickSite(candidates, owner);
           if (!site) {
-            ctx.log.warn('no-ready-site', { candidates, message: 'every matching site is halted or disabled' });
+            ctx.log.warn('no-ready-site', { candidates, message: 'every matching site is disabled or being checked by another process' });
             return EXIT.STATE;
           }
           const outcome = await runSite(config, site, store, {
@@ -50,7 +52,7 @@ export const registerCheck: CommandRegistrar = (program, run) => {
             signal: ctx.signal,
             onProgress: progressReporter(ctx.log, site),
             log: (e, f) => ctx.log.info(e, f),
-          });
+          }).finally(() => store.releaseLock(site, owner));
           ctx.log.endStatus();
           if (outcome.status !== 'done' || !outcome.summary) {
             ctx.log.error(`check-${outcome.status}`, { site, runId: outcome.runId, message: outcome.error?.message });
