@@ -53,6 +53,11 @@ export class XrootdLister implements Lister {
     this.doors = new XrootdDoors(this.client, opts.redirectors?.length ? opts.redirectors : [origin], opts.useLoadBalancer ?? true, locatePath, opts.inDomain);
   }
 
+  /** Data servers found for `UseLoadBalancer: false` (after the first request), for progress reports and tests. */
+  get knownDoors(): readonly XrootdEndpoint[] {
+    return this.doors.known;
+  }
+
   private full(path: string): string {
     return this.base + (path.startsWith('/') ? path : '/' + path);
   }

@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Config } from '../../../src/config/config-loader.ts';
 import { DcError } from '../../../src/core/errors.ts';
+import { createXrootdLister, type XrootdLister } from '../../../src/listers/xrootd/xrootd-lister.ts';
 import { resolveSiteDoor, type DoorSite } from '../../../src/listers/xrootd/xrootd-site-door.ts';
 import type { DoorCacheFile } from '../../../src/listers/xrootd/xrootd-door-cache.ts';
 import { runSite } from '../../../src/worker/run-site.ts';
@@ -162,6 +163,28 @@ describe('XRootD doors of a site (issue 10 §4)', () => {
     assert.equal((await resolveSiteDoor(site({ name: 'T2_A', Url: `${doorA()}/` }), { clientOptions: quick })).PathPrefix, '');
     assert.equal((await resolveSiteDoor(site({ name: 'T2_CMS', Url: url, PathPrefix: '/other' }), { clientOptions: quick })).PathPrefix, '/other');
     assert.equal((await resolveSiteDoor(site({ name: 'T2_CMS', Url: url, RootPath: '/store/mc/EraA/PrimA' }), { clientOptions: quick })).PathPrefix, '');
+  });
+
+  it('UseLoadBalancer: true sends everything to the redirector; false lists through the located data servers of the Domain', async () => {
+    const names = async (useLoadBalancer: boolean, domain: string) => {
+      const lister = createXrootdLister({
+        url: `root://${a.manager}/`,
+        concurrency: 2,
+        timeoutSeconds: 10,
+        site: { name: 'T2_LB', UseLoadBalancer: useLoadBalancer, RootPath: '/store', PathPrefix: '', Domain: domain },
+      }) as XrootdLister;
+      try {
+        const out: string[] = [];
+        for await (const batch of lister.listDir('/store/mc/EraA', new AbortController().signal)) out.push(...batch.map((e) => e.name));
+        return { out, doors: lister.knownDoors.map((d) => `${d.host}:${d.port}`) };
+      } finally {
+        await lister.close();
+      }
+    };
+    assert.deepEqual(await names(true, blockOf(a.serverHost)), { out: ['PrimA'], doors: [] });
+    assert.deepEqual(await names(false, blockOf(a.serverHost)), { out: ['PrimA'], doors: [`${a.serverHost}:${a.serverPort}`] });
+    // A located server outside the Domain is not used: the redirector itself serves, as in the seed.
+    assert.deepEqual(await names(false, blockOf(b.serverHost)), { out: ['PrimA'], doors: [a.manager] });
   });
 
   it('checks a /cms site end to end: the lister and the lists use the prefix found', async () => {
