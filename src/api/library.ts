@@ -8,6 +8,7 @@ import type { UnlistedDir } from '../check/check-types.ts';
 import { compareFiles, type CompareFilesResult } from '../check/compare-files.ts';
 import { openInventory } from '../inventory/open-inventory.ts';
 import { createLister } from '../listers/registry.ts';
+import { resolveSiteDoor } from '../listers/xrootd/xrootd-site-door.ts';
 import { walk } from '../listers/walker.ts';
 
 /** A listing written to a text file of `lfn size` lines (names escaped as in the lists). */
@@ -49,7 +50,7 @@ export async function inventoryListing(config: Config, site: string, opts: { out
 
 /** The seed's `remote_listing(site)`: what the site holds, and which directories failed. */
 export async function remoteListing(config: Config, site: string, opts: { out?: string; signal?: AbortSignal } = {}): Promise<ListingFile & { unlisted: UnlistedDir[] }> {
-  const sc = siteConfig(config, site);
+  const sc = await resolveSiteDoor(siteConfig(config, site), { signal: opts.signal });
   const path = opts.out ?? join(sc.VarLocation, 'work', `${site}_remote.txt`);
   mkdirSync(dirname(path), { recursive: true });
   const lister = await createLister({ url: sc.Url, concurrency: sc.NumThreads, timeoutSeconds: sc.Timeout, site: sc as unknown as Record<string, unknown> });

@@ -20,6 +20,9 @@ import { createXrootdLister, type XrootdLister } from '../../../src/listers/xroo
 import { resolveSiteDoor, type DoorSite } from '../../../src/listers/xrootd/xrootd-site-door.ts';
 import type { DoorCacheFile } from '../../../src/listers/xrootd/xrootd-door-cache.ts';
 import { runSite } from '../../../src/worker/run-site.ts';
+import { loadConfig } from '../../../src/config/config-loader.ts';
+import { remoteListing } from '../../../src/api/library.ts';
+import { runCli } from '../../helpers/run-cli.ts';
 import { startXrootdCluster, type XrootdCluster } from '../../servers/xrootd-cluster.ts';
 import { startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
 import { makeActionSite, PLANTED, SITE, type ActionSite } from '../actions/actions-site.ts';
@@ -195,6 +198,20 @@ describe('XRootD doors of a site (issue 10 §4)', () => {
     assert.equal(r.summary!.missing.count, PLANTED.missing.length);
     assert.equal(r.summary!.orphan.count, PLANTED.orphans.length);
     assert.equal(r.summary!.unlisted.count, 0);
+  });
+
+  it('`list` and remoteListing resolve the door too: the /cms site lists under its LFNs', async () => {
+    const raw = JSON.parse(readFileSync(cmsSite.configFile, 'utf8'));
+    raw.Sites[SITE].Url = `${cmsServer.url}/`;
+    writeFileSync(cmsSite.configFile, JSON.stringify(raw));
+    const expected = [...PLANTED.present, ...PLANTED.orphans].sort();
+    const cli = await runCli(['list', SITE, '--config', cmsSite.configFile], { cwd: cmsSite.dir });
+    assert.equal(cli.code, 0, cli.stderr);
+    const lfns = cli.stdout.trim().split('\n').map((l) => l.replace(/ \d+ \d+$/, ''));
+    assert.deepEqual(lfns.sort(), expected);
+    const listed = await remoteListing(loadConfig(cmsSite.configFile, {}), SITE, { out: join(work, 'remote.txt') });
+    assert.equal(listed.files, expected.length);
+    assert.deepEqual(listed.unlisted, []);
   });
 
   it('checks a site named only by GlobalRedirectors + Domain end to end, and fails the run when no door answers', async () => {
