@@ -23,6 +23,7 @@ import { runSite } from '../../../src/worker/run-site.ts';
 import { loadConfig } from '../../../src/config/config-loader.ts';
 import { remoteListing } from '../../../src/api/library.ts';
 import { runCli } from '../../helpers/run-cli.ts';
+import { collectActions } from '../../../src/store/action-log.ts';
 import { startXrootdCluster, type XrootdCluster } from '../../servers/xrootd-cluster.ts';
 import { startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
 import { makeActionSite, PLANTED, SITE, type ActionSite } from '../actions/actions-site.ts';
@@ -217,7 +218,11 @@ describe('XRootD doors of a site (issue 10 §4)', () => {
   it('checks a site named only by GlobalRedirectors + Domain end to end, and fails the run when no door answers', async () => {
     const raw = siteA.config.raw;
     // The loader that accepts a site without Url is the configuration's part; the run sees Url ''.
-    const only = (g: string[]): Config => ({ ...siteA.config, raw: { ...raw, Sites: { [SITE]: { GlobalRedirectors: g, Domain: blockOf(a.serverHost), Url: '' } } } });
+    const deleting = { Actions: ['storage'], DeleteOrphans: true, DeleteOnStorage: true };
+    const only = (g: string[], more: object = {}): Config => ({
+      ...siteA.config,
+      raw: { ...raw, Sites: { [SITE]: { GlobalRedirectors: g, Domain: blockOf(a.serverHost), Url: '', ...more } as Config['raw']['Sites'][string] } },
+    });
     const events: string[] = [];
     const r = await runSite(only([b.manager, a.manager]), SITE, siteA.store, { retryDelayMs: 1, log: (e) => events.push(e) });
     assert.equal(r.status, 'done', r.error?.message);
@@ -227,6 +232,13 @@ describe('XRootD doors of a site (issue 10 §4)', () => {
     assert.equal(r.summary!.unlisted.count, 0);
     const cache = JSON.parse(readFileSync(join(siteA.config.raw.VarLocation!, 'redirectors', `${SITE}_doors.json`), 'utf8')) as DoorCacheFile;
     assert.deepEqual(cache.doors, [doorA()]);
+
+    // The storage deleter is made from the same resolved site: the confirmed orphans go through the found door.
+    const acted = await runSite(only([b.manager, a.manager], deleting), SITE, siteA.store, { retryDelayMs: 1 });
+    assert.equal(acted.status, 'done', acted.error?.message);
+    const actions = await collectActions(siteA.store, SITE, acted.runId);
+    assert.deepEqual(actions.filter((x) => x.kind === 'delete').map((x) => [x.target, x.outcome]).sort(), PLANTED.orphans.map((o) => [o, 'ok']).sort());
+    for (const o of PLANTED.orphans) assert.equal(existsSync(siteA.siteRoot + o), false, `${o} deleted on the storage`);
 
     const failed = await runSite(only([`${a.netns.nsAddr}:1999`]), SITE, siteA.store, { retryDelayMs: 1 });
     assert.equal(failed.status, 'failed');
