@@ -8,6 +8,7 @@ import type { UnlistedDir } from '../check/check-types.ts';
 import { compareFiles, type CompareFilesResult } from '../check/compare-files.ts';
 import { openInventory } from '../inventory/open-inventory.ts';
 import { createLister } from '../listers/registry.ts';
+import { resolveSiteDoor } from '../listers/xrootd/xrootd-site-door.ts';
 import { walk } from '../listers/walker.ts';
 
 /** A listing written to a text file of `lfn size` lines (names escaped as in the lists). */
@@ -62,7 +63,7 @@ export async function remoteListing(
   site: string,
   opts: { out?: string; signal?: AbortSignal; now?: number } = {},
 ): Promise<ListingFile & { old: { path: string; files: number }; unlisted: UnlistedDir[] }> {
-  const sc = siteConfig(config, site);
+  const sc = await resolveSiteDoor(siteConfig(config, site), { signal: opts.signal });
   const path = opts.out ?? join(sc.VarLocation, 'work', `${site}_remote.txt`);
   const oldPath = path.replace(/(\.txt)?$/, '_old.txt');
   const ageCut = (opts.now ?? Date.now() / 1000) - sc.IgnoreAge * 86400;

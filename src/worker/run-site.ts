@@ -13,6 +13,7 @@ import { checkSite, type CheckResult } from '../check/site-check.ts';
 import { openInventory } from '../inventory/open-inventory.ts';
 import type { Inventory } from '../inventory/inventory.ts';
 import { createLister } from '../listers/registry.ts';
+import { resolveSiteDoor } from '../listers/xrootd/xrootd-site-door.ts';
 import type { Lister } from '../listers/lister.ts';
 import { HistoryStore, defaultOwner, type RunStatus } from '../store/history-store.ts';
 import { getBaseline, setBaseline } from '../store/site-baselines.ts';
@@ -77,7 +78,7 @@ export interface RunOutcome {
  * as `halted`; any other failure is recorded as `failed` with its message, and nothing is acted on.
  */
 export async function runSite(config: Config, siteName: string, store: HistoryStore, opts: RunOptions = {}): Promise<RunOutcome> {
-  const site = siteConfig(config, siteName);
+  let site = siteConfig(config, siteName);
   const outerLog = opts.log ?? (() => undefined);
   let runLog: RunLog | undefined;
   const log = (event: string, fields: Record<string, unknown>) => {
@@ -130,6 +131,8 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
   let result: CheckResult | undefined;
   try {
     inventory = await openInventory(config);
+    // The door is settled once, so the lister and the storage deleter (ctx.site) use the same one.
+    site = await resolveSiteDoor(site, { signal: stop.signal, now, log });
     lister = await createLister({ url: site.Url, concurrency: site.NumThreads, timeoutSeconds: site.Timeout, site: site as unknown as Readonly<Record<string, unknown>> });
     log('check-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
     result = await checkSite({
