@@ -41,7 +41,17 @@ export type GapKey =
    * A name the server sends as invalid UTF-8 (a 255-byte multi-byte name cut mid-character) breaks
    * the client: the directory holding it is unlisted with PROTOCOL or IO, its subtree left out.
    */
-  | 'undecodableNames';
+  | 'undecodableNames'
+  /**
+   * Names that are not UTF-8 cannot exist on the backend (S3 keys are UTF-8 by the API): the
+   * fixture's /bytes entries are not stored, so they are absent from the walk.
+   */
+  | 'rawByteNames'
+  /**
+   * The backend cannot carry names that are not UTF-8 byte for byte: such a name is listed with
+   * U+FFFD where its bytes were lost (isUndecodable, counted and never judged), never dropped.
+   */
+  | 'lossyByteNames';
 
 export interface ConformanceContext {
   /** Local directory holding the fixture (mode 0755, readable by servers that drop privileges). */
