@@ -52,6 +52,13 @@ export interface CheckSummary {
     /** Absent before the listing but in the inventory after it: not orphan. */
     joinedInventoryDuringRun: number;
     outsideListedTops: number;
+    /**
+     * Names whose bytes were lost before they reached the tool (U+FFFD or a stray surrogate,
+     * src/core/name-bytes.ts isUndecodable), or that the storage's protocol cannot carry (a name
+     * that is not UTF-8 on S3): never judged missing or orphan (issue 11 §2). Printed as
+     * "undecodable names".
+     */
+    undecodableNames: number;
   };
 }
 

@@ -27,6 +27,7 @@ export function summaryText(s: RunSummaryFile, files: Record<string, string>): s
     `  unlisted    ${s.unlisted.count} directories (${s.unlisted.settledFilesBelow} settled files below them not judged)`,
   ];
   for (const u of s.unlisted.dirs.slice(0, 10)) lines.push(`    ${shortName(u.lfn)}: ${u.code} ${shortName(u.message)}`);
+  if (s.skipped?.undecodableNames) lines.push(`  undecodable names ${s.skipped.undecodableNames} (bytes lost before they reached the tool, or not UTF-8 where the protocol needs it: not judged)`);
   lines.push(`  actions     ${s.gates.act ? 'allowed' : 'held: ' + s.gates.held.map((g) => g.reason).join('; ')}`);
   lines.push('Lists:');
   for (const [k, v] of Object.entries(files)) lines.push(`  ${k.padEnd(16)} ${v}`);
