@@ -1,4 +1,4 @@
-import { canonicalName } from './name-bytes.ts';
+import { canonicalName, hasRawBytes } from './name-bytes.ts';
 
 /**
  * How a name is written on one line of a list file. Names are written as they are, except:
@@ -50,4 +50,23 @@ export function unescapeName(line: string): string {
     return String.fromCharCode(0xdc00 + v);
   });
   return bytes ? canonicalName(out) : out;
+}
+
+/** `\xHH` with HH from 80: what marks a stored text as escaped. */
+const STORED_ESCAPE = /\\x[89a-fA-F][0-9a-fA-F]/;
+
+/**
+ * How a name is stored in a database text column (the inventory `import` writes). MariaDB
+ * (utf8mb4) and PostgreSQL (UTF8) text cannot hold bytes that are not UTF-8, so a name holding such
+ * bytes is stored escaped (escapeName); so is a UTF-8 name that itself looks like one (holds `\x80`
+ * to `\xff` literally), so the two never meet. Every other name is stored as it is, as the databases
+ * of other tools hold them. nameFromStoredText() reads either back.
+ */
+export function nameToStoredText(name: string): string {
+  return hasRawBytes(name) || STORED_ESCAPE.test(name) ? escapeName(name) : name;
+}
+
+/** The name a database text holds: unescaped when it holds `\xHH` with HH from 80, else as it is. */
+export function nameFromStoredText(text: string): string {
+  return STORED_ESCAPE.test(text) ? unescapeName(text) : text;
 }
