@@ -64,7 +64,7 @@ export function compareWalk(c: CompareInput): void {
     } else if (
       gaps.undecodableNames !== undefined &&
       (u.code === 'PROTOCOL' || u.code === 'IO') &&
-      [...expected.dirs.keys(), ...expected.files.keys()].some((k) => parent(k) === rel && Buffer.byteLength(leaf(k)) >= 255 && /[^\x00-\x7f]/.test(leaf(k)))
+      [...expected.dirs.keys(), ...expected.files.keys()].some((k) => parent(k) === rel && ((Buffer.byteLength(leaf(k)) >= 255 && /[^\x00-\x7f]/.test(leaf(k))) || hasRawBytes(leaf(k))))
     ) {
       excluded.push(rel);
     } else if (gaps.longNames !== undefined && truncated(rel)) {
