@@ -9,8 +9,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { execFileSync } from 'node:child_process';
 import { runCli } from '../../helpers/run-cli.ts';
-import { removeTree } from '../../../src/demo/demo-site.ts';
 import { decodeName, encodeName } from '../../../src/core/name-bytes.ts';
 import { PosixDeleter } from '../../../src/actions/storage/storage-posix-deleter.ts';
 
@@ -25,6 +25,7 @@ const ORPHAN = decodeName(Buffer.from(`${O}/orph\xe9.root`, 'latin1'));
 let root: string;
 let site: string;
 let cfg: string;
+let cfg2: string;
 
 function put(lfn: string, size: number) {
   const p = encodeName(site + lfn);
@@ -50,21 +51,24 @@ before(() => {
       Buffer.from(`${D}/sub\\xe9/inside.root 8\n${D}/ok.root 9\n${D}/gone\\xff.root 3\n${D}/lost\ufffd.root 4\n`, 'utf8'),
     ]),
   );
-  cfg = join(root, 'consistency_config.json');
-  writeFileSync(
-    cfg,
+  const config = (inventory: string) =>
     JSON.stringify({
       DirectoryList: ['mc'],
       Retries: 0,
       VarLocation: 'var',
       WebDir: 'www',
       Sites: { T2_BYTES: { Url: pathToFileURL(site).href } },
-      Inventory: { Type: 'sqlite', Path: 'var/inventory.sqlite' },
+      Inventory: { Type: 'sqlite', Path: inventory },
       History: { Url: 'sqlite:var/history.sqlite' },
-    }),
-  );
+    });
+  cfg = join(root, 'consistency_config.json');
+  writeFileSync(cfg, config('var/inventory.sqlite'));
+  // A second inventory database, for the list the tool wrote.
+  cfg2 = join(root, 'consistency_config2.json');
+  writeFileSync(cfg2, config('var/inventory2.sqlite'));
 });
-after(() => removeTree(root));
+// rm(1): Node's recursive removal reads names as UTF-8 and cannot remove these.
+after(() => execFileSync('rm', ['-rf', root]));
 
 describe('names that are not UTF-8 (issue 11 §2)', () => {
   it('imports them, lists them, and matches storage with inventory: no false missing or orphan', async () => {
@@ -98,9 +102,9 @@ describe('names that are not UTF-8 (issue 11 §2)', () => {
     assert.deepEqual(lines(join(root, 'cmp/p_missing.txt')).sort(), [`${D}/gone\\xff.root`, `${D}/lost\ufffd.root`]);
     assert.deepEqual(lines(join(root, 'cmp/p_orphan.txt')), [`${O}/orph\\xe9.root`]);
     // The storage's own list imported as the inventory: nothing missing, nothing orphan.
-    const imp = await runCli(['import', '--site', 'T2_BYTES', join(root, 'remote.txt'), '--config', cfg], { cwd: root });
+    const imp = await runCli(['import', '--site', 'T2_BYTES', join(root, 'remote.txt'), '--config', cfg2], { cwd: root });
     assert.equal(imp.code, 0, imp.stderr);
-    const r = await runCli(['check', '--site', 'T2_BYTES', '--json', '--config', cfg], { cwd: root });
+    const r = await runCli(['check', '--site', 'T2_BYTES', '--json', '--config', cfg2], { cwd: root });
     assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(r.stdout);
     assert.equal(s.missing.count, 0, readFileSync(join(root, 'var/T2_BYTES_compare_missing.txt'), 'utf8'));
