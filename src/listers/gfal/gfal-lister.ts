@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { DirEntry } from '../../core/entries.ts';
-import { decodeName, encodeName, hasRawBytes } from '../../core/name-bytes.ts';
+import { decodeName } from '../../core/name-bytes.ts';
 import { DcError } from '../../core/errors.ts';
 import type { CliListerOptions } from '../cli-lister-options.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
@@ -17,18 +17,6 @@ export type GfalListerOptions = CliListerOptions;
  * plugin for. A run that exits non-zero, prints an entry we cannot parse, or times out fails the
  * directory with a typed error, which the walker retries and then reports unlisted.
  */
-/**
- * Node passes arguments as UTF-8, so a path whose bytes are not UTF-8 (src/core/name-bytes.ts) cannot
- * be an argument as it is: such a command goes through `sh`, whose printf rebuilds the argument from
- * octal escapes of its bytes. Any other command runs as it is.
- */
-function argvWithBytes(argv: string[]): [string, string[]] {
-  const last = argv[argv.length - 1];
-  if (!hasRawBytes(last)) return [argv[0], argv.slice(1)];
-  const octal = [...encodeName(last)].map((b) => (b >= 0x20 && b < 0x7f && b !== 0x5c ? String.fromCharCode(b) : '\\0' + b.toString(8).padStart(3, '0'))).join('');
-  return ['/bin/sh', ['-c', 'u=$(printf "%bx" "$1"); shift; exec "$@" "${u%x}"', 'sh', octal, ...argv.slice(0, -1)]];
-}
-
 export class GfalLister implements Lister {
   readonly kind = 'gfal';
   private readonly command: readonly string[];
@@ -78,7 +66,7 @@ export class GfalLister implements Lister {
     const url = gfalUrl(this.o.url, path);
     await this.slot(signal);
     const [cmd, ...pre] = this.command;
-    const child = spawn(...argvWithBytes([cmd, ...pre, '-l', '-a', '--time-style=full-iso', url]), { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, [...pre, '-l', '-a', '--time-style=full-iso', url], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
     this.children.add(child);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
