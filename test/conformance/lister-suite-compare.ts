@@ -42,9 +42,7 @@ function short(list: string[]): string[] {
 
 export function compareWalk(c: CompareInput): void {
   const { got, expected, root, forbidden, gaps, tol } = c;
-  // lossyByteNames: each byte that is not UTF-8 comes back as U+FFFD.
-  const lossy = (s: string) => (gaps.lossyByteNames !== undefined ? s.replace(/[\udc80-\udcff]/gu, '\ufffd') : s);
-  const norm = (s: string) => lossy(gaps.unicodeNormalization !== undefined ? s.normalize('NFC') : s);
+  const norm = (s: string) => (gaps.unicodeNormalization !== undefined ? s.normalize('NFC') : s);
   const noBytes = (rel: string) => gaps.rawByteNames !== undefined && (rel === '/bytes' || hasRawBytes(rel));
   const forbiddenRel = forbidden === undefined ? undefined : relativeTo(root, forbidden);
   const longWanted = [...expected.dirs.keys(), ...expected.files.keys()].filter((r) => gaps.longNames !== undefined && isLong(r) && !isLong(parent(r)));

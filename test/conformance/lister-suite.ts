@@ -47,12 +47,7 @@ export type GapKey =
    * Names that are not UTF-8 cannot exist on the backend (S3 keys are UTF-8 by the API): the
    * fixture's /bytes entries are not stored, so they are absent from the walk.
    */
-  | 'rawByteNames'
-  /**
-   * The backend cannot carry names that are not UTF-8 byte for byte: such a name is listed with
-   * U+FFFD where its bytes were lost (isUndecodable, counted and never judged), never dropped.
-   */
-  | 'lossyByteNames';
+  | 'rawByteNames';
 
 export interface ConformanceContext {
   /** Local directory holding the fixture (mode 0755, readable by servers that drop privileges). */
