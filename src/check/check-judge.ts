@@ -1,3 +1,4 @@
+import { hasRawBytes, isUndecodable } from '../core/name-bytes.ts';
 import { unescapeName } from '../core/escape.ts';
 import type { DirectorySet } from '../core/lfn.ts';
 import type { CheckSummary } from './check-types.ts';
@@ -38,6 +39,8 @@ export interface JudgeContext {
   missingDatasets: MissingDatasetTally;
   summary: CheckSummary;
   checkAbort: () => void;
+  /** The lister's protocol carries UTF-8 names only (Lister.utf8Names): a name that is not cannot be on the storage. */
+  utf8Names?: boolean;
 }
 
 /**
@@ -77,7 +80,8 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
     const lfn = unescapeName(name);
     hashString(lfn, h);
     const slot = table.find(h);
-    if (slot >= 0) {
+    if (slot < 0 && isUndecodable(lfn)) s.skipped.undecodableNames++;
+    else if (slot >= 0) {
       table.setFlags(slot, SEEN);
       if (table.flags(slot) & SETTLED_BEFORE && table.cols.size[slot] !== size) {
         // A new file may still be being written: its size is not judged, but the hold is counted.
@@ -118,6 +122,10 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
     }
     if (!settled) {
       if (!(flags & SEEN) || flags & MISMATCH) s.skipped.leftInventoryDuringRun++;
+      continue;
+    }
+    if (!(flags & SEEN) && (isUndecodable(lfn) || (ctx.utf8Names && hasRawBytes(lfn)))) {
+      s.skipped.undecodableNames++;
       continue;
     }
     const dataset = datasetText ? unescapeName(datasetText) : undefined;

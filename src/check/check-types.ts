@@ -70,6 +70,13 @@ export interface CheckSummary {
      * judged orphan. Absent from summaries written by older versions.
      */
     listedBelowUnlisted?: number;
+    /**
+     * Names whose bytes were lost before they reached the tool (U+FFFD or a stray surrogate,
+     * src/core/name-bytes.ts isUndecodable), or that the storage's protocol cannot carry (a name
+     * that is not UTF-8 on S3): never judged missing or orphan (issue 11 §2). Printed as
+     * "undecodable names".
+     */
+    undecodableNames: number;
   };
 }
 

@@ -4,7 +4,9 @@ import { createGunzip } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DcError, type ErrorCode } from '../core/errors.ts';
+import { unescapeName } from '../core/escape.ts';
 import { isGzipFile, splitNameSize } from '../core/line-reader.ts';
+import { decodeName } from '../core/name-bytes.ts';
 import { HashTable } from './hash-table.ts';
 import type { HashChunk, WorkerMessage } from './line-hash-worker.ts';
 import { SortedList } from './sorted-list.ts';
@@ -68,7 +70,7 @@ async function* prepend<T>(head: T, tail: AsyncIterable<T>): AsyncGenerator<T> {
   yield* tail;
 }
 
-/** Reads the name of the `lfn size` line starting at `offset` of an open file. */
+/** Reads the name (its bytes, unescaped) of the `lfn size` line starting at `offset` of an open file. */
 function nameAt(fd: number, offset: number, scratch: { buf: Buffer }): string {
   for (;;) {
     const got = readSync(fd, scratch.buf, 0, scratch.buf.length, offset);
@@ -81,7 +83,7 @@ function nameAt(fd: number, offset: number, scratch: { buf: Buffer }): string {
       }
     }
     if (end > 0 && scratch.buf[end - 1] === 13) end--;
-    return scratch.buf.toString('utf8', 0, splitNameSize(scratch.buf, 0, end).nameEnd);
+    return unescapeName(decodeName(scratch.buf, 0, splitNameSize(scratch.buf, 0, end).nameEnd));
   }
 }
 

@@ -2,7 +2,7 @@ import { appendFileSync, closeSync, fstatSync, openSync, readSync, statSync, wri
 import { join } from 'node:path';
 import { DcError } from '../core/errors.ts';
 import { detectListFormat, forEachListLine, nameOf, type ListFormat, type NameRange } from './compare3-lines.ts';
-import { hashBytes, newHash } from './lfn-hash.ts';
+import { hashEscapedName, newHash } from './lfn-hash.ts';
 
 /**
  * Pass 1 of compare3: one input list becomes P partition files of 16-byte records
@@ -63,7 +63,7 @@ export async function partitionList(path: string, dir: string, tag: string, bits
         throw new DcError('INPUT', `${path}:${lineNo}: ${format === 'rucio' ? 'expected 9 tab-separated columns (rse scope name checksum size creation_date path update_date state)' : 'no name on the line'}`);
       }
       if (lineNo > 0xffffffff) throw new DcError('INPUT', `${path}: more than 2^32 lines`);
-      hashBytes(buf, r.start, r.end, h);
+      hashEscapedName(buf, r.start, r.end, h);
       const p = partitionIndex(h[1], bits);
       const at = (p * RECORDS_PER_FLUSH + fill[p]) * RECORD_WORDS;
       words[at] = h[0];

@@ -1,4 +1,6 @@
 import { DcError } from '../core/errors.ts';
+import { unescapeName } from '../core/escape.ts';
+import { decodeName } from '../core/name-bytes.ts';
 import { forEachListLine, nameOf, type NameRange } from './compare3-lines.ts';
 import { forEachRecordBlock, partitionList, type PartitionedList } from './compare3-partition.ts';
 import { HashTable } from './hash-table.ts';
@@ -103,7 +105,7 @@ async function writeNames(list: PartitionedList, marked: Uint8Array, outFile: st
         if (!(marked[lineNo >>> 3] & (1 << (lineNo & 7)))) return;
         nameOf(list.format, buf, start, end, r);
         if (r.end < 0) throw new DcError('INPUT', `${list.path}:${lineNo}: changed while being compared`);
-        sorted.add(buf.toString('utf8', r.start, r.end));
+        sorted.add(unescapeName(decodeName(buf, r.start, r.end)));
       });
     }
     return { written: await sorted.writeTo(outFile) };

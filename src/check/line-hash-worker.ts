@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { DcError } from '../core/errors.ts';
 import { forEachLine, splitNameSize } from '../core/line-reader.ts';
-import { hashBytes, newHash } from './lfn-hash.ts';
+import { hashEscapedName, newHash } from './lfn-hash.ts';
 
 export interface HashChunk {
   type: 'chunk';
@@ -48,7 +48,7 @@ try {
     if (end === start) return;
     const { nameEnd, size } = splitNameSize(buf, start, end);
     if (nameEnd <= start) throw new DcError('INPUT', `${path}:${lineNo}: expected "lfn size" (size a non-negative integer)`);
-    hashBytes(buf, start, nameEnd, h);
+    hashEscapedName(buf, start, nameEnd, h);
     hashes[n * 3] = h[0];
     hashes[n * 3 + 1] = h[1];
     hashes[n * 3 + 2] = h[2];

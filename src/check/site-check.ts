@@ -213,6 +213,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       missingDatasets,
       summary: s,
       checkAbort,
+      utf8Names: lister.utf8Names === true,
     };
     for (let p = 0; p < parts; p++) {
       await judgePartition(ctx, p);
@@ -258,6 +259,6 @@ function emptySummary(input: CheckInput, listerKind: string, inventoryKind: stri
     empty: 0,
     emptyDirectoriesKnown: true,
     unlisted: { count: 0, dirs: [], settledFilesBelow: 0, outsideIgnored: 0 },
-    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0, listedBelowUnlisted: 0 },
+    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0, listedBelowUnlisted: 0, undecodableNames: 0 },
   };
 }

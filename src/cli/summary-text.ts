@@ -28,6 +28,7 @@ function heldBackLines(s: RunSummaryFile): string[] {
     row('changed during the run', k.leftInventoryDuringRun + k.joinedInventoryDuringRun, ` (${k.leftInventoryDuringRun} left or changed in the inventory, ${k.joinedInventoryDuringRun} joined it)`),
     row('outside listed tops', k.outsideListedTops),
     row('listed below unlisted dirs', k.listedBelowUnlisted ?? 0),
+    row('undecodable names', k.undecodableNames ?? 0, k.undecodableNames ? ' (bytes lost before they reached the tool, or not UTF-8 where the protocol needs it: not judged)' : ''),
   ];
 }
 

@@ -1,3 +1,4 @@
+import { nameFromStoredText, nameToStoredText } from '../core/escape.ts';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { DcError } from '../core/errors.ts';
@@ -236,7 +237,8 @@ export class HistoryStore {
   /**
    * Records this run's findings of one category: a finding also reported by the previous done
    * run counts one more consecutive sighting; one not reported now is resolved and dropped.
-   * Names are stored as they are (not escaped), with their size when given.
+   * Names are stored as they are (not escaped), with their size when given; a name that is not
+   * UTF-8 is stored escaped (nameToStoredText), and read back by nameFromStoredText.
    */
   async recordFindings(
     site: string,
@@ -261,7 +263,8 @@ export class HistoryStore {
       const hh = hashHex(lfn);
       if (seen.has(hh)) continue;
       seen.add(hh);
-      batch.push({ run_id: runId, category, lfn_hash: hh, lfn, size: typeof f === 'string' ? 0 : f.size });
+      // A name that is not UTF-8 is kept escaped (database text is UTF-8): src/core/escape.ts nameToStoredText.
+      batch.push({ run_id: runId, category, lfn_hash: hh, lfn: nameToStoredText(lfn), size: typeof f === 'string' ? 0 : f.size });
       n++;
       if (batch.length >= 500) await flush();
     }
@@ -299,7 +302,8 @@ export class HistoryStore {
   }
 
   async collectFindings(site: string, category: FindingCategory) {
-    return this.db.selectFrom('findings').selectAll().where('site', '=', site).where('category', '=', category).orderBy('lfn').execute();
+    const rows = await this.db.selectFrom('findings').selectAll().where('site', '=', site).where('category', '=', category).orderBy('lfn').execute();
+    return rows.map((r) => ({ ...r, lfn: nameFromStoredText(r.lfn) }));
   }
 
   async collectRuns(site: string, limit = 100) {

@@ -1,3 +1,4 @@
+import { unescapeName } from '../../core/escape.ts';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { InventoryFile } from '../../core/entries.ts';
@@ -33,7 +34,8 @@ export class DumpInventory implements Inventory {
     let out: InventoryFile[] = [];
     for await (const row of this.rows(this.pathFor(site), signal)) {
       if (!this.perSite && row.rse !== '' && row.rse !== site) continue;
-      out.push({ lfn: row.lfn, size: row.size, settled: row.settled });
+      // Names as lists write them (src/core/escape.ts): `\xHH` is a byte, so a list written by the tool reads back byte-exact.
+      out.push({ lfn: unescapeName(row.lfn), size: row.size, settled: row.settled });
       if (out.length >= BATCH) {
         yield out;
         out = [];

@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import { DcError } from '../../core/errors.ts';
+import { nameToStoredText, unescapeName } from '../../core/escape.ts';
+import { decodeName } from '../../core/name-bytes.ts';
 import { forEachLine } from '../../core/line-reader.ts';
 import { baseName, datasetOfLfn, parentDir } from '../../core/lfn.ts';
 import type { DynamoDb } from './dynamo-schema.ts';
@@ -21,7 +23,7 @@ const OWNER_GROUP = { id: 1, name: 'AnalysisOps' };
 export async function readImportFile(path: string): Promise<ImportLine[]> {
   const out: ImportLine[] = [];
   await forEachLine(path, (buf, start, end, lineNo) => {
-    const line = buf.toString('utf8', start, end);
+    const line = decodeName(buf, start, end); // bytes that are not UTF-8 kept (src/core/name-bytes.ts)
     if (line.trim() === '' || line.startsWith('#')) return;
     const parts = line.split(' ');
     let settled = true;
@@ -31,7 +33,7 @@ export async function readImportFile(path: string): Promise<ImportLine[]> {
       parts.pop();
     }
     const sizeText = parts.pop() ?? '';
-    const lfn = parts.join(' ');
+    const lfn = unescapeName(parts.join(' ')); // the escaping lists are written with (src/core/escape.ts)
     if (!/^\d+$/.test(sizeText)) throw new DcError('INPUT', `${path}:${lineNo}: expected "lfn size [settled|flux]", size ${JSON.stringify(sizeText)} is not a non-negative integer`);
     if (!lfn.startsWith('/')) throw new DcError('INPUT', `${path}:${lineNo}: the LFN must start with "/", got ${JSON.stringify(lfn.slice(0, 80))}`);
     out.push({ lfn, size: Number(sizeText), settled });
@@ -77,7 +79,11 @@ export async function importSiteInventory(db: Kysely<DynamoDb>, site: string, li
     const datasetsUsed = new Set<number>();
     const newFiles: { block_id: number; name: string; size: number }[] = [];
     for (const l of lines) {
-      const { dataset, block } = placeOf(l.lfn, l.settled);
+      // Database text holds UTF-8 only: a name that is not is stored escaped (nameToStoredText).
+      const place = placeOf(l.lfn, l.settled);
+      const dataset = nameToStoredText(place.dataset);
+      const block = nameToStoredText(place.block);
+      const lfn = nameToStoredText(l.lfn);
       let dsId = datasets.get(dataset);
       if (dsId === undefined) {
         dsId = (await trx.insertInto('datasets').values({ name: dataset, status: 'VALID', ...extra('datasets') }).returning('id').executeTakeFirstOrThrow()).id;
@@ -88,10 +94,10 @@ export async function importSiteInventory(db: Kysely<DynamoDb>, site: string, li
         blockId = (await trx.insertInto('blocks').values({ dataset_id: dsId, name: block, ...extra('blocks') }).returning('id').executeTakeFirstOrThrow()).id;
         blocks.set(block, blockId);
       }
-      const fileId = files.get(l.lfn);
+      const fileId = files.get(lfn);
       if (fileId === undefined) {
-        newFiles.push({ block_id: blockId, ...fileDataset(dsId), name: l.lfn, size: l.size });
-        files.set(l.lfn, -1);
+        newFiles.push({ block_id: blockId, ...fileDataset(dsId), name: lfn, size: l.size });
+        files.set(lfn, -1);
         if (newFiles.length >= 500) await trx.insertInto('files').values(newFiles.splice(0)).execute();
       } else if (fileId >= 0) {
         await trx.updateTable('files').set({ block_id: blockId, ...fileDataset(dsId), size: l.size }).where('id', '=', fileId).execute();

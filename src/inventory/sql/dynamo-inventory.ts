@@ -1,3 +1,4 @@
+import { nameFromStoredText } from '../../core/escape.ts';
 import { sql, type Kysely } from 'kysely';
 import type { InventoryFile } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
@@ -55,7 +56,8 @@ export class DynamoInventory implements Inventory {
     let batch: InventoryFile[] = [];
     for await (const r of rows) {
       if (signal?.aborted) throw new DcError('ABORTED', 'inventory read aborted');
-      batch.push({ lfn: r.lfn, size: Number(r.size), settled: Number(r.settled) === 1, dataset: r.dataset, block: r.block });
+      // Names stored escaped when not UTF-8 (import, src/core/escape.ts nameToStoredText) read back as bytes.
+      batch.push({ lfn: nameFromStoredText(r.lfn), size: Number(r.size), settled: Number(r.settled) === 1, dataset: r.dataset && nameFromStoredText(r.dataset), block: r.block && nameFromStoredText(r.block) });
       if (batch.length >= BATCH) {
         yield batch;
         batch = [];

@@ -54,7 +54,7 @@ export function makeSummary(site: string, runId: number, o: { files?: number; mi
     sizeMismatch: { count: 0, bytes: 0 },
     empty: 1, emptyDirectoriesKnown: true,
     unlisted: { count: dirs.length, dirs, settledFilesBelow: 0, outsideIgnored: dirs.length },
-    skipped: { newFiles: 3, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0 },
+    skipped: { newFiles: 3, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0, undecodableNames: 0 },
     runId, gates: o.gates ?? { act: false, held: [{ gate: 'DryMode', reason: 'the site is in dry mode' }] }, actions: [], files: {},
   };
 }

@@ -22,7 +22,7 @@ function healthy(): CheckSummary {
     empty: 0,
     emptyDirectoriesKnown: true,
     unlisted: { count: 0, dirs: [], settledFilesBelow: 0, outsideIgnored: 0 },
-    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0 },
+    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0, undecodableNames: 0 },
   };
 }
 

@@ -19,7 +19,7 @@ function summary(actions: Partial<ActionsReport>, gates: GateDecision = { act: t
     empty: 0,
     emptyDirectoriesKnown: true,
     unlisted: { count: 0, dirs: [], settledFilesBelow: 0, outsideIgnored: 0 },
-    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0 },
+    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0, undecodableNames: 0 },
     runId: 7,
     gates,
     files: {},

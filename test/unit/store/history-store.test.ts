@@ -91,6 +91,16 @@ describe('history store: findings across runs', () => {
     assert.deepEqual(rows.map((r) => [r.lfn, r.consecutive, r.last_run]), [['/store/a', 3, third], ['/store/c', 1, third]]);
   });
 
+  it('keeps a name that is not UTF-8 byte-exact, stored escaped (issue 11 §2)', async () => {
+    const bad = '/store/bad\udcff\udcfe.root';
+    await doneRun('T2_A', [bad, '/store/lit\\xff']);
+    const second = await doneRun('T2_A', [bad]);
+    const rows = await store.collectFindings('T2_A', 'missing');
+    assert.deepEqual(rows.map((r) => [r.lfn, r.consecutive, r.last_run]), [[bad, 2, second]]);
+    const stored = await store.db.selectFrom('findings').select('lfn').execute();
+    assert.deepEqual(stored.map((r) => r.lfn), ['/store/bad\\xff\\xfe.root']);
+  });
+
   it('restarts the count when a finding was absent from the previous done run', async () => {
     await doneRun('T2_A', ['/store/a']);
     await doneRun('T2_A', []);
