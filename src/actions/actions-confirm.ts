@@ -1,3 +1,4 @@
+import { nameFromStoredText } from '../core/escape.ts';
 import type { SiteConfig } from '../config/config-loader.ts';
 import { isAtOrBelow, parentDir, trimSlash } from '../core/lfn.ts';
 import { candidateTops } from '../check/check-filters.ts';
@@ -36,7 +37,7 @@ export async function collectConfirmed(
   // ISO-8601 UTC strings of one fixed format compare in time order.
   if (rule.days > 0) q = q.where('first_seen_at', '<=', new Date((rule.now - rule.days * DAY) * 1000).toISOString());
   const rows = await q.orderBy('lfn').execute();
-  return rows.map((r) => ({ lfn: r.lfn, size: Number(r.size) }));
+  return rows.map((r) => ({ lfn: nameFromStoredText(r.lfn), size: Number(r.size) }));
 }
 
 /**
@@ -114,7 +115,7 @@ export async function planActions(store: HistoryStore, site: SiteConfig, runId: 
     if (outside > 0) held.push({ reason: 'top-directory', kind: 'delete', count: outside, detail: `RootPath ${root} itself or outside it` });
   }
   const isGuarded = makeTopGuard(site);
-  const allEmpty = (await store.db.selectFrom('findings').select('lfn').where('site', '=', site.name).where('category', '=', 'empty').where('last_run', '=', runId).execute()).map((r) => r.lfn);
+  const allEmpty = (await store.db.selectFrom('findings').select('lfn').where('site', '=', site.name).where('category', '=', 'empty').where('last_run', '=', runId).execute()).map((r) => nameFromStoredText(r.lfn));
   const rmdirs = pickEmptyRemovals(
     empties.map((e) => e.lfn),
     allEmpty,

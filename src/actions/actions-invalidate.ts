@@ -1,3 +1,4 @@
+import { nameFromStoredText, nameToStoredText } from '../core/escape.ts';
 import type { Config } from '../config/config-loader.ts';
 import { siteConfig } from '../config/config-loader.ts';
 import { collectDoneTargets, markActed, recordActions } from '../store/action-log.ts';
@@ -62,7 +63,7 @@ export async function invalidateMissing(
     if (rows.length === 0) continue;
     const firstRun = Math.min(...rows.map((r) => r.first_run));
     const done = await collectDoneTargets(store, name, 'invalidate', 'invalidate', firstRun);
-    const todo = rows.map((r) => ({ lfn: r.lfn })).filter((r) => !done.has(r.lfn));
+    const todo = rows.map((r) => ({ lfn: nameFromStoredText(r.lfn) })).filter((r) => !done.has(r.lfn));
     rep.alreadyInvalidated = rows.length - todo.length;
     if (opts.dryRun || todo.length === 0) {
       if (opts.dryRun) rep.skipped = `dry run: ${todo.length} would be invalidated`;
@@ -71,7 +72,8 @@ export async function invalidateMissing(
     let conn: RegistryConnections | undefined;
     try {
       conn = await (opts.open ?? openRegistry)(config, site);
-      await writeInvalidations(conn, name, todo.map((t) => t.lfn));
+      // The registry holds names as the inventory stores them.
+      await writeInvalidations(conn, name, todo.map((t) => nameToStoredText(t.lfn)));
     } finally {
       await conn?.close();
     }

@@ -1,3 +1,4 @@
+import { nameFromStoredText, nameToStoredText } from '../core/escape.ts';
 import type { Kysely } from 'kysely';
 import type { ActionsDb } from './actions-schema.ts';
 import type { HistoryDb } from './history-schema.ts';
@@ -25,7 +26,7 @@ export async function recordActions(store: HistoryStore, rows: readonly ActionRo
       site: r.site,
       sink: r.sink,
       kind: r.kind,
-      target: r.target,
+      target: nameToStoredText(r.target),
       outcome: r.outcome,
       detail: r.detail ?? null,
       at,
@@ -37,7 +38,7 @@ export async function recordActions(store: HistoryStore, rows: readonly ActionRo
 export async function collectActions(store: HistoryStore, site: string, runId?: number) {
   let q = dbOf(store).selectFrom('actions').selectAll().where('site', '=', site);
   if (runId !== undefined) q = q.where('run_id', '=', runId);
-  return q.orderBy('id').execute();
+  return (await q.orderBy('id').execute()).map((r) => ({ ...r, target: nameFromStoredText(r.target) }));
 }
 
 /** Targets of `kind` at the site that some sink already did (ok or gone) since run `sinceRun`. */
@@ -51,19 +52,19 @@ export async function collectDoneTargets(store: HistoryStore, site: string, sink
     .where('outcome', 'in', ['ok', 'gone'])
     .where('run_id', '>=', sinceRun)
     .execute();
-  return new Set(rows.map((r) => r.target));
+  return new Set(rows.map((r) => nameFromStoredText(r.target)));
 }
 
 /** Marks findings (by their stored, escaped LFN) as acted on by `runId`. */
-export async function markActed(store: HistoryStore, site: string, category: string, storedLfns: readonly string[], runId: number): Promise<void> {
+export async function markActed(store: HistoryStore, site: string, category: string, lfns: readonly string[], runId: number): Promise<void> {
   const db = dbOf(store);
-  for (let i = 0; i < storedLfns.length; i += 500) {
+  for (let i = 0; i < lfns.length; i += 500) {
     await db
       .updateTable('findings')
       .set({ acted_run: runId })
       .where('site', '=', site)
       .where('category', '=', category)
-      .where('lfn', 'in', storedLfns.slice(i, i + 500))
+      .where('lfn', 'in', lfns.slice(i, i + 500).map(nameToStoredText))
       .execute();
   }
 }

@@ -1,3 +1,4 @@
+import { nameToStoredText } from '../../core/escape.ts';
 import type { Kysely } from 'kysely';
 import { errorMessage } from '../../core/errors.ts';
 import { PENDING_DELETION_STATES, PENDING_TRANSFER_STATES } from '../../inventory/sql/registry-schema.ts';
@@ -22,7 +23,26 @@ export class RegistrySink implements ActionSink {
 
   constructor(private readonly open: (ctx: SinkContext) => Promise<RegistryConnections> = (ctx) => openRegistry(ctx.config, ctx.site)) {}
 
+  /**
+   * The registry's tables hold names as the inventory stores them (nameToStoredText: a name that is
+   * not UTF-8 escaped), so the plan is translated on the way in and the report on the way out.
+   */
   async execute(plan: ActionPlan, ctx: SinkContext): Promise<SinkReport> {
+    const back = new Map<string, string>();
+    const stored = (names: readonly string[]) => names.map((n) => {
+      const t = nameToStoredText(n);
+      back.set(t, n);
+      return t;
+    });
+    const rep = await this.executeStored({ ...plan, transfers: stored(plan.transfers), deletions: stored(plan.deletions), rmdirs: stored(plan.rmdirs) }, ctx);
+    const name = (t: string) => back.get(t) ?? t;
+    for (const r of rep.records) r.target = name(r.target);
+    if (rep.outputs?.nosite) rep.outputs.nosite = rep.outputs.nosite.map(name);
+    if (rep.outputs?.unrecoverable) rep.outputs.unrecoverable = rep.outputs.unrecoverable.map(name);
+    return rep;
+  }
+
+  private async executeStored(plan: ActionPlan, ctx: SinkContext): Promise<SinkReport> {
     const records: ActionRecord[] = [];
     const nosite: string[] = [];
     const unrecoverable: string[] = [];
