@@ -52,8 +52,8 @@ before(async () => {
       VarLocation: 'var',
       WebDir: 'www',
       Sites: {
-        // No lister for this scheme: every run of this site fails.
-        [BROKEN]: { Url: 'nosuch://127.0.0.1/' },
+        // Its storage is gone: every top directory is unlisted, so every run of this site fails.
+        [BROKEN]: { Url: pathToFileURL(join(root, 'gone')).href, DirectoryList: [] },
         [GOOD]: { Url: pathToFileURL(site).href },
       },
       Inventory: { Type: 'sqlite', Path: 'var/inventory.sqlite' },
