@@ -35,7 +35,6 @@ export function preflight(config: Config, needs: PreflightNeeds): void {
     throw new DcError('CONFIG', `${config.file}: key "${key}": ${message}`, { detail: { file: config.file, key } });
   };
   if (needs.sites) {
-    if (config.siteNames.length === 0) fail('Sites', 'no site is configured: add one under Sites (name -> {"Url": ...})');
     const dirs = new Map<string, string>();
     for (const name of needs.sites) {
       const site = siteConfig(config, name);

@@ -5,7 +5,7 @@ import { HistoryStore, defaultOwner } from '../../store/history-store.ts';
 import { preflight } from '../../worker/preflight.ts';
 import { runSite } from '../../worker/run-site.ts';
 import { EXIT } from '../cli-context.ts';
-import { checkCandidates } from '../cli-sites.ts';
+import { checkCandidates, matchSites } from '../cli-sites.ts';
 import type { CommandRegistrar } from '../main.ts';
 import { progressReporter } from '../progress-line.ts';
 import { summaryText } from '../summary-text.ts';
@@ -34,8 +34,9 @@ export const registerCheck: CommandRegistrar = (program, run) => {
         if (opts.cms) overrides.CmsDatasets = true;
         if (opts.orphan === false) overrides.ListOrphans = false;
         if (Object.keys(overrides).length) ctx.log.info('run-settings', { ...overrides, message: 'set for this run by --cms / --no-orphan, over the configuration' });
-        // The inventory and history are checked before the inventory is asked for its sites.
-        preflight(ctx.config(), { history: true, inventory: 'read' });
+        // The configured sites, the history and the inventory are checked before the inventory is
+        // asked for the sites it knows; those are checked in turn.
+        preflight(ctx.config(), { sites: matchSites(ctx.config().siteNames, opts.site), history: true, inventory: 'read' });
         const { config, sites: candidates } = await checkCandidates(withOverrides(ctx.config(), overrides), opts.site, ctx.log);
         preflight(config, { sites: candidates });
         const store = await HistoryStore.open(config.historyUrl);

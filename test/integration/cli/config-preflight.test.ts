@@ -47,7 +47,7 @@ describe('configuration checked before anything runs', () => {
   it('a Url with an unsupported scheme, or that is no URL, is exit 2 before any run is recorded', async () => {
     await expectConfigError(setup({}, { Url: 'ftp://example.org/store' }), ['check'], /Sites\.T2_A\.Url/, /scheme ftp:\/\/ is not supported/);
     await expectConfigError(setup({}, { Url: 'not a url' }), ['check'], /Sites\.T2_A\.Url/, /is not a URL/);
-    await expectConfigError(setup({}, { AccessMethod: 'Carrier-Pigeon' }), ['check'], /Sites\.T2_A\.AccessMethod/, /names no lister/);
+    await expectConfigError(setup({}, { AccessMethod: 'Carrier-Pigeon' }), ['check'], /Sites\.T2_A\.AccessMethod/, /expected one of/);
   });
 
   it('an Inventory path whose directory does not exist', async () => {
