@@ -12,6 +12,7 @@ export const siteDefaults: SiteSettings = {
   MaxMissingFraction: 1,
   MaxOrphanFraction: 1,
   MaxUnlistedFraction: 0.1,
+  MaxImportShrink: 0.5,
   MissingConfirmations: 2,
   OrphanConfirmations: 2,
   OrphanConfirmDays: 0,

@@ -24,6 +24,12 @@ export const siteKeys = {
   MaxMissingFraction: fraction,
   MaxOrphanFraction: fraction,
   MaxUnlistedFraction: fraction,
+  /**
+   * `import` refuses a file that would shrink the site's inventory by more than this fraction of
+   * its files (0.5: to fewer than half) unless given --force: a truncated dump must not replace
+   * a whole site.
+   */
+  MaxImportShrink: fraction,
   MissingConfirmations: z.number().int().min(1),
   OrphanConfirmations: z.number().int().min(1),
   OrphanConfirmDays: nonNeg,

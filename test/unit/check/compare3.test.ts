@@ -68,7 +68,7 @@ describe('compare3', () => {
     let seed = 7;
     const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
     const pick = ['a', 'b', 'é', '日', ' ', '🚀', '/', 'x', '\\'];
-    // A plain `lfn size` line cannot carry a name ending in a blank: such names end in ".root".
+    // An `lfn size` line carries its name escaped (a raw blank may not end it): such names end in ".root".
     const name = () => '/store/' + Array.from({ length: 3 + Math.floor(rnd() * 20) }, () => pick[Math.floor(rnd() * pick.length)]).join('') + '.root';
     const universe = [...new Set(Array.from({ length: 20_000 }, name))];
     const b = new Map<string, boolean>();
@@ -82,7 +82,7 @@ describe('compare3', () => {
     const dump = (m: Map<string, boolean>) => [...m].map(([n, settled]) => rucio(n, settled ? 'A' : 'C')).join('\n') + '\n';
     await writeFile(join(dir, 'rb.tsv'), dump(b));
     await writeFile(join(dir, 'ra.tsv.gz'), gzipSync(dump(a)));
-    await writeFile(join(dir, 'rs.txt'), [...s].map((n) => `${n} 1`).join('\n') + '\n');
+    await writeFile(join(dir, 'rs.txt'), [...s].map((n) => `${escapeName(n)} 1`).join('\n') + '\n');
     const sort = (xs: string[]) => xs.map(escapeName).sort();
     const wantMissing = sort([...b].filter(([n, st]) => st && a.get(n) === true && !s.has(n)).map(([n]) => n));
     const wantOrphan = sort([...s].filter((n) => !b.has(n) && !a.has(n)));
