@@ -108,6 +108,8 @@ export const InventorySchema = z
     Url: z.string().optional(),
     PasswordFile: z.string().optional(),
     Query: z.string().optional(),
+    /** Type dump: the dumps' list format (paths, lfn-size, rucio-dump); default: detected per file from its first lines. */
+    Format: z.enum(['paths', 'lfn-size', 'rucio-dump']).optional(),
     /** Pending deletions / transfers as files, for deployments without Dynamo's registry tables. */
     DeletionQueueFile: z.string().optional(),
     TransferQueueFile: z.string().optional(),

@@ -13,7 +13,8 @@ const CHUNK = 4 << 20;
 
 export async function isGzipFile(path: string): Promise<boolean> {
   const fh = await open(path, 'r').catch((err) => {
-    throw new DcError('INPUT', `${path}: cannot open (${(err as NodeJS.ErrnoException).code ?? err})`, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new DcError(code === 'ENOENT' ? 'NOT_FOUND' : 'INPUT', `${path}: cannot open (${code ?? err})`, { cause: err });
   });
   try {
     const b = Buffer.alloc(2);
