@@ -276,7 +276,7 @@ export async function detectListFormat(path: string, allowed: readonly ListForma
       if (entries === 1 && allowed.includes('rucio-dump')) {
         let tabs = 0;
         for (let i = s; i < e; i++) if (buf[i] === TAB) tabs++;
-        if (tabs === 8) return { format: 'rucio-dump', how: 'detected from its first line (9 tab-separated columns)' };
+        if (tabs >= 8) return { format: 'rucio-dump', how: 'detected from its first line (9 tab-separated columns)' };
       }
       if (parseListLine('lfn-size', buf, s, e, r) === ENTRY) withSize ??= { line: lineNo, s, e };
       else without ??= { line: lineNo, s, e, problem: r.problem };
