@@ -74,8 +74,8 @@ describe('dump inventory: input errors and formats', () => {
     await writeFile(sized, '/store/with space/f.root 42\n\n/store/h.root\t7\n/store/i.root 8 flux\n');
     assert.deepEqual((await read(sized)).map((f) => [f.lfn, f.size, f.settled]), [['/store/with space/f.root', 42, true], ['/store/h.root', 7, true], ['/store/i.root', 8, false]]);
     const bare = join(dir, 'bare.txt');
-    await writeFile(bare, '/store/g.root\n/store/name ending 2\n');
-    assert.deepEqual((await read(bare)).map((f) => [f.lfn, f.size, f.settled]), [['/store/g.root', null, true], ['/store/name ending 2', null, true]]);
+    await writeFile(bare, '/store/g.root\n/store/name with space.root\n');
+    assert.deepEqual((await read(bare)).map((f) => [f.lfn, f.size, f.settled]), [['/store/g.root', null, true], ['/store/name with space.root', null, true]]);
     assert.deepEqual((await new DumpInventory(bare).formatOf(bare)).format, 'paths');
     const declared = join(dir, 'declared.txt');
     await writeFile(declared, '/store/name ending 2\n');
