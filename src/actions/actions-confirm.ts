@@ -2,11 +2,13 @@ import type { SiteConfig } from '../config/config-loader.ts';
 import { isAtOrBelow, parentDir, trimSlash } from '../core/lfn.ts';
 import { candidateTops } from '../check/check-filters.ts';
 import type { FindingCategory, HistoryStore } from '../store/history-store.ts';
-import type { ActionPlan } from './actions-types.ts';
+import type { ActionCounts, ActionPlan, AwaitingCount, HeldCount } from './actions-types.ts';
 
 /** A finding confirmed for action (the history stores names as they are). */
 export interface Confirmed {
   lfn: string;
+  /** As recorded with the finding (0 when the source did not know it). */
+  size: number;
 }
 
 const DAY = 86400;
@@ -25,7 +27,7 @@ export async function collectConfirmed(
 ): Promise<Confirmed[]> {
   let q = store.db
     .selectFrom('findings')
-    .select(['lfn'])
+    .select(['lfn', 'size'])
     .where('site', '=', site)
     .where('category', '=', category)
     .where('last_run', '=', runId)
@@ -34,7 +36,7 @@ export async function collectConfirmed(
   // ISO-8601 UTC strings of one fixed format compare in time order.
   if (rule.days > 0) q = q.where('first_seen_at', '<=', new Date((rule.now - rule.days * DAY) * 1000).toISOString());
   const rows = await q.orderBy('lfn').execute();
-  return rows.map((r) => ({ lfn: r.lfn }));
+  return rows.map((r) => ({ lfn: r.lfn, size: Number(r.size) }));
 }
 
 /**
@@ -79,34 +81,107 @@ export function pickEmptyRemovals(confirmed: readonly string[], allEmpty: readon
 
 export interface PlanDetail {
   plan: ActionPlan;
+  /** Confirmed findings of the run, before the settings below pick what goes to the sinks. */
+  confirmed: ActionCounts;
+  /** Confirmed findings left out of the plan, by reason. */
+  held: HeldCount[];
+  /** Size of each planned file (transfers and deletions), as recorded with its finding. */
+  sizes: Map<string, number>;
 }
 
-/** The run's action plan from its confirmed findings and the site's settings. */
+/**
+ * The run's action plan from its confirmed findings and the site's settings. Orphans go to the
+ * sinks only with DeleteOrphans; confirmed empty directories are removed whatever DeleteOrphans
+ * says (the seed's behaviour), leaves first, never a top directory.
+ */
 export async function planActions(store: HistoryStore, site: SiteConfig, runId: number, now: number): Promise<PlanDetail> {
   const notes: string[] = [];
+  const held: HeldCount[] = [];
   const missing = await collectConfirmed(store, site.name, runId, 'missing', { runs: site.MissingConfirmations, days: 0, now });
   const orphanRule = { runs: site.OrphanConfirmations, days: site.OrphanConfirmDays, now };
   const orphans = await collectConfirmed(store, site.name, runId, 'orphan', orphanRule);
   const empties = await collectConfirmed(store, site.name, runId, 'empty', orphanRule);
-  const isGuarded = makeTopGuard(site);
+  const root = trimSlash(site.RootPath);
   let deletions: Confirmed[] = [];
-  let rmdirs: string[] = [];
   if (!site.DeleteOrphans) {
-    if (orphans.length || empties.length) notes.push(`${orphans.length} confirmed orphans and ${empties.length} empty directories not deleted: DeleteOrphans is false`);
+    if (orphans.length) {
+      held.push({ reason: 'delete-orphans-false', kind: 'delete', count: orphans.length, detail: 'DeleteOrphans is false: orphans are listed, never acted on' });
+      notes.push(`${orphans.length} confirmed orphans not deleted: DeleteOrphans is false`);
+    }
   } else {
-    const root = trimSlash(site.RootPath);
     deletions = orphans.filter((o) => o.lfn !== root && isAtOrBelow(o.lfn, root));
-    const allEmpty = (await store.db.selectFrom('findings').select('lfn').where('site', '=', site.name).where('category', '=', 'empty').where('last_run', '=', runId).execute()).map((r) => r.lfn);
-    rmdirs = pickEmptyRemovals(
-      empties.map((e) => e.lfn),
-      allEmpty,
-      isGuarded,
-      site.MaxEmptyRemovals,
-    );
-    const left = empties.length - rmdirs.length;
-    if (left > 0) notes.push(`${left} confirmed empty directories left for later (top directories, MaxEmptyRemovals ${site.MaxEmptyRemovals}, or a non-empty child)`);
+    const outside = orphans.length - deletions.length;
+    if (outside > 0) held.push({ reason: 'top-directory', kind: 'delete', count: outside, detail: `RootPath ${root} itself or outside it` });
   }
+  const isGuarded = makeTopGuard(site);
+  const allEmpty = (await store.db.selectFrom('findings').select('lfn').where('site', '=', site.name).where('category', '=', 'empty').where('last_run', '=', runId).execute()).map((r) => r.lfn);
+  const rmdirs = pickEmptyRemovals(
+    empties.map((e) => e.lfn),
+    allEmpty,
+    isGuarded,
+    site.MaxEmptyRemovals,
+  );
+  const guarded = empties.filter((e) => isGuarded(e.lfn)).length;
+  if (guarded > 0) held.push({ reason: 'top-directory', kind: 'rmdir', count: guarded, detail: 'RootPath and the top directories are never removed' });
+  const later = empties.length - rmdirs.length - guarded;
+  if (later > 0) {
+    held.push({ reason: 'later', kind: 'rmdir', count: later, detail: `MaxEmptyRemovals ${site.MaxEmptyRemovals}, or a directory below them not removed yet` });
+    notes.push(`${later} confirmed empty directories left for later (MaxEmptyRemovals ${site.MaxEmptyRemovals}, or a non-empty child)`);
+  }
+  const sizes = new Map<string, number>();
+  for (const f of [...missing, ...deletions]) sizes.set(f.lfn, f.size);
   return {
     plan: { transfers: missing.map((m) => m.lfn), deletions: deletions.map((d) => d.lfn), rmdirs, notes },
+    confirmed: { transfers: missing.length, deletions: orphans.length, rmdirs: empties.length },
+    held,
+    sizes,
   };
+}
+
+/**
+ * Findings of this run still waiting for confirmation, grouped by their consecutive sightings
+ * (capped at the number needed) — and those with enough sightings still short of
+ * OrphanConfirmDays — plus the findings an earlier run already acted on.
+ */
+export async function collectAwaiting(
+  store: HistoryStore,
+  site: SiteConfig,
+  runId: number,
+  now: number,
+): Promise<{ awaiting: AwaitingCount[]; actedEarlier: { missing: number; orphan: number; empty: number } }> {
+  const rows = await store.db
+    .selectFrom('findings')
+    .select((eb) => ['category', 'consecutive', 'first_seen_at', eb.fn.countAll<number>().as('n')])
+    .where('site', '=', site.name)
+    .where('last_run', '=', runId)
+    .where('category', 'in', ['missing', 'orphan', 'empty'])
+    // Sightings are dated by run starts: as many distinct first_seen_at values as runs, no more.
+    .groupBy(['category', 'consecutive', 'first_seen_at'])
+    .execute();
+  const acted = await store.db
+    .selectFrom('findings')
+    .select((eb) => ['category', eb.fn.countAll<number>().as('n')])
+    .where('site', '=', site.name)
+    .where('last_run', '=', runId)
+    .where('acted_run', 'is not', null)
+    .groupBy('category')
+    .execute();
+  const actedEarlier = { missing: 0, orphan: 0, empty: 0 };
+  for (const r of acted) if (r.category in actedEarlier) actedEarlier[r.category as keyof typeof actedEarlier] = Number(r.n);
+  const dayCut = site.OrphanConfirmDays > 0 ? new Date((now - site.OrphanConfirmDays * DAY) * 1000).toISOString() : undefined;
+  const groups = new Map<string, AwaitingCount>();
+  for (const r of rows) {
+    const category = r.category as AwaitingCount['category'];
+    const needed = category === 'missing' ? site.MissingConfirmations : site.OrphanConfirmations;
+    const seen = Math.min(Number(r.consecutive), needed);
+    const waitsDays = seen >= needed && category !== 'missing' && dayCut !== undefined && r.first_seen_at > dayCut;
+    if (seen >= needed && !waitsDays) continue;
+    const key = `${category}\n${seen}\n${waitsDays}`;
+    const g = groups.get(key) ?? { category, count: 0, seen, needed, ...(waitsDays ? { days: site.OrphanConfirmDays } : {}) };
+    g.count += Number(r.n);
+    groups.set(key, g);
+  }
+  const order = { missing: 0, orphan: 1, empty: 2 };
+  const awaiting = [...groups.values()].sort((a, b) => order[a.category] - order[b.category] || a.seen - b.seen || (a.days ?? 0) - (b.days ?? 0));
+  return { awaiting, actedEarlier };
 }

@@ -3,17 +3,21 @@ import { errorMessage } from '../core/errors.ts';
 import type { GateDecision } from '../check/gates.ts';
 import { markActed, recordActions } from '../store/action-log.ts';
 import type { HistoryStore } from '../store/history-store.ts';
-import { planActions } from './actions-confirm.ts';
-import type { ActionRecord, ActionSink, ActionsSummary, SinkContext, SinkName, SinkOutputs } from './actions-types.ts';
+import { collectAwaiting, planActions } from './actions-confirm.ts';
+import type { ActionCounts, ActionPlan, ActionRecord, ActionSink, ActionsReport, HeldCount, SinkContext, SinkName, SinkOutcomeCount, SinkOutputs } from './actions-types.ts';
 import { RegistrySink } from './registry/registry-sink.ts';
 import { StorageSink } from './storage/storage-sink.ts';
 import { WebhookSink } from './webhook/webhook-sink.ts';
 
 /** The site's sinks, in the order they act: registry requests first, then notification, then storage. */
 export function createSinks(site: SiteConfig): ActionSink[] {
-  const order: SinkName[] = ['registry', 'webhook', 'storage'];
   const make: Record<SinkName, () => ActionSink> = { registry: () => new RegistrySink(), webhook: () => new WebhookSink(), storage: () => new StorageSink() };
-  return order.filter((n) => site.Actions.includes(n)).map((n) => make[n]());
+  return sinkOrder(site).map((n) => make[n]());
+}
+
+function sinkOrder(site: SiteConfig): SinkName[] {
+  const order: SinkName[] = ['registry', 'webhook', 'storage'];
+  return order.filter((n) => site.Actions.includes(n));
 }
 
 export interface ActOptions {
@@ -31,30 +35,64 @@ export interface ActOptions {
 }
 
 export interface ActResult {
-  summary: ActionsSummary;
+  summary: ActionsReport;
   outputs: SinkOutputs;
   records: ActionRecord[];
 }
 
-const emptySummary = (notes: string[] = []): ActionsSummary => ({ planned: { transfers: 0, deletions: 0, rmdirs: 0 }, notes, bySink: {} });
+const KINDS = [
+  ['transfer', 'transfers'],
+  ['delete', 'deletions'],
+  ['rmdir', 'rmdirs'],
+] as const;
+
+const zero = (): ActionCounts => ({ transfers: 0, deletions: 0, rmdirs: 0 });
+
+/** The report of a run that never reached its actions (a failed run): nothing confirmed, nothing done. */
+export function notActedReport(site: SiteConfig, note: string): ActionsReport {
+  return { allowed: false, sinks: sinkOrder(site), confirmed: zero(), planned: zero(), held: [], awaiting: [], actedEarlier: { missing: 0, orphan: 0, empty: 0 }, done: [], notes: [note] };
+}
+
+const countsOf = (plan: ActionPlan): ActionCounts => ({ transfers: plan.transfers.length, deletions: plan.deletions.length, rmdirs: plan.rmdirs.length });
 
 /**
  * Acts on one finished run (its findings already recorded): nothing at all unless every gate
  * passed; otherwise the confirmed plan goes to each sink, every outcome is recorded in the
  * history's `actions` table, and a finding every sink handled (ok or already gone) is marked acted
  * on so later runs do not repeat it. A sink that fails leaves its findings for the next run.
+ * Either way the report says what was confirmed, what was done, and why the rest was not.
  */
 export async function actOnRun(o: ActOptions): Promise<ActResult> {
   const log = o.log ?? (() => undefined);
-  if (!o.gates.act) return { summary: emptySummary(['no action: ' + o.gates.held.map((g) => g.gate).join(', ')]), outputs: {}, records: [] };
-  const { plan } = await planActions(o.store, o.site, o.runId, o.now);
-  const summary = emptySummary(plan.notes);
-  summary.planned = { transfers: plan.transfers.length, deletions: plan.deletions.length, rmdirs: plan.rmdirs.length };
+  const detail = await planActions(o.store, o.site, o.runId, o.now);
+  const { plan } = detail;
+  const { awaiting, actedEarlier } = await collectAwaiting(o.store, o.site, o.runId, o.now);
+  const summary: ActionsReport = {
+    allowed: o.gates.act,
+    sinks: o.sinks ? o.sinks.map((s) => s.name) : sinkOrder(o.site),
+    confirmed: detail.confirmed,
+    planned: zero(),
+    held: [...detail.held],
+    awaiting,
+    actedEarlier,
+    done: [],
+    notes: [...plan.notes],
+  };
+  const holdAll = (reason: HeldCount['reason'], text: string, counts: ActionCounts) => {
+    for (const [kind, key] of KINDS) if (counts[key] > 0) summary.held.push({ reason, kind, count: counts[key], detail: text });
+  };
+  if (!o.gates.act) {
+    holdAll('gates', o.gates.held.map((g) => `${g.gate} (${g.reason})`).join('; '), countsOf(plan));
+    summary.notes.unshift('no action: ' + o.gates.held.map((g) => g.gate).join(', '));
+    return { summary, outputs: {}, records: [] };
+  }
   const sinks = o.sinks ?? createSinks(o.site);
   if (sinks.length === 0) {
+    holdAll('no-sink', 'no sink configured (Actions is empty)', countsOf(plan));
     if (plan.transfers.length + plan.deletions.length + plan.rmdirs.length > 0) summary.notes.push('confirmed findings but no sink configured (Actions is empty)');
     return { summary, outputs: {}, records: [] };
   }
+  summary.planned = countsOf(plan);
   const ctx: SinkContext = { config: o.config, site: o.site, runId: o.runId, now: o.now, signal: o.signal, log };
   const records: ActionRecord[] = [];
   const outputs: SinkOutputs = {};
@@ -76,10 +114,12 @@ export async function actOnRun(o: ActOptions): Promise<ActResult> {
     log('actions-sink', { site: o.site.name, runId: o.runId, sink: sink.name });
   }
   await recordActions(o.store, records.map((r) => ({ runId: o.runId, site: o.site.name, ...r })));
-  for (const r of records) {
-    const s = (summary.bySink[r.sink] ??= {});
-    const k = `${r.kind}:${r.outcome}`;
-    s[k] = (s[k] ?? 0) + 1;
+  summary.done = countOutcomes(records, detail.sizes);
+  // Planned targets no configured sink took (e.g. transfers with only the storage sink).
+  const taken = new Set(records.map((r) => `${r.kind}\n${r.target}`));
+  for (const [kind, key] of KINDS) {
+    const n = plan[key].filter((t) => !taken.has(`${kind}\n${t}`)).length;
+    if (n > 0) summary.held.push({ reason: 'no-sink', kind, count: n, detail: `no sink in Actions [${summary.sinks.join(', ')}] acts on ${key}` });
   }
   // Acted on = some sink handled it and none failed or skipped it.
   const verdict = new Map<string, boolean>();
@@ -93,4 +133,23 @@ export async function actOnRun(o: ActOptions): Promise<ActResult> {
   await markActed(o.store, o.site.name, 'orphan', acted('delete', plan.deletions), o.runId);
   await markActed(o.store, o.site.name, 'empty', acted('rmdir', plan.rmdirs), o.runId);
   return { summary, outputs, records };
+}
+
+/** Records counted per sink, kind and outcome, with the files' bytes and a few distinct details. */
+function countOutcomes(records: readonly ActionRecord[], sizes: ReadonlyMap<string, number>): SinkOutcomeCount[] {
+  const groups = new Map<string, SinkOutcomeCount>();
+  for (const r of records) {
+    const key = `${r.sink}\n${r.kind}\n${r.outcome}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { sink: r.sink, kind: r.kind, outcome: r.outcome, count: 0 }));
+    g.count++;
+    const size = r.kind === 'rmdir' ? undefined : sizes.get(r.target);
+    if (size !== undefined && size > 0) g.bytes = (g.bytes ?? 0) + size;
+    if (r.outcome !== 'ok' && r.detail) {
+      const d = r.detail.replaceAll(r.target, '…');
+      g.details ??= [];
+      if (g.details.length < 3 && !g.details.includes(d)) g.details.push(d);
+    }
+  }
+  return [...groups.values()];
 }

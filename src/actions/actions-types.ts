@@ -1,9 +1,14 @@
+import type { GateHit } from '../check/gates.ts';
 import type { Config, SiteConfig } from '../config/config-loader.ts';
 
 export type SinkName = 'registry' | 'webhook' | 'storage';
 export type ActionKind = 'transfer' | 'delete' | 'rmdir' | 'invalidate';
-/** ok: done · gone: nothing left to do (already absent) · skipped: deliberately not done · failed. */
-export type ActionOutcome = 'ok' | 'failed' | 'skipped' | 'gone';
+/**
+ * ok: done · gone: nothing left to do (already absent) · skipped: deliberately not done ·
+ * refused: the storage (or the deleter's last-moment check) found the target not safe to remove,
+ * e.g. a directory that is no longer empty · failed.
+ */
+export type ActionOutcome = 'ok' | 'failed' | 'skipped' | 'gone' | 'refused';
 
 /**
  * What a run may act on, decided once from the history (confirmation) and the site's settings.
@@ -14,7 +19,7 @@ export interface ActionPlan {
   transfers: string[];
   /** Confirmed orphan files: to be deleted (only with DeleteOrphans). */
   deletions: string[];
-  /** Confirmed empty directories, leaves first, at most MaxEmptyRemovals (only with DeleteOrphans). */
+  /** Confirmed empty directories, leaves first, at most MaxEmptyRemovals (whatever DeleteOrphans says). */
   rmdirs: string[];
   /** Why some confirmed findings were left out of the plan (e.g. DeleteOrphans false). */
   notes: string[];
@@ -57,9 +62,74 @@ export interface ActionSink {
   close(): Promise<void>;
 }
 
-/** The per-run digest written into SITE_summary.json and the runs table. */
-export interface ActionsSummary {
-  planned: { transfers: number; deletions: number; rmdirs: number };
+/** Findings counted by what acting on them means: missing → transfer, orphan → delete, empty → rmdir. */
+export interface ActionCounts {
+  transfers: number;
+  deletions: number;
+  rmdirs: number;
+}
+
+/**
+ * Why confirmed findings were not handed to a sink:
+ * gates: a gate held the whole run (dry mode included; the gates and their numbers in `gates`) ·
+ * delete-orphans-false: DeleteOrphans is false · no-sink: Actions is empty, or no sink in it acts
+ * on this kind · top-directory: RootPath, a top directory or a path outside RootPath · later: left
+ * for a later run (MaxEmptyRemovals, or a child directory not removed yet).
+ */
+export type HoldReason = 'gates' | 'delete-orphans-false' | 'no-sink' | 'top-directory' | 'later';
+
+export interface HeldCount {
+  reason: HoldReason;
+  kind: 'transfer' | 'delete' | 'rmdir';
+  count: number;
+  /** One line for the operator (the gate numbers, the setting to change). */
+  detail: string;
+}
+
+/** Findings of this run not confirmed yet, grouped by how far they are. */
+export interface AwaitingCount {
+  category: 'missing' | 'orphan' | 'empty';
+  count: number;
+  /** Consecutive done runs that saw them, this one included. */
+  seen: number;
+  /** Runs they need (MissingConfirmations, OrphanConfirmations). */
+  needed: number;
+  /** Set when the runs are enough and OrphanConfirmDays is what they wait for. */
+  days?: number;
+}
+
+/** Outcomes of one sink for one kind of action. */
+export interface SinkOutcomeCount {
+  sink: SinkName | 'invalidate';
+  kind: ActionKind;
+  outcome: ActionOutcome;
+  count: number;
+  /** Sum of the targets' sizes as recorded with their findings (files only). */
+  bytes?: number;
+  /** Up to three distinct details of these records (why skipped, refused or failed). */
+  details?: string[];
+}
+
+/**
+ * The `actions` block of SITE_summary.json (and of the runs table's summary): everything an
+ * operator needs to learn what a run did about its findings, and why it did no more.
+ */
+export interface ActionsReport {
+  /** Every gate passed, so sinks could act (the summary's `gates.held` says which did not). */
+  allowed: boolean;
+  /** The site's configured sinks (`Actions`), in the order they act. */
+  sinks: SinkName[];
+  /** Findings of this run confirmed and not acted on by an earlier run. */
+  confirmed: ActionCounts;
+  /** Handed to the sinks this run (zero when a gate held). */
+  planned: ActionCounts;
+  /** Confirmed findings not handed to a sink (or not taken by any), by reason. */
+  held: HeldCount[];
+  /** Findings waiting for more sightings or days before they count as confirmed. */
+  awaiting: AwaitingCount[];
+  /** Findings of this run already acted on by an earlier run (not repeated). */
+  actedEarlier: { missing: number; orphan: number; empty: number };
+  /** What the sinks did, per sink, kind and outcome. */
+  done: SinkOutcomeCount[];
   notes: string[];
-  bySink: Record<string, Record<string, number>>;
 }

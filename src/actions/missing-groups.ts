@@ -24,7 +24,7 @@ export async function collectBlockGroups(config: Config, site: string, datasets:
         .where('s.name', '=', site)
         .where('b.name', 'in', blocks.slice(i, i + 500))
         .execute();
-      for (const r of rows as { block: string; grp: string | null }[]) out.set(r.block, r.grp ?? '-');
+      for (const r of rows as { block: string; grp: string | null }[]) out.set(r.block, r.grp ?? 'Unsubscribed'); // the seed's word
     }
   } finally {
     await db.destroy();

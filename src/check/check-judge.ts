@@ -1,3 +1,4 @@
+import { hasRawBytes, isUndecodable } from '../core/name-bytes.ts';
 import { unescapeName } from '../core/escape.ts';
 import type { DirectorySet } from '../core/lfn.ts';
 import type { CheckSummary } from './check-types.ts';
@@ -44,6 +45,8 @@ export interface JudgeContext {
   missingDatasets: MissingDatasetTally;
   summary: CheckSummary;
   checkAbort: () => void;
+  /** The lister's protocol carries UTF-8 names only (Lister.utf8Names): a name that is not cannot be on the storage. */
+  utf8Names?: boolean;
 }
 
 /**
@@ -83,12 +86,17 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
     const lfn = unescapeName(name);
     hashString(lfn, h);
     const slot = table.find(h);
-    if (slot >= 0) {
+    if (slot < 0 && isUndecodable(lfn)) s.skipped.undecodableNames++;
+    else if (slot >= 0) {
       table.setFlags(slot, SEEN);
       // An unknown inventory size is never a mismatch.
-      if (!isNew && table.flags(slot) & SETTLED_BEFORE && table.cols.size[slot] !== UNKNOWN && table.cols.size[slot] !== size) {
-        table.setFlags(slot, MISMATCH);
-        mismatch.set(lfn, size);
+      if (table.flags(slot) & SETTLED_BEFORE && table.cols.size[slot] !== UNKNOWN && table.cols.size[slot] !== size) {
+        // A new file may still be being written: its size is not judged, but the hold is counted.
+        if (isNew) s.skipped.newFiles++;
+        else {
+          table.setFlags(slot, MISMATCH);
+          mismatch.set(lfn, size);
+        }
       }
     } else if (isNew) s.skipped.newFiles++;
     else if (ctx.isIgnored(lfn)) s.skipped.ignoredOrphans++;
@@ -121,7 +129,11 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
       continue;
     }
     if (!settled) {
-      if (!(flags & SEEN)) s.skipped.leftInventoryDuringRun++;
+      if (!(flags & SEEN) || flags & MISMATCH) s.skipped.leftInventoryDuringRun++;
+      continue;
+    }
+    if (!(flags & SEEN) && (isUndecodable(lfn) || (ctx.utf8Names && hasRawBytes(lfn)))) {
+      s.skipped.undecodableNames++;
       continue;
     }
     const dataset = datasetText ? unescapeName(datasetText) : undefined;
@@ -141,12 +153,12 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
         ctx.lists.sizeMismatch.add(lfn, remoteSize);
         s.sizeMismatch.count++;
         s.sizeMismatch.bytes += size;
-      }
+      } else s.skipped.leftInventoryDuringRun++; // the inventory took the listed size meanwhile
     }
   }
-  // Settled before, absent after: left the inventory while we listed.
+  // Settled before, absent after: left the inventory while we listed (a would-be missing file or size mismatch).
   table.forEach((_slot, flags) => {
-    if (flags & SETTLED_BEFORE && !(flags & IN_AFTER) && !(flags & SEEN)) s.skipped.leftInventoryDuringRun++;
+    if (flags & SETTLED_BEFORE && !(flags & IN_AFTER) && (!(flags & SEEN) || flags & MISMATCH)) s.skipped.leftInventoryDuringRun++;
   });
   ctx.checkAbort();
 
@@ -166,7 +178,10 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
       s.skipped.joinedInventoryDuringRun++;
       continue;
     }
-    if (ctx.unlistedDirs.covers(lfn)) continue;
+    if (ctx.unlistedDirs.covers(lfn)) {
+      s.skipped.listedBelowUnlisted = (s.skipped.listedBelowUnlisted ?? 0) + 1;
+      continue;
+    }
     if (ctx.isQueued(lfn)) {
       s.skipped.queuedDeletion++;
       continue;

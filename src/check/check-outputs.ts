@@ -4,6 +4,7 @@ import { writeFileAtomic } from '../core/atomic-file.ts';
 import { escapeName } from '../core/escape.ts';
 import type { CheckSummary } from './check-types.ts';
 import type { GateDecision } from './gates.ts';
+import { missingDatasetLines } from './missing-datasets.ts';
 import type { CheckResult } from './site-check.ts';
 
 /** File names of a run's outputs (SEMANTICS.md "Outputs"). */
@@ -22,10 +23,14 @@ export function outputNames(site: string) {
   };
 }
 
-export interface RunSummaryFile extends CheckSummary {
+/**
+ * SITE_summary.json. `A` is the actions block, typed by its writer (src/actions `ActionsReport`,
+ * filled in by the worker); the outputs here only carry it.
+ */
+export interface RunSummaryFile<A = unknown> extends CheckSummary {
   runId?: number;
   gates: GateDecision;
-  actions: unknown[];
+  actions: A;
   files: Record<string, string>;
 }
 
@@ -50,7 +55,7 @@ export function storageReport(s: CheckSummary, rootPath: string) {
 export interface ActionOutputs {
   nosite?: readonly string[];
   unrecoverable?: readonly string[];
-  /** Block name → owning group at the site. */
+  /** Block name → owning group at the site (`Unsubscribed` when the replica has none). */
   blockGroups?: ReadonlyMap<string, string>;
 }
 
@@ -69,14 +74,7 @@ export async function writeOutputs(
   await result.sizeMismatch.writeTo((written.sizeMismatch = p(names.sizeMismatch)));
   await result.unlisted.writeTo((written.unlisted = p(names.unlisted)));
   await result.empty.writeTo((written.empty = p(names.empty)));
-  // `dataset files bytes groups`, then `  block files bytes group` per block; largest first.
-  const groupOf = (block: string) => extra.blockGroups?.get(block) ?? '-';
-  const dsLines = result.missingDatasets.map((d) => {
-    const sorted = [...d.blocks.entries()].sort((a, b) => b[1].bytes - a[1].bytes || (a[0] < b[0] ? -1 : 1));
-    const groups = [...new Set(sorted.map(([name]) => groupOf(name)))].sort().join(',');
-    const blocks = sorted.map(([name, b]) => `  ${escapeName(name)} ${b.files} ${b.bytes} ${escapeName(groupOf(name))}`);
-    return [`${escapeName(d.dataset)} ${d.files} ${d.bytes} ${escapeName(groups)}`, ...blocks].join('\n');
-  });
+  const dsLines = missingDatasetLines(result.missingDatasets, (block) => extra.blockGroups?.get(block));
   writeFileAtomic((written.missingDatasets = p(names.missingDatasets)), dsLines.length ? dsLines.join('\n') + '\n' : '');
   const listText = (l: readonly string[] | undefined) => (l?.length ? [...new Set(l)].sort().map(escapeName).join('\n') + '\n' : '');
   writeFileAtomic((written.nosite = p(names.nosite)), listText(extra.nosite));

@@ -30,6 +30,11 @@ export interface CheckSummary {
   /** Run start in epoch seconds: files newer than now − IgnoreAge are "new". */
   now: number;
   ignoreAgeDays: number;
+  /**
+   * The site's CmsDatasets: orphans protected by dataset (replica here, IGNORED, transfer, short
+   * path). Absent from summaries written by older versions.
+   */
+  cmsDatasets?: boolean;
   timings: { inventoryBefore: number; listing: number; inventoryAfter: number; finalize: number; total: number };
   tops: TopReport[];
   listing: { files: number; bytes: number; directories: number; newFiles: number; retries: number };
@@ -41,17 +46,37 @@ export interface CheckSummary {
   /** False for backends that cannot hold an empty directory (S3): `empty` then says nothing. */
   emptyDirectoriesKnown: boolean;
   unlisted: { count: number; dirs: UnlistedDir[]; settledFilesBelow: number; outsideIgnored: number };
+  /**
+   * Files held back from a list, by reason (SEMANTICS.md: nothing leaves a list uncounted).
+   * Each held-back file is counted once, under the first reason that applies.
+   */
   skipped: {
-    /** Remote files younger than IgnoreAge and not in the inventory. */
+    /** Remote files younger than IgnoreAge that would otherwise be orphans or size mismatches. */
     newFiles: number;
+    /** Would-be orphans below a path matching IgnoreDirectories. */
     ignoredOrphans: number;
+    /** Would-be orphans of a protected dataset (CmsDatasets only). */
     protectedOrphans: number;
+    /** Would-be missing files, size mismatches or orphans of a dataset with a deletion queued at the site. */
     queuedDeletion: number;
-    /** Settled before the listing but gone from the inventory or in flux after it: not missing. */
+    /** Settled before the listing but gone from the inventory, in flux or resized after it: not missing nor size mismatch. */
     leftInventoryDuringRun: number;
     /** Absent before the listing but in the inventory after it: not orphan. */
     joinedInventoryDuringRun: number;
+    /** Settled inventory files below RootPath but outside the top directories listed. */
     outsideListedTops: number;
+    /**
+     * Listed files below a directory that ended unlisted (a tree listing that failed part-way): not
+     * judged orphan. Absent from summaries written by older versions.
+     */
+    listedBelowUnlisted?: number;
+    /**
+     * Names whose bytes were lost before they reached the tool (U+FFFD or a stray surrogate,
+     * src/core/name-bytes.ts isUndecodable), or that the storage's protocol cannot carry (a name
+     * that is not UTF-8 on S3): never judged missing or orphan (issue 11 §2). Printed as
+     * "undecodable names".
+     */
+    undecodableNames: number;
   };
 }
 

@@ -1,8 +1,7 @@
 import { appendFileSync, closeSync, fstatSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DcError } from '../core/errors.ts';
-import { unescapeName } from '../core/escape.ts';
-import { BAD, COMMENT, EMPTY, listLineError, newListCounts, newParsedLine, parseListLine, type ListCounts, type ListFormat } from '../core/list-format.ts';
+import { BAD, COMMENT, EMPTY, listLineError, nameOf, newListCounts, newParsedLine, parseListLine, type ListCounts, type ListFormat } from '../core/list-format.ts';
 import { forEachListLine } from './compare3-lines.ts';
 import { hashBytes, hashString, newHash } from './lfn-hash.ts';
 
@@ -62,7 +61,7 @@ export async function partitionList(path: string, format: ListFormat, dir: strin
     if (kind === COMMENT) return void listCounts.comments++;
     if (kind === BAD) throw listLineError(path, lineNo, r.problem, buf, start, end);
     if (lineNo > 0xffffffff) throw new DcError('INPUT', `${path}: more than 2^32 lines`);
-    if (r.escaped) hashString(unescapeName(buf.toString('utf8', r.nameStart, r.nameEnd)), h);
+    if (r.escaped) hashString(nameOf(buf, r), h);
     else hashBytes(buf, r.nameStart, r.nameEnd, h);
     const p = partitionIndex(h[1], bits);
     const at = (p * RECORDS_PER_FLUSH + fill[p]) * RECORD_WORDS;

@@ -1,5 +1,5 @@
 /**
- * A 96-bit hash of an LFN's UTF-8 bytes, computed either from a JS string or straight from a
+ * A 96-bit hash of an LFN's bytes, computed either from a JS string or straight from a
  * byte range of a Buffer (so text lists are compared without making a string per line). Both
  * give the same value for the same name: bytes are packed little-endian into 32-bit words and
  * each word is mixed into three lanes with different multipliers, then each lane is avalanched.
@@ -7,6 +7,9 @@
  *
  * The result goes into `out[0..2]`; out[2] is never 0, which the tables use to mark empty slots.
  */
+import { unescapeName } from '../core/escape.ts';
+import { decodeName } from '../core/name-bytes.ts';
+
 export type Hash96 = Uint32Array;
 
 export function newHash(): Hash96 {
@@ -56,7 +59,10 @@ export function hashBytes(buf: Uint8Array, start: number, end: number, out: Hash
   finish(a, b, c, end - start, out);
 }
 
-/** Same value as hashBytes over the UTF-8 encoding of `s` (lone surrogates become U+FFFD). */
+/**
+ * Same value as hashBytes over encodeName(s) (src/core/name-bytes.ts): the UTF-8 encoding, with
+ * U+DC80–U+DCFF standing for one raw byte each and any other lone surrogate as U+FFFD.
+ */
 export function hashString(s: string, out: Hash96): void {
   let a = SEED_A;
   let b = SEED_B;
@@ -72,6 +78,10 @@ export function hashString(s: string, out: Hash96): void {
     if (cp < 0x80) {
       nbytes = 1;
       packed = cp;
+    } else if (cp >= 0xdc80 && cp <= 0xdcff) {
+      // A byte that is not UTF-8, held as U+DC00 + byte (src/core/name-bytes.ts): hashed as that byte.
+      nbytes = 1;
+      packed = cp - 0xdc00;
     } else {
       if (cp >= 0xd800 && cp <= 0xdfff) {
         const lo = i + 1 < n ? s.charCodeAt(i + 1) : 0;
@@ -110,4 +120,19 @@ export function hashString(s: string, out: Hash96): void {
     c = (Math.imul(c, 0x9e3779b1) + w) | 0;
   }
   finish(a, b, c, len, out);
+}
+
+/**
+ * The hash of the name written (escaped, src/core/escape.ts) in buf[start, end) of a list: the
+ * hash of its bytes once unescaped, so `bad\xff` and a raw byte FF name the same file. Lines
+ * without a backslash (nearly all) are hashed straight from the buffer.
+ */
+export function hashEscapedName(buf: Buffer, start: number, end: number, out: Hash96): void {
+  for (let i = start; i < end; i++) {
+    if (buf[i] === 0x5c) {
+      hashString(unescapeName(decodeName(buf, start, end)), out);
+      return;
+    }
+  }
+  hashBytes(buf, start, end, out);
 }

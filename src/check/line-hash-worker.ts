@@ -6,9 +6,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { DcError } from '../core/errors.ts';
-import { unescapeName } from '../core/escape.ts';
 import { forEachLine } from '../core/line-reader.ts';
-import { BAD, COMMENT, EMPTY, listLineError, newListCounts, newParsedLine, parseListLine, type ListCounts, type ListFormat } from '../core/list-format.ts';
+import { BAD, COMMENT, EMPTY, listLineError, nameOf, newListCounts, newParsedLine, parseListLine, type ListCounts, type ListFormat } from '../core/list-format.ts';
 import { hashBytes, hashString, newHash } from './lfn-hash.ts';
 
 export interface HashChunk {
@@ -55,7 +54,7 @@ try {
     if (kind === COMMENT) return void counts.comments++;
     if (kind === BAD) throw listLineError(path, lineNo, r.problem, buf, start, end);
     counts.entries++;
-    if (r.escaped) hashString(unescapeName(buf.toString('utf8', r.nameStart, r.nameEnd)), h);
+    if (r.escaped) hashString(nameOf(buf, r), h);
     else hashBytes(buf, r.nameStart, r.nameEnd, h);
     hashes[n * 3] = h[0];
     hashes[n * 3 + 1] = h[1];

@@ -8,6 +8,7 @@ import type { Inventory } from '../inventory/inventory.ts';
 import type { Lister } from '../listers/lister.ts';
 import { walk, type WalkProgress } from '../listers/walker.ts';
 import { candidateTops, makeIgnoreTest, makeProtectedTest, makeScopeTest, topOf } from './check-filters.ts';
+import { EmptyDirJudge } from './check-empty-dirs.ts';
 import { judgePartition, spoolLine } from './check-judge.ts';
 import { CheckSpool } from './check-spool.ts';
 import type { CheckPhase, CheckProgress, CheckSummary, TopReport, UnlistedDir } from './check-types.ts';
@@ -94,7 +95,9 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
   try {
     // Phase 1: inventory before the listing, spooled by hash partition.
     const parts = Math.max(1, input.partitions ?? CHECK_PARTITIONS);
-    const protectedSet = await inventory.collectProtectedDatasets(site.name);
+    // Dataset protection is CMS's convention (the seed's --cms): without CmsDatasets no orphan is
+    // protected by dataset, whatever the inventory knows.
+    const protectedSet = site.CmsDatasets ? await inventory.collectProtectedDatasets(site.name) : undefined;
     const queued = new Set(await inventory.collectQueuedDeletions(site.name));
     const h = newHash();
     const spool = (name: string) => {
@@ -130,6 +133,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     const unlistedDirs = new DirectorySet();
     const unlistedInfo: UnlistedDir[] = [];
     const topReports = new Map<string, TopReport>();
+    const emptyDirs = new EmptyDirJudge(ageCut, isIgnored);
     const scan = spool('scan');
     for await (const ev of walk(lister, {
       tops,
@@ -156,7 +160,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
         const d = ev.dir;
         s.listing.directories++;
         if (d.isTop) topReports.set(d.lfn, { lfn: d.lfn, files: d.files, bytes: d.bytes, unlisted: d.unlistedBelow && unlistedDirs.has(d.lfn) });
-        else if (d.files === 0 && !d.unlistedBelow && d.newestMtime <= ageCut && !isIgnored(d.lfn)) lists.empty.add(d.lfn);
+        if (emptyDirs.isEmpty(d)) lists.empty.add(d.lfn);
       } else {
         unlistedDirs.add(ev.lfn);
         unlistedInfo.push({ lfn: ev.lfn, code: ev.code, message: ev.message, attempts: ev.attempts });
@@ -177,7 +181,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     // again: one that began during a long listing counts.
     phase = 'inventory-after';
     for (const d of await inventory.collectQueuedDeletions(site.name)) queued.add(d);
-    const protectedAfter = await inventory.collectProtectedDatasets(site.name);
+    const protectedAfter = site.CmsDatasets ? await inventory.collectProtectedDatasets(site.name) : undefined;
     if (protectedSet && protectedAfter) for (const d of protectedAfter) protectedSet.add(d);
     const after = spool('after');
     for await (const batch of inventory.streamFiles(site.name, input.signal)) {
@@ -194,19 +198,22 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
 
     // Phase 4: judge each partition.
     phase = 'finalize';
-    const missingDatasets = new MissingDatasetTally();
+    const missingDatasets = new MissingDatasetTally(site.CmsDatasets);
     const ctx = {
       spools: { before, scan, after },
       ageCut,
       isIgnored,
-      isProtected: makeProtectedTest(protectedSet),
-      isQueued: (lfn: string, dataset?: string) => queued.size > 0 && queued.has(dataset ?? datasetOfLfn(lfn) ?? ''),
+      // ListOrphans false (the seed's --no-orphan): every orphan is held back, counted as protected.
+      isProtected: site.ListOrphans ? makeProtectedTest(protectedSet) : () => true,
+      // An orphan has no inventory dataset: only the CMS LFN convention names one.
+      isQueued: (lfn: string, dataset?: string) => queued.size > 0 && queued.has(dataset ?? (site.CmsDatasets ? datasetOfLfn(lfn) : undefined) ?? ''),
       inScope: makeScopeTest(tops),
       unlistedDirs,
       lists,
       missingDatasets,
       summary: s,
       checkAbort,
+      utf8Names: lister.utf8Names === true,
     };
     for (let p = 0; p < parts; p++) {
       await judgePartition(ctx, p);
@@ -241,6 +248,7 @@ function emptySummary(input: CheckInput, listerKind: string, inventoryKind: stri
     finishedAt: '',
     now: input.now,
     ignoreAgeDays: input.site.IgnoreAge,
+    cmsDatasets: input.site.CmsDatasets,
     timings: { inventoryBefore: 0, listing: 0, inventoryAfter: 0, finalize: 0, total: 0 },
     tops: [],
     listing: { files: 0, bytes: 0, directories: 0, newFiles: 0, retries: 0 },
@@ -251,6 +259,6 @@ function emptySummary(input: CheckInput, listerKind: string, inventoryKind: stri
     empty: 0,
     emptyDirectoriesKnown: true,
     unlisted: { count: 0, dirs: [], settledFilesBelow: 0, outsideIgnored: 0 },
-    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0 },
+    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0, listedBelowUnlisted: 0, undecodableNames: 0 },
   };
 }

@@ -12,22 +12,28 @@ export interface Logger {
   readonly json: boolean;
 }
 
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+const RANK: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
+
 /** Keys whose values never reach a log line. */
 const REDACT = ['password', 'token', 'secret', 'authorization', 'proxy', '*.password', '*.token', '*.secret', '*.authorization'];
 
 /**
  * JSON lines on stderr (pino) when not on a terminal or with --json; short human lines plus a
- * live progress line on a terminal.
+ * live progress line on a terminal. `level` is asked at each line, so the configuration's LogLevel
+ * can apply once the file is read (--info and --debug win over it).
  */
-export function createLogger(opts: { json: boolean; level?: string }): Logger {
+export function createLogger(opts: { json: boolean; level?: () => LogLevel }): Logger {
+  const level = opts.level ?? (() => 'info');
+  const on = (l: LogLevel) => RANK[l] >= RANK[level()];
   if (opts.json) {
-    const p = pino({ level: opts.level ?? 'info', base: undefined, redact: { paths: REDACT, censor: '***' } }, pino.destination(2));
+    const p = pino({ level: 'debug', base: undefined, redact: { paths: REDACT, censor: '***' } }, pino.destination(2));
     return {
       json: true,
-      info: (e, f) => p.info({ event: e, ...f }),
-      warn: (e, f) => p.warn({ event: e, ...f }),
+      info: (e, f) => on('info') && p.info({ event: e, ...f }),
+      warn: (e, f) => on('warn') && p.warn({ event: e, ...f }),
       error: (e, f) => p.error({ event: e, ...f }),
-      debug: (e, f) => p.debug({ event: e, ...f }),
+      debug: (e, f) => on('debug') && p.debug({ event: e, ...f }),
       status: () => undefined,
       endStatus: () => undefined,
     };
@@ -41,10 +47,10 @@ export function createLogger(opts: { json: boolean; level?: string }): Logger {
   };
   return {
     json: false,
-    info: (e, f) => line('', e, f),
-    warn: (e, f) => line('warning: ', e, f),
+    info: (e, f) => on('info') && line('', e, f),
+    warn: (e, f) => on('warn') && line('warning: ', e, f),
     error: (e, f) => line('error: ', e, f),
-    debug: () => undefined,
+    debug: (e, f) => on('debug') && line('debug: ', e, f),
     status: (s) => {
       process.stderr.write(`\r\x1b[2K${s}`);
       live = true;

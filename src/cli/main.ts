@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT, makeContext, reportError, type CliContext, type GlobalOptions } from './cli-context.ts';
 import { registerCheck } from './commands/check-command.ts';
@@ -15,11 +16,19 @@ export type CommandRegistrar = (program: Command, run: (fn: (ctx: CliContext) =>
 
 const registrars: CommandRegistrar[] = [registerCheck, registerList, registerCompare, registerImport, registerSetStatus, registerDemo, registerServe, registerInvalidate, registerCompare3];
 
+/** The package's version, from package.json (the sources run unbuilt). */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.OK;
   const program = new Command('dynamo-consistency')
     .description('Compare what a storage site holds with what the data-management inventory believes it holds.')
+    .version(packageVersion(), '--version', 'print the version')
     .option('--config <file>', 'configuration file (JSON or YAML)', 'consistency_config.json')
+    .option('--info', 'log down to info level (over LogLevel)')
+    .option('--debug', 'log down to debug level (over LogLevel)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError();

@@ -1,3 +1,4 @@
+import type { ActionCounts, ActionsReport, AwaitingCount, HeldCount } from '../actions/actions-types.ts';
 import type { RunSummaryFile } from '../check/check-outputs.ts';
 
 function bytes(n: number): string {
@@ -14,8 +15,25 @@ function shortName(s: string): string {
   return s.length > 100 ? `${s.slice(0, 60)}…${s.slice(-30)} (${s.length} chars)` : s;
 }
 
+/** Files kept off the lists, by reason: every one is counted on the terminal, zeros included. */
+function heldBackLines(s: RunSummaryFile): string[] {
+  const k = s.skipped;
+  const row = (label: string, n: number, note = '') => `    ${label.padEnd(30)} ${n}${note}`;
+  return [
+    `  held back   ${Object.values(k).reduce((a: number, b) => a + (b ?? 0), 0)} files kept off the lists:`,
+    row('new (younger than IgnoreAge)', k.newFiles),
+    row('ignored (IgnoreDirectories)', k.ignoredOrphans),
+    row('protected dataset', k.protectedOrphans, s.cmsDatasets ? '' : ' (CmsDatasets off: no dataset protection)'),
+    row('queued deletion', k.queuedDeletion),
+    row('changed during the run', k.leftInventoryDuringRun + k.joinedInventoryDuringRun, ` (${k.leftInventoryDuringRun} left or changed in the inventory, ${k.joinedInventoryDuringRun} joined it)`),
+    row('outside listed tops', k.outsideListedTops),
+    row('listed below unlisted dirs', k.listedBelowUnlisted ?? 0),
+    row('undecodable names', k.undecodableNames ?? 0, k.undecodableNames ? ' (bytes lost before they reached the tool, or not UTF-8 where the protocol needs it: not judged)' : ''),
+  ];
+}
+
 /** The human summary printed at the end of a check. */
-export function summaryText(s: RunSummaryFile, files: Record<string, string>): string {
+export function summaryText(s: RunSummaryFile<ActionsReport>, files: Record<string, string>): string {
   const lines = [
     `Site ${s.site} (${s.url}) — run ${s.runId ?? '?'} in ${s.timings.total.toFixed(1)} s`,
     `  listed      ${s.listing.files} files, ${bytes(s.listing.bytes)}, ${s.listing.directories} directories (${s.listing.newFiles} new)`,
@@ -24,11 +42,54 @@ export function summaryText(s: RunSummaryFile, files: Record<string, string>): s
     `  orphan      ${s.orphan.count} (${bytes(s.orphan.bytes)})`,
     `  size diff   ${s.sizeMismatch.count}`,
     `  empty dirs  ${s.emptyDirectoriesKnown ? s.empty : 'not applicable (this storage has no empty directories)'}`,
+    ...heldBackLines(s),
     `  unlisted    ${s.unlisted.count} directories (${s.unlisted.settledFilesBelow} settled files below them not judged)`,
   ];
   for (const u of s.unlisted.dirs.slice(0, 10)) lines.push(`    ${shortName(u.lfn)}: ${u.code} ${shortName(u.message)}`);
-  lines.push(`  actions     ${s.gates.act ? 'allowed' : 'held: ' + s.gates.held.map((g) => g.reason).join('; ')}`);
   lines.push('Lists:');
   for (const [k, v] of Object.entries(files)) lines.push(`  ${k.padEnd(16)} ${v}`);
+  lines.push(...actionsBlock(s));
   return lines.join('\n') + '\n';
+}
+
+const KIND_WORDS: Record<HeldCount['kind'], [string, string]> = {
+  transfer: ['missing file to copy back', 'missing files to copy back'],
+  delete: ['orphan to delete', 'orphans to delete'],
+  rmdir: ['empty directory to remove', 'empty directories to remove'],
+};
+const CATEGORY_WORDS: Record<AwaitingCount['category'], [string, string]> = {
+  missing: ['missing file', 'missing files'],
+  orphan: ['orphan', 'orphans'],
+  empty: ['empty directory', 'empty directories'],
+};
+const plural = (n: number, w: [string, string]) => `${n} ${n === 1 ? w[0] : w[1]}`;
+const countsText = (c: ActionCounts) => `${c.transfers} to copy back, ${c.deletions} to delete, ${c.rmdirs} directories to remove`;
+
+/**
+ * The last block of the summary: what each sink did, what was confirmed but held and why, and what
+ * still waits for confirmation — so an operator never has to open the JSON to learn why nothing
+ * happened. Built from the summary's `actions` report only.
+ */
+export function actionsBlock(s: RunSummaryFile<ActionsReport>): string[] {
+  const a = s.actions;
+  const out = [`Actions (${a.sinks.length ? `sinks: ${a.sinks.join(', ')}` : 'no sink configured: Actions is empty'}):`];
+  if (!a.allowed) out.push(`  gates       held, nothing acted on: ${s.gates.held.map((g) => `${g.gate} (${g.reason})`).join('; ')}`);
+  const confirmed = a.confirmed.transfers + a.confirmed.deletions + a.confirmed.rmdirs;
+  const handed = a.allowed && a.sinks.length ? `; handed to sinks: ${countsText(a.planned)}` : '';
+  out.push(`  confirmed   ${confirmed ? countsText(a.confirmed) + handed : 'nothing confirmed in this run'}`);
+  for (const d of a.done) {
+    const size = d.bytes !== undefined ? ` (${bytes(d.bytes)})` : '';
+    const why = d.details?.length ? `: ${d.details.join('; ')}` : '';
+    out.push(`  ${d.sink.padEnd(11)} ${d.kind} ${d.outcome} ${d.count}${size}${why}`);
+  }
+  for (const h of a.held) out.push(`  held        ${plural(h.count, KIND_WORDS[h.kind])}: ${h.detail}`);
+  for (const w of a.awaiting) {
+    const wait = w.days !== undefined ? `seen in ${w.seen} runs, waiting for OrphanConfirmDays ${w.days}` : `seen ${w.seen} of ${w.needed} runs`;
+    out.push(`  awaiting    ${plural(w.count, CATEGORY_WORDS[w.category])} awaiting confirmation: ${wait}`);
+  }
+  const earlier = Object.entries(a.actedEarlier).filter(([, n]) => n > 0);
+  if (earlier.length) out.push(`  earlier     acted on by an earlier run, not repeated: ${earlier.map(([c, n]) => plural(n, CATEGORY_WORDS[c as AwaitingCount['category']])).join(', ')}`);
+  const anything = a.done.length + a.held.length + a.awaiting.length + earlier.length > 0;
+  if (!anything) out.push('  nothing to act on: no missing file, orphan or empty directory in this run');
+  return out;
 }

@@ -4,9 +4,11 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DcError } from '../core/errors.ts';
 import { siteDefaults } from './config-defaults.ts';
-import { ConfigSchema, siteKeys, type SiteKeyName, type SiteSettings } from './config-schema.ts';
+import { ConfigSchema, siteKeys, siteName, type SiteKeyName, type SiteSettings } from './config-schema.ts';
+import { normaliseSeedShapes, type ConfigNotice } from './config-seed-shapes.ts';
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
+export type { ConfigNotice } from './config-seed-shapes.ts';
 
 /** A validated, frozen configuration. Paths in it are absolute. */
 export interface Config {
@@ -15,10 +17,24 @@ export interface Config {
   readonly inventory: Readonly<NonNullable<RawConfig['Inventory']>>;
   readonly historyUrl: string;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Configured sites, sorted: those under Sites, those the seed's per-site `Redirectors`,
+   * `PathPrefix` or `AccessMethod` name, and (after withKnownSites) those the inventory knows.
+   */
   readonly siteNames: readonly string[];
+  /** Per-site values from the seed's per-site dictionaries (below Sites.<NAME> in precedence). */
+  readonly seedSites: Readonly<Record<string, Readonly<Partial<SiteSettings>>>>;
+  /** Seed keys accepted without effect, renamed keys and the like: printed once per command. */
+  readonly notices: readonly ConfigNotice[];
+  /** Settings of this run from the command line (`--cms`, `--no-orphan`): above everything else. */
+  readonly overrides: Readonly<Partial<SiteSettings>>;
 }
 
-/** One site's effective settings: defaults < top-level keys < Sites.<NAME> < environment. */
+/**
+ * One site's effective settings: defaults < top-level keys < the seed's per-site dictionaries <
+ * Sites.<NAME> < environment < command-line overrides. `Url` is '' when the site's door is to be
+ * located through GlobalRedirectors at run time.
+ */
 export interface SiteConfig extends Readonly<SiteSettings> {
   readonly name: string;
   readonly Url: string;
@@ -49,7 +65,12 @@ function fromEnv(key: string, value: string, schema: z.ZodType, file: string): u
     if (value.trim().startsWith('[')) return parseJson(value, where, file);
     return value.split(',').map((s) => s.trim()).filter(Boolean);
   }
-  if (inner instanceof z.ZodObject) return parseJson(value, where, file);
+  if (inner instanceof z.ZodObject || inner instanceof z.ZodRecord) return parseJson(value, where, file);
+  if (inner instanceof z.ZodUnion) {
+    // ListDeletable (a boolean or an object), XrdfsCommand (a string or a list): JSON when it looks like it.
+    if (/^\s*[[{]/.test(value)) return parseJson(value, where, file);
+    if ((inner.options as z.ZodType[]).some((o) => o instanceof z.ZodBoolean)) return fromEnv(key, value, z.boolean(), file);
+  }
   return value;
 }
 
@@ -90,7 +111,10 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE, env: NodeJS.Proce
     throw configError(path, `not valid ${/\.ya?ml$/i.test(path) ? 'YAML' : 'JSON'}: ${(err as Error).message}`);
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw configError(path, 'the top level must be an object');
-  const withEnv: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  const seed = normaliseSeedShapes(data as Record<string, unknown>, (message) => {
+    throw configError(path, message);
+  });
+  const withEnv: Record<string, unknown> = { ...seed.data };
   const shape = ConfigSchema.shape as Record<string, z.ZodType>;
   for (const key of ENV_KEYS) {
     const v = env[key];
@@ -115,28 +139,72 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE, env: NodeJS.Proce
     inventory: Object.freeze(inv),
     historyUrl,
     logLevel: raw.LogLevel ?? 'info',
-    siteNames: Object.freeze(Object.keys(raw.Sites).sort()),
+    siteNames: Object.freeze([...new Set([...Object.keys(raw.Sites), ...seed.namedSites])].sort()),
+    seedSites: deepFreeze(seed.perSite as Record<string, Partial<SiteSettings>>),
+    notices: deepFreeze([...seed.notices]),
+    overrides: Object.freeze({}),
   };
   return Object.freeze(config);
 }
 
+/** The same configuration with settings for this run only (the CLI's `--cms`, `--no-orphan`). */
+export function withOverrides(config: Config, overrides: Partial<SiteSettings>): Config {
+  return Object.freeze({ ...config, overrides: Object.freeze({ ...config.overrides, ...overrides }) });
+}
+
+/**
+ * The same configuration with more configured sites (those the inventory knows). Names that could
+ * not be file names are left out.
+ */
+export function withKnownSites(config: Config, names: Iterable<string>): Config {
+  const all = new Set(config.siteNames);
+  for (const n of names) if (siteName.safeParse(n).success) all.add(n);
+  return Object.freeze({ ...config, siteNames: Object.freeze([...all].sort()) });
+}
+
+/** The door a site's first redirector gives: `root://<host[:port]>/`, or the URL as written. */
+function doorOf(redirectors: readonly string[]): string | undefined {
+  const first = redirectors[0];
+  if (!first) return undefined;
+  if (first.includes('://')) return first.endsWith('/') ? first : `${first}/`;
+  return `root://${first}/`;
+}
+
+/**
+ * Why a site cannot be checked, or undefined: a site with no Url, no Redirectors and no
+ * GlobalRedirectors has no way to its storage.
+ */
+export function doorProblem(config: Config, site: SiteConfig): string | undefined {
+  if (site.Url !== '' || site.GlobalRedirectors.length > 0) return undefined;
+  return `${config.file}: site "${site.name}" has no Url (Sites.${site.name}.Url), no Redirectors entry and no GlobalRedirectors to locate its door`;
+}
+
 /** The effective settings of one site. Throws CONFIG when the site is not configured. */
 export function siteConfig(config: Config, name: string, env: NodeJS.ProcessEnv = process.env): SiteConfig {
-  const site = config.raw.Sites[name];
-  if (!site) throw configError(config.file, `no site "${name}" under Sites (known: ${config.siteNames.join(', ') || 'none'})`);
+  if (!config.siteNames.includes(name)) {
+    throw configError(config.file, `no site "${name}": not under Sites, not named by Redirectors, PathPrefix or AccessMethod, not known to the inventory (known: ${config.siteNames.join(', ') || 'none'})`);
+  }
+  const site: Record<string, unknown> = config.raw.Sites[name] ?? {};
+  const seed: Record<string, unknown> = config.seedSites[name] ?? {};
+  const overrides: Record<string, unknown> = config.overrides;
   const merged: Record<string, unknown> = { ...siteDefaults };
   for (const key of Object.keys(siteKeys) as SiteKeyName[]) {
     const top = (config.raw as Record<string, unknown>)[key];
     if (top !== undefined) merged[key] = top;
-    const own = (site as Record<string, unknown>)[key];
-    if (own !== undefined && env[key] === undefined) merged[key] = own;
+    if (env[key] === undefined) {
+      if (seed[key] !== undefined) merged[key] = seed[key];
+      if (site[key] !== undefined) merged[key] = site[key];
+    }
+    if (overrides[key] !== undefined) merged[key] = overrides[key];
   }
   const base = dirname(config.file);
   for (const key of ['VarLocation', 'WebDir'] as const) {
     const v = merged[key] as string;
     merged[key] = isAbsolute(v) ? v : resolve(base, v);
   }
-  return deepFreeze({ ...(merged as SiteSettings), name, Url: site.Url });
+  const settings = merged as SiteSettings;
+  const Url = (site.Url as string | undefined) ?? doorOf(settings.Redirectors) ?? '';
+  return deepFreeze({ ...settings, name, Url });
 }
 
 function deepFreeze<T>(o: T): T {

@@ -7,6 +7,44 @@ import { z } from 'zod';
  */
 const nonNeg = z.number().finite().nonnegative();
 const fraction = z.number().finite().min(0).max(1);
+/** Longest delay Node's timers keep (2^31-1 ms); beyond it a timer fires at once. */
+const MAX_TIMER_SECONDS = 2_147_483;
+
+/** Site names: they become file names (`SITE_compare_missing.txt`), so no separators or blanks. */
+export const siteName = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'site names use letters, digits, _ . -');
+
+/**
+ * `AccessMethod` values: the seed's (`SRM` lists with gfal-ls, `directx` with an xrdfs shell,
+ * `RAL-Reader` reads a storage dump) and the URL schemes of src/listers/registry.ts; empty: by URL scheme.
+ */
+export const ACCESS_METHODS = ['', 'SRM', 'directx', 'RAL-Reader', 'file', 'root', 'roots', 'davs', 'https', 'dav', 'http', 's3', 'dump', 'gfal'] as const;
+
+/** A program and its leading arguments: a string split on blanks, or a list of words. */
+const commandLine = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+/**
+ * The seed's `ListDeletable`: settings of its unmerged-area cleaning (CMS "listdeletable"). Validated
+ * and kept for compatibility; the cleaning itself is not part of this version.
+ */
+export const ListDeletableSchema = z
+  .object({
+    /** LFN of the unmerged area to clean. */
+    LFN_TO_CLEAN: z.string().startsWith('/'),
+    /** Where that area is on the storage. */
+    UNMERGED_DIR_LOCATION: z.string().startsWith('/'),
+    /** Whether the deletion list names files or directories. */
+    WHICH_LIST: z.enum(['files', 'directories']),
+    /** Suffix of the deletion list written (SITE + DELETION_FILE). */
+    DELETION_FILE: z.string().min(1),
+    /** Directories under the unmerged area that are never cleaned. */
+    DIRS_TO_AVOID: z.array(z.string().min(1)),
+    /** Seconds: younger entries are kept. */
+    MIN_AGE: nonNeg,
+    /** Site -> storage root to use instead of the usual one. */
+    AlternateRoot: z.record(siteName, z.string().startsWith('/')),
+  })
+  .partial()
+  .strict();
 
 export const siteKeys = {
   /** Storage directory holding the LFN namespace, e.g. "/store". */
@@ -19,6 +57,7 @@ export const siteKeys = {
   IgnoreDirectories: z.array(z.string()),
   /** Days: remote files and directories younger than this are "new". */
   IgnoreAge: nonNeg,
+  /** Gates (the seed's defaults 100 and 1000): more missing / orphan files than this and nothing is acted on. */
   MaxMissing: nonNeg,
   MaxOrphan: nonNeg,
   MaxMissingFraction: fraction,
@@ -30,6 +69,10 @@ export const siteKeys = {
    * a whole site.
    */
   MaxImportShrink: fraction,
+  /** Fraction by which the settled inventory may shrink against the site's baseline before nothing is acted on. */
+  MaxInventoryShrink: fraction,
+  /** Fraction by which the listing may shrink against the site's baseline before nothing is acted on. */
+  MaxListingShrink: fraction,
   MissingConfirmations: z.number().int().min(1),
   OrphanConfirmations: z.number().int().min(1),
   OrphanConfirmDays: nonNeg,
@@ -38,29 +81,32 @@ export const siteKeys = {
   NumThreads: z.number().int().min(1).max(1024),
   /** Extra attempts for a directory listing that failed. */
   Retries: z.number().int().min(0).max(100),
-  /** Seconds a listing may make no progress before it is abandoned. */
-  Timeout: z.number().positive(),
+  /** Seconds a listing may make no progress before it is abandoned (Node's timers stop at 2^31-1 ms). */
+  Timeout: z.number().positive().max(MAX_TIMER_SECONDS, `at most ${MAX_TIMER_SECONDS} seconds (about 24 days; longer timers overflow)`),
   /** Work directory for lists, locks and the default databases. */
   VarLocation: z.string(),
   /** Where finished lists are published for the web page. */
   WebDir: z.string(),
   /** Storage path of an LFN is Url + PathPrefix + LFN. */
   PathPrefix: z.string(),
-  /** Explicit lister choice (the seed's "directx", "SRM", "RAL-Reader", …); default by URL scheme. */
-  AccessMethod: z.string(),
-  Redirectors: z.array(z.string()),
+  /** Explicit lister choice (the seed's "directx", "SRM", "RAL-Reader", or a URL scheme); empty: by URL scheme. */
+  AccessMethod: z.enum(ACCESS_METHODS),
+  /** The site's XRootD redirectors (host[:port] or root:// URLs); the first one is the door when the site has no Url. */
+  Redirectors: z.array(z.string().regex(/^\S+$/, 'a redirector is host[:port] or a root:// URL, without blanks')),
   /** The seed's global redirectors: where a site's doors are located (kXR_locate) when Redirectors has none. */
   GlobalRedirectors: z.array(z.string()),
   /** DNS domain of the site's doors: locate answers outside it are dropped (the seed's per-site domain). */
   Domain: z.string(),
-  /** Days a located door list is reused from VarLocation (0: located anew each run). */
+  /** Days a located door list is reused from VarLocation (0: a cached answer is never refreshed, as the seed). */
   RedirectorAge: nonNeg,
   /** True: send every request to the URL's host (it redirects as it likes); false: discover data servers with kXR_locate. */
   UseLoadBalancer: z.boolean(),
   /** CMS dataset conventions: orphans of datasets the site holds, IGNORED, in transfer, or too short a path are protected (the seed's --cms). */
   CmsDatasets: z.boolean(),
+  /** False: no file is listed orphan; every orphan is held back and counted (the seed's --no-orphan). */
+  ListOrphans: z.boolean(),
+  /** False: orphans are listed and never acted on by any sink. Empty-directory removal does not depend on it. */
   DeleteOrphans: z.boolean(),
-  DeleteOnStorage: z.boolean(),
   /** Action sinks of the site, run only when every gate passes (src/actions). */
   Actions: z.array(z.enum(['registry', 'webhook', 'storage'])),
   /** Dynamo registry database (sqlite:, mysql://, postgres://); empty: the SQL inventory's own database. */
@@ -73,32 +119,57 @@ export const siteKeys = {
   /** Extra attempts of one webhook batch, with exponential backoff. */
   WebhookRetries: z.number().int().min(0).max(20),
   /** Seconds one webhook request may take. */
-  WebhookTimeout: z.number().positive(),
+  WebhookTimeout: z.number().positive().max(MAX_TIMER_SECONDS, `at most ${MAX_TIMER_SECONDS} seconds (about 24 days; longer timers overflow)`),
   /** Storage deletions in flight at once. */
   DeleteThreads: z.number().int().min(1).max(256),
-  Unmerged: z.array(z.string()),
+  /** The seed's list of sites whose /store/unmerged it cleaned (accepted and validated; not implemented here). */
+  Unmerged: z.array(siteName),
+  /** Days: minimum age of unmerged log files the seed deleted (not implemented here). */
   UnmergedLogsAge: nonNeg,
-  ListDeletable: z.boolean(),
+  /** The seed's unmerged cleaning settings, or a boolean (not implemented here). */
+  ListDeletable: z.union([z.boolean(), ListDeletableSchema]),
+  /** Extra log directories (relative to RootPath) the seed cleaned with --more-logs (not implemented here). */
+  AdditionalLogDeletions: z.array(z.string().min(1)),
   /** Minimum free memory in GB before a run starts (0 disables the check). */
   FreeMem: nonNeg,
-  /** Extra keys used by particular listers. */
+  /** S3 (s3:// sites): endpoint URL (empty: AWS), region, path-style addressing. */
   S3Endpoint: z.string(),
   S3Region: z.string(),
   S3ForcePathStyle: z.boolean(),
+  /** Named profile of the shared AWS credential files; empty: the SDK's default chain. */
+  S3Profile: z.string(),
+  /** Keys asked for per ListObjectsV2 page (S3 answers at most 1000). */
+  S3PageSize: z.number().int().min(1).max(1000),
+  /** Storage dump (dump:// sites, AccessMethod RAL-Reader): the file, its format, its maximum age in days. */
   DumpPath: z.string(),
+  DumpFormat: z.enum(['auto', 'days', 'find', 'csv']),
   MaxDumpAge: nonNeg,
+  /** Where a dump is unpacked and sorted; empty: the system's temporary directory. */
+  DumpTempDir: z.string(),
+  /** Credentials: bearer token file, X.509 proxy or certificate + key, CA directory or file; empty: the usual environment variables. */
   BearerTokenFile: z.string(),
   X509UserProxy: z.string(),
+  X509UserCert: z.string(),
+  X509UserKey: z.string(),
   X509CertDir: z.string(),
-  XrdfsCommand: z.string(),
-  GfalCommand: z.string(),
+  CaFile: z.string(),
+  /** CA directory for XRootD over TLS (roots://); empty: X509CertDir, then X509_CERT_DIR. */
+  CaDir: z.string(),
+  /** HTTP redirects one WebDAV request may follow. */
+  MaxRedirects: z.number().int().min(0).max(50),
+  /** The xrdfs program (AccessMethod directx) and gfal-ls (AccessMethod SRM), with leading arguments. */
+  XrdfsCommand: commandLine,
+  GfalCommand: commandLine,
 } as const;
 
 const SiteOverrides = z.object(siteKeys).partial().strict();
 
 export const SiteSchema = SiteOverrides.extend({
-  /** The site's storage root: file:///…, root://…, davs://…, s3://…, dump:///… */
-  Url: z.string().min(1),
+  /**
+   * The site's storage root: file:///…, root://…, davs://…, s3://…, dump:///… Without it the first of the
+   * site's Redirectors gives root://<host>/, else its door is located through GlobalRedirectors.
+   */
+  Url: z.string().min(1).optional(),
 }).strict();
 
 export const InventorySchema = z
@@ -132,7 +203,7 @@ export const WebSchema = z
   .refine((w) => !(w.Token && w.TokenFile), { message: 'give Web.Token or Web.TokenFile, not both' });
 
 export const ConfigSchema = SiteOverrides.extend({
-    Sites: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'site names use letters, digits, _ . -'), SiteSchema),
+    Sites: z.record(siteName, SiteSchema).default({}),
     Inventory: InventorySchema.optional(),
     History: HistorySchema.optional(),
     Web: WebSchema.optional(),

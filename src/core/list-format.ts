@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { DcError } from './errors.ts';
 import { unescapeName } from './escape.ts';
+import { decodeName } from './name-bytes.ts';
 import { isGzipFile, streamLines } from './line-reader.ts';
 
 /**
@@ -188,9 +189,9 @@ export function parseListLine(format: ListFormat, buf: Uint8Array, start: number
 }
 const RUCIO_COLS = new Array<number>(10).fill(0);
 
-/** The name of a parsed ENTRY as a string (escapes undone for paths and lfn-size). */
+/** The name of a parsed ENTRY (bytes that are not UTF-8 kept, src/core/name-bytes.ts; escapes undone for paths and lfn-size). */
 export function nameOf(buf: Buffer, r: ParsedLine): string {
-  const s = buf.toString('utf8', r.nameStart, r.nameEnd);
+  const s = decodeName(buf, r.nameStart, r.nameEnd);
   return r.escaped ? unescapeName(s) : s;
 }
 

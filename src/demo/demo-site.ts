@@ -135,11 +135,17 @@ export async function createDemoSite(dirArg: string, opts: { filesPerDataset?: n
   try {
     await createDynamoSchema(db);
     await importSiteInventory(db, DEMO_SITE, inventory);
+    // An import claims no dataset replica; the demo's four datasets are replicated here, as
+    // Dynamo would record them, so their unregistered file is protected (CmsDatasets).
+    const site = await db.selectFrom('sites').select('id').where('name', '=', DEMO_SITE).executeTakeFirstOrThrow();
+    const held = await db.selectFrom('datasets').select('id').where('name', 'in', datasets.map(([, era, prim, tier, proc]) => `/${prim}/${era}-${proc}/${tier}`)).execute();
+    await db.insertInto('dataset_replicas').values(held.map((d) => ({ dataset_id: d.id, site_id: site.id }))).execute();
   } finally {
     await db.destroy();
   }
   const config = {
     RootPath: '/store',
+    CmsDatasets: true,
     DirectoryList: ['mc', 'data'],
     IgnoreAge: 1,
     NumThreads: 8,

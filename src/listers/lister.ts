@@ -34,6 +34,13 @@ export interface Lister {
    * in their results says nothing about the storage, and empty-directory reports must not rely on it.
    */
   readonly noEmptyDirectories?: boolean;
+  /**
+   * Declared by backends whose protocol carries UTF-8 names only (S3 keys): a name that is not
+   * UTF-8 cannot be on such a storage, so an inventory holding one is counted as an undecodable
+   * name rather than judged missing. Every other backend lists a name's own bytes
+   * (src/core/name-bytes.ts).
+   */
+  readonly utf8Names?: boolean;
   /** Releases connections, processes and file handles. Idempotent. */
   close(): Promise<void>;
 }

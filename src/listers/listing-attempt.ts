@@ -1,3 +1,5 @@
+import { DcError, errorMessage } from '../core/errors.ts';
+
 /**
  * One attempt at a listing: its signal aborts when the caller's does, or when the listing makes
  * no progress (`arm()` not called again) for `timeoutMs`; `timedOut` then tells the two apart.
@@ -58,4 +60,16 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
     }
     signal?.addEventListener('abort', done, { once: true });
   });
+}
+
+/**
+ * Listers fail with a `DcError` (lister.ts); anything else thrown from inside one is a bug. It is
+ * neither retried nor turned into an unlisted directory (that would hide it as a storage problem):
+ * the walk stops with INTERNAL, naming the exception and where it was thrown. Undefined for a DcError.
+ */
+export function listerBug(kind: string, what: string, err: unknown): DcError | undefined {
+  if (err instanceof DcError) return undefined;
+  const name = err instanceof Error ? err.name : typeof err;
+  const at = err instanceof Error ? err.stack?.split('\n').find((l) => /^\s+at /.test(l))?.trim() : undefined;
+  return new DcError('INTERNAL', `bug in the ${kind} lister: ${what} threw ${name}: ${errorMessage(err)}${at ? ` (${at})` : ''}`, { cause: err });
 }

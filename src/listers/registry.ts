@@ -28,6 +28,24 @@ const bySchemeOrMethod: ReadonlyMap<string, ListerFactory> = new Map<string, Lis
   ['gfal', createGfalLister],
 ]);
 
+/**
+ * Why a site's Url and AccessMethod name no lister, or undefined when one is known. Checked before
+ * a run starts, so a typo is a configuration error, not a failed run.
+ */
+export function listerProblem(url: string, accessMethod: string): string | undefined {
+  if (accessMethod && !bySchemeOrMethod.has(accessMethod)) return `AccessMethod ${JSON.stringify(accessMethod)} names no lister (known: ${[...bySchemeOrMethod.keys()].join(', ')})`;
+  let scheme: string;
+  try {
+    scheme = new URL(url).protocol.replace(/:$/, '');
+  } catch {
+    return `Url ${JSON.stringify(url)} is not a URL`;
+  }
+  if (!accessMethod && !bySchemeOrMethod.has(scheme)) return `Url scheme ${scheme}:// is not supported (known: ${[...bySchemeOrMethod.keys()].join(', ')})`;
+  return undefined;
+}
+/** Every scheme and AccessMethod with a lister (the configuration schema accepts these as AccessMethod). */
+export const LISTER_NAMES: readonly string[] = [...bySchemeOrMethod.keys()];
+
 export async function createLister(settings: ListerSettings): Promise<Lister> {
   const method = typeof settings.site.AccessMethod === 'string' ? settings.site.AccessMethod : '';
   let scheme: string;

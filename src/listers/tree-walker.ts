@@ -2,7 +2,7 @@ import type { RemoteFile } from '../core/entries.ts';
 import { DcError, errorCode, errorMessage, isRetryable } from '../core/errors.ts';
 import { joinPath, parentDir } from '../core/lfn.ts';
 import type { Lister, TreeItem } from './lister.ts';
-import { ListingAttempt, sleep } from './listing-attempt.ts';
+import { ListingAttempt, listerBug, sleep } from './listing-attempt.ts';
 import { newWalkProgress, progressReporter } from './walk-progress.ts';
 import type { WalkEvent, WalkOptions } from './walker.ts';
 
@@ -116,6 +116,8 @@ export async function* walkTree(lister: Lister, opts: WalkOptions): AsyncGenerat
         if (!topDone) throw new DcError('INTERNAL', `${lister.kind} tree listing of ${top} ended before ${top} itself`);
       } catch (err) {
         if (opts.signal?.aborted) throw aborted();
+        const bug = attempt.timedOut ? undefined : listerBug(lister.kind, `tree listing of ${prefix + top}`, err);
+        if (bug) throw bug;
         failure = attempt.timedOut ? new DcError('TIMEOUT', `tree listing of ${top} made no progress for ${opts.timeoutMs} ms`, { cause: err }) : err;
       } finally {
         progress.inFlight = 0;

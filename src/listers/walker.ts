@@ -3,7 +3,7 @@ import type { DirEntry, DirSummary, RemoteFile } from '../core/entries.ts';
 import { DcError, errorCode, errorMessage, isRetryable, type ErrorCode } from '../core/errors.ts';
 import { joinPath } from '../core/lfn.ts';
 import type { Lister } from './lister.ts';
-import { ListingAttempt, sleep } from './listing-attempt.ts';
+import { ListingAttempt, listerBug, sleep } from './listing-attempt.ts';
 import { newWalkProgress, progressReporter } from './walk-progress.ts';
 import { walkTree } from './tree-walker.ts';
 
@@ -80,6 +80,7 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
   const stack: Node[] = [];
   const out: WalkEvent[] = [];
   let active = 0;
+  let fatal: DcError | undefined;
   let wake: (() => void) | undefined;
   const progress = newWalkProgress();
 
@@ -109,11 +110,13 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
     }
   };
 
-  const listOnce = async (path: string): Promise<DirEntry[]> => {
+  const listOnce = async (node: Node, path: string): Promise<DirEntry[]> => {
     const attempt = new ListingAttempt(internal.signal, opts.timeoutMs);
     const entries: DirEntry[] = [];
     try {
       attempt.arm();
+      // A top directory's own mtime comes from no parent listing: stat it where the lister can.
+      if (node.isTop && lister.stat) node.mtime = (await lister.stat(path, attempt.signal)).mtime;
       for await (const batch of lister.listDir(path, attempt.signal)) {
         for (const e of batch) entries.push(e);
         attempt.arm();
@@ -134,7 +137,7 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
     for (;;) {
       attempts++;
       try {
-        const entries = await listOnce(path);
+        const entries = await listOnce(node, path);
         const files: RemoteFile[] = [];
         const children: Node[] = [];
         for (const e of entries) {
@@ -158,6 +161,8 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
       } catch (err) {
         lastErr = err;
         if (internal.signal.aborted) return;
+        const bug = listerBug(lister.kind, `listing ${path}`, err);
+        if (bug) throw bug;
         if (attempts > opts.retries || !isRetryable(err)) break;
         progress.retries++;
         await sleep((opts.retryDelayMs ?? 500) * attempts, internal.signal);
@@ -178,14 +183,15 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
 
   try {
     while (stack.length > 0 || active > 0 || out.length > 0) {
+      if (fatal) throw fatal;
       if (internal.signal.aborted) throw new DcError('ABORTED', 'walk aborted');
       while (active < opts.concurrency && stack.length > 0 && out.length < HIGH_WATER) {
         const node = stack.pop()!;
         active++;
         run(node)
           .catch((err) => {
-            // run() handles listing errors itself; anything here is a bug, surfaced as unlisted.
-            out.push({ type: 'unlisted', lfn: node.lfn, code: 'INTERNAL', message: errorMessage(err), attempts: 0 });
+            // run() handles storage errors itself; anything here is a bug, and stops the walk.
+            fatal ??= err instanceof DcError && err.code === 'INTERNAL' ? err : new DcError('INTERNAL', `walker failed at ${node.lfn}: ${errorMessage(err)}`, { cause: err });
           })
           .finally(() => {
             active--;
@@ -203,6 +209,7 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
         if (internal.signal.aborted) resolve();
       });
     }
+    if (fatal) throw fatal; // the last listing may be the one that failed
     report(true);
   } finally {
     internal.abort();

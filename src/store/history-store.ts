@@ -1,3 +1,4 @@
+import { nameFromStoredText, nameToStoredText } from '../core/escape.ts';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { DcError } from '../core/errors.ts';
@@ -6,6 +7,7 @@ import type { SiteMode, SiteStatus } from '../check/gates.ts';
 import { migrateActions } from './actions-schema.ts';
 import { migrateHistory, type HistoryDb } from './history-schema.ts';
 import { openKysely } from './store-db.ts';
+import { migrateBaselines } from './site-baselines.ts';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'halted';
 export type FindingCategory = 'missing' | 'orphan' | 'size_mismatch' | 'empty';
@@ -44,6 +46,7 @@ export class HistoryStore {
     const { db, engine } = await openKysely<HistoryDb>(url);
     await migrateHistory(db);
     await migrateActions(db);
+    await migrateBaselines(db);
     return new HistoryStore(db, engine);
   }
 
@@ -80,8 +83,13 @@ export class HistoryStore {
     const now = new Date().toISOString();
     const change = value === 'act' || value === 'dry' ? { mode: value } : { status: value };
     await this.db.updateTable('site_states').set({ ...change, updated_at: now, updated_by: by }).where('site', '=', site).execute();
-    await this.db.insertInto('state_changes').values({ site, value, changed_by: by, changed_at: now }).execute();
+    await this.recordStateChange(site, value, by, now);
     return this.getState(site);
+  }
+
+  /** Logs a state change (or an operator's `accept`) with its origin. */
+  async recordStateChange(site: string, value: string, by: string, at: string = new Date().toISOString()): Promise<void> {
+    await this.db.insertInto('state_changes').values({ site, value, changed_by: by, changed_at: at }).execute();
   }
 
   /** The site's state changes, newest first. */
@@ -90,14 +98,41 @@ export class HistoryStore {
     return rows.map((r) => ({ site: r.site, value: r.value, by: r.changed_by, at: r.changed_at }));
   }
 
-  /** The ready site among `candidates` checked least recently; never-checked sites first. */
-  async pickSite(candidates: readonly string[]): Promise<string | undefined> {
+  /**
+   * The site among `candidates` whose turn it is: ready or halted (halt stops a running check, not
+   * the rotation, as in the seed; disabled sites wait for `ready`), the oldest last run first
+   * whatever that run's outcome (never-run sites first, then by name), skipping sites a live run of
+   * another process holds. With `owner`, the site comes back locked for it (acquireLock), so two
+   * processes picking at once never take the same site: the loser takes the next one.
+   */
+  async pickSite(candidates: readonly string[], owner?: string): Promise<string | undefined> {
     if (candidates.length === 0) return undefined;
     await this.ensureSites(candidates);
-    const rows = await this.db.selectFrom('site_states').select(['site', 'last_run_at', 'status']).where('site', 'in', [...candidates]).execute();
-    const ready = rows.filter((r) => r.status === 'ready');
-    ready.sort((a, b) => (a.last_run_at ?? '') .localeCompare(b.last_run_at ?? '') || a.site.localeCompare(b.site));
-    return ready[0]?.site;
+    const rows = await this.db.selectFrom('site_states').select(['site', 'last_run_at', 'status', 'lock_owner', 'lock_heartbeat']).where('site', 'in', [...candidates]).execute();
+    const turn = rows.filter((r) => r.status === 'ready' || r.status === 'halt');
+    turn.sort((a, b) => (a.last_run_at ?? '').localeCompare(b.last_run_at ?? '') || a.site.localeCompare(b.site));
+    const now = Math.floor(Date.now() / 1000);
+    for (const r of turn) {
+      if (owner !== undefined) {
+        if (await this.acquireLock(r.site, owner)) return r.site;
+      } else if (!isLockLive(r, now)) {
+        return r.site;
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * A run starting on a halted site takes it back to `ready` (recorded with `by`, like any state
+   * change): the halt stopped the previous run, and the new run's own heartbeat must not stop it
+   * at once. Returns whether the site was halted.
+   */
+  async resumeHalted(site: string, by: string): Promise<boolean> {
+    const now = new Date().toISOString();
+    const res = await this.db.updateTable('site_states').set({ status: 'ready', updated_at: now, updated_by: by }).where('site', '=', site).where('status', '=', 'halt').executeTakeFirst();
+    if (Number(res.numUpdatedRows) !== 1) return false;
+    await this.db.insertInto('state_changes').values({ site, value: 'ready', changed_by: by, changed_at: now }).execute();
+    return true;
   }
 
   /** Takes the site's lock unless a live run holds it; a stale lock (crashed run) is taken over. */
@@ -187,10 +222,10 @@ export class HistoryStore {
       })
       .where('id', '=', runId)
       .execute();
-    if (status === 'done') {
-      const run = await this.db.selectFrom('runs').select('site').where('id', '=', runId).executeTakeFirstOrThrow();
-      await this.db.updateTable('site_states').set({ last_run_at: finished }).where('site', '=', run.site).execute();
-    }
+    // Every finished run takes the site's turn, whatever its outcome: a site that fails or is
+    // halted every time goes to the back of the rotation instead of starving the others.
+    const run = await this.db.selectFrom('runs').select('site').where('id', '=', runId).executeTakeFirstOrThrow();
+    await this.db.updateTable('site_states').set({ last_run_at: finished }).where('site', '=', run.site).execute();
   }
 
   /** The site's last finished (`done`) run before `runId`. */
@@ -202,7 +237,8 @@ export class HistoryStore {
   /**
    * Records this run's findings of one category: a finding also reported by the previous done
    * run counts one more consecutive sighting; one not reported now is resolved and dropped.
-   * Names are stored as they are (not escaped), with their size when given.
+   * Names are stored as they are (not escaped), with their size when given; a name that is not
+   * UTF-8 is stored escaped (nameToStoredText), and read back by nameFromStoredText.
    */
   async recordFindings(
     site: string,
@@ -227,7 +263,8 @@ export class HistoryStore {
       const hh = hashHex(lfn);
       if (seen.has(hh)) continue;
       seen.add(hh);
-      batch.push({ run_id: runId, category, lfn_hash: hh, lfn, size: typeof f === 'string' ? 0 : f.size });
+      // A name that is not UTF-8 is kept escaped (database text is UTF-8): src/core/escape.ts nameToStoredText.
+      batch.push({ run_id: runId, category, lfn_hash: hh, lfn: nameToStoredText(lfn), size: typeof f === 'string' ? 0 : f.size });
       n++;
       if (batch.length >= 500) await flush();
     }
@@ -265,7 +302,8 @@ export class HistoryStore {
   }
 
   async collectFindings(site: string, category: FindingCategory) {
-    return this.db.selectFrom('findings').selectAll().where('site', '=', site).where('category', '=', category).orderBy('lfn').execute();
+    const rows = await this.db.selectFrom('findings').selectAll().where('site', '=', site).where('category', '=', category).orderBy('lfn').execute();
+    return rows.map((r) => ({ ...r, lfn: nameFromStoredText(r.lfn) }));
   }
 
   async collectRuns(site: string, limit = 100) {
@@ -281,6 +319,12 @@ export class HistoryStore {
 
 export function defaultOwner(): string {
   return `${hostname()}:${process.pid}`;
+}
+
+/** A lock held by a run that is still alive: fresh heartbeat and, on this host, a live process. */
+function isLockLive(r: { lock_owner: string | null; lock_heartbeat: number | string | null }, now: number): boolean {
+  if (!r.lock_owner || r.lock_heartbeat === null) return false;
+  return Number(r.lock_heartbeat) >= now - LOCK_STALE_SECONDS && !isDeadLocalOwner(r.lock_owner);
 }
 
 /** True when `owner` (host:pid) names a process of this host that no longer exists. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { escapeName } from '../core/escape.ts';
+import { escapeName, nameFromStoredText } from '../core/escape.ts';
 import { DcError } from '../core/errors.ts';
 import type { FindingCategory } from '../store/history-store.ts';
 import type { WebContext } from './web-context.ts';
@@ -29,7 +29,7 @@ async function findingSizes(ctx: WebContext, site: string, runId: number, key: T
     .limit(MAX_SIZED_FINDINGS + 1)
     .execute();
   if (rows.length === 0 || rows.length > MAX_SIZED_FINDINGS) return undefined;
-  return new Map(rows.map((r) => [escapeName(r.lfn), Number(r.size)]));
+  return new Map(rows.map((r) => [escapeName(nameFromStoredText(r.lfn)), Number(r.size)]));
 }
 
 export interface TreeData {

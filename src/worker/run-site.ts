@@ -3,17 +3,20 @@ import { join } from 'node:path';
 import type { Config, SiteConfig } from '../config/config-loader.ts';
 import { siteConfig } from '../config/config-loader.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
-import { actOnRun } from '../actions/actions-run.ts';
+import { actOnRun, notActedReport } from '../actions/actions-run.ts';
+import type { ActionsReport } from '../actions/actions-types.ts';
 import { collectBlockGroups } from '../actions/missing-groups.ts';
 import { writeOutputs, type ActionOutputs, type RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckProgress } from '../check/check-types.ts';
-import { evaluateGates, type GateDecision } from '../check/gates.ts';
+import { evaluateGates, OPERATIONAL_GATES, SHRINK_GATES, type GateDecision } from '../check/gates.ts';
 import { checkSite, type CheckResult } from '../check/site-check.ts';
 import { openInventory } from '../inventory/open-inventory.ts';
 import type { Inventory } from '../inventory/inventory.ts';
 import { createLister } from '../listers/registry.ts';
+import { resolveSiteDoor } from '../listers/xrootd/xrootd-site-door.ts';
 import type { Lister } from '../listers/lister.ts';
 import { HistoryStore, defaultOwner, type RunStatus } from '../store/history-store.ts';
+import { getBaseline, setBaseline } from '../store/site-baselines.ts';
 import { RunLog } from './run-log.ts';
 
 export interface RunOptions {
@@ -30,10 +33,16 @@ export interface RunOptions {
    * Acts on the finished result, after this run's findings are recorded (so confirmation counts this
    * run) and before the outputs are written. Default: the site's action sinks (src/actions).
    */
-  onResult?: (ctx: ResultContext) => Promise<{ actions: unknown[]; outputs?: ActionOutputs }>;
+  onResult?: (ctx: ResultContext) => Promise<ResultActions>;
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** Free memory as seen by the FreeMem check (default: the machine's), for tests. */
   freeMemoryBytes?: number;
+}
+
+/** What the result hook did: the summary's `actions` block and the lists its sinks produced. */
+export interface ResultActions {
+  actions: ActionsReport;
+  outputs?: ActionOutputs;
 }
 
 export interface ResultContext {
@@ -49,26 +58,16 @@ export interface ResultContext {
   log: (event: string, fields: Record<string, unknown>) => void;
 }
 
-/** The default result hook: the site's sinks; the summary's `actions` are outcome counts per sink. */
-export async function defaultOnResult(ctx: ResultContext): Promise<{ actions: unknown[]; outputs?: ActionOutputs }> {
+/** The default result hook: the site's sinks; their report is the summary's `actions` block. */
+export async function defaultOnResult(ctx: ResultContext): Promise<ResultActions> {
   const r = await actOnRun({ config: ctx.config, site: ctx.site, store: ctx.store, runId: ctx.runId, gates: ctx.gates, now: ctx.now, signal: ctx.signal, log: ctx.log });
-  const actions: unknown[] = [];
-  for (const [sink, counts] of Object.entries(r.summary.bySink)) {
-    for (const [k, count] of Object.entries(counts)) {
-      const [kind, outcome] = k.split(':');
-      actions.push({ sink, kind, outcome, count });
-    }
-  }
-  if (r.summary.notes.length || actions.length || r.summary.planned.transfers + r.summary.planned.deletions + r.summary.planned.rmdirs > 0) {
-    actions.unshift({ planned: r.summary.planned, notes: r.summary.notes });
-  }
-  return { actions, outputs: { nosite: r.outputs.nosite, unrecoverable: r.outputs.unrecoverable } };
+  return { actions: r.summary, outputs: { nosite: r.outputs.nosite, unrecoverable: r.outputs.unrecoverable } };
 }
 
 export interface RunOutcome {
   runId: number;
   status: RunStatus;
-  summary?: RunSummaryFile;
+  summary?: RunSummaryFile<ActionsReport>;
   files?: Record<string, string>;
   error?: DcError;
 }
@@ -79,7 +78,7 @@ export interface RunOutcome {
  * as `halted`; any other failure is recorded as `failed` with its message, and nothing is acted on.
  */
 export async function runSite(config: Config, siteName: string, store: HistoryStore, opts: RunOptions = {}): Promise<RunOutcome> {
-  const site = siteConfig(config, siteName);
+  let site = siteConfig(config, siteName);
   const outerLog = opts.log ?? (() => undefined);
   let runLog: RunLog | undefined;
   const log = (event: string, fields: Record<string, unknown>) => {
@@ -96,6 +95,9 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
   }
   const owner = defaultOwner();
   if (!(await store.acquireLock(site.name, owner))) throw new DcError('STATE', `site ${site.name} is being checked by another process`);
+  // A halted site stays in the rotation (the seed): this run takes it back to ready, so the
+  // heartbeat below stops it only for a halt given during this run.
+  if (await store.resumeHalted(site.name, `check:${owner}`)) log('halt-cleared', { site: site.name, message: 'the site was halted; this run sets it ready' });
   const now = opts.now ?? Date.now() / 1000;
   const runId = await store.startRun(site.name, new Date(now * 1000).toISOString());
   runLog = new RunLog(site.VarLocation, site.name, runId);
@@ -129,6 +131,8 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
   let result: CheckResult | undefined;
   try {
     inventory = await openInventory(config);
+    // The door is settled once, so the lister and the storage deleter (ctx.site) use the same one.
+    site = await resolveSiteDoor(site, { signal: stop.signal, now, log });
     lister = await createLister({ url: site.Url, concurrency: site.NumThreads, timeoutSeconds: site.Timeout, site: site as unknown as Readonly<Record<string, unknown>> });
     log('check-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
     result = await checkSite({
@@ -144,19 +148,37 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
         opts.onProgress?.(p);
       },
     });
+    for (const u of result.summary.unlisted.dirs.slice(0, 200)) runLog?.write('unlisted', { ...u });
+    const tops = result.summary.tops;
+    if (tops.length > 0 && tops.every((t) => t.unlisted)) {
+      // Nothing was listed: the lists say so, but the run is a failure, never a clean "nothing missing".
+      const why = `every top directory is unlisted (${tops.length}: ${result.summary.unlisted.dirs.slice(0, 3).map((u) => `${u.lfn} ${u.code}`).join('; ')})`;
+      const summary: RunSummaryFile<ActionsReport> = { ...result.summary, runId, gates: { act: false, held: [] }, actions: notActedReport(site, `the run failed: ${why}`), files: {} };
+      await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, {});
+      await store.finishRun(runId, 'failed', { summary, error: why });
+      log('check-failed', { site: site.name, runId, error: why });
+      return { runId, status: 'failed', summary, error: new DcError('IO', why) };
+    }
     const state = await store.getState(site.name);
-    const gates = evaluateGates(result.summary, site, state);
+    const baseline = await getBaseline(store.db, site.name);
+    const gates = evaluateGates(result.summary, site, state, baseline);
     if (opts.dryRun && gates.act) {
       gates.act = false;
       gates.held.push({ gate: 'DryMode', reason: '--dry-run given' });
     }
-    for (const u of result.summary.unlisted.dirs.slice(0, 200)) runLog?.write('unlisted', { ...u });
-    runLog?.write('gates', { act: gates.act, held: gates.held });
-    const seenAt = new Date(now * 1000).toISOString();
-    await store.recordFindings(site.name, runId, 'missing', result.missing.entries(), seenAt);
-    await store.recordFindings(site.name, runId, 'orphan', result.orphan.entries(), seenAt);
-    await store.recordFindings(site.name, runId, 'size_mismatch', result.sizeMismatch.entries(), seenAt);
-    await store.recordFindings(site.name, runId, 'empty', result.empty.entries(), seenAt);
+    runLog?.write('gates', { act: gates.act, held: gates.held, baseline });
+    if (gates.held.every((g) => OPERATIONAL_GATES.has(g.gate))) {
+      await setBaseline(store.db, { site: site.name, settled: result.summary.inventory.settled, listed: result.summary.listing.files, runId, setBy: 'run' });
+    }
+    // Sightings in a run held by a shrink gate are not confirmations: its findings are not recorded,
+    // so the next run starts every count afresh.
+    if (!gates.held.some((g) => SHRINK_GATES.has(g.gate))) {
+      const seenAt = new Date(now * 1000).toISOString();
+      await store.recordFindings(site.name, runId, 'missing', result.missing.entries(), seenAt);
+      await store.recordFindings(site.name, runId, 'orphan', result.orphan.entries(), seenAt);
+      await store.recordFindings(site.name, runId, 'size_mismatch', result.sizeMismatch.entries(), seenAt);
+      await store.recordFindings(site.name, runId, 'empty', result.empty.entries(), seenAt);
+    }
     // From here on the check is complete: a stop request only cuts the actions short (each one
     // not taken is recorded as skipped) and the run is still recorded as done with its findings.
     const hook = opts.onResult ?? defaultOnResult;
@@ -165,9 +187,9 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
       log('missing-groups-failed', { site: site.name, error: errorMessage(err) });
       return new Map<string, string>();
     });
-    const summary: RunSummaryFile = { ...result.summary, runId, gates, actions: acted.actions, files: {} };
+    const summary: RunSummaryFile<ActionsReport> = { ...result.summary, runId, gates, actions: acted.actions, files: {} };
     const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, { ...acted.outputs, blockGroups });
-    await store.finishRun(runId, 'done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: gates.act && acted.actions.length > 0 });
+    await store.finishRun(runId, 'done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: gates.act && acted.actions.done.length > 0 });
     log('check-done', { site: site.name, runId, missing: summary.missing.count, orphan: summary.orphan.count, unlisted: summary.unlisted.count, seconds: summary.timings.total });
     return { runId, status: 'done', summary, files };
   } catch (err) {

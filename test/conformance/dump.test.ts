@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { lstat, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { decodeName, encodeName } from '../../src/core/name-bytes.ts';
 import { createDumpLister } from '../../src/listers/dump/dump-lister.ts';
 import { runListerConformance } from './lister-suite.ts';
 
@@ -39,9 +40,10 @@ runListerConformance(
   async ({ fixtureDir }) => {
     const rows: string[] = [];
     const scan = async (rel: string) => {
-      for (const name of await readdir(join(fixtureDir, rel))) {
+      // Names as bytes: the fixture holds names that are not UTF-8, written to the dump as they are.
+      for (const name of (await readdir(encodeName(join(fixtureDir, rel)), { encoding: 'buffer' })).map((b) => decodeName(b))) {
         const r = `${rel}/${name}`;
-        const st = await lstat(join(fixtureDir, r));
+        const st = await lstat(encodeName(join(fixtureDir, r)));
         rows.push([st.isDirectory() ? 'd' : 'f', String(st.mtimeMs / 1000), String(st.isDirectory() ? 0 : st.size), q('/fixture' + r)].join(','));
         if (st.isDirectory()) await scan(r);
       }
@@ -49,7 +51,7 @@ runListerConformance(
     await scan('');
     const file = join(fixtureDir, '..', 'dump.csv');
     // Unsorted (reversed: children before parents) and CRLF: neither may matter.
-    await writeFile(file, ['type,mtime,size,path', ...rows.reverse()].join('\r\n') + '\r\n');
+    await writeFile(file, encodeName(['type,mtime,size,path', ...rows.reverse()].join('\r\n') + '\r\n'));
     const lister = createDumpLister({ url: 'root://unused.example:1094/', concurrency: 4, timeoutSeconds: 20, site: { AccessMethod: 'RAL-Reader', DumpPath: file } });
     return { lister, root: '/fixture', teardown: () => lister.close() };
   },

@@ -30,7 +30,7 @@ runListerConformance(
   {
     longNames: 'xrootd 5.5 kXR_dirlist cuts 255-byte names to 254 bytes; gfal-ls shows what the server sends',
     unaddressableNames: 'XRootD takes "?" in a path as the start of CGI: a directory named with "?" answers not found',
-    undecodableNames: "xrootd cuts a 255-byte CJK name mid-character and gfal2's Python bindings die decoding it (UnicodeDecodeError), so gfal-ls cannot list /names",
+    undecodableNames: "xrootd cuts a 255-byte CJK name mid-character and gfal2's Python bindings die decoding it (UnicodeDecodeError), so gfal-ls cannot list /names, nor /bytes (names that are not UTF-8)",
   },
 );
 
@@ -57,5 +57,8 @@ runListerConformance(
         await chmod(fixtureDir + expected.lockedDir, 0o755);
       },
     };
+  },
+  {
+    undecodableNames: "gfal2's Python bindings die decoding a name that is not UTF-8 (UnicodeDecodeError), so gfal-ls cannot list /bytes: it is reported unlisted, never listed without the name",
   },
 );

@@ -122,32 +122,39 @@ export const EXPECTED_QUEUED_DYNAMO = new Set([D.deletionSubscription.name, D.de
 export const EXPECTED_PROTECTED_QUEUES_ONLY = new Set([D.transferQueue.name]);
 export const EXPECTED_QUEUED_QUEUES_ONLY = new Set([D.deletionQueue.name]);
 
-/** Loads the fixture into Dynamo's schema (and registry tables) through kysely. */
-export async function loadFixtureSql(db: Kysely<any>): Promise<void> {
+/**
+ * Loads the fixture into Dynamo's schema (and registry tables) through kysely: the layout this tool
+ * creates (`files.dataset_id`), or Dynamo's published one (dynamo-published-schema.ts), whose files
+ * reach datasets only through blocks and whose bookkeeping columns have no defaults.
+ */
+export async function loadFixtureSql(db: Kysely<any>, layout: 'denormalized' | 'published' = 'denormalized'): Promise<void> {
+  const published = layout === 'published';
+  const now = '2024-01-01 00:00:00';
+  const keep = published ? { is_open: 0, last_update: now } : {};
   for (const name of SITES) await db.insertInto('sites').values({ name, status: 'ready' }).execute();
   await db.insertInto('groups').values([{ id: 1, name: 'AnalysisOps' }]).execute();
   const siteId = new Map((await db.selectFrom('sites').select(['id', 'name']).execute()).map((r: any) => [r.name, Number(r.id)]));
   const datasetId = new Map<string, number>();
   const blockId = new Map<string, number>();
   for (const d of Object.values(D)) {
-    await db.insertInto('datasets').values({ name: d.name, status: d === D.ignored ? 'IGNORED' : 'VALID' }).execute();
+    await db.insertInto('datasets').values({ name: d.name, status: d === D.ignored ? 'IGNORED' : 'VALID', ...keep }).execute();
     const id = Number((await db.selectFrom('datasets').select('id').where('name', '=', d.name).executeTakeFirstOrThrow()).id);
     datasetId.set(d.name, id);
-    await db.insertInto('blocks').values({ dataset_id: id, name: `${d.name}#b1` }).execute();
+    await db.insertInto('blocks').values({ dataset_id: id, name: `${d.name}#b1`, ...keep }).execute();
     blockId.set(d.name, Number((await db.selectFrom('blocks').select('id').where('dataset_id', '=', id).executeTakeFirstOrThrow()).id));
   }
   for (let i = 0; i < FILES.length; i += 1000) {
-    const rows = FILES.slice(i, i + 1000).map((f) => ({ block_id: blockId.get(f.dataset)!, dataset_id: datasetId.get(f.dataset)!, name: f.lfn, size: f.size }));
+    const rows = FILES.slice(i, i + 1000).map((f) => ({ block_id: blockId.get(f.dataset)!, ...(published ? {} : { dataset_id: datasetId.get(f.dataset)! }), name: f.lfn, size: f.size }));
     await db.insertInto('files').values(rows).execute();
   }
   for (const r of REPLICAS) {
-    await db.insertInto('block_replicas').values({ block_id: blockId.get(r.dataset)!, site_id: siteId.get(r.site)!, group_id: r.group, is_complete: r.complete ? 1 : 0 }).execute();
+    await db.insertInto('block_replicas').values({ block_id: blockId.get(r.dataset)!, site_id: siteId.get(r.site)!, group_id: r.group, is_complete: r.complete ? 1 : 0, ...(published ? { last_update: now } : {}) }).execute();
     const exists = await db.selectFrom('dataset_replicas').select('site_id').where('dataset_id', '=', datasetId.get(r.dataset)!).where('site_id', '=', siteId.get(r.site)!).executeTakeFirst();
-    if (!exists) await db.insertInto('dataset_replicas').values({ dataset_id: datasetId.get(r.dataset)!, site_id: siteId.get(r.site)! }).execute();
+    if (!exists) await db.insertInto('dataset_replicas').values({ dataset_id: datasetId.get(r.dataset)!, site_id: siteId.get(r.site)!, ...(published ? { growing: 0, group_id: r.group } : {}) }).execute();
   }
   for (const s of SUBSCRIPTIONS) {
     const file = await db.selectFrom('files').select('id').where('name', '=', s.lfn).executeTakeFirstOrThrow();
-    await db.insertInto('file_subscriptions').values({ file_id: file.id, site_id: siteId.get(s.site)!, status: s.status, delete: s.delete }).execute();
+    await db.insertInto('file_subscriptions').values({ file_id: file.id, site_id: siteId.get(s.site)!, status: s.status, delete: s.delete, ...(published ? { created: now } : {}) }).execute();
   }
   await db.insertInto('deletion_queue').values(DELETION_QUEUE.map((q, i) => ({ reqid: i + 1, ...q }))).execute();
   await db.insertInto('transfer_queue').values(TRANSFER_QUEUE.map((q, i) => ({ reqid: i + 1, ...q }))).execute();

@@ -15,6 +15,7 @@ import type { Inventory } from '../../src/inventory/inventory.ts';
 import type { SqlInventoryOptions } from '../../src/inventory/mysql/mysql-inventory.ts';
 import { openKysely } from '../../src/store/store-db.ts';
 import type { TestDatabase } from '../servers/databases.ts';
+import { createPublishedDynamoSchema } from '../helpers/dynamo-published-schema.ts';
 import { loadFixtureSql } from './inventory-fixture.ts';
 import { runInventoryConformance } from './inventory-suite.ts';
 import { GENERIC_QUERY } from './inventory-sql-helpers.ts';
@@ -53,7 +54,27 @@ export function runSqlEngineConformance(e: SqlEngineUnderTest): void {
       throw err;
     }
   };
+  // Dynamo's published layout (files without dataset_id, the seed's minimal registry queues),
+  // created as Dynamo ships it, never by this tool (issue 10 §5).
+  const setupPublished = async () => {
+    const t = await e.createDatabase('dc_invpub');
+    try {
+      const { db } = await openKysely<any>(t.url);
+      try {
+        await createPublishedDynamoSchema(db);
+        await loadFixtureSql(db, 'published');
+      } finally {
+        await db.destroy();
+      }
+      const inventory = await e.open(t.url);
+      return { inventory, teardown: async () => { await inventory.close(); await t.drop(); } };
+    } catch (err) {
+      await t.drop();
+      throw err;
+    }
+  };
   runInventoryConformance(`${e.name} (Dynamo schema)`, setup());
+  runInventoryConformance(`${e.name} (Dynamo's published schema: files without dataset_id)`, setupPublished);
   runInventoryConformance(`${e.name} (generic SQL query)`, setup(GENERIC_QUERY), {
     datasets: 'the operator query returns files only',
     siteList: 'the operator query is per site',

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteInventory, openSqliteQueryInventory, sqliteKysely } from '../../src/inventory/sqlite/sqlite-inventory.ts';
+import { createPublishedDynamoSchema } from '../helpers/dynamo-published-schema.ts';
 import { loadFixtureSql } from './inventory-fixture.ts';
 import { runInventoryConformance } from './inventory-suite.ts';
 import { GENERIC_QUERY } from './inventory-sql-helpers.ts';
@@ -19,6 +20,20 @@ async function fixtureDb(): Promise<{ dir: string; path: string }> {
 
 runInventoryConformance('sqlite (Dynamo schema)', async () => {
   const { dir, path } = await fixtureDb();
+  const inventory = await openSqliteInventory(path);
+  return { inventory, teardown: async () => { await inventory.close(); await rm(dir, { recursive: true, force: true }); } };
+});
+
+runInventoryConformance("sqlite (Dynamo's published schema: files without dataset_id)", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'dc-inv-sqlite-'));
+  const path = join(dir, 'inventory.sqlite');
+  const db = sqliteKysely(path);
+  try {
+    await createPublishedDynamoSchema(db);
+    await loadFixtureSql(db, 'published');
+  } finally {
+    await db.destroy();
+  }
   const inventory = await openSqliteInventory(path);
   return { inventory, teardown: async () => { await inventory.close(); await rm(dir, { recursive: true, force: true }); } };
 });

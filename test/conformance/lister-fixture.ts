@@ -6,6 +6,7 @@
  */
 import { mkdir, writeFile, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { decodeName, encodeName } from '../../src/core/name-bytes.ts';
 
 export interface ExpectedFile {
   size: number;
@@ -65,6 +66,16 @@ export const AWKWARD_NAMES: readonly string[] = [
   'L'.repeat(251) + '.txt', // 255 bytes: the usual NAME_MAX
 ];
 
+/**
+ * Names whose bytes are not UTF-8 (issue 11 §2), as the tool holds them (U+DC80 + byte,
+ * src/core/name-bytes.ts): written to disk as those very bytes. The last one is a directory.
+ */
+export const RAW_BYTE_NAMES: readonly string[] = [
+  decodeName(Buffer.from('bad\xff\xfe.root', 'latin1')),
+  decodeName(Buffer.from('latin1-caf\xe9.txt', 'latin1')),
+];
+export const RAW_BYTE_DIR = decodeName(Buffer.from('dir-\xe9t\xe9', 'latin1'));
+
 /** 85 three-byte characters: a 255-byte directory name. */
 const LONG_CJK_DIR = '目'.repeat(85);
 
@@ -77,14 +88,14 @@ export async function writeListerFixture(root: string, opts: FixtureOptions = {}
   const nextMtime = () => BASE_MTIME + 7 * step++;
 
   const addDir = async (rel: string) => {
-    await mkdir(join(root, rel), { recursive: true });
+    await mkdir(encodeName(join(root, rel)), { recursive: true });
     dirs.set(rel, { mtime: 0 });
   };
   const addFile = async (rel: string, size: number) => {
     // Content derived from the path so a lister mixing files up would show different sizes.
-    await writeFile(join(root, rel), Buffer.alloc(size, rel.length % 251));
+    await writeFile(encodeName(join(root, rel)), Buffer.alloc(size, rel.length % 251));
     const mtime = nextMtime();
-    await utimes(join(root, rel), mtime, mtime);
+    await utimes(encodeName(join(root, rel)), mtime, mtime);
     files.set(rel, { size, mtime });
   };
 
@@ -111,6 +122,11 @@ export async function writeListerFixture(root: string, opts: FixtureOptions = {}
     await addFile(`/names/${dir}/inside.txt`, sizeOf(n++));
   }
 
+  await addDir('/bytes');
+  for (const name of RAW_BYTE_NAMES) await addFile('/bytes/' + name, 1 + (n++ % 300));
+  await addDir('/bytes/' + RAW_BYTE_DIR);
+  await addFile(`/bytes/${RAW_BYTE_DIR}/inside.txt`, sizeOf(n++));
+
   await addDir('/big');
   for (let i = 0; i < bigN; i++) await addFile(`/big/f${String(i).padStart(6, '0')}.dat`, sizeOf(i));
   await addDir('/big/sub');
@@ -125,7 +141,7 @@ export async function writeListerFixture(root: string, opts: FixtureOptions = {}
   const byDepth = [...dirs.keys()].sort((x, y) => y.split('/').length - x.split('/').length);
   for (const rel of byDepth) {
     const mtime = nextMtime();
-    await utimes(join(root, rel), mtime, mtime);
+    await utimes(encodeName(join(root, rel)), mtime, mtime);
     dirs.set(rel, { mtime });
   }
   return {

@@ -4,6 +4,7 @@
  * allows — and nothing more.
  */
 import assert from 'node:assert/strict';
+import { encodeName, hasRawBytes } from '../../src/core/name-bytes.ts';
 import type { FixtureListing } from './lister-fixture.ts';
 import { nameDiff, relativeTo, type CollectedWalk } from './lister-suite-helpers.ts';
 import type { GapKey } from './lister-suite.ts';
@@ -29,8 +30,8 @@ const isLong = (rel: string) => rel.split('/').some((seg) => Buffer.byteLength(s
 /** True when `gotRel` is `wantRel` with its leaf cut short (a trailing broken UTF-8 byte allowed). */
 function isTruncationOf(gotRel: string, wantRel: string): boolean {
   if (parent(gotRel) !== parent(wantRel)) return false;
-  const cut = Buffer.from(leaf(gotRel).replace(/\ufffd+$/, ''));
-  const full = Buffer.from(leaf(wantRel));
+  const cut = encodeName(leaf(gotRel).replace(/\ufffd+$/, ''));
+  const full = encodeName(leaf(wantRel));
   return cut.length > 0 && cut.length < full.length && full.subarray(0, cut.length).equals(cut);
 }
 
@@ -42,6 +43,7 @@ function short(list: string[]): string[] {
 export function compareWalk(c: CompareInput): void {
   const { got, expected, root, forbidden, gaps, tol } = c;
   const norm = (s: string) => (gaps.unicodeNormalization !== undefined ? s.normalize('NFC') : s);
+  const noBytes = (rel: string) => gaps.rawByteNames !== undefined && (rel === '/bytes' || hasRawBytes(rel));
   const forbiddenRel = forbidden === undefined ? undefined : relativeTo(root, forbidden);
   const longWanted = [...expected.dirs.keys(), ...expected.files.keys()].filter((r) => gaps.longNames !== undefined && isLong(r) && !isLong(parent(r)));
   const truncated = (rel: string) => longWanted.some((w) => isTruncationOf(rel, w));
@@ -60,7 +62,7 @@ export function compareWalk(c: CompareInput): void {
     } else if (
       gaps.undecodableNames !== undefined &&
       (u.code === 'PROTOCOL' || u.code === 'IO') &&
-      [...expected.dirs.keys(), ...expected.files.keys()].some((k) => parent(k) === rel && Buffer.byteLength(leaf(k)) >= 255 && /[^\x00-\x7f]/.test(leaf(k)))
+      [...expected.dirs.keys(), ...expected.files.keys()].some((k) => parent(k) === rel && ((Buffer.byteLength(leaf(k)) >= 255 && /[^\x00-\x7f]/.test(leaf(k))) || hasRawBytes(leaf(k))))
     ) {
       excluded.push(rel);
     } else if (gaps.longNames !== undefined && truncated(rel)) {
@@ -74,7 +76,7 @@ export function compareWalk(c: CompareInput): void {
   const skip = (rel: string) => excluded.some((d) => below(rel, d)) || (gaps.longNames !== undefined && isLong(rel));
 
   const wantFiles = new Map<string, { size: number; mtime: number }>();
-  for (const [rel, f] of expected.files) if (!skip(rel)) wantFiles.set(norm(rel), f);
+  for (const [rel, f] of expected.files) if (!skip(rel) && !noBytes(rel)) wantFiles.set(norm(rel), f);
   const gotFiles = new Map<string, { size: number; mtime: number }>();
   for (const f of got.files) {
     const rel = relativeTo(root, f.lfn);
@@ -99,6 +101,7 @@ export function compareWalk(c: CompareInput): void {
     if (excluded.some((x) => rel !== x && below(rel, x))) continue;
     if (gaps.longNames !== undefined && isLong(rel)) continue;
     if (gaps.emptyDirectories !== undefined && expected.emptyDirs.includes(rel)) continue;
+    if (noBytes(rel)) continue;
     wantDirs.set(norm(rel), d.mtime);
   }
   const gotDirs = new Map<string, number>();

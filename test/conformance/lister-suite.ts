@@ -38,10 +38,16 @@ export type GapKey =
   /** The server cannot address a path holding `?` or `#`: such a directory is unlisted with NOT_FOUND. */
   | 'unaddressableNames'
   /**
-   * A name the server sends as invalid UTF-8 (a 255-byte multi-byte name cut mid-character) breaks
-   * the client: the directory holding it is unlisted with PROTOCOL or IO, its subtree left out.
+   * A name the server sends as invalid UTF-8 (a 255-byte multi-byte name cut mid-character, or a
+   * name that is not UTF-8 on the storage) breaks the client: the directory holding it is unlisted
+   * with PROTOCOL or IO, its subtree left out — never listed without the name.
    */
-  | 'undecodableNames';
+  | 'undecodableNames'
+  /**
+   * Names that are not UTF-8 cannot exist on the backend (S3 keys are UTF-8 by the API): the
+   * fixture's /bytes entries are not stored, so they are absent from the walk.
+   */
+  | 'rawByteNames';
 
 export interface ConformanceContext {
   /** Local directory holding the fixture (mode 0755, readable by servers that drop privileges). */

@@ -8,6 +8,7 @@
  * fixture — overflows NAME_MAX. The child stores such a leaf as two path components joined by
  * "/\u0001" and joins them back when listing; everything on the wire stays s3rver's own.
  */
+import { isUtf8 } from 'node:buffer';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -139,8 +140,11 @@ export async function startS3Server(opts: { bucket?: string } = {}): Promise<S3S
 export async function uploadTree(server: S3Server, localDir: string, keyPrefix: string, parallel = 8): Promise<number> {
   const files: string[] = [];
   const scan = async (rel: string) => {
-    for (const d of await readdir(join(localDir, rel), { withFileTypes: true })) {
-      const r = rel ? `${rel}/${d.name}` : d.name;
+    for (const d of await readdir(join(localDir, rel), { withFileTypes: true, encoding: 'buffer' as BufferEncoding })) {
+      // S3 keys are UTF-8 (the API's rule): a name that is not cannot be uploaded, so it is left out.
+      const raw = d.name as unknown as Buffer;
+      if (!isUtf8(raw)) continue;
+      const r = rel ? `${rel}/${raw.toString('utf8')}` : raw.toString('utf8');
       if (d.isDirectory()) await scan(r);
       else if (d.isFile()) files.push(r);
     }

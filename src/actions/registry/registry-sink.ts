@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { errorMessage } from '../../core/errors.ts';
 import { PENDING_DELETION_STATES, PENDING_TRANSFER_STATES } from '../../inventory/sql/registry-schema.ts';
 import type { ActionKind, ActionPlan, ActionRecord, ActionSink, SinkContext, SinkReport } from '../actions-types.ts';
+import { onlyColumns } from '../../inventory/sql/sql-columns.ts';
 import { openRegistry, type RegistryConnections } from './registry-db.ts';
 import { SourceFinder } from './registry-sources.ts';
 
@@ -13,6 +14,7 @@ const CHUNK = 500;
  * to SITE_missing_nosite.txt (and is still copied from tape when a tape holds it); one with no
  * source at all also to SITE_unrecoverable.txt, and nothing is queued for it.
  * Requests already pending are not duplicated; finished or failed ones are queued again.
+ * Rows carry only the columns the queue has (the seed's queues hold just reqid, file, site, status).
  */
 export class RegistrySink implements ActionSink {
   readonly name = 'registry' as const;
@@ -41,7 +43,7 @@ export class RegistrySink implements ActionSink {
     const site = ctx.site.name;
     for (const [kind, targets] of [['delete', plan.deletions], ['rmdir', plan.rmdirs]] as const) {
       try {
-        records.push(...(await enqueueDeletions(db, site, targets, kind)));
+        records.push(...(await enqueueDeletions(db, this.conn.queueColumns.deletion_queue, site, targets, kind)));
       } catch (err) {
         failAll(kind, targets, `deletion_queue: ${errorMessage(err)}`);
       }
@@ -62,7 +64,7 @@ export class RegistrySink implements ActionSink {
               queued.push({ lfn: c.lfn, from: c.source, storage: c.storage! });
             }
           }
-          records.push(...(await enqueueTransfers(db, site, queued)));
+          records.push(...(await enqueueTransfers(db, this.conn.queueColumns.transfer_queue, site, queued)));
         } catch (err) {
           failAll('transfer', plan.transfers, `transfer_queue: ${errorMessage(err)}`);
         }
@@ -77,7 +79,10 @@ export class RegistrySink implements ActionSink {
   }
 }
 
-async function enqueueDeletions(db: Kysely<any>, site: string, files: readonly string[], kind: 'delete' | 'rmdir'): Promise<ActionRecord[]> {
+/** A request queued again: status new, and Dynamo's progress columns cleared where the queue has them. */
+const REQUEUE = { status: 'new', start: null, finish: null, batchid: null };
+
+async function enqueueDeletions(db: Kysely<any>, columns: ReadonlySet<string>, site: string, files: readonly string[], kind: 'delete' | 'rmdir'): Promise<ActionRecord[]> {
   const out: ActionRecord[] = [];
   for (let i = 0; i < files.length; i += CHUNK) {
     const chunk = files.slice(i, i + CHUNK);
@@ -87,8 +92,8 @@ async function enqueueDeletions(db: Kysely<any>, site: string, files: readonly s
       );
       const fresh = chunk.filter((f) => !existing.has(f));
       const redo = chunk.filter((f) => existing.has(f) && !(PENDING_DELETION_STATES as readonly string[]).includes(existing.get(f)!));
-      if (fresh.length) await trx.insertInto('deletion_queue').values(fresh.map((file) => ({ reqid: 0, file, site, status: 'new' }))).execute();
-      if (redo.length) await trx.updateTable('deletion_queue').set({ status: 'new', start: null, finish: null, batchid: null }).where('site', '=', site).where('file', 'in', redo).execute();
+      if (fresh.length) await trx.insertInto('deletion_queue').values(fresh.map((file) => onlyColumns({ reqid: 0, file, site, status: 'new' }, columns))).execute();
+      if (redo.length) await trx.updateTable('deletion_queue').set(onlyColumns(REQUEUE, columns)).where('site', '=', site).where('file', 'in', redo).execute();
       for (const f of chunk) {
         const st = existing.get(f);
         const detail = st === undefined ? 'queued' : redo.includes(f) ? `queued again (was ${st})` : `already queued (${st})`;
@@ -99,7 +104,7 @@ async function enqueueDeletions(db: Kysely<any>, site: string, files: readonly s
   return out;
 }
 
-async function enqueueTransfers(db: Kysely<any>, site: string, items: readonly { lfn: string; from: string; storage: string }[]): Promise<ActionRecord[]> {
+async function enqueueTransfers(db: Kysely<any>, columns: ReadonlySet<string>, site: string, items: readonly { lfn: string; from: string; storage: string }[]): Promise<ActionRecord[]> {
   const out: ActionRecord[] = [];
   for (let i = 0; i < items.length; i += CHUNK) {
     const chunk = items.slice(i, i + CHUNK);
@@ -118,11 +123,11 @@ async function enqueueTransfers(db: Kysely<any>, site: string, items: readonly {
           continue;
         }
         if (stale.has(`${c.lfn}\n${c.from}`)) {
-          await trx.updateTable('transfer_queue').set({ status: 'new', start: null, finish: null, batchid: null }).where('file', '=', c.lfn).where('site_from', '=', c.from).where('site_to', '=', site).execute();
+          await trx.updateTable('transfer_queue').set(onlyColumns(REQUEUE, columns)).where('file', '=', c.lfn).where('site_from', '=', c.from).where('site_to', '=', site).execute();
           out.push({ sink: 'registry', kind: 'transfer', target: c.lfn, outcome: 'ok', detail: `queued again ${detail}` });
           continue;
         }
-        await trx.insertInto('transfer_queue').values({ reqid: 0, file: c.lfn, site_from: c.from, site_to: site, status: 'new' }).execute();
+        await trx.insertInto('transfer_queue').values(onlyColumns({ reqid: 0, file: c.lfn, site_from: c.from, site_to: site, status: 'new' }, columns)).execute();
         out.push({ sink: 'registry', kind: 'transfer', target: c.lfn, outcome: 'ok', detail: `queued ${detail}` });
       }
     });

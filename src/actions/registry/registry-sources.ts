@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { collectColumns } from '../../inventory/sql/sql-columns.ts';
 
 export type StorageType = 'disk' | 'tape';
 
@@ -31,14 +32,7 @@ export class SourceFinder {
   constructor(private readonly db: Kysely<any>) {}
 
   private async probeStorageType(): Promise<boolean> {
-    if (this.hasStorageType === undefined) {
-      try {
-        await this.db.selectFrom('sites').select('storage_type').limit(1).execute();
-        this.hasStorageType = true;
-      } catch {
-        this.hasStorageType = false;
-      }
-    }
+    this.hasStorageType ??= (await collectColumns(this.db, 'sites')).has('storage_type');
     return this.hasStorageType;
   }
 

@@ -1,8 +1,9 @@
 import { lstat, rmdir, unlink } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DcError } from '../../core/errors.ts';
+import { encodeName } from '../../core/name-bytes.ts';
 import { fsError } from '../../listers/posix/posix-lister.ts';
-import type { StorageDeleter, StoragePathInfo } from './storage-deleter.ts';
+import { notEmptyError, type StorageDeleter, type StoragePathInfo } from './storage-deleter.ts';
 
 /** unlink(2) for files, rmdir(2) for directories: the kernel refuses a non-empty directory. */
 export class PosixDeleter implements StorageDeleter {
@@ -13,10 +14,15 @@ export class PosixDeleter implements StorageDeleter {
     this.root = fileURLToPath(new URL(url)).replace(/\/+$/, '');
   }
 
+  /** The file-system path as bytes: a name that is not UTF-8 is deleted by its own bytes. */
+  private local(path: string): Buffer {
+    return encodeName(this.root + path);
+  }
+
   async stat(path: string, signal: AbortSignal): Promise<StoragePathInfo> {
     if (signal.aborted) throw new DcError('ABORTED', `stat ${path} aborted`);
     try {
-      const st = await lstat(this.root + path);
+      const st = await lstat(this.local(path));
       return { isDir: st.isDirectory(), size: st.size, mtime: st.mtimeMs / 1000 };
     } catch (err) {
       throw fsError(err, path);
@@ -26,7 +32,7 @@ export class PosixDeleter implements StorageDeleter {
   async deleteFile(path: string, signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw new DcError('ABORTED', `delete ${path} aborted`);
     try {
-      await unlink(this.root + path);
+      await unlink(this.local(path));
     } catch (err) {
       throw fsError(err, path);
     }
@@ -35,10 +41,10 @@ export class PosixDeleter implements StorageDeleter {
   async removeEmptyDir(path: string, signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw new DcError('ABORTED', `rmdir ${path} aborted`);
     try {
-      await rmdir(this.root + path);
+      await rmdir(this.local(path));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw new DcError('STATE', `${path}: directory is not empty`, { detail: { errno: code } });
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') throw notEmptyError(path, 'directory is not empty (rmdir refused it)', { errno: code });
       throw fsError(err, path);
     }
   }

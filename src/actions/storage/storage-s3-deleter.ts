@@ -1,13 +1,15 @@
-import { DeleteObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DcError } from '../../core/errors.ts';
 import type { ListerSettings } from '../../listers/lister.ts';
 import { s3Error } from '../../listers/s3/s3-errors.ts';
 import { parseS3Url, type S3Location } from '../../listers/s3/s3-keys.ts';
-import type { StorageDeleter, StoragePathInfo } from './storage-deleter.ts';
+import { notEmptyError, type StorageDeleter, type StoragePathInfo } from './storage-deleter.ts';
 
 /**
- * DeleteObject per file. S3 has no directories (an "empty directory" cannot exist there), so
- * removeEmptyDir is refused rather than guessed at.
+ * DeleteObject per file. S3 has no directories: the only "empty directory" is a `dir/` marker
+ * object with no key below it. removeEmptyDir lists the prefix just before deleting that marker
+ * and refuses when any other key is there. (DeleteObject of the marker never touches other keys,
+ * so even a key written after the listing survives.)
  */
 export class S3Deleter implements StorageDeleter {
   readonly kind = 's3';
@@ -39,8 +41,23 @@ export class S3Deleter implements StorageDeleter {
     }
   }
 
-  async removeEmptyDir(path: string): Promise<void> {
-    throw new DcError('UNSUPPORTED', `${path}: S3 holds no directories to remove`);
+  async removeEmptyDir(path: string, signal: AbortSignal): Promise<void> {
+    const marker = this.key(path).replace(/\/*$/, '/');
+    let keys: string[];
+    try {
+      const r = await this.client.send(new ListObjectsV2Command({ Bucket: this.loc.bucket, Prefix: marker, MaxKeys: 2 }), { abortSignal: signal });
+      keys = (r.Contents ?? []).map((c) => c.Key ?? '');
+    } catch (err) {
+      throw s3Error(err, `listing ${path}`, signal);
+    }
+    if (keys.length === 0) throw new DcError('NOT_FOUND', `${path}: no directory marker and no key below it`);
+    const others = keys.filter((k) => k !== marker);
+    if (others.length > 0) throw notEmptyError(path, `directory is not empty (the listing shows ${others[0].slice(marker.length)})`, { key: others[0] });
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.loc.bucket, Key: marker }), { abortSignal: signal });
+    } catch (err) {
+      throw s3Error(err, `DELETE ${path}/`, signal);
+    }
   }
 
   async close(): Promise<void> {

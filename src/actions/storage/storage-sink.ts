@@ -1,15 +1,16 @@
 import { DcError, errorCode, errorMessage } from '../../core/errors.ts';
 import { forEachLimited } from '../actions-pool.ts';
 import type { ActionPlan, ActionRecord, ActionSink, SinkContext, SinkReport } from '../actions-types.ts';
-import { createStorageDeleter, type StorageDeleter } from './storage-deleter.ts';
+import { createStorageDeleter, isNotEmpty, type StorageDeleter } from './storage-deleter.ts';
 
 const DAY = 86400;
 
 /**
- * Deletes confirmed orphans and empty directories on the storage itself. Refuses to do anything
- * unless the site sets `DeleteOnStorage: true`. Each file is stat'ed first: one that became a
- * directory or was written since the check started (younger than IgnoreAge) is left alone.
- * Directories go one at a time in plan order (leaves first), each refused by the storage if not empty.
+ * Deletes confirmed orphans and empty directories on the storage itself (the site lists `storage`
+ * in `Actions`). Each file is stat'ed first: one that became a directory or was written since the
+ * check started (younger than IgnoreAge) is left alone. Directories go one at a time in plan order
+ * (leaves first); a directory that holds anything by the time of its removal is refused (by the
+ * storage, or by the deleter's own check just before) and recorded as `refused`.
  */
 export class StorageSink implements ActionSink {
   readonly name = 'storage' as const;
@@ -20,11 +21,6 @@ export class StorageSink implements ActionSink {
   async execute(plan: ActionPlan, ctx: SinkContext): Promise<SinkReport> {
     const records: ActionRecord[] = [];
     const { site } = ctx;
-    if (!site.DeleteOnStorage) {
-      for (const t of plan.deletions) records.push({ sink: 'storage', kind: 'delete', target: t, outcome: 'skipped', detail: 'DeleteOnStorage is false' });
-      for (const t of plan.rmdirs) records.push({ sink: 'storage', kind: 'rmdir', target: t, outcome: 'skipped', detail: 'DeleteOnStorage is false' });
-      return { records };
-    }
     if (plan.deletions.length === 0 && plan.rmdirs.length === 0) return { records };
     this.deleter ??= await this.make(ctx);
     const deleter = this.deleter;
@@ -63,6 +59,7 @@ async function attempt(kind: 'delete' | 'rmdir', target: string, fn: () => Promi
     if (err instanceof DcError && err.code === 'NOT_FOUND') return { sink: 'storage', kind, target, outcome: 'gone', detail: 'already absent' };
     // Stopped (halt, SIGTERM): recorded, so the history says exactly what was and was not done.
     if (err instanceof DcError && err.code === 'ABORTED') return { sink: 'storage', kind, target, outcome: 'skipped', detail: 'run stopped before this action' };
+    if (isNotEmpty(err)) return { sink: 'storage', kind, target, outcome: 'refused', detail: `not empty: ${errorMessage(err)}` };
     return { sink: 'storage', kind, target, outcome: 'failed', detail: `${errorCode(err)}: ${errorMessage(err)}` };
   }
 }

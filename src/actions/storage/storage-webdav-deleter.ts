@@ -4,7 +4,7 @@ import type { ListerSettings } from '../../listers/lister.ts';
 import { BearerTokenSource, loadTlsOptions, type TlsFiles } from '../../listers/webdav/webdav-auth.ts';
 import { statusError, transportError } from '../../listers/webdav/webdav-client.ts';
 import { encodeStoragePath } from '../../listers/webdav/webdav-href.ts';
-import type { StorageDeleter, StoragePathInfo } from './storage-deleter.ts';
+import { notEmptyError, type StorageDeleter, type StoragePathInfo } from './storage-deleter.ts';
 
 const SCHEMES: Record<string, string> = { 'davs:': 'https:', 'https:': 'https:', 'dav:': 'http:', 'http:': 'http:' };
 
@@ -70,7 +70,7 @@ export class WebdavDeleter implements StorageDeleter {
     const { status, text } = await this.send('PROPFIND', this.url(path, true), signal, { Depth: '1' });
     if (status !== 207) throw statusError(status, `PROPFIND ${path}`);
     const responses = text.match(/<([A-Za-z0-9_-]+:)?response[\s>]/g)?.length ?? 0;
-    if (responses !== 1) throw new DcError('STATE', `${path}: directory is not empty (${responses - 1} entries)`);
+    if (responses !== 1) throw notEmptyError(path, `directory is not empty (PROPFIND Depth 1 shows ${responses - 1} entries)`, { entries: responses - 1 });
     await this.delete(path, true, signal);
   }
 

@@ -2,7 +2,7 @@ import { DcError } from '../../core/errors.ts';
 import type { ListerSettings } from '../../listers/lister.ts';
 import { xrootdOptionsFromSite } from '../../listers/xrootd/xrootd-lister.ts';
 import { XrootdClient, parseXrootdUrl } from '../../protocols/xrootd/xrootd-client.ts';
-import type { StorageDeleter, StoragePathInfo } from './storage-deleter.ts';
+import { notEmptyError, type StorageDeleter, type StoragePathInfo } from './storage-deleter.ts';
 
 /**
  * kXR_rm for files and kXR_rmdir for directories (the server refuses a non-empty directory), sent
@@ -39,7 +39,7 @@ export class XrootdDeleter implements StorageDeleter {
       await this.client.rmdir(this.full(path), { signal });
     } catch (err) {
       // kXR_FSError / "Directory not empty" from the server: keep the server's own detail.
-      if (err instanceof DcError && /not empty/i.test(err.message)) throw new DcError('STATE', err.message, { cause: err, detail: err.detail });
+      if (err instanceof DcError && /not empty/i.test(err.message)) throw notEmptyError(path, `kXR_rmdir refused: ${err.message}`, err.detail, err);
       throw err;
     }
   }

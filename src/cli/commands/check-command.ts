@@ -1,41 +1,50 @@
 import type { Command } from 'commander';
-import { DcError } from '../../core/errors.ts';
-import { HistoryStore } from '../../store/history-store.ts';
+import { withOverrides } from '../../config/config-loader.ts';
+import type { SiteSettings } from '../../config/config-schema.ts';
+import { HistoryStore, defaultOwner } from '../../store/history-store.ts';
+import { preflight } from '../../worker/preflight.ts';
 import { runSite } from '../../worker/run-site.ts';
 import { EXIT } from '../cli-context.ts';
+import { checkCandidates } from '../cli-sites.ts';
 import type { CommandRegistrar } from '../main.ts';
 import { progressReporter } from '../progress-line.ts';
 import { summaryText } from '../summary-text.ts';
 
-/** Sites whose name matches PATTERN: a regular expression anchored at both ends (`T2_US_.*`). */
-export function matchSites(names: readonly string[], pattern: string | undefined): string[] {
-  if (!pattern) return [...names];
-  let re: RegExp;
-  try {
-    re = new RegExp(`^(?:${pattern})$`);
-  } catch {
-    throw new DcError('CONFIG', `--site ${JSON.stringify(pattern)} is not a valid regular expression`);
-  }
-  return names.filter((n) => re.test(n));
+interface CheckOptions {
+  site?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  cms?: boolean;
+  /** False with --no-orphan. */
+  orphan?: boolean;
 }
 
 export const registerCheck: CommandRegistrar = (program, run) => {
   program
     .command('check')
     .description('check one site: the ready site matching --site checked least recently')
-    .option('--site <pattern>', 'site name or regular expression')
+    .option('--site <pattern>', 'regular expression searched in the site names, as the seed did: T2_US matches every T2_US_… site, ^T2_US_MIT$ only that one')
     .option('--dry-run', 'write lists and history, never act')
     .option('--json', 'print the run summary as JSON on stdout and log JSON lines on stderr')
-    .action((opts: { site?: string; dryRun?: boolean; json?: boolean }) =>
+    .option('--cms', 'CMS dataset conventions for this run (CmsDatasets true)')
+    .option('--no-orphan', 'list no orphans in this run, every one held back (ListOrphans false, the seed\'s --no-orphan)')
+    .action((opts: CheckOptions) =>
       run(async (ctx) => {
-        const config = ctx.config();
-        const candidates = matchSites(config.siteNames, opts.site);
-        if (candidates.length === 0) throw new DcError('CONFIG', `${config.file}: no configured site matches ${JSON.stringify(opts.site)}`);
+        const overrides: Partial<SiteSettings> = {};
+        if (opts.cms) overrides.CmsDatasets = true;
+        if (opts.orphan === false) overrides.ListOrphans = false;
+        if (Object.keys(overrides).length) ctx.log.info('run-settings', { ...overrides, message: 'set for this run by --cms / --no-orphan, over the configuration' });
+        // The inventory and history are checked before the inventory is asked for its sites.
+        preflight(ctx.config(), { history: true, inventory: 'read' });
+        const { config, sites: candidates } = await checkCandidates(withOverrides(ctx.config(), overrides), opts.site, ctx.log);
+        preflight(config, { sites: candidates });
         const store = await HistoryStore.open(config.historyUrl);
         try {
-          const site = await store.pickSite(candidates);
+          // Picked with its lock taken: a site another process is checking is skipped for the next.
+          const owner = defaultOwner();
+          const site = await store.pickSite(candidates, owner);
           if (!site) {
-            ctx.log.warn('no-ready-site', { candidates, message: 'every matching site is halted or disabled' });
+            ctx.log.warn('no-ready-site', { candidates, message: 'every matching site is disabled or being checked by another process' });
             return EXIT.STATE;
           }
           const outcome = await runSite(config, site, store, {
@@ -43,11 +52,11 @@ export const registerCheck: CommandRegistrar = (program, run) => {
             signal: ctx.signal,
             onProgress: progressReporter(ctx.log, site),
             log: (e, f) => ctx.log.info(e, f),
-          });
+          }).finally(() => store.releaseLock(site, owner));
           ctx.log.endStatus();
           if (outcome.status !== 'done' || !outcome.summary) {
             ctx.log.error(`check-${outcome.status}`, { site, runId: outcome.runId, message: outcome.error?.message });
-            return EXIT.RUN_FAILED;
+            return outcome.error?.code === 'INTERNAL' ? EXIT.INTERNAL : EXIT.RUN_FAILED; // a bug, not the site
           }
           if (opts.json) ctx.out.write(JSON.stringify(outcome.summary, null, 2) + '\n');
           else ctx.out.write(summaryText(outcome.summary, outcome.files ?? {}));

@@ -8,6 +8,7 @@ import { DynamoInventory } from '../../inventory/sql/dynamo-inventory.ts';
 import { createDynamoSchema } from '../../inventory/sql/dynamo-schema.ts';
 import { importSiteInventory } from '../../inventory/sql/dynamo-import.ts';
 import { sqliteKysely } from '../../inventory/sqlite/sqlite-inventory.ts';
+import { preflight } from '../../worker/preflight.ts';
 import { EXIT } from '../cli-context.ts';
 import type { CommandRegistrar } from '../main.ts';
 
@@ -40,6 +41,7 @@ export const registerImport: CommandRegistrar = (program, run) => {
       run(async (ctx) => {
         const config = ctx.config();
         if (config.inventory.Type !== 'sqlite') throw new DcError('CONFIG', `${config.file}: import writes the embedded SQLite inventory; Inventory.Type is ${config.inventory.Type}`);
+        preflight(config, { inventory: 'write' });
         const limit = maxShrink(config, opts.site);
         const declared = opts.format === undefined ? undefined : parseListFormat(opts.format, '--format');
         const input = await readImportFile(file, declared); // every line is checked before the database is touched

@@ -1,22 +1,24 @@
 import { DcError } from '../../core/errors.ts';
 import { invalidateMissing } from '../../actions/actions-invalidate.ts';
 import { HistoryStore } from '../../store/history-store.ts';
+import { preflight } from '../../worker/preflight.ts';
 import { EXIT } from '../cli-context.ts';
 import type { CommandRegistrar } from '../main.ts';
-import { matchSites } from './check-command.ts';
+import { matchSites, withInventorySites } from '../cli-sites.ts';
 
 /** The seed's consistency-invalidate: confirmed missing files of sites in act mode → local_invalidations. */
 export const registerInvalidate: CommandRegistrar = (program, run) => {
   program
     .command('invalidate')
     .description('write local_invalidations for confirmed missing files of sites in act mode, and mark them acted on')
-    .option('--site <pattern>', 'site name or regular expression')
+    .option('--site <pattern>', 'regular expression searched in the site names (not anchored)')
     .option('--dry-run', 'report what would be invalidated, write nothing')
     .action((opts: { site?: string; dryRun?: boolean }) =>
       run(async (ctx) => {
-        const config = ctx.config();
+        const { config } = await withInventorySites(ctx.config(), ctx.log);
         const sites = matchSites(config.siteNames, opts.site);
         if (sites.length === 0) throw new DcError('CONFIG', `${config.file}: no configured site matches ${JSON.stringify(opts.site)}`);
+        preflight(config, { history: true, inventory: 'read' });
         const store = await HistoryStore.open(config.historyUrl);
         try {
           const reports = await invalidateMissing(config, store, sites, { dryRun: opts.dryRun });

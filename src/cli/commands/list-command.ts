@@ -4,6 +4,7 @@ import { siteConfig } from '../../config/config-loader.ts';
 import { escapeName } from '../../core/escape.ts';
 import { candidateTops } from '../../check/check-filters.ts';
 import { createLister } from '../../listers/registry.ts';
+import { resolveSiteDoor } from '../../listers/xrootd/xrootd-site-door.ts';
 import { walk } from '../../listers/walker.ts';
 import { EXIT } from '../cli-context.ts';
 import type { CommandRegistrar } from '../main.ts';
@@ -16,7 +17,7 @@ export const registerList: CommandRegistrar = (program, run) => {
     .option('--dirs', 'also print directories, as "LFN/ - mtime"')
     .action((siteName: string, opts: { dirs?: boolean }) =>
       run(async (ctx) => {
-        const site = siteConfig(ctx.config(), siteName);
+        const site = await resolveSiteDoor(siteConfig(ctx.config(), siteName), { signal: ctx.signal });
         const lister = await createLister({ url: site.Url, concurrency: site.NumThreads, timeoutSeconds: site.Timeout, site: site as unknown as Record<string, unknown> });
         let unlisted = 0;
         try {

@@ -2,25 +2,36 @@ import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { DcError } from '../../core/errors.ts';
 import { HistoryStore } from '../../store/history-store.ts';
+import { preflight } from '../../worker/preflight.ts';
+import { acceptLatestRun } from '../../store/site-baselines.ts';
 import { EXIT } from '../cli-context.ts';
+import { withInventorySites } from '../cli-sites.ts';
 import type { CommandRegistrar } from '../main.ts';
 
-const VALUES = ['ready', 'halt', 'disable', 'act', 'dry'] as const;
+const VALUES = ['ready', 'halt', 'disable', 'act', 'dry', 'accept'] as const;
 
 export const registerSetStatus: CommandRegistrar = (program, run) => {
   program
     .command('set-status')
-    .description('set a site ready|halt|disable (scheduling) or act|dry (reporting mode)')
+    .description('set a site ready|halt|disable (scheduling), act|dry (reporting mode), or accept its last run\'s size as the baseline of the shrink gates')
     .argument('<site>')
     .argument('<value>', VALUES.join('|'))
     .action((site: string, value: string) =>
       run(async (ctx) => {
         if (!(VALUES as readonly string[]).includes(value)) throw new DcError('CONFIG', `set-status: value must be one of ${VALUES.join(', ')}, got ${JSON.stringify(value)}`);
-        const config = ctx.config();
-        if (!config.siteNames.includes(site)) throw new DcError('CONFIG', `${config.file}: no site "${site}" under Sites`);
+        preflight(ctx.config(), { history: true });
+        const { config } = await withInventorySites(ctx.config(), ctx.log);
+        if (!config.siteNames.includes(site)) throw new DcError('CONFIG', `${config.file}: no site "${site}": not under Sites, not named by Redirectors, PathPrefix or AccessMethod, not known to the inventory`);
         const store = await HistoryStore.open(config.historyUrl);
         try {
-          const st = await store.setState(site, value as (typeof VALUES)[number], `cli:${userInfo().username}`);
+          const by = `cli:${userInfo().username}`;
+          if (value === 'accept') {
+            const b = await acceptLatestRun(store.db, site, by);
+            await store.recordStateChange(site, 'accept', by);
+            ctx.out.write(`${site}: baseline is now run ${b.runId}: ${b.settled} settled inventory files, ${b.listed} listed files\n`);
+            return EXIT.OK;
+          }
+          const st = await store.setState(site, value as Exclude<(typeof VALUES)[number], 'accept'>, by);
           ctx.out.write(`${st.site}: status ${st.status}, mode ${st.mode}\n`);
           return EXIT.OK;
         } finally {

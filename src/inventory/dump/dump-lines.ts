@@ -1,8 +1,8 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
 import { DcError } from '../../core/errors.ts';
+import { decodeName } from '../../core/name-bytes.ts';
 
 const CHUNK = 1 << 20;
 
@@ -28,19 +28,20 @@ async function openDump(path: string): Promise<AsyncIterable<Buffer>> {
  * a per-line string would cost more than the parsing.
  */
 export async function* streamLineBatches(path: string): AsyncGenerator<{ lines: string[]; firstLine: number }> {
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
+  // Decoded up to the last newline of what was read (a newline never sits inside a UTF-8
+  // sequence), keeping bytes that are not UTF-8 as such (src/core/name-bytes.ts).
+  let carry: Buffer = Buffer.alloc(0);
   let lineNo = 1;
   try {
     for await (const chunk of await openDump(path)) {
-      const text = carry + decoder.write(chunk);
-      const last = text.lastIndexOf('\n');
+      const buf: Buffer = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+      const last = buf.lastIndexOf(10);
       if (last < 0) {
-        carry = text;
+        carry = Buffer.from(buf);
         continue;
       }
-      carry = text.slice(last + 1);
-      const lines = text.slice(0, last).split('\n');
+      carry = Buffer.from(buf.subarray(last + 1));
+      const lines = decodeName(buf, 0, last).split('\n');
       for (let i = 0; i < lines.length; i++) if (lines[i].endsWith('\r')) lines[i] = lines[i].slice(0, -1);
       yield { lines, firstLine: lineNo };
       lineNo += lines.length;
@@ -49,7 +50,7 @@ export async function* streamLineBatches(path: string): AsyncGenerator<{ lines: 
     if (err instanceof DcError) throw err;
     throw new DcError('INPUT', `${path}: read failed near line ${lineNo}: ${(err as Error).message}`, { cause: err });
   }
-  carry += decoder.end();
-  if (carry.endsWith('\r')) carry = carry.slice(0, -1);
-  if (carry !== '') yield { lines: [carry], firstLine: lineNo };
+  let rest = decodeName(carry);
+  if (rest.endsWith('\r')) rest = rest.slice(0, -1);
+  if (rest !== '') yield { lines: [rest], firstLine: lineNo };
 }

@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
+import { nameToStoredText } from '../../core/escape.ts';
 import { baseName, datasetOfLfn, parentDir } from '../../core/lfn.ts';
 import type { DynamoDb } from './dynamo-schema.ts';
+import { detectDynamoLayout } from './dynamo-layout.ts';
+import { onlyColumns } from './sql-columns.ts';
 
 export interface ImportLine {
   lfn: string;
@@ -17,11 +20,20 @@ export function placeOf(lfn: string, settled: boolean): { dataset: string; block
 }
 
 /**
- * Replaces the site's inventory with `lines`, in one transaction: the site's block and dataset
- * replicas are rebuilt, files, blocks and datasets created as needed. Settled files get complete,
- * group-owned block replicas; flux files an incomplete one.
+ * Replaces the site's inventory with `lines`, in one transaction: the site's block replicas are
+ * rebuilt, files, blocks and datasets created as needed. Settled files get complete, group-owned
+ * block replicas; flux files an incomplete one. A line says nothing about datasets, so no dataset
+ * replica is claimed for the site (the site's old ones are removed): an imported inventory never
+ * protects an orphan by dataset.
+ * Works on both of Dynamo's layouts (dynamo-layout.ts): `files.dataset_id` is written only where the
+ * table has it, and the published schema's bookkeeping columns without defaults get values.
  */
 export async function importSiteInventory(db: Kysely<DynamoDb>, site: string, lines: ImportLine[]): Promise<{ files: number; blocks: number; datasets: number }> {
+  const layout = await detectDynamoLayout(db);
+  const now = new Date().toISOString().slice(0, 19).replace('T', ' ');
+  const bookkeeping = { is_open: 0, last_update: now, growing: 0, is_custodial: 0 };
+  const extra = (table: keyof typeof layout.columns, more: Record<string, unknown> = {}): any => onlyColumns({ ...bookkeeping, ...more }, layout.columns[table]);
+  const fileDataset = (id: number): any => (layout.filesHaveDatasetId ? { dataset_id: id } : {});
   return db.transaction().execute(async (trx) => {
     let siteRow = await trx.selectFrom('sites').select('id').where('name', '=', site).executeTakeFirst();
     if (!siteRow) siteRow = await trx.insertInto('sites').values({ name: site, status: 'ready' }).returning('id').executeTakeFirstOrThrow();
@@ -36,36 +48,38 @@ export async function importSiteInventory(db: Kysely<DynamoDb>, site: string, li
     const blocks = new Map((await trx.selectFrom('blocks').select(['id', 'name']).execute()).map((r) => [r.name, r.id]));
     const files = new Map((await trx.selectFrom('files').select(['id', 'name']).execute()).map((r) => [r.name, r.id]));
     const siteBlocks = new Map<number, boolean>();
-    const siteDatasets = new Set<number>();
-    const newFiles: { block_id: number; dataset_id: number; name: string; size: number }[] = [];
+    const datasetsUsed = new Set<number>();
+    const newFiles: { block_id: number; name: string; size: number }[] = [];
     for (const l of lines) {
-      const { dataset, block } = placeOf(l.lfn, l.settled);
+      // Database text holds UTF-8 only: a name that is not is stored escaped (nameToStoredText).
+      const place = placeOf(l.lfn, l.settled);
+      const dataset = nameToStoredText(place.dataset);
+      const block = nameToStoredText(place.block);
+      const lfn = nameToStoredText(l.lfn);
       let dsId = datasets.get(dataset);
       if (dsId === undefined) {
-        dsId = (await trx.insertInto('datasets').values({ name: dataset, status: 'VALID' }).returning('id').executeTakeFirstOrThrow()).id;
+        dsId = (await trx.insertInto('datasets').values({ name: dataset, status: 'VALID', ...extra('datasets') }).returning('id').executeTakeFirstOrThrow()).id;
         datasets.set(dataset, dsId);
       }
       let blockId = blocks.get(block);
       if (blockId === undefined) {
-        blockId = (await trx.insertInto('blocks').values({ dataset_id: dsId, name: block }).returning('id').executeTakeFirstOrThrow()).id;
+        blockId = (await trx.insertInto('blocks').values({ dataset_id: dsId, name: block, ...extra('blocks') }).returning('id').executeTakeFirstOrThrow()).id;
         blocks.set(block, blockId);
       }
-      const fileId = files.get(l.lfn);
+      const fileId = files.get(lfn);
       if (fileId === undefined) {
-        newFiles.push({ block_id: blockId, dataset_id: dsId, name: l.lfn, size: l.size });
-        files.set(l.lfn, -1);
+        newFiles.push({ block_id: blockId, ...fileDataset(dsId), name: lfn, size: l.size });
+        files.set(lfn, -1);
         if (newFiles.length >= 500) await trx.insertInto('files').values(newFiles.splice(0)).execute();
       } else if (fileId >= 0) {
-        await trx.updateTable('files').set({ block_id: blockId, dataset_id: dsId, size: l.size }).where('id', '=', fileId).execute();
+        await trx.updateTable('files').set({ block_id: blockId, ...fileDataset(dsId), size: l.size }).where('id', '=', fileId).execute();
       }
       siteBlocks.set(blockId, l.settled);
-      siteDatasets.add(dsId);
+      datasetsUsed.add(dsId);
     }
     if (newFiles.length) await trx.insertInto('files').values(newFiles).execute();
-    const brRows = [...siteBlocks].map(([block_id, settled]) => ({ block_id, site_id: siteId, group_id: OWNER_GROUP.id, is_complete: settled ? 1 : 0 }));
+    const brRows = [...siteBlocks].map(([block_id, settled]) => ({ block_id, site_id: siteId, group_id: OWNER_GROUP.id, is_complete: settled ? 1 : 0, ...extra('block_replicas') }));
     for (let i = 0; i < brRows.length; i += 500) await trx.insertInto('block_replicas').values(brRows.slice(i, i + 500)).execute();
-    const drRows = [...siteDatasets].map((dataset_id) => ({ dataset_id, site_id: siteId }));
-    for (let i = 0; i < drRows.length; i += 500) await trx.insertInto('dataset_replicas').values(drRows.slice(i, i + 500)).execute();
-    return { files: lines.length, blocks: siteBlocks.size, datasets: siteDatasets.size };
+    return { files: lines.length, blocks: siteBlocks.size, datasets: datasetsUsed.size };
   });
 }

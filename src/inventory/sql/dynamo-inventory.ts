@@ -1,8 +1,10 @@
+import { nameFromStoredText } from '../../core/escape.ts';
 import { sql, type Kysely } from 'kysely';
 import type { InventoryFile } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 import type { Inventory } from '../inventory.ts';
 import type { DynamoDb } from './dynamo-schema.ts';
+import { detectDynamoLayout, type DynamoLayout } from './dynamo-layout.ts';
 
 const BATCH = 5000;
 
@@ -12,14 +14,29 @@ const BATCH = 5000;
  *
  * A file is settled when its block replica at the site is complete and owned by a group
  * (Dynamo: `is_complete = 1 AND group_id != 0`); every other replica is in flux.
+ *
+ * Files reach their dataset through `blocks`, so the queries serve both of Dynamo's layouts (see
+ * dynamo-layout.ts); the layout is read from the catalogue once, on first use.
  */
 export class DynamoInventory implements Inventory {
+  private layoutRead: Promise<DynamoLayout> | undefined;
+
   constructor(
     readonly kind: string,
     protected readonly db: Kysely<DynamoDb>,
   ) {}
 
+  /** The database's layout, read once per open inventory (a failed read is tried again next time). */
+  layout(): Promise<DynamoLayout> {
+    this.layoutRead ??= detectDynamoLayout(this.db).catch((err) => {
+      this.layoutRead = undefined;
+      throw err;
+    });
+    return this.layoutRead;
+  }
+
   async *streamFiles(site: string, signal?: AbortSignal): AsyncIterable<InventoryFile[]> {
+    await this.layout();
     const siteId = await this.siteId(site);
     if (siteId === undefined) return;
     const rows = this.db
@@ -39,7 +56,8 @@ export class DynamoInventory implements Inventory {
     let batch: InventoryFile[] = [];
     for await (const r of rows) {
       if (signal?.aborted) throw new DcError('ABORTED', 'inventory read aborted');
-      batch.push({ lfn: r.lfn, size: Number(r.size), settled: Number(r.settled) === 1, dataset: r.dataset, block: r.block });
+      // Names stored escaped when not UTF-8 (import, src/core/escape.ts nameToStoredText) read back as bytes.
+      batch.push({ lfn: nameFromStoredText(r.lfn), size: Number(r.size), settled: Number(r.settled) === 1, dataset: r.dataset && nameFromStoredText(r.dataset), block: r.block && nameFromStoredText(r.block) });
       if (batch.length >= BATCH) {
         yield batch;
         batch = [];
@@ -49,6 +67,7 @@ export class DynamoInventory implements Inventory {
   }
 
   async collectProtectedDatasets(site: string): Promise<Set<string>> {
+    await this.layout();
     const out = new Set<string>();
     const siteId = await this.siteId(site);
     const ignored = await this.db.selectFrom('datasets').select('name').where('status', '=', 'IGNORED').execute();
@@ -71,12 +90,17 @@ export class DynamoInventory implements Inventory {
     return new Set(siteId === undefined ? [] : await this.subscribedDatasets(siteId, 1));
   }
 
-  /** Datasets with pending file subscriptions at the site: transfers (delete 0) or deletions (1). */
+  /**
+   * Datasets with pending file subscriptions at the site: transfers (delete 0) or deletions (1).
+   * A Dynamo database without `file_subscriptions` (before Dynamo's file-level operations) has none.
+   */
   private async subscribedDatasets(siteId: number, deletion: 0 | 1): Promise<string[]> {
+    if (!(await this.layout()).hasFileSubscriptions) return [];
     const rows = await this.db
       .selectFrom('file_subscriptions as fs')
       .innerJoin('files as f', 'f.id', 'fs.file_id')
-      .innerJoin('datasets as d', 'd.id', 'f.dataset_id')
+      .innerJoin('blocks as b', 'b.id', 'f.block_id')
+      .innerJoin('datasets as d', 'd.id', 'b.dataset_id')
       .select('d.name')
       .distinct()
       .where('fs.site_id', '=', siteId)

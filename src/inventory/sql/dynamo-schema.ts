@@ -3,14 +3,16 @@ import { sqlEngineOf } from './sql-engine.ts';
 
 /**
  * Dynamo's inventory tables (the subset a consistency check reads), as a kysely migration that
- * runs on SQLite, MySQL/MariaDB and PostgreSQL alike.
+ * runs on SQLite, MySQL/MariaDB and PostgreSQL alike. The inventory also reads Dynamo's published
+ * layout, which it never creates (see dynamo-layout.ts).
  */
 export interface DynamoDb {
   sites: { id: Generated<number>; name: string; status: string };
   groups: { id: number; name: string };
   datasets: { id: Generated<number>; name: string; status: string };
   blocks: { id: Generated<number>; dataset_id: number; name: string };
-  files: { id: Generated<number>; block_id: number; dataset_id: number; name: string; size: number };
+  /** `dataset_id` only in the layout this tool creates; Dynamo's published schema has none (dynamo-layout.ts). */
+  files: { id: Generated<number>; block_id: number; dataset_id?: number; name: string; size: number };
   block_replicas: { block_id: number; site_id: number; group_id: number; is_complete: number };
   dataset_replicas: { dataset_id: number; site_id: number };
   file_subscriptions: { id: Generated<number>; file_id: number; site_id: number; status: string; delete: number };

@@ -1,3 +1,5 @@
+import { nameFromStoredText } from '../../core/escape.ts';
+import { decodeName } from '../../core/name-bytes.ts';
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { InventoryFile } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
@@ -67,10 +69,14 @@ export class GenericSqlInventory implements Inventory {
   }
 }
 
+/**
+ * A binary column (bytea, BLOB, VARBINARY) gives the name's bytes as they are (decodeName keeps
+ * those that are not UTF-8); a text column the name, read as `import` stores it (nameFromStoredText).
+ */
 function toFile(r: Record<string, unknown>, row: number): InventoryFile {
-  const lfn = r.lfn;
+  const lfn = Buffer.isBuffer(r.lfn) ? decodeName(r.lfn) : typeof r.lfn === 'string' ? nameFromStoredText(r.lfn) : undefined;
   const size = Number(r.size);
-  if (typeof lfn !== 'string' || lfn === '') throw new DcError('INPUT', `Inventory.Query row ${row}: column "lfn" missing or not a string`);
+  if (lfn === undefined || lfn === '') throw new DcError('INPUT', `Inventory.Query row ${row}: column "lfn" missing or not text or bytes`);
   if (!Number.isFinite(size) || size < 0) throw new DcError('INPUT', `Inventory.Query row ${row} (${lfn}): column "size" is not a non-negative number`);
   return { lfn, size, settled: isTrue(r.settled) };
 }

@@ -48,7 +48,7 @@ export async function createRegistrySchema(db: Kysely<any>): Promise<void> {
       .addColumn('finish', 'bigint')
       .addColumn('batchid', 'varchar(40)');
   await common(
-    createTable('deletion_queue')
+    createTable('deletion_queue').ifNotExists()
       .addColumn('reqid', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('file', 'varchar(512)', (c) => c.notNull())
       .addColumn('site', 'varchar(32)', (c) => c.notNull()),
@@ -56,7 +56,7 @@ export async function createRegistrySchema(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('deletion_queue_file_site', ['file', 'site'])
     .execute();
   await common(
-    createTable('transfer_queue')
+    createTable('transfer_queue').ifNotExists()
       .addColumn('reqid', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('file', 'varchar(512)', (c) => c.notNull())
       .addColumn('site_from', 'varchar(32)', (c) => c.notNull())

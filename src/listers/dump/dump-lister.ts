@@ -8,6 +8,8 @@ import { once } from 'node:events';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { DirEntry } from '../../core/entries.ts';
+import { escapeName, unescapeName } from '../../core/escape.ts';
+import { decodeName } from '../../core/name-bytes.ts';
 import { DcError } from '../../core/errors.ts';
 import type { Lister, ListerSettings, TreeItem } from '../lister.ts';
 import { TreeBuilder, TreeMerger } from '../tree-builder.ts';
@@ -113,13 +115,16 @@ export class DumpLister implements Lister {
     exited.catch(() => undefined);
     const onAbort = () => sort.kill();
     signal.addEventListener('abort', onAbort, { once: true });
+    // Lines as latin1 (one character a byte), so each is decoded to a name with its bytes kept.
+    input.setEncoding('latin1');
     const lines = createInterface({ input, crlfDelay: Infinity });
     try {
       let lineNo = 0;
       let format = this.o.format === 'auto' ? undefined : this.o.format;
       let cols: CsvColumns | undefined;
-      for await (const line of lines) {
+      for await (const raw of lines) {
         lineNo++;
+        const line = decodeName(Buffer.from(raw, 'latin1'));
         if (signal.aborted) throw new DcError('ABORTED', `reading ${this.o.file} aborted`);
         if (format === undefined) {
           if (line.trim() === '') continue;
@@ -139,7 +144,8 @@ export class DumpLister implements Lister {
         if (!rec) continue;
         // A directory sorts as "dir/" so it lands inside its own range, not beside "dir.txt".
         const key = rec.isDir && rec.path !== '/' ? rec.path + '/' : rec.path;
-        const chunk = `${key}\n${rec.isDir ? 'd' : 'f'} ${rec.size} ${rec.mtime}\0`;
+        // Escaped (src/core/escape.ts): no newline or NUL inside, bytes that are not UTF-8 kept.
+        const chunk = `${escapeName(key)}\n${rec.isDir ? 'd' : 'f'} ${rec.size} ${rec.mtime}\0`;
         if (!sort.stdin.write(chunk)) await Promise.race([once(sort.stdin, 'drain'), exited]);
       }
       sort.stdin.end();
@@ -175,7 +181,7 @@ export class DumpLister implements Lister {
         rest = parts.pop()!;
         for (const rec of parts) {
           const nl = rec.indexOf('\n');
-          let path = rec.slice(0, nl);
+          let path = unescapeName(rec.slice(0, nl));
           if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
           const inside = path.startsWith(under);
           if (!inside && path !== top) {
@@ -279,6 +285,6 @@ export function createDumpLister(settings: ListerSettings): Lister {
     file: dumpFileOf(settings.url, site),
     format,
     maxAgeDays: maxAge,
-    tempDir: typeof site.DumpTempDir === 'string' ? site.DumpTempDir : undefined,
+    tempDir: typeof site.DumpTempDir === 'string' && site.DumpTempDir !== '' ? site.DumpTempDir : undefined,
   });
 }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { DirEntry } from '../../core/entries.ts';
+import { decodeName } from '../../core/name-bytes.ts';
 import { DcError } from '../../core/errors.ts';
 import type { CliListerOptions } from '../cli-lister-options.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
@@ -80,12 +81,15 @@ export class GfalLister implements Lister {
     }, this.o.timeoutMs);
     const onAbort = () => child.kill('SIGKILL');
     signal.addEventListener('abort', onAbort, { once: true });
-    const lines = createInterface({ input: child.stdout.setEncoding('utf8'), crlfDelay: Infinity });
+    // latin1: one character a byte; each line is then decoded keeping bytes that are not UTF-8
+    // (PYTHONIOENCODING surrogateescape makes gfal-ls print a name's own bytes).
+    const lines = createInterface({ input: child.stdout.setEncoding('latin1'), crlfDelay: Infinity });
     try {
       let batch: DirEntry[] = [];
       let failure: DcError | undefined;
-      for await (const line of lines) {
+      for await (const raw of lines) {
         if (signal.aborted) break;
+        const line = decodeName(Buffer.from(raw, 'latin1'));
         if (line === '' || failure) continue;
         try {
           const e = parseGfalLine(line);

@@ -7,6 +7,7 @@
  * the lister runs gfal with TZ=UTC so that label is true. The default `locale` style only has
  * minutes, or only the day for files older than six months — hence full-iso.
  */
+import { encodeName, hasRawBytes } from '../../core/name-bytes.ts';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 
@@ -59,9 +60,15 @@ export function gfalError(url: string, exitCode: number | null, stderr: string):
  * URL of storage path `path` on the site: the seed's rule, Url + path. HTTP-family URLs need the
  * path percent-encoded; gfal's file and xrootd plugins take it raw (file:///a%20b is not "a b").
  */
+/** encodeURIComponent, except that a name that is not UTF-8 is escaped byte by byte (it would throw). */
+function encodeSegment(seg: string): string {
+  if (!hasRawBytes(seg)) return encodeURIComponent(seg);
+  return [...encodeName(seg)].map((b) => (/[A-Za-z0-9\-_.!~*'()]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : '%' + b.toString(16).toUpperCase().padStart(2, '0'))).join('');
+}
+
 export function gfalUrl(base: string, path: string): string {
   const scheme = base.slice(0, base.indexOf(':')).toLowerCase();
   const httpLike = scheme === 'http' || scheme === 'https' || scheme === 'dav' || scheme === 'davs';
-  const p = httpLike ? path.split('/').map(encodeURIComponent).join('/') : path;
+  const p = httpLike ? path.split('/').map(encodeSegment).join('/') : path;
   return base.endsWith('/') && p.startsWith('/') && scheme === 'file' ? base + p.slice(1) : base + p;
 }

@@ -2,9 +2,11 @@ import { opendir, lstat, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
+import { decodeName, encodeName } from '../../core/name-bytes.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
 
 const BATCH = 1000;
+const SLASH = Buffer.from('/');
 
 /** Maps a Node fs error to our codes, keeping errno text for the unlisted report. */
 export function fsError(err: unknown, path: string): DcError {
@@ -25,6 +27,8 @@ function toEntry(name: string, st: { isDirectory(): boolean; size: number; mtime
 /**
  * Lists a POSIX mount (`file:///mnt/site`). Symbolic links are followed for files; a link to a
  * directory is not descended into (it would list the same data twice or loop) and is left out.
+ * Names are read and used as bytes (src/core/name-bytes.ts): a name that is not UTF-8 is listed
+ * with its bytes kept, and its sub-directories are listed by the same bytes.
  */
 export class PosixLister implements Lister {
   readonly kind = 'posix';
@@ -36,8 +40,9 @@ export class PosixLister implements Lister {
     this.root = fileURLToPath(u).replace(/\/+$/, '');
   }
 
-  private local(path: string): string {
-    return this.root + path;
+  /** The file-system path of a storage path, as bytes. */
+  private local(path: string): Buffer {
+    return encodeName(this.root + path);
   }
 
   async stat(path: string, signal: AbortSignal): Promise<DirEntry> {
@@ -54,15 +59,16 @@ export class PosixLister implements Lister {
     const dirPath = this.local(path);
     let dir;
     try {
-      dir = await opendir(dirPath, { bufferSize: 256 });
+      // Node gives Buffer names for encoding 'buffer' (its typings only allow string encodings).
+      dir = await opendir(dirPath, { bufferSize: 256, encoding: 'buffer' as BufferEncoding });
     } catch (err) {
       throw fsError(err, path);
     }
-    let names: { name: string; link: boolean; isDir: boolean }[] = [];
+    let names: { name: Buffer; link: boolean; isDir: boolean }[] = [];
     try {
       for await (const d of dir) {
         if (signal.aborted) throw new DcError('ABORTED', `listing ${path} aborted`);
-        names.push({ name: d.name, link: d.isSymbolicLink(), isDir: d.isDirectory() });
+        names.push({ name: d.name as unknown as Buffer, link: d.isSymbolicLink(), isDir: d.isDirectory() });
         if (names.length >= BATCH) {
           yield await this.statBatch(dirPath, names);
           names = [];
@@ -76,10 +82,11 @@ export class PosixLister implements Lister {
     if (names.length) yield await this.statBatch(dirPath, names);
   }
 
-  private async statBatch(dirPath: string, names: { name: string; link: boolean; isDir: boolean }[]): Promise<DirEntry[]> {
+  private async statBatch(dirPath: Buffer, names: { name: Buffer; link: boolean; isDir: boolean }[]): Promise<DirEntry[]> {
     const out = await Promise.all(
-      names.map(async ({ name, link }) => {
-        const full = dirPath + '/' + name;
+      names.map(async ({ name: nameBytes, link }) => {
+        const name = decodeName(nameBytes);
+        const full = Buffer.concat([dirPath, SLASH, nameBytes]);
         try {
           const st = link ? await stat(full) : await lstat(full);
           if (link && st.isDirectory()) return undefined;
@@ -88,7 +95,7 @@ export class PosixLister implements Lister {
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') return undefined; // vanished since readdir, or a dangling link
-          throw fsError(err, full);
+          throw fsError(err, decodeName(full));
         }
       }),
     );

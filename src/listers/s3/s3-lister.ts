@@ -38,6 +38,8 @@ export interface S3ListerOptions {
 export class S3Lister implements Lister {
   readonly kind = 's3';
   readonly noEmptyDirectories = true;
+  /** S3 keys are UTF-8 by the API (a key is a Unicode string): a name that is not cannot be stored. */
+  readonly utf8Names = true;
   private readonly loc: S3Location;
   private readonly client: S3Client;
   private readonly pageSize: number;

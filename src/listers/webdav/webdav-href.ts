@@ -7,6 +7,8 @@
  * answer holds no evidence, the lister asks the server (see `WebdavLister.probeStyle`).
  */
 
+import { decodeName, encodeName, hasRawBytes } from '../../core/name-bytes.ts';
+
 export type HrefStyle = 'raw' | 'encoded';
 
 /** Characters a conforming (encoded) href never holds; one of them proves the server writes raw names. */
@@ -14,17 +16,23 @@ const RAW_EVIDENCE = /[\x00-\x20"<>#?\\^`{|}\x7f-\uffff]|%(?![0-9A-Fa-f]{2})/;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
 /** A path that encodes to itself (most of them): checked first, as one is encoded per request. */
 const UNRESERVED_PATH = /^[A-Za-z0-9\-._~/]*$/;
+const UNRESERVED_BYTE = /^[A-Za-z0-9\-._~/]$/;
 
 /** Request-line form of a storage path: every byte outside RFC 3986 "unreserved" escaped, "/" kept. */
 export function encodeStoragePath(path: string): string {
   if (UNRESERVED_PATH.test(path)) return path;
+  // A name that is not UTF-8 is sent as its own bytes (encodeURIComponent would throw on it).
+  if (hasRawBytes(path)) return [...encodeName(path)].map((b) => (UNRESERVED_BYTE.test(String.fromCharCode(b)) ? String.fromCharCode(b) : '%' + b.toString(16).toUpperCase().padStart(2, '0'))).join('');
   return path
     .split('/')
     .map((seg) => encodeURIComponent(seg).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()))
     .join('/');
 }
 
-/** Decodes %XX escapes as UTF-8 bytes (invalid sequences become U+FFFD instead of throwing). */
+/**
+ * Decodes %XX escapes to the bytes they stand for; bytes that are not UTF-8 are kept as such
+ * (src/core/name-bytes.ts), so a name is the very bytes the server escaped.
+ */
 export function percentDecode(s: string): string {
   if (!s.includes('%')) return s;
   try {
@@ -43,10 +51,10 @@ export function percentDecode(s: string): string {
     } else {
       const cp = s.codePointAt(i)!;
       if (cp > 0xffff) i++;
-      for (const b of Buffer.from(String.fromCodePoint(cp), 'utf8')) bytes.push(b);
+      for (const b of encodeName(String.fromCodePoint(cp))) bytes.push(b);
     }
   }
-  return Buffer.from(bytes).toString('utf8');
+  return decodeName(Buffer.from(bytes));
 }
 
 /**

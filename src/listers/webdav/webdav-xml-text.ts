@@ -5,6 +5,7 @@
  * cost 300 000 short-lived strings. Every fast path answers "not the usual shape" (-1 / NaN) rather
  * than guess, and the caller then takes the general string path: both give the same results.
  */
+import { canonicalName, decodeName } from '../../core/name-bytes.ts';
 import { DcError } from '../../core/errors.ts';
 
 /** A reference longer than this without ";" is garbage (the longest valid one, `&#x10FFFF;`, is 10). */
@@ -61,6 +62,10 @@ export function readRef(buf: Buffer, i: number, end: number, ref: { end: number 
 }
 
 /**
+ * XML text is UTF-8 (XML 1.0 §2.2, §4.3.3). A server that writes a name's raw bytes into it (XrdHttp
+ * does) may send bytes that are not UTF-8: they are kept as bytes (src/core/name-bytes.ts), not
+ * turned into U+FFFD, so such a name is listed as it is on the storage.
+ *
  * Text of `buf[start, end)` with line ends normalised and, except in CDATA, references resolved; in
  * attribute values literal tabs and newlines also become spaces (§3.3.3). References were checked
  * by the scanner before.
@@ -73,16 +78,16 @@ export function decodeText(buf: Buffer, start: number, end: number, kind: 'text'
   for (let i = start; i < end; i++) {
     const c = buf[i];
     if (c === 38 && kind !== 'cdata') {
-      out += buf.toString('utf8', from, i) + String.fromCodePoint(readRef(buf, i, end, ref));
+      out += decodeName(buf, from, i) + String.fromCodePoint(readRef(buf, i, end, ref));
       i = ref.end - 1;
       from = ref.end;
     } else if (c === 13 || (attribute && (c === 9 || c === 10))) {
-      out += buf.toString('utf8', from, i) + (attribute ? ' ' : '\n');
+      out += decodeName(buf, from, i) + (attribute ? ' ' : '\n');
       if (c === 13 && i + 1 < end && buf[i + 1] === 10) i++;
       from = i + 1;
     }
   }
-  return out + buf.toString('utf8', from, end);
+  return out + decodeName(buf, from, end);
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -113,14 +118,15 @@ export class CapturedText {
       this.end = end;
       return true;
     }
-    this.str = this.string() + (kind === 'plain' ? buf.toString('utf8', start, end) : decodeText(buf, start, end, kind));
+    // canonicalName: a character cut between two chunks was kept as two escaped bytes; joined, it is one.
+    this.str = canonicalName(this.string() + (kind === 'plain' ? decodeName(buf, start, end) : decodeText(buf, start, end, kind)));
     return this.str.length <= max;
   }
 
   /** The text as a string (kept as such from now on). */
   string(): string {
     if (this.str === undefined) {
-      this.str = this.buf.toString('utf8', this.start, this.end);
+      this.str = decodeName(this.buf, this.start, this.end);
       this.buf = EMPTY;
       this.start = this.end = 0;
     }

@@ -1,3 +1,5 @@
+import { escapeName } from '../../core/escape.ts';
+import { hasRawBytes } from '../../core/name-bytes.ts';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError, type ErrorCode } from '../../core/errors.ts';
 
@@ -68,6 +70,8 @@ export function quoteXrdfsPath(path: string): string {
   if (/[\x00-\x1f\x7f]/.test(path)) {
     throw new DcError('UNSUPPORTED', `xrdfs cannot be given a path with control characters: ${JSON.stringify(path)}`);
   }
+  // Seen with xrdfs 5.5: its command line drops a byte that is not UTF-8, so another path would be listed.
+  if (hasRawBytes(path)) throw new DcError('UNSUPPORTED', `xrdfs cannot be given a path that is not UTF-8: ${escapeName(path)}`);
   if (!path.includes("'")) return `'${path}'`;
   if (!path.includes('"')) return `"${path}"`;
   throw new DcError('UNSUPPORTED', `xrdfs cannot be given a path holding both ' and ": ${JSON.stringify(path)}`);

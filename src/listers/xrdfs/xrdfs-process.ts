@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { decodeName, encodeName } from '../../core/name-bytes.ts';
 import { DcError } from '../../core/errors.ts';
 
 export interface XrdfsProcessOptions {
@@ -45,7 +46,8 @@ export class XrdfsProcess {
       env: opts.env,
       stdio: ['pipe', 'pipe', 'ignore'],
     });
-    this.child.stdout!.setEncoding('utf8');
+    // latin1: one character a byte, so a name's bytes survive until decodeName() (src/core/name-bytes.ts).
+    this.child.stdout!.setEncoding('latin1');
     this.child.stdout!.on('data', (chunk: string) => this.onData(chunk));
     this.child.stdin!.on('error', () => {
       // EPIPE after the process died: reported through 'exit'.
@@ -117,7 +119,7 @@ export class XrdfsProcess {
       };
       this.running = {
         onLine,
-        echo: commandLine,
+        echo: encodeName(commandLine).toString('latin1'),
         sawEcho: false,
         resolve: () => {
           done();
@@ -133,7 +135,7 @@ export class XrdfsProcess {
         this.kill();
       }, timeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.child.stdin!.write(commandLine + '\n');
+      this.child.stdin!.write(encodeName(commandLine + '\n'));
     });
   }
 
@@ -143,7 +145,7 @@ export class XrdfsProcess {
     this.tail = lines.pop()!;
     if (this.prompt === undefined) {
       // Before the first prompt: anything printed is a start-up message, kept for the error.
-      for (const l of lines) this.startText += l + '\n';
+      for (const l of lines) this.startText += decodeName(Buffer.from(l, 'latin1')) + '\n';
       if (this.tail.endsWith(' > ')) {
         this.prompt = this.tail;
         this.tail = '';
@@ -162,7 +164,7 @@ export class XrdfsProcess {
       line = line.replace(/\0/g, '');
       if (line.startsWith('[FATAL]')) this.poisoned = true;
       try {
-        run.onLine(line);
+        run.onLine(decodeName(Buffer.from(line, 'latin1')));
       } catch (err) {
         // A parse failure must not desynchronise the stream: remember it, finish at the prompt.
         run.onLine = () => {};

@@ -1,12 +1,15 @@
 import { DcError } from '../../core/errors.ts';
 import type { XrootdClient } from '../../protocols/xrootd/xrootd-client.ts';
 import type { XrootdEndpoint } from '../../protocols/xrootd/xrootd-pool.ts';
+import { LocateOpt } from '../../protocols/xrootd/codec/xrootd-constants.ts';
+import type { DomainMatcher } from './xrootd-domain.ts';
 
 /**
  * Door discovery (the seed's `UseLoadBalancer: false`): ask the redirectors with kXR_locate which
- * data servers hold the site root, then hand listings out round-robin over the online ones. With
- * the load balancer in use (the default) every request goes to the first redirector, which
- * redirects as it likes. Discovery that finds nothing falls back to the redirectors themselves.
+ * data servers hold the site root (host names preferred, as the seed's `locate -h`), keep the online
+ * ones in the site's Domain when it has one, then hand listings out round-robin over them. With the
+ * load balancer in use (the default) every request goes to the first redirector, which redirects as
+ * it likes. Discovery that finds nothing falls back to the redirectors themselves (the seed did too).
  */
 export class XrootdDoors {
   private doors: XrootdEndpoint[] | undefined;
@@ -18,6 +21,7 @@ export class XrootdDoors {
     private readonly redirectors: XrootdEndpoint[],
     private readonly useLoadBalancer: boolean,
     private readonly rootPath: string,
+    private readonly inDomain?: DomainMatcher,
   ) {}
 
   /** The endpoint for the next request, or undefined for the client's origin. */
@@ -37,9 +41,10 @@ export class XrootdDoors {
     const found = new Map<string, XrootdEndpoint>();
     for (const r of this.redirectors) {
       try {
-        for (const e of await this.client.locate(this.rootPath, 0, { signal, target: r })) {
+        for (const e of await this.client.locate(this.rootPath, LocateOpt.prefname, { signal, target: r })) {
           if (e.kind !== 'server' || !e.online) continue;
           const door = doorEndpoint(e, r);
+          if (this.inDomain && !this.inDomain(door.host)) continue;
           found.set(`${door.host}:${door.port}`, door);
         }
       } catch (err) {

@@ -10,6 +10,7 @@ import type { DirlistEntry } from '../../protocols/xrootd/codec/requests/xrootd-
 import type { StatInfo } from '../../protocols/xrootd/codec/requests/xrootd-stat.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
 import { XrootdDoors } from './xrootd-doors.ts';
+import { domainMatcher, type DomainMatcher } from './xrootd-domain.ts';
 
 /** Per-entry stats in flight for one directory of a server without kXR_dstat. */
 const STAT_FANOUT = 16;
@@ -19,6 +20,10 @@ export interface XrootdListerOptions extends XrootdClientOptions {
   redirectors?: XrootdEndpoint[];
   /** false: find data servers with kXR_locate and spread listings over them. */
   useLoadBalancer?: boolean;
+  /** Storage path located for door discovery, below the URL's path (PathPrefix + RootPath + "/"); default the URL's path. */
+  locatePath?: string;
+  /** Located data servers outside the site's Domain are not used. */
+  inDomain?: DomainMatcher;
 }
 
 function toEntry(name: string, st: StatInfo): DirEntry {
@@ -44,7 +49,13 @@ export class XrootdLister implements Lister {
     this.base = path === '/' ? '' : path.replace(/\/+$/, '');
     const origin = opts.redirectors?.[0] ?? endpoint;
     this.client = new XrootdClient(origin, opts);
-    this.doors = new XrootdDoors(this.client, opts.redirectors?.length ? opts.redirectors : [origin], opts.useLoadBalancer ?? true, this.base || '/');
+    const locatePath = opts.locatePath ? this.full(opts.locatePath) : this.base || '/';
+    this.doors = new XrootdDoors(this.client, opts.redirectors?.length ? opts.redirectors : [origin], opts.useLoadBalancer ?? true, locatePath, opts.inDomain);
+  }
+
+  /** Data servers found for `UseLoadBalancer: false` (after the first request), for progress reports and tests. */
+  get knownDoors(): readonly XrootdEndpoint[] {
+    return this.doors.known;
   }
 
   private full(path: string): string {
@@ -135,6 +146,8 @@ export function xrootdOptionsFromSite(settings: ListerSettings, env: NodeJS.Proc
     opts.redirectors = list.map((r) => (r.includes('://') ? parseXrootdUrl(r).endpoint : { ...parseXrootdUrl(`root://${r}`).endpoint, tlsMode }));
   }
   if (typeof site.UseLoadBalancer === 'boolean') opts.useLoadBalancer = site.UseLoadBalancer;
+  if (typeof site.RootPath === 'string') opts.locatePath = `${typeof site.PathPrefix === 'string' ? site.PathPrefix : ''}${site.RootPath.replace(/\/+$/, '')}/`;
+  if (typeof site.Domain === 'string' && site.Domain.trim()) opts.inDomain = domainMatcher(site.Domain, `site ${String(site.name ?? '')}`);
   const caDir = [site.CaDir, site.X509CertDir, process.env.X509_CERT_DIR].find((v): v is string => typeof v === 'string' && v !== '');
   if (caDir) opts.tlsOptions = { ca: loadCaDir(caDir) };
   const tokenFile = typeof site.BearerTokenFile === 'string' && site.BearerTokenFile !== '' ? site.BearerTokenFile : undefined;

@@ -63,7 +63,7 @@ describe('runs that stop in the middle', () => {
   let s: ActionSite;
   let stall: Awaited<ReturnType<typeof stallServer>>;
   before(async () => {
-    s = await makeActionSite({ settings: { Actions: ['storage'], DeleteOrphans: true, DeleteOnStorage: true } });
+    s = await makeActionSite({ settings: { Actions: ['storage'], DeleteOrphans: true } });
     stall = await stallServer();
   });
   after(async () => {

@@ -3,10 +3,13 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectActions } from '../../../src/store/action-log.ts';
+import { summaryText } from '../../../src/cli/summary-text.ts';
+import { withFileArriving } from './actions-late-file.ts';
 import { makeActionSite, PLANTED, SITE, type ActionSite } from './actions-site.ts';
 
 const DAY = 86400;
-const deleting = { Actions: ['storage'], DeleteOrphans: true, DeleteOnStorage: true };
+/** The defaults act: `Actions: ["storage"]` is the one switch (DeleteOrphans is true by default). */
+const deleting = { Actions: ['storage'] };
 
 describe('acting on a POSIX site', () => {
   const sites: ActionSite[] = [];
@@ -46,14 +49,19 @@ describe('acting on a POSIX site', () => {
     const orphans = await s.store.collectFindings(SITE, 'orphan');
     assert.ok(orphans.every((f) => f.acted_run === r2.runId));
     const summary = JSON.parse(readFileSync(join(s.dir, 'var', `${SITE}_summary.json`), 'utf8'));
-    assert.deepEqual(summary.actions[0].planned, { transfers: 1, deletions: 2, rmdirs: 2 });
+    assert.deepEqual(summary.actions.planned, { transfers: 1, deletions: 2, rmdirs: 2 });
+    assert.deepEqual(
+      summary.actions.done.map((d: { sink: string; kind: string; outcome: string; count: number; bytes?: number }) => [d.sink, d.kind, d.outcome, d.count, d.bytes]),
+      [['storage', 'delete', 'ok', 2, PLANTED.orphans.reduce((n, f) => n + 100 + (f.length % 50), 0)], ['storage', 'rmdir', 'ok', 2, undefined]],
+    );
+    assert.deepEqual(summary.actions.held, [{ reason: 'no-sink', kind: 'transfer', count: 1, detail: 'no sink in Actions [storage] acts on transfers' }]);
     const runs = await s.store.collectRuns(SITE);
     assert.deepEqual(runs.map((r) => r.status), ['done', 'done']);
   });
 
   it('a listing failure under half of the files means zero actions, while the lists are still written', async () => {
     // /store/data holds 10 of the 21 settled files; its top directory is gone from the storage.
-    const s = await make({ settings: deleting, removeTops: ['/store/data'] });
+    const s = await make({ settings: { ...deleting, MaxOrphanFraction: 1 }, removeTops: ['/store/data'] });
     for (let i = 0; i < 3; i++) {
       const r = await s.run();
       assert.equal(r.status, 'done', r.error?.message);
@@ -67,29 +75,51 @@ describe('acting on a POSIX site', () => {
     for (const d of PLANTED.empty) assert.ok(existsSync(s.siteRoot + d));
   });
 
-  it('dry mode, DeleteOrphans false and DeleteOnStorage false each keep the storage untouched', async () => {
+  it('dry mode keeps the storage untouched; DeleteOrphans false keeps the orphans but still removes empty directories (issue 10)', async () => {
     const dry = await make({ settings: deleting });
     await dry.store.setState(SITE, 'dry', 'test');
     await dry.run();
     const rd = await dry.run();
     assert.deepEqual(rd.summary!.gates.held.map((g) => g.gate), ['DryMode']);
     assert.deepEqual(await collectActions(dry.store, SITE), []);
+    assert.equal(rd.summary!.actions.allowed, false);
+    assert.deepEqual(rd.summary!.actions.held.map((h) => [h.reason, h.kind, h.count]), [['gates', 'transfer', 1], ['gates', 'delete', 2], ['gates', 'rmdir', 2]]);
+    assert.match(rd.summary!.actions.held[0].detail, /DryMode \(the site is in dry mode\)/);
 
     const noOrphans = await make({ settings: { ...deleting, DeleteOrphans: false } });
     await noOrphans.run();
     const rn = await noOrphans.run();
     assert.deepEqual(rn.summary!.gates.held, []);
-    assert.deepEqual(await collectActions(noOrphans.store, SITE), []);
-    assert.match(JSON.stringify(rn.summary!.actions), /DeleteOrphans is false/);
+    const acts = await collectActions(noOrphans.store, SITE, rn.runId);
+    assert.deepEqual(acts.map((a) => [a.kind, a.target, a.outcome]), PLANTED.empty.map((d) => ['rmdir', d, 'ok']), 'empty directories go whatever DeleteOrphans says');
+    for (const d of PLANTED.empty) assert.equal(existsSync(noOrphans.siteRoot + d), false);
+    assert.deepEqual(rn.summary!.actions.held.find((h) => h.kind === 'delete'), { reason: 'delete-orphans-false', kind: 'delete', count: 2, detail: 'DeleteOrphans is false: orphans are listed, never acted on' });
+    assert.ok((await noOrphans.store.collectFindings(SITE, 'orphan')).every((f) => f.acted_run === null), 'orphans never acted on');
+    const rn3 = await noOrphans.run();
+    assert.equal(rn3.summary!.orphan.count, 2, 'still listed');
+    assert.deepEqual((await collectActions(noOrphans.store, SITE, rn3.runId)).filter((a) => a.kind === 'delete'), []);
+    for (const s of [dry, noOrphans]) for (const f of PLANTED.orphans) assert.ok(existsSync(s.siteRoot + f));
+  });
 
-    const noStorage = await make({ settings: { ...deleting, DeleteOnStorage: false } });
-    await noStorage.run();
-    const rs = await noStorage.run();
-    const acts = await collectActions(noStorage.store, SITE, rs.runId);
-    assert.equal(acts.length, 4);
-    assert.ok(acts.every((a) => a.outcome === 'skipped' && a.detail === 'DeleteOnStorage is false'));
-    assert.ok((await noStorage.store.collectFindings(SITE, 'orphan')).every((f) => f.acted_run === null), 'skipped is not acted on');
-    for (const s of [dry, noOrphans, noStorage]) for (const f of PLANTED.orphans) assert.ok(existsSync(s.siteRoot + f));
+  it('a directory that receives a file after the check is refused, the file kept, and the refusal recorded (issue 10)', async () => {
+    const s = await make({ settings: deleting });
+    await s.run();
+    const leaf = PLANTED.empty[0];
+    const r2 = await s.run({ onResult: withFileArriving(s.siteRoot + leaf + '/late.root') });
+    const acts = await collectActions(s.store, SITE, r2.runId);
+    const rmdirs = acts.filter((a) => a.kind === 'rmdir');
+    assert.equal(rmdirs[0].target, leaf);
+    assert.equal(rmdirs[0].outcome, 'refused');
+    assert.match(rmdirs[0].detail ?? '', /not empty/);
+    assert.ok(existsSync(s.siteRoot + leaf + '/late.root'), 'the file survives');
+    // Its parent still holds the leaf: the storage refuses it as well.
+    assert.deepEqual(rmdirs.map((a) => [a.target, a.outcome]), [[leaf, 'refused'], [PLANTED.empty[1], 'refused']]);
+    assert.ok(r2.summary!.actions.done.some((d) => d.sink === 'storage' && d.kind === 'rmdir' && d.outcome === 'refused' && d.count === 2));
+    assert.ok((await s.store.collectFindings(SITE, 'empty')).every((f) => f.acted_run === null), 'a refusal is not acted on');
+    // The terminal says it, from the run's summary alone.
+    const text = summaryText(r2.summary!, r2.files ?? {});
+    assert.match(text, /\n {2}storage {5}rmdir refused 2: not empty: …: directory is not empty \(rmdir refused it\)\n/);
+    assert.match(text, /\n {2}storage {5}delete ok 2 \(\d+ B\)\n/);
   });
 
   it('orphans wait for OrphanConfirmDays; empty removals are capped by MaxEmptyRemovals, leaves first', async () => {

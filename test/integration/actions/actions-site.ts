@@ -43,7 +43,7 @@ export interface ActionSite {
 export interface ActionSiteOptions {
   /** Site Url for the tree at `siteRoot` (default file://siteRoot). */
   url?: (siteRoot: string) => string;
-  /** Extra site keys (Actions, DeleteOnStorage, …). */
+  /** Extra site keys (Actions, DeleteOrphans, …). */
   settings?: Record<string, unknown>;
   /** Inventory block for the config; default SQLite in the test dir. */
   inventory?: { Type: 'mysql' | 'postgres'; Url: string };

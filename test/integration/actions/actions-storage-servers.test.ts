@@ -1,14 +1,15 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collectActions } from '../../../src/store/action-log.ts';
 import { startNginx } from '../../servers/nginx-server.ts';
 import { startXrootd } from '../../servers/xrootd-server.ts';
+import { withFileArriving } from './actions-late-file.ts';
 import { makeActionSite, PLANTED, SITE, type ActionSite } from './actions-site.ts';
 
-const deleting = { Actions: ['storage'], DeleteOrphans: true, DeleteOnStorage: true };
+const deleting = { Actions: ['storage'] };
 
 /** Every path below root (files and directories), relative, sorted. */
 function tree(root: string, rel = ''): string[] {
@@ -44,6 +45,31 @@ async function checkRemovesExactlyTheConfirmed(s: ActionSite): Promise<void> {
   assert.deepEqual(tree(s.siteRoot), before.filter((p) => !removed.has(p)), 'exactly the confirmed files and directories are gone');
 }
 
+/**
+ * Issue 10: a file written into a confirmed-empty directory after the check listed it (and before
+ * the removal) survives, and the removal is recorded as refused — its parent's too.
+ */
+async function checkRefusesDirectoryThatFilled(s: ActionSite, owner: string): Promise<void> {
+  const r1 = await s.run();
+  assert.equal(r1.status, 'done', r1.error?.message);
+  assert.equal(r1.summary!.empty, 2);
+  const late = s.siteRoot + PLANTED.empty[0] + '/late.root';
+  const r2 = await s.run({
+    onResult: withFileArriving(late, (p) => {
+      writeFileSync(p, 'arrived late\n');
+      const r = spawnSync('chown', [`${owner}:`, p]);
+      assert.equal(r.status, 0, `chown ${owner}: ${r.stderr}`);
+    }),
+  });
+  assert.equal(r2.status, 'done', r2.error?.message);
+  const rmdirs = (await collectActions(s.store, SITE, r2.runId)).filter((a) => a.kind === 'rmdir');
+  assert.deepEqual(rmdirs.map((a) => [a.target, a.outcome]), PLANTED.empty.map((d) => [d, 'refused']), JSON.stringify(rmdirs));
+  for (const a of rmdirs) assert.match(a.detail ?? '', /not empty/);
+  assert.ok(existsSync(late), 'the file survives');
+  for (const d of PLANTED.empty) assert.ok(existsSync(s.siteRoot + d));
+  assert.ok(r2.summary!.actions.done.some((d) => d.kind === 'rmdir' && d.outcome === 'refused' && d.count === 2));
+}
+
 describe('storage deletion through real servers', () => {
   const cleanups: (() => Promise<void>)[] = [];
   after(async () => {
@@ -70,6 +96,26 @@ describe('storage deletion through real servers', () => {
     cleanups.push(() => ng.stop());
     site = await reopen(site, `${ng.httpUrl}/`);
     await checkRemovesExactlyTheConfirmed(site);
+  });
+
+  it('XRootD refuses (kXR_rmdir) a confirmed-empty directory that received a file after the check (issue 10)', async () => {
+    let site = await makeActionSite({ settings: { ...deleting, UseLoadBalancer: true }, url: () => 'root://127.0.0.1:1/' });
+    cleanups.push(() => site.close());
+    giveTo(site, 'xrootd');
+    const srv = await startXrootd({ dataDir: site.siteRoot });
+    cleanups.push(() => srv.stop());
+    site = await reopen(site, `${srv.url}/`);
+    await checkRefusesDirectoryThatFilled(site, 'xrootd');
+  });
+
+  it('WebDAV on nginx refuses (PROPFIND Depth 1 just before DELETE) a confirmed-empty directory that received a file after the check (issue 10)', async () => {
+    let site = await makeActionSite({ settings: deleting, url: () => 'http://127.0.0.1:1/' });
+    cleanups.push(() => site.close());
+    giveTo(site, 'nobody');
+    const ng = await startNginx({ dataDir: site.siteRoot, davMethods: ['DELETE'] });
+    cleanups.push(() => ng.stop());
+    site = await reopen(site, `${ng.httpUrl}/`);
+    await checkRefusesDirectoryThatFilled(site, 'nobody');
   });
 });
 

@@ -36,7 +36,7 @@ async function receiver(plan: (n: number) => number): Promise<{ url: string; see
 /** The run's result hook with a fast-retrying webhook (the production backoff starts at 1 s). */
 const fastWebhook = async (ctx: ResultContext) => {
   const r = await actOnRun({ ...ctx, sinks: [new WebhookSink({ baseDelayMs: 5 })] });
-  return { actions: Object.entries(r.summary.bySink) };
+  return { actions: r.summary };
 };
 
 describe('webhook sink', () => {

@@ -125,8 +125,8 @@ describe('dynamo-consistency end to end on a real directory tree', () => {
     assert.ok(r.stdout.includes(`${O}/new\\nline.root 21 `));
   });
 
-  it('does not check a halted site, and checks it again once ready', async () => {
-    assert.equal((await runCli(['set-status', 'T2_E2E', 'halt', '--config', cfg], { cwd: root })).code, 0);
+  it('does not check a disabled site, and checks it again once ready (a halted one stays in the rotation: check-picking)', async () => {
+    assert.equal((await runCli(['set-status', 'T2_E2E', 'disable', '--config', cfg], { cwd: root })).code, 0);
     const r = await runCli(['check', '--config', cfg], { cwd: root });
     assert.equal(r.code, 4, r.stderr);
     const bad = await runCli(['set-status', 'T2_E2E', 'sleep', '--config', cfg], { cwd: root });

@@ -47,7 +47,7 @@ describe('configuration loading', () => {
     ['unknown top-level key', JSON.stringify({ ...good, MaxMissng: 1 }), /unknown key "MaxMissng"/],
     ['unknown site key', JSON.stringify({ Sites: { T2_A: { Url: 'file:///x', Retires: 1 } } }), /unknown key "Sites\.T2_A\.Retires"/],
     ['wrong type', JSON.stringify({ ...good, IgnoreAge: 'two' }), /key "IgnoreAge"/],
-    ['missing Url', JSON.stringify({ Sites: { T2_A: {} } }), /key "Sites\.T2_A\.Url"/],
+    ['empty Url', JSON.stringify({ Sites: { T2_A: { Url: '' } } }), /key "Sites\.T2_A\.Url"/],
     ['bad JSON', '{"Sites": ', /not valid JSON/],
   ];
   for (const [what, body, re] of bad) {

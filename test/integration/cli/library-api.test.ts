@@ -22,5 +22,10 @@ describe('library API in the seed\'s shape', () => {
     // The plain compare knows nothing of unlisted directories: the file hidden below one shows as missing here.
     assert.deepEqual(missing, [...plan.missing, ...plan.hiddenUnderUnlisted].sort());
     assert.equal(r.sizeMismatch, plan.sizeMismatch.length);
+    // IgnoreAge is honoured (issue 10): the new file is present but no orphan; protection is the full check's.
+    assert.equal(rem.old.files, plan.files - plan.newFiles.length);
+    const orphan = readFileSync(r.files.orphan, 'utf8').split('\n').filter(Boolean);
+    assert.deepEqual(orphan, [...plan.orphan, ...plan.protectedFiles].sort());
+    assert.equal(r.orphan, orphan.length);
   });
 });

@@ -57,4 +57,23 @@ describe('one run of one site', () => {
       await store.close();
     }
   });
+
+  it('runs a halted site to the end when it is picked again: the run sets it ready, its own heartbeat does not stop it (issue 10 §6)', async () => {
+    const plan = await createDemoSite(join(dir, 'c'), { filesPerDataset: 1000 });
+    const config = loadConfig(plan.configFile);
+    const store = await HistoryStore.open(config.historyUrl);
+    try {
+      await store.setState(DEMO_SITE, 'halt', 'cli:operator');
+      assert.equal(await store.pickSite([DEMO_SITE]), DEMO_SITE, 'a halted site stays in the rotation');
+      const outcome = await runSite(config, DEMO_SITE, store, { heartbeatSeconds: 0.02, retryDelayMs: 1 });
+      assert.equal(outcome.status, 'done', outcome.error?.message);
+      const st = await store.getState(DEMO_SITE);
+      assert.equal(st.status, 'ready');
+      const [latest] = await store.collectStateChanges(DEMO_SITE);
+      assert.equal(latest.value, 'ready');
+      assert.match(latest.by, /^check:.+:\d+$/, 'the change names the run that made it');
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -54,7 +54,7 @@ export function makeSummary(site: string, runId: number, o: { files?: number; mi
     sizeMismatch: { count: 0, bytes: 0 },
     empty: 1, emptyDirectoriesKnown: true,
     unlisted: { count: dirs.length, dirs, settledFilesBelow: 0, outsideIgnored: dirs.length },
-    skipped: { newFiles: 3, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0 },
+    skipped: { newFiles: 3, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0, undecodableNames: 0 },
     runId, gates: o.gates ?? { act: false, held: [{ gate: 'DryMode', reason: 'the site is in dry mode' }] }, actions: [], files: {},
   };
 }
@@ -88,8 +88,8 @@ export async function createWebFixture(opts: { token?: string; tokenFile?: boole
     writeFileSync(join(dir, 'token.txt'), opts.token + '\n');
     web.TokenFile = 'token.txt';
   } else if (opts.token) web.Token = opts.token;
-  const sites: Record<string, { Url: string }> = {};
-  for (const s of Object.values(SITES)) sites[s] = { Url: s === DEMO_SITE ? pathToFileURL(join(dir, 'demo', 'site')).href : `file:///nonexistent/${s}` };
+  const sites: Record<string, { Url: string; CmsDatasets?: boolean }> = {};
+  for (const s of Object.values(SITES)) sites[s] = s === DEMO_SITE ? { Url: pathToFileURL(join(dir, 'demo', 'site')).href, CmsDatasets: true } : { Url: `file:///nonexistent/${s}` };
   const config = {
     RootPath: '/store',
     DirectoryList: ['mc', 'data'],

@@ -98,6 +98,15 @@ describe('xrdfs CLI lister (AccessMethod directx) against a real xrootd', () => 
     assert.deepEqual(await collect(lister.listDir('/store/dq"only', signal)), ['f']);
   });
 
+  it('lists a name that is not UTF-8 by its bytes, and refuses to list a directory so named (issue 11 §2)', async () => {
+    const dir = Buffer.from(join(srv.dataDir, 'store', 'bytes\xe9'), 'latin1');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(Buffer.concat([dir, Buffer.from('/bad\xff\xfe.root', 'latin1')]), 'x');
+    assert.ok((await collect(lister.listDir('/store', signal))).includes('bytes\udce9'), 'a name that is not UTF-8 is listed by its bytes');
+    // xrdfs's command line drops such a byte: the directory cannot be asked for, and says so.
+    assert.equal(await codeOf(collect(lister.listDir('/store/bytes\udce9', signal))), 'UNSUPPORTED');
+  });
+
   it('reads a 10 000-entry directory of multi-byte names split across many pipe chunks', async () => {
     const big = join(srv.dataDir, 'store', 'big');
     mkdirSync(big, { recursive: true });

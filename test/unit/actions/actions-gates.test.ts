@@ -22,7 +22,7 @@ function healthy(): CheckSummary {
     empty: 0,
     emptyDirectoriesKnown: true,
     unlisted: { count: 0, dirs: [], settledFilesBelow: 0, outsideIgnored: 0 },
-    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0 },
+    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0, undecodableNames: 0 },
   };
 }
 
@@ -96,6 +96,8 @@ describe('safety gates', () => {
           assert.equal(spy.calls.length, 0);
           assert.deepEqual(r.records, []);
           assert.match(r.summary.notes[0], /DryMode/);
+          assert.equal(r.summary.allowed, false);
+          assert.deepEqual(r.summary.held.map((h) => [h.reason, h.kind, h.count]), [['gates', 'transfer', 1], ['gates', 'delete', 1]]);
         } else {
           // The same findings with the gates passing: the sink is called (the gate was the only reason).
           assert.equal(spy.calls.length, 1);

@@ -26,6 +26,15 @@ describe('compareFiles (the compare command)', () => {
     assert.equal(r.remote, 6);
   });
 
+  it('matches a name given as raw bytes in one list and escaped in the other, and writes it escaped (issue 11 §2)', async () => {
+    writeFileSync(join(dir, 'inv-b.txt'), Buffer.concat([Buffer.from('/store/bad'), Buffer.of(0xff, 0xfe), Buffer.from('.root 7\n/store/gone'), Buffer.of(0xe9), Buffer.from(' 1\n/store/back\\\\slash 2\n')]));
+    writeFileSync(join(dir, 'rem-b.txt'), '/store/bad\\xff\\xfe.root 7\n/store/new\\x80 3\n/store/back\\\\slash 2\n');
+    const r = await compareFiles(join(dir, 'inv-b.txt'), join(dir, 'rem-b.txt'), join(dir, 'out-b/p'));
+    assert.deepEqual(read(r.files.missing), ['/store/gone\\xe9']);
+    assert.deepEqual(read(r.files.orphan), ['/store/new\\x80']);
+    assert.deepEqual(read(r.files.sizeMismatch), []);
+  });
+
   it('rejects a line without a size, naming file and line, and writes no list', async () => {
     writeFileSync(join(dir, 'bad.txt'), '/store/a 1\n/store/b\n');
     writeFileSync(join(dir, 'ok.txt'), '/store/a 1\n');

@@ -79,7 +79,8 @@ describe('compare3', () => {
       if (rnd() < 0.8) a.set(n, rnd() < 0.9);
       if (rnd() < 0.8) s.add(n);
     }
-    const dump = (m: Map<string, boolean>) => [...m].map(([n, settled]) => rucio(n, settled ? 'A' : 'C')).join('\n') + '\n';
+    // Lists are written escaped, as the tool writes them (src/core/escape.ts).
+    const dump = (m: Map<string, boolean>) => [...m].map(([n, settled]) => rucio(escapeName(n), settled ? 'A' : 'C')).join('\n') + '\n';
     await writeFile(join(dir, 'rb.tsv'), dump(b));
     await writeFile(join(dir, 'ra.tsv.gz'), gzipSync(dump(a)));
     await writeFile(join(dir, 'rs.txt'), [...s].map((n) => `${escapeName(n)} 1`).join('\n') + '\n');

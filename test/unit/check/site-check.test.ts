@@ -2,6 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { FRESH, OLD, flux, runCheck, settled, testSite } from '../../helpers/check-harness.ts';
 import { MemoryInventory, MemoryLister } from '../../helpers/memory-site.ts';
+import type { DirEntry } from '../../../src/core/entries.ts';
+import { DcError } from '../../../src/core/errors.ts';
+import type { Lister, TreeItem } from '../../../src/listers/lister.ts';
 
 const DS = '/store/mc/Era/Prim/TIER/Proc-v1';
 
@@ -50,7 +53,7 @@ describe('check: missing files', () => {
       { path: '/store/mc/Era/Other/TIER/Proc-v1/0000/extra.root', mtime: OLD },
     ]);
     const inv = new MemoryInventory([settled(`${DS}/0000/keep.root`), settled(`${DS}/0000/gone.root`)], null, new Set(['/Prim/Era-Proc-v1/TIER', '/Other/Era-Proc-v1/TIER']));
-    const r = await runCheck(testSite(), inv, lister);
+    const r = await runCheck(testSite({ CmsDatasets: true }), inv, lister);
     assert.deepEqual(r.missing, []);
     assert.deepEqual(r.orphan, []);
     assert.equal(r.summary.skipped.queuedDeletion, 2);
@@ -109,9 +112,22 @@ describe('check: orphan files', () => {
       { path: '/store/short/file.root', mtime: OLD },
     ]);
     const inv = new MemoryInventory([], new Set(['/Prim/Era-Proc-v1/TIER']));
-    const r = await runCheck(testSite(), inv, lister);
+    const r = await runCheck(testSite({ CmsDatasets: true }), inv, lister);
     assert.deepEqual(r.orphan, ['/store/mc/Era/Free/TIER/Proc-v1/0000/orphan.root']);
     assert.equal(r.summary.skipped.protectedOrphans, 2);
+  });
+
+  it('protects nothing by dataset unless the site sets CmsDatasets (issue 10)', async () => {
+    const lister = new MemoryLister([
+      { path: `${DS}/0000/replicated.root`, mtime: OLD },
+      { path: '/store/temp/batch7/0001/out.root', mtime: OLD },
+    ]);
+    const inv = new MemoryInventory([], new Set(['/Prim/Era-Proc-v1/TIER']), new Set(['/Prim/Era-Proc-v1/TIER']));
+    const r = await runCheck(testSite(), inv, lister);
+    assert.deepEqual(r.orphan, [`${DS}/0000/replicated.root`, '/store/temp/batch7/0001/out.root']);
+    assert.equal(r.summary.skipped.protectedOrphans, 0);
+    assert.equal(r.summary.skipped.queuedDeletion, 0, 'an orphan has no dataset but by the CMS convention');
+    assert.equal(r.summary.cmsDatasets, false);
   });
 
   it('protects nothing when the inventory knows no datasets', async () => {
@@ -207,6 +223,18 @@ describe('check: empty directories', () => {
     assert.deepEqual(r.empty, []);
   });
 
+  it('never calls a parent of an ignored directory empty, however deep (issue 10)', async () => {
+    const lister = new MemoryLister([], [
+      { path: '/store/data/x', mtime: OLD },
+      { path: '/store/data/x/y', mtime: OLD },
+      { path: '/store/data/x/y/keep', mtime: OLD },
+      { path: '/store/data/x/y/gone', mtime: OLD },
+      { path: '/store/data/z', mtime: OLD },
+    ]);
+    const r = await runCheck(testSite({ IgnoreDirectories: ['/store/data/x/y/keep'] }), new MemoryInventory([]), lister);
+    assert.deepEqual(r.empty, ['/store/data/z', '/store/data/x/y/gone']);
+  });
+
   it('never calls RootPath, a DirectoryList top, or a directory with an unlisted child empty', async () => {
     const lister = new MemoryLister([], [
       { path: '/store/mc', mtime: OLD },
@@ -294,13 +322,14 @@ describe('check: protection read again after the listing', () => {
   it('honours a deletion queued and a protection added while the listing ran', async () => {
     const lister = new MemoryLister([{ path: '/store/mc/Era/Late/TIER/Proc-v1/0000/x.root', mtime: OLD }]);
     const inv = new MemoryInventory([settled(`${DS}/0000/gone.root`)], new Set());
+    const site = testSite({ CmsDatasets: true });
     lister.beforeList = (p) => {
       if (p === '/store') {
         inv.queued.add('/Prim/Era-Proc-v1/TIER');
         inv.protectedDatasets!.add('/Late/Era-Proc-v1/TIER');
       }
     };
-    const r = await runCheck(testSite(), inv, lister);
+    const r = await runCheck(site, inv, lister);
     assert.deepEqual(r.missing, []);
     assert.deepEqual(r.orphan, []);
   });
@@ -333,5 +362,67 @@ describe('check: partitioned judging', () => {
     assert.ok(results[0].missing.length > 10 && results[0].orphan.length > 100 && results[0].sizeMismatch.length > 3, JSON.stringify(results[0].skipped));
     assert.deepEqual(results[1], results[0]);
     assert.deepEqual(results[2], results[0]);
+  });
+});
+
+describe('check: every held-back file is counted (issue 10)', () => {
+  it('counts a new file whose size differs from the inventory as held back (new)', async () => {
+    const lister = new MemoryLister([{ path: `${DS}/0000/a.root`, mtime: FRESH, size: 5 }]);
+    const r = await runCheck(testSite(), new MemoryInventory([settled(`${DS}/0000/a.root`, 100)]), lister);
+    assert.deepEqual(r.sizeMismatch, []);
+    assert.equal(r.summary.skipped.newFiles, 1);
+  });
+
+  it('counts a would-be size mismatch whose inventory entry was resized, went in flux or left during the run', async () => {
+    const lister = new MemoryLister([
+      { path: '/store/a/resized.root', mtime: OLD, size: 99 },
+      { path: '/store/a/flux.root', mtime: OLD, size: 99 },
+      { path: '/store/a/gone.root', mtime: OLD, size: 99 },
+    ]);
+    const inv = new MemoryInventory([settled('/store/a/resized.root'), settled('/store/a/flux.root'), settled('/store/a/gone.root')], null);
+    inv.after = [settled('/store/a/resized.root', 99), flux('/store/a/flux.root')];
+    const r = await runCheck(testSite(), inv, lister);
+    assert.deepEqual(r.sizeMismatch, []);
+    assert.equal(r.summary.skipped.leftInventoryDuringRun, 3);
+  });
+
+  it('counts listed files below a directory that ended unlisted instead of dropping them', async () => {
+    // A tree listing that yields one directory and then fails for good: the top is unlisted.
+    const lister: Lister = {
+      kind: 'partial-tree',
+      async *listDir(): AsyncIterable<DirEntry[]> {
+        throw new DcError('UNSUPPORTED', 'tree only');
+      },
+      async *listTree(path: string): AsyncIterable<TreeItem[]> {
+        yield [{ type: 'dir', path: `${path}/a`, mtime: OLD, entries: [{ name: 'f.root', isDir: false, size: 3, mtime: OLD }] }];
+        throw new DcError('PERMISSION', 'refused half-way');
+      },
+      async close() {},
+    };
+    const r = await runCheck(testSite(), new MemoryInventory([], null), lister as MemoryLister);
+    assert.deepEqual(r.unlisted, ['/store']);
+    assert.deepEqual(r.orphan, []);
+    assert.equal(r.summary.skipped.listedBelowUnlisted, 1);
+  });
+
+  it('accounts for every listed file: listed = judged + held back', async () => {
+    const lister = new MemoryLister([
+      { path: `${DS}/0000/known.root`, mtime: OLD },
+      { path: `${DS}/0000/mismatch.root`, mtime: OLD, size: 1 },
+      { path: `${DS}/0000/orphan.root`, mtime: OLD },
+      { path: `${DS}/0000/new.root`, mtime: FRESH },
+      { path: '/store/unmerged/x.root', mtime: OLD },
+      { path: '/store/temp/short.root', mtime: OLD },
+      { path: '/store/mc/Era/Queued/TIER/Proc-v1/0000/q.root', mtime: OLD },
+      { path: '/store/a/joined.root', mtime: OLD },
+    ]);
+    const inv = new MemoryInventory([settled(`${DS}/0000/known.root`), settled(`${DS}/0000/mismatch.root`)], new Set(), new Set(['/Queued/Era-Proc-v1/TIER']));
+    inv.after = [...inv.files, settled('/store/a/joined.root')];
+    const r = await runCheck(testSite({ CmsDatasets: true, IgnoreDirectories: ['unmerged'] }), inv, lister);
+    const k = r.summary.skipped;
+    assert.deepEqual([k.newFiles, k.ignoredOrphans, k.protectedOrphans, k.queuedDeletion, k.joinedInventoryDuringRun], [1, 1, 1, 1, 1]);
+    const heldBack = Object.values(k).reduce((a: number, b) => a + (b ?? 0), 0);
+    assert.equal(r.summary.listing.files, 1 /* known.root, present */ + r.sizeMismatch.length + r.orphan.length + heldBack);
+    assert.deepEqual(r.orphan, [`${DS}/0000/orphan.root`]);
   });
 });

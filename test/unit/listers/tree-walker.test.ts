@@ -128,6 +128,25 @@ describe('tree walker (listers with listTree)', () => {
     assert.ok(got.dirs.every((d) => d.lfn === '/site/a/deep' || d.unlistedBelow));
   });
 
+  it('stops with INTERNAL when a tree lister throws a non-DcError, without retrying (issue 10)', async () => {
+    let calls = 0;
+    const buggy: Lister = {
+      kind: 'buggy',
+      async *listDir(): AsyncIterable<DirEntry[]> {},
+      async *listTree(): AsyncIterable<TreeItem[]> {
+        calls++;
+        yield JSON.parse('{');
+      },
+      async close() {},
+    };
+    await assert.rejects(collect(walk(buggy, { ...OPTS, tops: ['/site'] })), (err: unknown) => {
+      assert.ok(err instanceof DcError && err.code === 'INTERNAL', String(err));
+      assert.match(err.message, /bug in the buggy lister: tree listing of \/site threw SyntaxError: .*\(at /);
+      return true;
+    });
+    assert.equal(calls, 1);
+  });
+
   it('reports a missing top as NOT_FOUND without retrying', async () => {
     const lister = fakeLister(makeTree());
     const got = await collect(walk(lister, { ...OPTS, tops: ['/nope', '/site/b'] }));

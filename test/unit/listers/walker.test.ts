@@ -72,6 +72,47 @@ describe('walker', () => {
     assert.ok(l.listed.length < 200);
   });
 
+  it('stops with INTERNAL naming the exception and where when a lister throws a non-DcError, never retried nor unlisted (issue 10)', async () => {
+    const l = new MemoryLister([{ path: '/store/a/f', mtime: 1 }, { path: '/store/b/g', mtime: 1 }]);
+    let calls = 0;
+    l.beforeList = function buggyHelper(path) {
+      if (path === '/store/a') {
+        calls++;
+        (undefined as unknown as { name: string }).name;
+      }
+    };
+    const events: WalkEvent[] = [];
+    await assert.rejects(
+      (async () => {
+        for await (const e of walk(l, { ...base, tops: ['/store'] })) events.push(e);
+      })(),
+      (e: unknown) => {
+        assert.ok(e instanceof DcError && e.code === 'INTERNAL', String(e));
+        assert.match(e.message, /bug in the memory lister: listing \/store\/a threw TypeError: Cannot read properties of undefined/);
+        assert.match(e.message, /\(at .*buggyHelper .*walker\.test\.ts:\d+:\d+\)/);
+        return true;
+      },
+    );
+    assert.equal(calls, 1, 'not retried');
+    assert.ok(!events.some((e) => e.type === 'unlisted'));
+  });
+
+  it('stops with INTERNAL even when the buggy listing is the last one of the walk', async () => {
+    const l = new MemoryLister([{ path: '/store/f', mtime: 1 }]);
+    l.beforeList = () => {
+      throw new RangeError('off by one');
+    };
+    await assert.rejects(collect(walk(l, { ...base, tops: ['/store'] })), (e: unknown) => e instanceof DcError && e.code === 'INTERNAL' && /threw RangeError: off by one/.test(e.message));
+  });
+
+  it('gives a top directory its own mtime from stat (issue 10: list --dirs printed 0)', async () => {
+    const l = new MemoryLister([{ path: '/store/a/f', mtime: 1 }]);
+    const withStat = Object.assign(l, { stat: async (path: string) => ({ name: path, isDir: true, size: 0, mtime: 1234 }) });
+    const evs = await collect(walk(withStat, { ...base, tops: ['/store'] }));
+    const top = evs.flatMap((e) => (e.type === 'dir' && e.dir.isTop ? [e.dir] : []));
+    assert.deepEqual(top.map((d) => [d.lfn, d.mtime]), [['/store', 1234]]);
+  });
+
   it('stops listing when the consumer stops early', async () => {
     const files = [];
     for (let i = 0; i < 100; i++) files.push({ path: `/store/d${i}/f`, mtime: 1 });

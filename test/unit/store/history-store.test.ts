@@ -1,7 +1,7 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 
@@ -33,7 +33,7 @@ describe('history store: site states', () => {
     assert.deepEqual((await store.collectStateChanges('T2_A')).map((c) => [c.value, c.by]), [['halt', 'web:1.2.3.4'], ['act', 'cli:alice']]);
   });
 
-  it('picks the ready site checked least recently, never-checked first, never a halted or disabled one', async () => {
+  it('picks the site whose last run is oldest, never-checked first; halted sites stay in the rotation, disabled ones do not', async () => {
     await store.ensureSites(['T2_A', 'T2_B', 'T2_C', 'T2_D']);
     await doneRun('T2_A', []);
     await new Promise((r) => setTimeout(r, 5));
@@ -41,8 +41,44 @@ describe('history store: site states', () => {
     await store.setState('T2_C', 'disable', 'test');
     assert.equal(await store.pickSite(['T2_A', 'T2_B', 'T2_C', 'T2_D']), 'T2_D');
     await store.setState('T2_D', 'halt', 'test');
-    assert.equal(await store.pickSite(['T2_A', 'T2_B', 'T2_C', 'T2_D']), 'T2_A');
-    assert.equal(await store.pickSite(['T2_C', 'T2_D']), undefined);
+    assert.equal(await store.pickSite(['T2_A', 'T2_B', 'T2_C', 'T2_D']), 'T2_D', 'halt stops a run, not the rotation (issue 10 §6)');
+    assert.equal(await store.pickSite(['T2_C']), undefined, 'a disabled site waits for ready');
+    await store.setState('T2_C', 'ready', 'test');
+    assert.equal(await store.pickSite(['T2_C']), 'T2_C');
+  });
+
+  it('gives a failed or halted run its turn too, so one broken site never starves the rest (issue 10 §6)', async () => {
+    await store.ensureSites(['T2_A', 'T2_B', 'T2_C']);
+    const failed = await store.startRun('T2_A', new Date().toISOString());
+    await store.finishRun(failed, 'failed', { error: 'broken door' });
+    await new Promise((r) => setTimeout(r, 5));
+    const halted = await store.startRun('T2_B', new Date().toISOString());
+    await store.finishRun(halted, 'halted', { error: 'site halted' });
+    assert.ok((await store.getState('T2_A')).lastRunAt, 'last_run_at set after a failed run');
+    assert.ok((await store.getState('T2_B')).lastRunAt, 'last_run_at set after a halted run');
+    assert.equal(await store.pickSite(['T2_A', 'T2_B', 'T2_C']), 'T2_C');
+    assert.equal(await store.pickSite(['T2_A', 'T2_B']), 'T2_A');
+  });
+
+  it('skips a site a live run of another process holds and takes the next; a stale lock does not count (issue 10 §6)', async () => {
+    await store.ensureSites(['T2_A', 'T2_B']);
+    // This test process is alive on this host: its lock is live.
+    assert.equal(await store.acquireLock('T2_A', `${hostname()}:${process.pid}`), true);
+    assert.equal(await store.pickSite(['T2_A', 'T2_B']), 'T2_B');
+    assert.equal(await store.pickSite(['T2_A', 'T2_B'], 'other-host:7'), 'T2_B', 'picked with its lock');
+    assert.equal(await store.pickSite(['T2_A', 'T2_B'], 'third-host:9'), undefined, 'both held now');
+    await store.db.updateTable('site_states').set({ lock_heartbeat: Math.floor(Date.now() / 1000) - 3600 }).where('site', '=', 'T2_A').execute();
+    assert.equal(await store.pickSite(['T2_A', 'T2_B'], 'third-host:9'), 'T2_A', 'a stale lock is taken over');
+  });
+
+  it('takes a halted site back to ready when a run starts on it, recording who did (issue 10 §6)', async () => {
+    await store.setState('T2_A', 'halt', 'cli:alice');
+    assert.equal(await store.resumeHalted('T2_A', 'check:host:1'), true);
+    assert.equal((await store.getState('T2_A')).status, 'ready');
+    assert.deepEqual((await store.collectStateChanges('T2_A')).map((c) => [c.value, c.by]), [['ready', 'check:host:1'], ['halt', 'cli:alice']]);
+    await store.setState('T2_A', 'disable', 'cli:alice');
+    assert.equal(await store.resumeHalted('T2_A', 'check:host:1'), false, 'disable is left alone');
+    assert.equal((await store.getState('T2_A')).status, 'disable');
   });
 });
 
@@ -53,6 +89,16 @@ describe('history store: findings across runs', () => {
     const third = await doneRun('T2_A', ['/store/a', '/store/c']);
     const rows = await store.collectFindings('T2_A', 'missing');
     assert.deepEqual(rows.map((r) => [r.lfn, r.consecutive, r.last_run]), [['/store/a', 3, third], ['/store/c', 1, third]]);
+  });
+
+  it('keeps a name that is not UTF-8 byte-exact, stored escaped (issue 11 §2)', async () => {
+    const bad = '/store/bad\udcff\udcfe.root';
+    await doneRun('T2_A', [bad, '/store/lit\\xff']);
+    const second = await doneRun('T2_A', [bad]);
+    const rows = await store.collectFindings('T2_A', 'missing');
+    assert.deepEqual(rows.map((r) => [r.lfn, r.consecutive, r.last_run]), [[bad, 2, second]]);
+    const stored = await store.db.selectFrom('findings').select('lfn').execute();
+    assert.deepEqual(stored.map((r) => r.lfn), ['/store/bad\\xff\\xfe.root']);
   });
 
   it('restarts the count when a finding was absent from the previous done run', async () => {

@@ -1,3 +1,4 @@
+import { encodeName } from '../../../core/name-bytes.ts';
 import { DcError } from '../../../core/errors.ts';
 import { REQUEST_HEADER_SIZE } from './xrootd-constants.ts';
 
@@ -61,8 +62,11 @@ export class XrootdRequestWriter {
   }
 }
 
-/** Request data carrying a path (and CGI): UTF-8 bytes, rejected if it holds a NUL. */
+/**
+ * Request data carrying a path (and CGI): the path's bytes (UTF-8, and a name that is not UTF-8 by
+ * its own bytes: src/core/name-bytes.ts), rejected if it holds a NUL.
+ */
 export function pathData(path: string): Buffer {
   if (path.includes('\0')) throw new DcError('INPUT', `path holds a NUL byte: ${JSON.stringify(path)}`);
-  return Buffer.from(path, 'utf8');
+  return encodeName(path);
 }

@@ -41,8 +41,11 @@ describe('webdav hrefs', () => {
     assert.deepEqual(resolveAll('/d', ['/d', '/d/a%41']).paths, ['/d', '/d/aA']);
   });
 
-  it('decodes invalid UTF-8 escapes to U+FFFD instead of throwing', () => {
-    assert.equal(percentDecode('/a/%FF%41'), '/a/\ufffdA');
+  it('decodes escapes that are not UTF-8 to the bytes, kept as U+DC80+byte, and sends them back the same (issue 11 §2)', () => {
+    assert.equal(percentDecode('/a/%FF%41'), '/a/\udcffA');
+    assert.equal(percentDecode('/a/caf%E9%20x'), '/a/caf\udce9 x');
+    assert.equal(encodeStoragePath('/a/caf\udce9 x'), '/a/caf%E9%20x');
+    assert.equal(encodeStoragePath(percentDecode('/b/%C3%A9%FF')), '/b/%C3%A9%FF');
     assert.equal(percentDecode('/a/%zz'), '/a/%zz');
   });
 

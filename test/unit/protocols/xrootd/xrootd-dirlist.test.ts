@@ -30,6 +30,13 @@ function decode(d: DirlistDecoder, body: Uint8Array, cuts: number[]): DirlistEnt
 }
 
 describe('xrootd dirlist decoding', () => {
+  it('keeps name bytes that are not UTF-8 (issue 11 §2)', () => {
+    const raw = Buffer.concat([Buffer.from('.\n0 0 0 0\nbad'), Buffer.of(0xff, 0xfe), Buffer.from(`.root\n${B.statLine(7, false, 1700000000)}`)]);
+    const d = new DirlistDecoder(true);
+    const got = decode(d, raw, [5, 14]);
+    assert.deepEqual(got.map((e) => e.name), ['bad\udcff\udcfe.root']);
+  });
+
   const body = Uint8Array.from(B.ascii(B.dstatText(entries)));
 
   it('decodes a dstat listing whole', () => {

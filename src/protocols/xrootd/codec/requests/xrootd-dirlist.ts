@@ -1,5 +1,6 @@
 import { DcError } from '../../../../core/errors.ts';
 import { DirlistOpt, Req } from '../xrootd-constants.ts';
+import { decodeName } from '../../../../core/name-bytes.ts';
 import { pathData, XrootdRequestWriter } from '../xrootd-writer.ts';
 import { parseStatLine, type StatInfo } from './xrootd-stat.ts';
 
@@ -89,16 +90,16 @@ export class DirlistDecoder {
       this.mode = isMarker ? 'stat' : 'names';
     }
     if (this.mode === 'names') {
-      if (end > start) out.push({ name: buf.toString('utf8', start, end) });
+      if (end > start) out.push({ name: decodeName(buf, start, end) });
       return;
     }
     if (this.pendingName === undefined) {
-      this.pendingName = buf.toString('utf8', start, end);
+      this.pendingName = decodeName(buf, start, end);
       return;
     }
     const stat = parseStatLine(buf, start, end);
     if (!stat) {
-      this.pendingName += '\n' + buf.toString('utf8', start, end);
+      this.pendingName += '\n' + decodeName(buf, start, end);
       return;
     }
     const name = this.pendingName;
