@@ -16,7 +16,7 @@ import { isGzipFile, streamLines } from './line-reader.ts';
  *   taken from the right, so a name may hold spaces inside; the name is escaped as above.
  * - `rucio-dump`: a Rucio replica dump, 9 tab-separated columns
  *   `rse scope name checksum size creation_date path update_date state`; the name is `path`, or
- *   `name` when `path` is empty, taken raw (Rucio escapes nothing); state `A` is settled.
+ *   `name` when `path` is empty, escaped as above (a list the tool writes round-trips); state `A` is settled.
  *
  * In every format: empty lines and lines starting with `#` are skipped and counted; a raw NUL
  * byte is an error; sizes are integers from 0 to 2^53-1; a name may not start or end with a raw
@@ -41,7 +41,7 @@ export interface ParsedLine {
   /** The name is buf[nameStart, nameEnd). */
   nameStart: number;
   nameEnd: number;
-  /** The name holds a backslash and must go through unescapeName (never for rucio-dump). */
+  /** The name holds a backslash and must go through unescapeName. */
   escaped: boolean;
   /** Bytes, or UNKNOWN_SIZE. */
   size: number;
@@ -185,11 +185,11 @@ export function parseListLine(format: ListFormat, buf: Uint8Array, start: number
   out.rseEnd = colEnd(0);
   const usePath = colEnd(6) > cols[6];
   if (!usePath && colEnd(2) === cols[2]) return bad(out, 'both path and name are empty');
-  return usePath ? checkName(buf, cols[6], colEnd(6), false, out) : checkName(buf, cols[2], colEnd(2), false, out);
+  return usePath ? checkName(buf, cols[6], colEnd(6), true, out) : checkName(buf, cols[2], colEnd(2), true, out);
 }
 const RUCIO_COLS = new Array<number>(10).fill(0);
 
-/** The name of a parsed ENTRY (bytes that are not UTF-8 kept, src/core/name-bytes.ts; escapes undone for paths and lfn-size). */
+/** The name of a parsed ENTRY (bytes that are not UTF-8 kept, src/core/name-bytes.ts; escapes undone). */
 export function nameOf(buf: Buffer, r: ParsedLine): string {
   const s = decodeName(buf, r.nameStart, r.nameEnd);
   return r.escaped ? unescapeName(s) : s;
