@@ -17,8 +17,8 @@ export const registerCompare: CommandRegistrar = (program, run) => {
       run(async (ctx) => {
         const formats = parseFormatOptions(opts.format, ROLES);
         const r = await compareFiles(inv, remote, prefix, { formats });
-        for (const role of ROLES) ctx.out.write(`${describeInput(role, r.inputs[role])}\n`);
         ctx.out.write(`${r.missing} missing, ${r.orphan} orphan, ${r.sizeMismatch} size mismatch (${r.inventory} in inventory, ${r.remote} listed, ${r.seconds.toFixed(1)} s)\n`);
+        for (const role of ROLES) ctx.out.write(`${describeInput(role, r.inputs[role])}\n`);
         for (const f of Object.values(r.files)) ctx.out.write(`  ${f}\n`);
         return EXIT.OK;
       }),

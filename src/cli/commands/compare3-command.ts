@@ -19,10 +19,10 @@ export const registerCompare3: CommandRegistrar = (program, run) => {
       run(async (ctx) => {
         const formats = parseFormatOptions(opts.format, ROLES);
         const r = await runCompare3(before, scan, after, prefix, { formats });
-        for (const role of ROLES) ctx.out.write(`${describeInput(role, r.inputs[role])}\n`);
         ctx.out.write(
           `${r.missing} missing, ${r.orphan} orphan (before ${r.before.entries} entries, ${r.before.settled} settled; scan ${r.scan.entries} entries; after ${r.after.entries} entries, ${r.after.settled} settled)\n`,
         );
+        for (const role of ROLES) ctx.out.write(`${describeInput(role, r.inputs[role])}\n`);
         for (const f of Object.values(r.files)) ctx.out.write(`  ${f}\n`);
         return EXIT.OK;
       }),
