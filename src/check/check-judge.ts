@@ -17,14 +17,20 @@ const MISMATCH = 32;
 const DONE = 64; // reported already (guards against duplicate LFNs in a dump)
 const FLUX_BEFORE = 128;
 
+/** A spooled inventory size: '' when the inventory does not know it (a dump of bare LFNs). */
+const sizeField = (size: number | null) => (size === null ? '' : String(size));
+/** Back from sizeField: -1 for unknown (the tables hold numbers). */
+const UNKNOWN = -1;
+const sizeOf = (text: string) => (text === '' ? UNKNOWN : Number(text));
+
 /** Spool line formats (names escaped, so they hold no tab): */
 export const spoolLine = {
-  /** inventory before: settled, size, lfn */
-  before: (settled: boolean, size: number, lfn: string) => `${settled ? 1 : 0}\t${size}\t${lfn}`,
+  /** inventory before: settled, size ('' unknown), lfn */
+  before: (settled: boolean, size: number | null, lfn: string) => `${settled ? 1 : 0}\t${sizeField(size)}\t${lfn}`,
   /** listing: size, mtime, lfn */
   scan: (size: number, mtime: number, lfn: string) => `${size}\t${mtime}\t${lfn}`,
-  /** inventory after: settled, size, dataset, block, lfn */
-  after: (settled: boolean, size: number, dataset: string, block: string, lfn: string) => `${settled ? 1 : 0}\t${size}\t${dataset}\t${block}\t${lfn}`,
+  /** inventory after: settled, size ('' unknown), dataset, block, lfn */
+  after: (settled: boolean, size: number | null, dataset: string, block: string, lfn: string) => `${settled ? 1 : 0}\t${sizeField(size)}\t${dataset}\t${block}\t${lfn}`,
 };
 
 export interface JudgeContext {
@@ -56,13 +62,13 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
   for await (const line of ctx.spools.before.lines(p)) {
     const [settledText, sizeText, name] = fields(line, 3);
     const settled = settledText === '1';
-    const size = Number(sizeText);
+    const size = sizeOf(sizeText);
     hashString(unescapeName(name), h);
     const slot = table.upsert(h);
     if (table.lastWasNew) {
       table.cols.size[slot] = size;
       s.inventory.files++;
-      s.inventory.bytes += size;
+      if (size !== UNKNOWN) s.inventory.bytes += size;
       if (settled) s.inventory.settled++;
       else s.inventory.inFlux++;
     }
@@ -83,7 +89,8 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
     if (slot < 0 && isUndecodable(lfn)) s.skipped.undecodableNames++;
     else if (slot >= 0) {
       table.setFlags(slot, SEEN);
-      if (table.flags(slot) & SETTLED_BEFORE && table.cols.size[slot] !== size) {
+      // An unknown inventory size is never a mismatch.
+      if (table.flags(slot) & SETTLED_BEFORE && table.cols.size[slot] !== UNKNOWN && table.cols.size[slot] !== size) {
         // A new file may still be being written: its size is not judged, but the hold is counted.
         if (isNew) s.skipped.newFiles++;
         else {
@@ -101,7 +108,8 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
   for await (const line of ctx.spools.after.lines(p)) {
     const [settledText, sizeText, datasetText, blockText, name] = fields(line, 5);
     const settled = settledText === '1';
-    const size = Number(sizeText);
+    const size = sizeOf(sizeText);
+    const knownSize = size === UNKNOWN ? 0 : size;
     const lfn = unescapeName(name);
     hashString(lfn, h);
     const c = candidates.find(h);
@@ -135,13 +143,13 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
       continue;
     }
     if (!(flags & SEEN)) {
-      ctx.lists.missing.add(lfn, size);
+      ctx.lists.missing.add(lfn, knownSize);
       s.missing.count++;
-      s.missing.bytes += size;
-      ctx.missingDatasets.add({ lfn, size, settled, dataset, block: blockText ? unescapeName(blockText) : undefined });
+      s.missing.bytes += knownSize;
+      ctx.missingDatasets.add({ lfn, size: size === UNKNOWN ? null : size, settled, dataset, block: blockText ? unescapeName(blockText) : undefined });
     } else if (flags & MISMATCH) {
       const remoteSize = mismatch.get(lfn);
-      if (remoteSize !== undefined && remoteSize !== size) {
+      if (remoteSize !== undefined && size !== UNKNOWN && remoteSize !== size) {
         ctx.lists.sizeMismatch.add(lfn, remoteSize);
         s.sizeMismatch.count++;
         s.sizeMismatch.bytes += size;

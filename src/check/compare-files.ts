@@ -4,9 +4,8 @@ import { createGunzip } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DcError, type ErrorCode } from '../core/errors.ts';
-import { unescapeName } from '../core/escape.ts';
-import { isGzipFile, splitNameSize } from '../core/line-reader.ts';
-import { decodeName } from '../core/name-bytes.ts';
+import { isGzipFile } from '../core/line-reader.ts';
+import { detectListFormat, ENTRY, nameOf, newListCounts, newParsedLine, parseListLine, type DetectedFormat, type ListCounts, type ListFormat } from '../core/list-format.ts';
 import { HashTable } from './hash-table.ts';
 import type { HashChunk, WorkerMessage } from './line-hash-worker.ts';
 import { SortedList } from './sorted-list.ts';
@@ -14,7 +13,21 @@ import { SortedList } from './sorted-list.ts';
 const SEEN = 1;
 const MISMATCH = 2;
 
+/** One input of a comparison: its format (declared or detected) and what its lines held. */
+export interface ListInput {
+  path: string;
+  format: ListFormat;
+  how: string;
+  counts: ListCounts;
+}
+
+export interface CompareFilesOptions {
+  /** Declared formats; an input without one is detected (detectListFormat) and the result says so. */
+  formats?: { inventory?: ListFormat; remote?: ListFormat };
+}
+
 export interface CompareFilesResult {
+  inputs: { inventory: ListInput; remote: ListInput };
   inventory: number;
   remote: number;
   missing: number;
@@ -28,10 +41,10 @@ export interface CompareFilesResult {
 const READ_AHEAD = 8;
 
 /** Streams the hash chunks of one list from a worker thread, which stays READ_AHEAD chunks ahead at most. */
-async function* hashChunks(path: string): AsyncGenerator<HashChunk> {
+async function* hashChunks(path: string, input: ListInput): AsyncGenerator<HashChunk> {
   const credits = new Int32Array(new SharedArrayBuffer(4));
   credits[0] = READ_AHEAD;
-  const worker = new Worker(new URL('./line-hash-worker-boot.mjs', import.meta.url), { workerData: { path, credits } });
+  const worker = new Worker(new URL('./line-hash-worker-boot.mjs', import.meta.url), { workerData: { path, format: input.format, credits } });
   const queue: WorkerMessage[] = [];
   let wake: (() => void) | undefined;
   let failure: Error | undefined;
@@ -58,7 +71,10 @@ async function* hashChunks(path: string): AsyncGenerator<HashChunk> {
         Atomics.notify(credits, 0);
       }
       else if (m.type === 'error') throw new DcError(m.code as ErrorCode, m.message);
-      else return;
+      else {
+        input.counts = m.counts;
+        return;
+      }
     }
   } finally {
     await worker.terminate();
@@ -70,8 +86,8 @@ async function* prepend<T>(head: T, tail: AsyncIterable<T>): AsyncGenerator<T> {
   yield* tail;
 }
 
-/** Reads the name (its bytes, unescaped) of the `lfn size` line starting at `offset` of an open file. */
-function nameAt(fd: number, offset: number, scratch: { buf: Buffer }): string {
+/** The name on the line starting at `offset` of an open (plain) file of format `format`. */
+function nameAt(fd: number, offset: number, format: ListFormat, scratch: { buf: Buffer }): string {
   for (;;) {
     const got = readSync(fd, scratch.buf, 0, scratch.buf.length, offset);
     let end = scratch.buf.indexOf(10);
@@ -83,7 +99,9 @@ function nameAt(fd: number, offset: number, scratch: { buf: Buffer }): string {
       }
     }
     if (end > 0 && scratch.buf[end - 1] === 13) end--;
-    return unescapeName(decodeName(scratch.buf, 0, splitNameSize(scratch.buf, 0, end).nameEnd));
+    const r = newParsedLine();
+    if (parseListLine(format, scratch.buf, 0, end, r) !== ENTRY) throw new DcError('INPUT', `a list changed while being compared (line at byte ${offset})`);
+    return nameOf(scratch.buf, r);
   }
 }
 
@@ -110,15 +128,23 @@ async function plainCopy(path: string, scratch: string, name: string): Promise<s
   return out;
 }
 
+/** The format of each input: declared, or detected once from the file's first lines. */
+async function inputOf(path: string, declared: ListFormat | undefined): Promise<ListInput> {
+  const d: DetectedFormat = declared ? { format: declared, how: 'declared' } : await detectListFormat(path);
+  return { path, format: d.format, how: d.how, counts: newListCounts() };
+}
+
 /**
- * The seed's `datatypes.compare` on two text lists of `lfn size` lines (plain or gz):
+ * The seed's `datatypes.compare` on two lists (plain or gz) in any list format
+ * (src/core/list-format.ts: `paths`, `lfn-size`, `rucio-dump`):
  * PREFIX_missing.txt (in INV, not in REMOTE), PREFIX_orphan.txt (in REMOTE, not in INV) and
- * PREFIX_size_mismatch.txt. It uses the check's LFN hash and hash table. Two worker threads read
+ * PREFIX_size_mismatch.txt (only where both lists give a size). It uses the check's LFN hash and hash table. Two worker threads read
  * and hash the lists while this thread fills and probes the table; names are read back only for
  * the entries reported. Memory: ~37 bytes per inventory entry plus 28 per remote entry.
  */
-export async function compareFiles(invArg: string, remoteArg: string, prefix: string): Promise<CompareFilesResult> {
+export async function compareFiles(invArg: string, remoteArg: string, prefix: string, opts: CompareFilesOptions = {}): Promise<CompareFilesResult> {
   const t0 = Date.now();
+  const inputs = { inventory: await inputOf(invArg, opts.formats?.inventory), remote: await inputOf(remoteArg, opts.formats?.remote) };
   const out = resolve(prefix);
   mkdirSync(dirname(out), { recursive: true });
   const scratch = mkdtempSync(join(dirname(out), '.compare-'));
@@ -134,12 +160,12 @@ export async function compareFiles(invArg: string, remoteArg: string, prefix: st
     const remotePath = await plainCopy(remoteArg, scratch, 'remote');
     const table = new HashTable(estimateLines(invPath), { size: 'f64', offset: 'f64' });
     // The remote worker starts now and reads ahead while the inventory table fills.
-    const remote$ = hashChunks(remotePath);
+    const remote$ = hashChunks(remotePath, inputs.remote);
     remoteIter = remote$;
     const remoteFirst = remote$.next();
     remoteFirst.catch(() => undefined);
     let inventory = 0;
-    for await (const c of hashChunks(invPath)) {
+    for await (const c of hashChunks(invPath, inputs.inventory)) {
       const hs = c.hashes;
       for (let i = 0; i < c.count; i++) {
         const slot = table.upsertWords(hs[i * 3], hs[i * 3 + 1], hs[i * 3 + 2]);
@@ -162,7 +188,8 @@ export async function compareFiles(invArg: string, remoteArg: string, prefix: st
         if (slot < 0) orphanOffsets.push(c.offsets[i]);
         else {
           table.setFlags(slot, SEEN);
-          if (table.cols.size[slot] !== c.sizes[i]) table.setFlags(slot, MISMATCH);
+          const known = table.cols.size[slot];
+          if (known >= 0 && c.sizes[i] >= 0 && known !== c.sizes[i]) table.setFlags(slot, MISMATCH);
         }
       }
     }
@@ -170,17 +197,18 @@ export async function compareFiles(invArg: string, remoteArg: string, prefix: st
     const invFd = openSync(invPath, 'r');
     fds.push(invFd);
     table.forEach((slot, flags) => {
-      if (!(flags & SEEN)) lists.missing.add(nameAt(invFd, table.cols.offset[slot], scratchBuf), table.cols.size[slot]);
-      else if (flags & MISMATCH) lists.sizeMismatch.add(nameAt(invFd, table.cols.offset[slot], scratchBuf), table.cols.size[slot]);
+      const size = Math.max(0, table.cols.size[slot]);
+      if (!(flags & SEEN)) lists.missing.add(nameAt(invFd, table.cols.offset[slot], inputs.inventory.format, scratchBuf), size);
+      else if (flags & MISMATCH) lists.sizeMismatch.add(nameAt(invFd, table.cols.offset[slot], inputs.inventory.format, scratchBuf), size);
     });
     const remoteFd = openSync(remotePath, 'r');
     fds.push(remoteFd);
-    for (const off of orphanOffsets) lists.orphan.add(nameAt(remoteFd, off, scratchBuf));
+    for (const off of orphanOffsets) lists.orphan.add(nameAt(remoteFd, off, inputs.remote.format, scratchBuf));
     const files = { missing: `${out}_missing.txt`, orphan: `${out}_orphan.txt`, sizeMismatch: `${out}_size_mismatch.txt` };
     const missing = await lists.missing.writeTo(files.missing);
     const orphan = await lists.orphan.writeTo(files.orphan);
     const sizeMismatch = await lists.sizeMismatch.writeTo(files.sizeMismatch);
-    return { inventory, remote, missing, orphan, sizeMismatch, files, seconds: (Date.now() - t0) / 1000 };
+    return { inputs, inventory, remote, missing, orphan, sizeMismatch, files, seconds: (Date.now() - t0) / 1000 };
   } finally {
     await remoteIter?.return(undefined);
     for (const fd of fds) closeSync(fd);

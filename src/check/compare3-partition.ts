@@ -1,8 +1,9 @@
 import { appendFileSync, closeSync, fstatSync, openSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DcError } from '../core/errors.ts';
-import { detectListFormat, forEachListLine, nameOf, type ListFormat, type NameRange } from './compare3-lines.ts';
-import { hashEscapedName, newHash } from './lfn-hash.ts';
+import { BAD, COMMENT, EMPTY, listLineError, nameOf, newListCounts, newParsedLine, parseListLine, type ListCounts, type ListFormat } from '../core/list-format.ts';
+import { forEachListLine } from './compare3-lines.ts';
+import { hashBytes, hashString, newHash } from './lfn-hash.ts';
 
 /**
  * Pass 1 of compare3: one input list becomes P partition files of 16-byte records
@@ -18,19 +19,21 @@ const BUFFER_BYTES = 16 << 20;
 export interface PartitionedList {
   path: string;
   format: ListFormat;
-  /** Lines in the file, empty ones included (line numbers go up to this). */
+  /** Lines in the file, empty and comment lines included (line numbers go up to this). */
   lines: number;
+  counts: ListCounts;
   entries: number;
   settled: number;
   files: string[];
-  counts: number[];
+  /** Records in each partition file. */
+  partCounts: number[];
 }
 
 export function partitionIndex(h1: number, bits: number): number {
   return bits === 0 ? 0 : h1 >>> (32 - bits);
 }
 
-export async function partitionList(path: string, dir: string, tag: string, bits: number): Promise<PartitionedList> {
+export async function partitionList(path: string, format: ListFormat, dir: string, tag: string, bits: number): Promise<PartitionedList> {
   const parts = 1 << bits;
   const files = Array.from({ length: parts }, (_, p) => join(dir, `${tag}-${String(p).padStart(4, '0')}.bin`));
   // Files are opened per flush: a thousand partitions per list would exceed the fd limit.
@@ -49,34 +52,30 @@ export async function partitionList(path: string, dir: string, tag: string, bits
     fill[p] = 0;
   };
   const h = newHash();
-  const r: NameRange = { start: 0, end: 0, settled: false };
-  let format: ListFormat | undefined;
-  let entries = 0;
+  const r = newParsedLine();
+  const listCounts = newListCounts();
   let settled = 0;
-  let lines = 0;
-  {
-    lines = await forEachListLine(path, (buf, start, end, lineNo) => {
-      if (end === start) return;
-      format ??= detectListFormat(buf, start, end);
-      nameOf(format, buf, start, end, r);
-      if (r.end < 0 || r.end === r.start) {
-        throw new DcError('INPUT', `${path}:${lineNo}: ${format === 'rucio' ? 'expected 9 tab-separated columns (rse scope name checksum size creation_date path update_date state)' : 'no name on the line'}`);
-      }
-      if (lineNo > 0xffffffff) throw new DcError('INPUT', `${path}: more than 2^32 lines`);
-      hashEscapedName(buf, r.start, r.end, h);
-      const p = partitionIndex(h[1], bits);
-      const at = (p * RECORDS_PER_FLUSH + fill[p]) * RECORD_WORDS;
-      words[at] = h[0];
-      words[at + 1] = h[1];
-      words[at + 2] = (h[2] & ~1) | (r.settled ? 1 : 0);
-      words[at + 3] = lineNo;
-      entries++;
-      if (r.settled) settled++;
-      if (++fill[p] === RECORDS_PER_FLUSH) flush(p);
-    });
-    for (let p = 0; p < parts; p++) flush(p);
-  }
-  return { path, format: format ?? 'plain', lines, entries, settled, files, counts };
+  const lines = await forEachListLine(path, (buf, start, end, lineNo) => {
+    const kind = parseListLine(format, buf, start, end, r);
+    if (kind === EMPTY) return void listCounts.empty++;
+    if (kind === COMMENT) return void listCounts.comments++;
+    if (kind === BAD) throw listLineError(path, lineNo, r.problem, buf, start, end);
+    if (lineNo > 0xffffffff) throw new DcError('INPUT', `${path}: more than 2^32 lines`);
+    if (r.escaped) hashString(nameOf(buf, r), h);
+    else hashBytes(buf, r.nameStart, r.nameEnd, h);
+    const p = partitionIndex(h[1], bits);
+    const at = (p * RECORDS_PER_FLUSH + fill[p]) * RECORD_WORDS;
+    words[at] = h[0];
+    words[at + 1] = h[1];
+    words[at + 2] = (h[2] & ~1) | (r.settled ? 1 : 0);
+    words[at + 3] = lineNo;
+    listCounts.entries++;
+    if (r.settled) settled++;
+    if (++fill[p] === RECORDS_PER_FLUSH) flush(p);
+  });
+  for (let p = 0; p < parts; p++) flush(p);
+  listCounts.lines = lines;
+  return { path, format, lines, counts: listCounts, entries: listCounts.entries, settled, files, partCounts: counts };
 }
 
 /** Calls `fn(words, n)` for successive blocks of a partition file's records. */

@@ -1,7 +1,6 @@
 import { DcError } from '../core/errors.ts';
-import { unescapeName } from '../core/escape.ts';
-import { decodeName } from '../core/name-bytes.ts';
-import { forEachListLine, nameOf, type NameRange } from './compare3-lines.ts';
+import { ENTRY, nameOf, newParsedLine, parseListLine, type ListFormat } from '../core/list-format.ts';
+import { forEachListLine } from './compare3-lines.ts';
 import { forEachRecordBlock, partitionList, type PartitionedList } from './compare3-partition.ts';
 import { HashTable } from './hash-table.ts';
 import { SortedList } from './sorted-list.ts';
@@ -12,7 +11,7 @@ import { SortedList } from './sorted-list.ts';
  * Atomics since two workers may own partitions whose results share a byte.
  */
 export type Compare3Task =
-  | { kind: 'partition'; path: string; dir: string; tag: string; bits: number }
+  | { kind: 'partition'; path: string; format: ListFormat; dir: string; tag: string; bits: number }
   | { kind: 'compare'; before: PartitionedList; scan: PartitionedList; after: PartitionedList; parts: number[]; missingLines: SharedArrayBuffer; orphanLines: SharedArrayBuffer }
   | { kind: 'names'; list: PartitionedList; marked: SharedArrayBuffer; outFile: string; tmpRoot: string };
 
@@ -28,7 +27,7 @@ const IN_INVENTORY = SETTLED_BEFORE | FLUX_BEFORE | SETTLED_AFTER | FLUX_AFTER;
 export async function runCompare3Task(task: Compare3Task): Promise<Compare3TaskResult> {
   switch (task.kind) {
     case 'partition':
-      return partitionList(task.path, task.dir, task.tag, task.bits);
+      return partitionList(task.path, task.format, task.dir, task.tag, task.bits);
     case 'compare':
       return compareParts(task);
     case 'names':
@@ -53,7 +52,7 @@ function compareParts(t: Extract<Compare3Task, { kind: 'compare' }>): { missing:
   let missing = 0;
   let orphan = 0;
   for (const p of t.parts) {
-    table.reset(Math.max(b.counts[p], a.counts[p], s.counts[p]) * 1.05);
+    table.reset(Math.max(b.partCounts[p], a.partCounts[p], s.partCounts[p]) * 1.05);
     const load = (file: string, settledBit: number, fluxBit: number, keepLine: boolean) =>
       forEachRecordBlock(file, block, (w, n) => {
         for (let i = 0, k = 0; i < n; i++, k += 4) {
@@ -97,15 +96,14 @@ async function writeNames(list: PartitionedList, marked: Uint8Array, outFile: st
   // Two of these run at once (missing and orphan names): smaller in-memory runs keep 100 M-entry lists under 1 GB.
   const sorted = new SortedList({ tmpRoot, spillAt: 200_000 });
   try {
-    const r: NameRange = { start: 0, end: 0, settled: false };
+    const r = newParsedLine();
     let any = false;
     for (let i = 0; i < marked.length && !any; i++) any = marked[i] !== 0;
     if (any) {
       await forEachListLine(list.path, (buf, start, end, lineNo) => {
         if (!(marked[lineNo >>> 3] & (1 << (lineNo & 7)))) return;
-        nameOf(list.format, buf, start, end, r);
-        if (r.end < 0) throw new DcError('INPUT', `${list.path}:${lineNo}: changed while being compared`);
-        sorted.add(unescapeName(decodeName(buf, r.start, r.end)));
+        if (parseListLine(list.format, buf, start, end, r) !== ENTRY) throw new DcError('INPUT', `${list.path}:${lineNo}: changed while being compared`);
+        sorted.add(nameOf(buf, r));
       });
     }
     return { written: await sorted.writeTo(outFile) };

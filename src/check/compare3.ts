@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { detectListFormat, type DetectedFormat, type ListFormat } from '../core/list-format.ts';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { choosePartitionBits, type PartitionedList } from './compare3-partition.ts';
@@ -11,9 +12,20 @@ export interface Compare3Options {
   partitionBits?: number;
   /** Worker threads (default: CPUs, at most 3; 0 runs everything on the calling thread). */
   workers?: number;
+  /** Declared formats (src/core/list-format.ts); an input without one is detected from its first lines. */
+  formats?: { before?: ListFormat; scan?: ListFormat; after?: ListFormat };
+}
+
+/** One input as read: its format and how it was decided, and what its lines held. */
+export interface Compare3Input {
+  path: string;
+  format: ListFormat;
+  how: string;
+  counts: PartitionedList['counts'];
 }
 
 export interface Compare3Result {
+  inputs: { before: Compare3Input; scan: Compare3Input; after: Compare3Input };
   missing: number;
   orphan: number;
   before: { entries: number; settled: number };
@@ -28,7 +40,8 @@ export interface Compare3Result {
  * `compare3 BEFORE SCAN AFTER PREFIX` (SEMANTICS.md, race safety) on three lists: inventory dumps
  * taken before and after a storage scan, and the scan. missing = settled in BEFORE and in AFTER
  * and absent from SCAN; orphan = in SCAN and in neither BEFORE nor AFTER, in any state. Inputs
- * are Rucio replica dumps or plain `lfn [size]` lists, plain or gz. Writes PREFIX_missing.txt and
+ * are lists in any list format (`paths`, `lfn-size`, `rucio-dump`; declared or detected once per
+ * file), plain or gz. Writes PREFIX_missing.txt and
  * PREFIX_orphan.txt: sorted, one escaped name a line (src/core/escape.ts).
  *
  * Memory does not grow with the lists: pass 1 turns each list into hash-partitioned 16-byte
@@ -48,9 +61,16 @@ export async function runCompare3(before: string, scan: string, after: string, p
   const pool = new Compare3Pool(opts.workers ?? Math.min(3, availableParallelism()));
   try {
     const bits = opts.partitionBits ?? choosePartitionBits([before, scan, after]);
+    const roles = [['before', before], ['scan', scan], ['after', after]] as const;
+    const formats: DetectedFormat[] = [];
+    for (const [tag, path] of roles) {
+      const declared = opts.formats?.[tag];
+      formats.push(declared ? { format: declared, how: 'declared' } : await detectListFormat(path));
+    }
     const [b, s, a] = (await Promise.all(
-      [['before', before], ['scan', scan], ['after', after]].map(([tag, path]) => pool.run({ kind: 'partition', path, dir: scratch, tag, bits })),
+      roles.map(([tag, path], i) => pool.run({ kind: 'partition', path, format: formats[i].format, dir: scratch, tag, bits })),
     )) as PartitionedList[];
+    const inputOf = (l: PartitionedList, i: number): Compare3Input => ({ path: l.path, format: l.format, how: formats[i].how, counts: l.counts });
     const t1 = Date.now();
 
     const missingLines = new SharedArrayBuffer((b.lines >>> 3) + 1);
@@ -73,6 +93,7 @@ export async function runCompare3(before: string, scan: string, after: string, p
     ]);
     const t3 = Date.now();
     return {
+      inputs: { before: inputOf(b, 0), scan: inputOf(s, 1), after: inputOf(a, 2) },
       missing,
       orphan,
       before: { entries: b.entries, settled: b.settled },

@@ -21,11 +21,11 @@ export class MissingDatasetTally {
     let md = this.byDataset.get(key);
     if (!md) this.byDataset.set(key, (md = { dataset: key, files: 0, bytes: 0, blocks: new Map() }));
     md.files++;
-    md.bytes += f.size;
+    md.bytes += f.size ?? 0; // an unknown size counts as 0 bytes
     const bk = f.block ?? '(no block)';
     const b = md.blocks.get(bk) ?? { files: 0, bytes: 0 };
     b.files++;
-    b.bytes += f.size;
+    b.bytes += f.size ?? 0;
     md.blocks.set(bk, b);
   }
 

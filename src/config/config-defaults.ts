@@ -12,6 +12,7 @@ export const siteDefaults: SiteSettings = {
   MaxMissingFraction: 0.1,
   MaxOrphanFraction: 0.1,
   MaxUnlistedFraction: 0.1,
+  MaxImportShrink: 0.5,
   MaxInventoryShrink: 0.2,
   MaxListingShrink: 0.2,
   MissingConfirmations: 2,

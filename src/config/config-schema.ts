@@ -63,6 +63,12 @@ export const siteKeys = {
   MaxMissingFraction: fraction,
   MaxOrphanFraction: fraction,
   MaxUnlistedFraction: fraction,
+  /**
+   * `import` refuses a file that would shrink the site's inventory by more than this fraction of
+   * its files (0.5: to fewer than half) unless given --force: a truncated dump must not replace
+   * a whole site.
+   */
+  MaxImportShrink: fraction,
   /** Fraction by which the settled inventory may shrink against the site's baseline before nothing is acted on. */
   MaxInventoryShrink: fraction,
   /** Fraction by which the listing may shrink against the site's baseline before nothing is acted on. */
@@ -173,6 +179,8 @@ export const InventorySchema = z
     Url: z.string().optional(),
     PasswordFile: z.string().optional(),
     Query: z.string().optional(),
+    /** Type dump: the dumps' list format (paths, lfn-size, rucio-dump); default: detected per file from its first lines. */
+    Format: z.enum(['paths', 'lfn-size', 'rucio-dump']).optional(),
     /** Pending deletions / transfers as files, for deployments without Dynamo's registry tables. */
     DeletionQueueFile: z.string().optional(),
     TransferQueueFile: z.string().optional(),

@@ -31,10 +31,13 @@ export interface DirSummary {
   isTop: boolean;
 }
 
-/** One file of the inventory. `settled` false means "in flux" (SEMANTICS.md). */
+/**
+ * One file of the inventory. `settled` false means "in flux" (SEMANTICS.md). `size` null: the
+ * inventory does not know it (a dump of bare LFNs); such a file is never a size mismatch.
+ */
 export interface InventoryFile {
   lfn: string;
-  size: number;
+  size: number | null;
   settled: boolean;
   dataset?: string;
   block?: string;

@@ -73,3 +73,20 @@ export class DirectorySet {
     return [...this.dirs].sort();
   }
 }
+
+/** The longest LFN accepted (bytes of UTF-8), as PATH_MAX on Linux. */
+export const MAX_LFN_BYTES = 4096;
+
+/**
+ * Why `lfn` cannot name a file, or undefined when it can: it must start with "/", hold no NUL,
+ * no "." or ".." component (a storage would resolve them, so the name could never match a
+ * listing), and be at most MAX_LFN_BYTES long.
+ */
+export function lfnProblem(lfn: string): string | undefined {
+  if (!lfn.startsWith('/')) return 'the LFN does not start with "/"';
+  if (lfn.includes('\0')) return 'NUL byte in the LFN';
+  const bytes = Buffer.byteLength(lfn, 'utf8');
+  if (bytes > MAX_LFN_BYTES) return `the LFN is ${bytes} bytes long, more than ${MAX_LFN_BYTES}`;
+  for (const part of lfn.split('/')) if (part === '.' || part === '..') return `the LFN has a "${part}" component`;
+  return undefined;
+}

@@ -22,7 +22,7 @@ export interface OpenInventoryOptions {
 /**
  * Opens the inventory named by the configuration's `Inventory` block:
  * `{ Type: "sqlite", Path }`, `{ Type: "mysql" | "postgres", Url, PasswordFile?, Query? }` or
- * `{ Type: "dump", Path }` (Path may hold `{site}`). `Query` switches an SQL engine to generic
+ * `{ Type: "dump", Path, Format? }` (Path may hold `{site}`; Format as in src/core/list-format.ts). `Query` switches an SQL engine to generic
  * mode. SQL inventories also read Dynamo's registry queues when their tables exist.
  */
 export async function openInventory(config: Config, opts: OpenInventoryOptions = {}): Promise<Inventory> {
@@ -46,7 +46,7 @@ export async function openInventory(config: Config, opts: OpenInventoryOptions =
       return withQueues(await openPostgresInventory(need('Url'), sqlOpts()), extra);
     case 'dump':
       if (inv.Query) throw new DcError('CONFIG', `${config.file}: key "Inventory.Query": only for SQL inventories, not Type dump`);
-      return withQueues(new DumpInventory(need('Path')), extra);
+      return withQueues(new DumpInventory(need('Path'), inv.Format), extra);
     default:
       throw new DcError('UNSUPPORTED', `${config.file}: Inventory.Type ${String(inv.Type)} is not available in this build`);
   }

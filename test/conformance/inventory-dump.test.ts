@@ -69,11 +69,25 @@ describe('dump inventory: input errors and formats', () => {
     assert.deepEqual(got.map((f) => [f.lfn, f.size, f.settled]), [['/store/a b.root', 10, true], ['/store/n.root', 11, false], ['/store/u.root', 12, false]]);
   });
 
-  it('reads plain lists with and without sizes, names with spaces kept', async () => {
-    const path = join(dir, 'plain.txt');
-    await writeFile(path, '/store/with space/f.root 42\n/store/g.root\n\n/store/h.root\t7\n');
-    const got = await read(path);
-    assert.deepEqual(got.map((f) => [f.lfn, f.size, f.settled]), [['/store/with space/f.root', 42, true], ['/store/g.root', 0, true], ['/store/h.root', 7, true]]);
+  it('reads lfn-size lists (names with spaces kept) and bare LFN lists (sizes unknown), each detected once', async () => {
+    const sized = join(dir, 'sized.txt');
+    await writeFile(sized, '/store/with space/f.root 42\n\n/store/h.root\t7\n/store/i.root 8 flux\n');
+    assert.deepEqual((await read(sized)).map((f) => [f.lfn, f.size, f.settled]), [['/store/with space/f.root', 42, true], ['/store/h.root', 7, true], ['/store/i.root', 8, false]]);
+    const bare = join(dir, 'bare.txt');
+    await writeFile(bare, '/store/g.root\n/store/name with space.root\n');
+    assert.deepEqual((await read(bare)).map((f) => [f.lfn, f.size, f.settled]), [['/store/g.root', null, true], ['/store/name with space.root', null, true]]);
+    assert.deepEqual((await new DumpInventory(bare).formatOf(bare)).format, 'paths');
+    const declared = join(dir, 'declared.txt');
+    await writeFile(declared, '/store/name ending 2\n');
+    const out = [];
+    for await (const b of new DumpInventory(declared, 'paths').streamFiles('T2_X')) out.push(...b);
+    assert.deepEqual(out.map((f) => [f.lfn, f.size]), [['/store/name ending 2', null]]);
+  });
+
+  it('rejects a list mixing sized and bare lines, naming the first line that disagrees', async () => {
+    const path = join(dir, 'mixed.txt');
+    await writeFile(path, '/store/a.root 1\n/store/b.root\n');
+    await assert.rejects(read(path), (e: unknown) => e instanceof DcError && e.code === 'INPUT' && e.message.startsWith(`${path}:2:`));
   });
 
   it('fails with NOT_FOUND when the dump is absent, and with INPUT on a corrupt gzip', async () => {

@@ -33,7 +33,7 @@ export interface InventoryTarget {
 const BATCH_LIMIT = 5000;
 
 async function collect(inv: Inventory, site: string) {
-  const files = new Map<string, { size: number; settled: boolean }>();
+  const files = new Map<string, { size: number | null; settled: boolean }>();
   const batches: number[] = [];
   for await (const b of inv.streamFiles(site)) {
     batches.push(b.length);

@@ -1,19 +1,24 @@
-import type { Command } from 'commander';
 import { compareFiles } from '../../check/compare-files.ts';
 import { EXIT } from '../cli-context.ts';
+import { collectFormat, describeInput, formatOptionHelp, parseFormatOptions } from '../list-format-option.ts';
 import type { CommandRegistrar } from '../main.ts';
+
+const ROLES = ['inventory', 'remote'] as const;
 
 export const registerCompare: CommandRegistrar = (program, run) => {
   program
     .command('compare')
-    .description('compare two "lfn size" lists (plain or gz): writes PREFIX_missing.txt, PREFIX_orphan.txt, PREFIX_size_mismatch.txt')
+    .description('compare two lists (plain or gz; paths, lfn-size or rucio-dump): writes PREFIX_missing.txt, PREFIX_orphan.txt, PREFIX_size_mismatch.txt')
     .argument('<inventory>', 'what should be there')
     .argument('<remote>', 'what is there')
     .argument('<prefix>', 'output path prefix')
-    .action((inv: string, remote: string, prefix: string) =>
+    .option('--format <format>', formatOptionHelp(ROLES), collectFormat, [])
+    .action((inv: string, remote: string, prefix: string, opts: { format: string[] }) =>
       run(async (ctx) => {
-        const r = await compareFiles(inv, remote, prefix);
+        const formats = parseFormatOptions(opts.format, ROLES);
+        const r = await compareFiles(inv, remote, prefix, { formats });
         ctx.out.write(`${r.missing} missing, ${r.orphan} orphan, ${r.sizeMismatch} size mismatch (${r.inventory} in inventory, ${r.remote} listed, ${r.seconds.toFixed(1)} s)\n`);
+        for (const role of ROLES) ctx.out.write(`${describeInput(role, r.inputs[role])}\n`);
         for (const f of Object.values(r.files)) ctx.out.write(`  ${f}\n`);
         return EXIT.OK;
       }),

@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { runCompare3 } from '../../check/compare3.ts';
 import { EXIT } from '../cli-context.ts';
+import { collectFormat, describeInput, formatOptionHelp, parseFormatOptions } from '../list-format-option.ts';
 import type { CommandRegistrar } from '../main.ts';
+
+const ROLES = ['before', 'scan', 'after'] as const;
 
 export const registerCompare3: CommandRegistrar = (program, run) => {
   program
@@ -11,12 +14,15 @@ export const registerCompare3: CommandRegistrar = (program, run) => {
     .argument('<scan>', 'storage dump')
     .argument('<after>', 'inventory dump taken after the scan')
     .argument('<prefix>', 'output path prefix')
-    .action((before: string, scan: string, after: string, prefix: string) =>
+    .option('--format <format>', formatOptionHelp(ROLES), collectFormat, [])
+    .action((before: string, scan: string, after: string, prefix: string, opts: { format: string[] }) =>
       run(async (ctx) => {
-        const r = await runCompare3(before, scan, after, prefix);
+        const formats = parseFormatOptions(opts.format, ROLES);
+        const r = await runCompare3(before, scan, after, prefix, { formats });
         ctx.out.write(
           `${r.missing} missing, ${r.orphan} orphan (before ${r.before.entries} entries, ${r.before.settled} settled; scan ${r.scan.entries} entries; after ${r.after.entries} entries, ${r.after.settled} settled)\n`,
         );
+        for (const role of ROLES) ctx.out.write(`${describeInput(role, r.inputs[role])}\n`);
         for (const f of Object.values(r.files)) ctx.out.write(`  ${f}\n`);
         return EXIT.OK;
       }),

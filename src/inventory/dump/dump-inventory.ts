@@ -1,18 +1,19 @@
-import { unescapeName } from '../../core/escape.ts';
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { InventoryFile } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
+import { detectListFormat, streamListEntries, UNKNOWN_SIZE, type DetectedFormat, type ListEntry, type ListFormat } from '../../core/list-format.ts';
 import type { Inventory } from '../inventory.ts';
-import { detectFormat, parsePlainLine, parseRucioLine, type DumpFormat, type DumpRow } from './dump-format.ts';
-import { streamLineBatches } from './dump-lines.ts';
 
 const BATCH = 5000;
 const SITE = '{site}';
 
 /**
- * An inventory read from dump files (`Inventory: { Type: "dump", Path }`): Rucio replica dumps or
- * plain LFN lists, plain or gzip, streamed. `Path` may hold `{site}` (one dump per site);
+ * An inventory read from dump files (`Inventory: { Type: "dump", Path, Format? }`), plain or gzip,
+ * streamed, through the shared list reader (src/core/list-format.ts): Rucio replica dumps
+ * (`rucio-dump`), `lfn size [settled|flux]` lists (`lfn-size`) or bare LFNs (`paths`, sizes
+ * unknown: never a size mismatch). The format is `Format` when given, else detected once per file
+ * from its first lines (`formatOf` tells which). `Path` may hold `{site}` (one dump per site);
  * without it, one file serves every site and a Rucio dump's rows are kept when their `rse`
  * column is the site. Dumps know no datasets: protection and queued deletions come from queue
  * sources (withQueues). A malformed line fails the read with the file and line number.
@@ -20,7 +21,20 @@ const SITE = '{site}';
 export class DumpInventory implements Inventory {
   readonly kind = 'dump';
 
-  constructor(private readonly pathTemplate: string) {}
+  private readonly detected = new Map<string, DetectedFormat>();
+
+  constructor(
+    private readonly pathTemplate: string,
+    private readonly format?: ListFormat,
+  ) {}
+
+  /** The format of the dump at `path`: declared, or detected from its first lines (once). */
+  async formatOf(path: string): Promise<DetectedFormat> {
+    if (this.format) return { format: this.format, how: 'declared (Inventory.Format)' };
+    let d = this.detected.get(path);
+    if (!d) this.detected.set(path, (d = await detectListFormat(path)));
+    return d;
+  }
 
   private pathFor(site: string): string {
     return this.pathTemplate.split(SITE).join(site);
@@ -34,8 +48,7 @@ export class DumpInventory implements Inventory {
     let out: InventoryFile[] = [];
     for await (const row of this.rows(this.pathFor(site), signal)) {
       if (!this.perSite && row.rse !== '' && row.rse !== site) continue;
-      // Names as lists write them (src/core/escape.ts): `\xHH` is a byte, so a list written by the tool reads back byte-exact.
-      out.push({ lfn: unescapeName(row.lfn), size: row.size, settled: row.settled });
+      out.push({ lfn: row.name, size: row.size === UNKNOWN_SIZE ? null : row.size, settled: row.settled });
       if (out.length >= BATCH) {
         yield out;
         out = [];
@@ -44,17 +57,9 @@ export class DumpInventory implements Inventory {
     if (out.length) yield out;
   }
 
-  private async *rows(path: string, signal?: AbortSignal): AsyncGenerator<DumpRow> {
-    let format: DumpFormat | undefined;
-    for await (const { lines, firstLine } of streamLineBatches(path)) {
-      if (signal?.aborted) throw new DcError('ABORTED', 'inventory read aborted');
-      for (let i = 0; i < lines.length; i++) {
-        const line = lines[i];
-        if (line === '') continue;
-        format ??= detectFormat(line);
-        yield format === 'rucio' ? parseRucioLine(line, path, firstLine + i) : parsePlainLine(line, path, firstLine + i);
-      }
-    }
+  private async *rows(path: string, signal?: AbortSignal): AsyncGenerator<ListEntry> {
+    const { format } = await this.formatOf(path);
+    for await (const batch of streamListEntries(path, format, undefined, signal)) yield* batch;
   }
 
   async collectProtectedDatasets(): Promise<Set<string> | undefined> {

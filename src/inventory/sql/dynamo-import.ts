@@ -1,8 +1,5 @@
 import type { Kysely } from 'kysely';
-import { DcError } from '../../core/errors.ts';
-import { nameToStoredText, unescapeName } from '../../core/escape.ts';
-import { decodeName } from '../../core/name-bytes.ts';
-import { forEachLine } from '../../core/line-reader.ts';
+import { nameToStoredText } from '../../core/escape.ts';
 import { baseName, datasetOfLfn, parentDir } from '../../core/lfn.ts';
 import type { DynamoDb } from './dynamo-schema.ts';
 import { detectDynamoLayout } from './dynamo-layout.ts';
@@ -15,31 +12,6 @@ export interface ImportLine {
 }
 
 const OWNER_GROUP = { id: 1, name: 'AnalysisOps' };
-
-/**
- * Parses `lfn size [settled|flux]` (fields from the right: an LFN may hold spaces). Blank lines
- * and lines starting with # are skipped. Every problem is reported with file and line number.
- */
-export async function readImportFile(path: string): Promise<ImportLine[]> {
-  const out: ImportLine[] = [];
-  await forEachLine(path, (buf, start, end, lineNo) => {
-    const line = decodeName(buf, start, end); // bytes that are not UTF-8 kept (src/core/name-bytes.ts)
-    if (line.trim() === '' || line.startsWith('#')) return;
-    const parts = line.split(' ');
-    let settled = true;
-    const last = parts[parts.length - 1];
-    if (last === 'settled' || last === 'flux') {
-      settled = last === 'settled';
-      parts.pop();
-    }
-    const sizeText = parts.pop() ?? '';
-    const lfn = unescapeName(parts.join(' ')); // the escaping lists are written with (src/core/escape.ts)
-    if (!/^\d+$/.test(sizeText)) throw new DcError('INPUT', `${path}:${lineNo}: expected "lfn size [settled|flux]", size ${JSON.stringify(sizeText)} is not a non-negative integer`);
-    if (!lfn.startsWith('/')) throw new DcError('INPUT', `${path}:${lineNo}: the LFN must start with "/", got ${JSON.stringify(lfn.slice(0, 80))}`);
-    out.push({ lfn, size: Number(sizeText), settled });
-  });
-  return out;
-}
 
 /** Dataset and block an imported file is filed under (the CMS LFN convention, else a catch-all). */
 export function placeOf(lfn: string, settled: boolean): { dataset: string; block: string } {

@@ -61,8 +61,8 @@ async function seedPublished(db: Kysely<any>): Promise<void> {
   await db.insertInto('dataset_replicas').values({ dataset_id: 1, site_id: 1, growing: 0, group_id: 1 }).execute();
 }
 
-async function collect(inv: Inventory, site: string): Promise<[string, number, boolean][]> {
-  const out: [string, number, boolean][] = [];
+async function collect(inv: Inventory, site: string): Promise<[string, number | null, boolean][]> {
+  const out: [string, number | null, boolean][] = [];
   for await (const b of inv.streamFiles(site)) for (const f of b) out.push([f.lfn, f.size, f.settled]);
   return out.sort((a, b) => a[0].localeCompare(b[0]));
 }

@@ -68,7 +68,7 @@ describe('compare3', () => {
     let seed = 7;
     const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
     const pick = ['a', 'b', 'é', '日', ' ', '🚀', '/', 'x', '\\'];
-    // A plain `lfn size` line cannot carry a name ending in a blank: such names end in ".root".
+    // An `lfn size` line carries its name escaped (a raw blank may not end it): such names end in ".root".
     const name = () => '/store/' + Array.from({ length: 3 + Math.floor(rnd() * 20) }, () => pick[Math.floor(rnd() * pick.length)]).join('') + '.root';
     const universe = [...new Set(Array.from({ length: 20_000 }, name))];
     const b = new Map<string, boolean>();
