@@ -78,8 +78,26 @@ export async function importSiteInventory(db: Kysely<DynamoDb>, site: string, li
       datasetsUsed.add(dsId);
     }
     if (newFiles.length) await trx.insertInto('files').values(newFiles).execute();
+    await dropLeftFiles(trx, siteId, [...siteBlocks.keys()], new Set(lines.map((l) => nameToStoredText(l.lfn))));
     const brRows = [...siteBlocks].map(([block_id, settled]) => ({ block_id, site_id: siteId, group_id: OWNER_GROUP.id, is_complete: settled ? 1 : 0, ...extra('block_replicas') }));
     for (let i = 0; i < brRows.length; i += 500) await trx.insertInto('block_replicas').values(brRows.slice(i, i + 500)).execute();
     return { files: lines.length, blocks: siteBlocks.size, datasets: datasetsUsed.size };
   });
+}
+
+/**
+ * A block keeps the files of an earlier import that the new file leaves out; were they kept, the
+ * site would still "hold" them (false missing files). They go, unless another site replicates the
+ * block (then the file is that site's too, and only its own import may change it).
+ */
+async function dropLeftFiles(trx: Kysely<any>, siteId: number, blockIds: readonly number[], keep: ReadonlySet<string>): Promise<void> {
+  for (let i = 0; i < blockIds.length; i += 500) {
+    const chunk = blockIds.slice(i, i + 500);
+    const shared = new Set((await trx.selectFrom('block_replicas').select('block_id').where('block_id', 'in', chunk).where('site_id', '<>', siteId).execute()).map((r) => Number(r.block_id)));
+    const own = chunk.filter((b) => !shared.has(b));
+    if (own.length === 0) continue;
+    const rows = await trx.selectFrom('files').select(['id', 'name']).where('block_id', 'in', own).execute();
+    const gone = rows.filter((r) => !keep.has(r.name)).map((r) => r.id);
+    for (let j = 0; j < gone.length; j += 500) await trx.deleteFrom('files').where('id', 'in', gone.slice(j, j + 500)).execute();
+  }
 }

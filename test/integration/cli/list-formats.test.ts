@@ -147,11 +147,13 @@ describe('import refuses an empty or shrinking file (issue 11 §1)', () => {
     assert.equal((await inventoryOf()).size, 4);
     const half = await cli(['import', '--site', SITE, file(GOOD.slice(0, 2).join('\n') + '\n')]);
     assert.equal(half.code, 0, 'a shrink of exactly MaxImportShrink passes: ' + half.stderr);
+    assert.equal((await inventoryOf()).size, 2, 'the import replaced the site: files left out are gone');
     const back = await cli(['import', '--site', SITE, file(GOOD.join('\n') + '\n')]);
     assert.equal(back.code, 0, back.stderr);
     const forced = await cli(['import', '--site', SITE, '--force', one]);
     assert.equal(forced.code, 0, forced.stderr);
     assert.match(forced.stdout, /imported 1 files .*\(was 4 files\)/);
+    assert.deepEqual([...(await inventoryOf()).keys()], [`${D}/a.root`], 'only the imported file is left');
     assert.equal((await cli(['import', '--site', SITE, file(GOOD.join('\n') + '\n')])).code, 0);
   });
 
