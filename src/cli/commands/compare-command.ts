@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { compareFiles } from '../../check/compare-files.ts';
-import { EXIT } from '../cli-context.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../main.ts';
 
 export const registerCompare: CommandRegistrar = (program, run) => {
@@ -12,6 +11,7 @@ export const registerCompare: CommandRegistrar = (program, run) => {
     .argument('<prefix>', 'output path prefix')
     .action((inv: string, remote: string, prefix: string) =>
       run(async (ctx) => {
+        const { compareFiles } = await import('../../check/compare-files.ts');
         const r = await compareFiles(inv, remote, prefix);
         ctx.out.write(`${r.missing} missing, ${r.orphan} orphan, ${r.sizeMismatch} size mismatch (${r.inventory} in inventory, ${r.remote} listed, ${r.seconds.toFixed(1)} s)\n`);
         for (const f of Object.values(r.files)) ctx.out.write(`  ${f}\n`);

@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-import { DcError } from '../../core/errors.ts';
-import { createDynamoSchema } from '../../inventory/sql/dynamo-schema.ts';
-import { importSiteInventory, readImportFile } from '../../inventory/sql/dynamo-import.ts';
-import { sqliteKysely } from '../../inventory/sqlite/sqlite-inventory.ts';
-import { preflight } from '../../worker/preflight.ts';
-import { EXIT } from '../cli-context.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../main.ts';
 
 export const registerImport: CommandRegistrar = (program, run) => {
@@ -15,6 +10,11 @@ export const registerImport: CommandRegistrar = (program, run) => {
     .argument('<file>')
     .action((file: string, opts: { site: string }) =>
       run(async (ctx) => {
+        const { DcError } = await import('../../core/errors.ts');
+        const { createDynamoSchema } = await import('../../inventory/sql/dynamo-schema.ts');
+        const { importSiteInventory, readImportFile } = await import('../../inventory/sql/dynamo-import.ts');
+        const { sqliteKysely } = await import('../../inventory/sqlite/sqlite-inventory.ts');
+        const { preflight } = await import('../../worker/preflight.ts');
         const config = ctx.config();
         if (config.inventory.Type !== 'sqlite') throw new DcError('CONFIG', `${config.file}: import writes the embedded SQLite inventory; Inventory.Type is ${config.inventory.Type}`);
         preflight(config, { inventory: 'write' });
