@@ -60,6 +60,10 @@ describe('the compiled package', () => {
     const again = traced('check', ['--config', join(dir, 'demo', 'consistency_config.json'), 'check', '--dry-run'], dir);
     assert.equal(again.status, 0, again.stderr);
     assert.match(again.stdout, /missing/);
+    // A POSIX site with a SQLite inventory loads no S3 SDK, no other database driver, no web server.
+    const unused = ['@aws-sdk', 'fastify', 'mysql2', 'pg', 'pg-cursor'];
+    assert.deepEqual(again.loads.filter((u) => unused.some((h) => u.includes(`/node_modules/${h}/`))), []);
+    assert.ok(again.loads.some((u) => u.includes('/node_modules/better-sqlite3/')), 'the trace sees the drivers it should');
   });
 
   it('the bin says to build when dist/ is missing', async () => {
