@@ -31,7 +31,13 @@ export function isStale() {
 }
 
 export function build() {
-  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  let tsc;
+  try {
+    tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  } catch {
+    console.error('build: typescript is not installed; it is a development dependency: run `npm ci` (without --omit=dev)');
+    process.exit(1);
+  }
   const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
     console.error('build: tsc failed');
