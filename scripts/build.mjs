@@ -53,7 +53,7 @@ export function build() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (!process.argv.includes('--if-stale') || isStale()) {
-    if (process.argv.includes('--if-stale')) console.error('build: dist/ is older than the sources; compiling (npm run build)');
+    if (process.argv.includes('--if-stale')) console.error('build: dist/ is missing or older than the sources; compiling (npm run build)');
     build();
   }
 }
