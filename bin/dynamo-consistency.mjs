@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so `npx dynamo-consistency` needs no build step.
-import { register } from 'tsx/esm/api';
+// The command runs the compiled package (dist/, built by `npm ci` through `prepare`, or `npm run build`).
+import { existsSync } from 'node:fs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  process.stderr.write('dynamo-consistency: the compiled package (dist/) is missing; run `npm run build` in the package directory\n');
+  process.exit(5);
+}
+const { main: run } = await import(main.href);
+process.exitCode = await run(process.argv.slice(2));

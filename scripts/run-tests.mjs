@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Runs every test file under test/ with Node's own test runner (TypeScript through tsx).
 // TEST_FILTER=substring limits the files; extra arguments are passed to `node --test`.
+// The CLI tests run the compiled package as a user installs it: dist/ is rebuilt first when a source is newer.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +22,8 @@ if (files.length === 0) {
   console.error(`no test files${filter ? ` match TEST_FILTER=${filter}` : ''}`);
   process.exit(1);
 }
+const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
+if (built.status !== 0) process.exit(built.status ?? 1);
 const args = ['--import', 'tsx', '--test', `--test-concurrency=${process.env.TEST_CONCURRENCY ?? 2}`, ...process.argv.slice(2), ...files];
 const r = spawnSync(process.execPath, args, { cwd: root, stdio: 'inherit' });
 process.exit(r.status ?? 1);

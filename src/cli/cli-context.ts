@@ -2,12 +2,9 @@ import { loadConfig, DEFAULT_CONFIG_FILE, type Config } from '../config/config-l
 import { DcError, errorMessage } from '../core/errors.ts';
 import { createLogger, type Logger, type LogLevel } from './cli-log.ts';
 
-/**
- * Exit codes (documented in the README):
- * 0 ok · 1 the check ran but failed or was halted · 2 bad configuration or arguments ·
- * 3 input file error · 4 site busy or in a state that forbids the command · 5 internal error.
- */
-export const EXIT = { OK: 0, RUN_FAILED: 1, CONFIG: 2, INPUT: 3, STATE: 4, INTERNAL: 5 } as const;
+import { EXIT } from './exit-codes.ts';
+
+export { EXIT };
 
 export function exitCodeOf(err: unknown): number {
   if (!(err instanceof DcError)) return EXIT.INTERNAL;

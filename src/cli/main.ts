@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { EXIT, makeContext, reportError, type CliContext, type GlobalOptions } from './cli-context.ts';
+import type { CliContext, GlobalOptions } from './cli-context.ts';
+import { EXIT } from './exit-codes.ts';
 import { registerCheck } from './commands/check-command.ts';
 import { registerCompare } from './commands/compare-command.ts';
 import { registerCompare3 } from './commands/compare3-command.ts';
@@ -11,12 +12,16 @@ import { registerList } from './commands/list-command.ts';
 import { registerServe } from './commands/serve-command.ts';
 import { registerSetStatus } from './commands/set-status-command.ts';
 
-/** Each command module adds itself here; its action returns the exit code. */
+/**
+ * Each command module adds itself here; its action returns the exit code. Registering must stay
+ * light: a command's action loads its implementation with import(), so that --help loads no SDK,
+ * web server, database driver or logger.
+ */
 export type CommandRegistrar = (program: Command, run: (fn: (ctx: CliContext) => Promise<number>, opts?: { json?: boolean }) => Promise<void>) => void;
 
 const registrars: CommandRegistrar[] = [registerCheck, registerList, registerCompare, registerImport, registerSetStatus, registerDemo, registerServe, registerInvalidate, registerCompare3];
 
-/** The package's version, from package.json (the sources run unbuilt). */
+/** The package's version, from package.json (two levels up from src/cli and from dist/cli). */
 export function packageVersion(): string {
   return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
@@ -33,6 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError();
   const run = async (fn: (ctx: CliContext) => Promise<number>, opts: { json?: boolean } = {}) => {
+    const { makeContext, reportError } = await import('./cli-context.ts');
     const ctx = makeContext({ ...program.opts<GlobalOptions>(), ...opts });
     try {
       exitCode = await fn(ctx);

@@ -6,8 +6,6 @@ import { FileQueueSource } from './dump/dump-queue-files.ts';
 import type { Inventory } from './inventory.ts';
 import { resolvePassword } from './inventory-credentials.ts';
 import { withQueues, type QueueSource } from './inventory-queues.ts';
-import { openMysqlInventory } from './mysql/mysql-inventory.ts';
-import { openPostgresInventory } from './postgres/postgres-inventory.ts';
 import { openSqliteInventory, openSqliteQueryInventory } from './sqlite/sqlite-inventory.ts';
 
 export interface OpenInventoryOptions {
@@ -41,9 +39,10 @@ export async function openInventory(config: Config, opts: OpenInventoryOptions =
     case 'sqlite':
       return withQueues(inv.Query ? await openSqliteQueryInventory(need('Path'), inv.Query) : await openSqliteInventory(need('Path'), { create: opts.create }), extra);
     case 'mysql':
-      return withQueues(await openMysqlInventory(need('Url'), sqlOpts()), extra);
+      // The drivers are loaded only for the engine in use.
+      return withQueues(await (await import('./mysql/mysql-inventory.ts')).openMysqlInventory(need('Url'), sqlOpts()), extra);
     case 'postgres':
-      return withQueues(await openPostgresInventory(need('Url'), sqlOpts()), extra);
+      return withQueues(await (await import('./postgres/postgres-inventory.ts')).openPostgresInventory(need('Url'), sqlOpts()), extra);
     case 'dump':
       if (inv.Query) throw new DcError('CONFIG', `${config.file}: key "Inventory.Query": only for SQL inventories, not Type dump`);
       return withQueues(new DumpInventory(need('Path'), inv.Format), extra);

@@ -1,31 +1,33 @@
 import { DcError } from '../core/errors.ts';
 import type { Lister, ListerFactory, ListerSettings } from './lister.ts';
-import { createPosixLister } from './posix/posix-lister.ts';
-import { createXrootdLister } from './xrootd/xrootd-lister.ts';
-import { createWebdavLister } from './webdav/webdav-lister.ts';
-import { createXrdfsLister } from './xrdfs/xrdfs-lister.ts';
-import { createS3Lister } from './s3/s3-lister.ts';
-import { createDumpLister } from './dump/dump-lister.ts';
-import { createGfalLister } from './gfal/gfal-lister.ts';
 
 /**
  * Picks a lister by URL scheme, or by the seed's `AccessMethod` when it names one explicitly.
  * Backends register here; each lives in its own folder and depends only on core and protocols.
+ * Each is loaded when first used: a POSIX site never loads the S3 SDK or the HTTP client.
  */
-const bySchemeOrMethod: ReadonlyMap<string, ListerFactory> = new Map<string, ListerFactory>([
-  ['file', createPosixLister],
-  ['root', createXrootdLister],
-  ['roots', createXrootdLister],
-  ['davs', createWebdavLister],
-  ['https', createWebdavLister],
-  ['dav', createWebdavLister],
-  ['http', createWebdavLister],
-  ['directx', createXrdfsLister],
-  ['s3', createS3Lister],
-  ['dump', createDumpLister],
-  ['RAL-Reader', createDumpLister],
-  ['SRM', createGfalLister],
-  ['gfal', createGfalLister],
+type LazyFactory = () => Promise<ListerFactory>;
+const posix: LazyFactory = async () => (await import('./posix/posix-lister.ts')).createPosixLister;
+const xrootd: LazyFactory = async () => (await import('./xrootd/xrootd-lister.ts')).createXrootdLister;
+const webdav: LazyFactory = async () => (await import('./webdav/webdav-lister.ts')).createWebdavLister;
+const xrdfs: LazyFactory = async () => (await import('./xrdfs/xrdfs-lister.ts')).createXrdfsLister;
+const s3: LazyFactory = async () => (await import('./s3/s3-lister.ts')).createS3Lister;
+const dump: LazyFactory = async () => (await import('./dump/dump-lister.ts')).createDumpLister;
+const gfal: LazyFactory = async () => (await import('./gfal/gfal-lister.ts')).createGfalLister;
+const bySchemeOrMethod: ReadonlyMap<string, LazyFactory> = new Map<string, LazyFactory>([
+  ['file', posix],
+  ['root', xrootd],
+  ['roots', xrootd],
+  ['davs', webdav],
+  ['https', webdav],
+  ['dav', webdav],
+  ['http', webdav],
+  ['directx', xrdfs],
+  ['s3', s3],
+  ['dump', dump],
+  ['RAL-Reader', dump],
+  ['SRM', gfal],
+  ['gfal', gfal],
 ]);
 
 /**
@@ -54,9 +56,10 @@ export async function createLister(settings: ListerSettings): Promise<Lister> {
   } catch {
     throw new DcError('CONFIG', `site Url is not a URL: ${JSON.stringify(settings.url)}`);
   }
-  const factory = (method && bySchemeOrMethod.get(method)) || bySchemeOrMethod.get(scheme);
-  if (!factory) {
+  const load = (method && bySchemeOrMethod.get(method)) || bySchemeOrMethod.get(scheme);
+  if (!load) {
     throw new DcError('UNSUPPORTED', `no lister for ${method ? `AccessMethod ${method} / ` : ''}scheme ${scheme}:// (known: ${[...bySchemeOrMethod.keys()].join(', ')})`);
   }
+  const factory = await load();
   return factory(settings);
 }

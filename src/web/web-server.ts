@@ -12,8 +12,7 @@ import { h, page } from './web-html.ts';
 import { WebMetrics } from './web-metrics.ts';
 import { registerPageRoutes } from './web-page-routes.ts';
 
-export const DEFAULT_WEB_HOST = '127.0.0.1';
-export const DEFAULT_WEB_PORT = 8080;
+export { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT } from './web-defaults.ts';
 const DEFAULT_OVERDUE_DAYS = 7;
 
 /** No script, style or frame from anywhere but this server; no inline script. */

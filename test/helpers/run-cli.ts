@@ -9,7 +9,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI as a user would (`node bin/dynamo-consistency.mjs …`), optionally through a prefix such as setpriv. */
+/** Runs the CLI as a user would (`node bin/dynamo-consistency.mjs …`, the compiled dist/), optionally through a prefix such as setpriv. */
 export function runCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; prefix?: string[]; timeoutMs?: number }): Promise<CliResult> {
   const argv = [...(opts.prefix ?? []), process.execPath, BIN, ...args];
   return new Promise((resolve, reject) => {

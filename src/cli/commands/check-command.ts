@@ -1,14 +1,7 @@
 import type { Command } from 'commander';
-import { withOverrides } from '../../config/config-loader.ts';
 import type { SiteSettings } from '../../config/config-schema.ts';
-import { HistoryStore, defaultOwner } from '../../store/history-store.ts';
-import { preflight } from '../../worker/preflight.ts';
-import { runSite } from '../../worker/run-site.ts';
-import { EXIT } from '../cli-context.ts';
-import { checkCandidates, matchSites } from '../cli-sites.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../main.ts';
-import { progressReporter } from '../progress-line.ts';
-import { summaryText } from '../summary-text.ts';
 
 interface CheckOptions {
   site?: string;
@@ -30,6 +23,13 @@ export const registerCheck: CommandRegistrar = (program, run) => {
     .option('--no-orphan', 'list no orphans in this run, every one held back (ListOrphans false, the seed\'s --no-orphan)')
     .action((opts: CheckOptions) =>
       run(async (ctx) => {
+        const { withOverrides } = await import('../../config/config-loader.ts');
+        const { HistoryStore, defaultOwner } = await import('../../store/history-store.ts');
+        const { preflight } = await import('../../worker/preflight.ts');
+        const { runSite } = await import('../../worker/run-site.ts');
+        const { checkCandidates, matchSites } = await import('../cli-sites.ts');
+        const { progressReporter } = await import('../progress-line.ts');
+        const { summaryText } = await import('../summary-text.ts');
         const overrides: Partial<SiteSettings> = {};
         if (opts.cms) overrides.CmsDatasets = true;
         if (opts.orphan === false) overrides.ListOrphans = false;

@@ -1,5 +1,4 @@
-import { compareFiles } from '../../check/compare-files.ts';
-import { EXIT } from '../cli-context.ts';
+import { EXIT } from '../exit-codes.ts';
 import { collectFormat, describeInput, formatOptionHelp, parseFormatOptions } from '../list-format-option.ts';
 import type { CommandRegistrar } from '../main.ts';
 
@@ -16,6 +15,7 @@ export const registerCompare: CommandRegistrar = (program, run) => {
     .action((inv: string, remote: string, prefix: string, opts: { format: string[] }) =>
       run(async (ctx) => {
         const formats = parseFormatOptions(opts.format, ROLES);
+        const { compareFiles } = await import('../../check/compare-files.ts');
         const r = await compareFiles(inv, remote, prefix, { formats });
         ctx.out.write(`${r.missing} missing, ${r.orphan} orphan, ${r.sizeMismatch} size mismatch (${r.inventory} in inventory, ${r.remote} listed, ${r.seconds.toFixed(1)} s)\n`);
         for (const role of ROLES) ctx.out.write(`${describeInput(role, r.inputs[role])}\n`);

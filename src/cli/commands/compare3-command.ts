@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { runCompare3 } from '../../check/compare3.ts';
-import { EXIT } from '../cli-context.ts';
+import { EXIT } from '../exit-codes.ts';
 import { collectFormat, describeInput, formatOptionHelp, parseFormatOptions } from '../list-format-option.ts';
 import type { CommandRegistrar } from '../main.ts';
 
@@ -18,6 +17,7 @@ export const registerCompare3: CommandRegistrar = (program, run) => {
     .action((before: string, scan: string, after: string, prefix: string, opts: { format: string[] }) =>
       run(async (ctx) => {
         const formats = parseFormatOptions(opts.format, ROLES);
+        const { runCompare3 } = await import('../../check/compare3.ts');
         const r = await runCompare3(before, scan, after, prefix, { formats });
         ctx.out.write(
           `${r.missing} missing, ${r.orphan} orphan (before ${r.before.entries} entries, ${r.before.settled} settled; scan ${r.scan.entries} entries; after ${r.after.entries} entries, ${r.after.settled} settled)\n`,

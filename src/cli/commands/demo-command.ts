@@ -1,13 +1,7 @@
 import type { Command } from 'commander';
 import { relative } from 'node:path';
-import { loadConfig } from '../../config/config-loader.ts';
-import { createDemoSite, DEMO_SITE } from '../../demo/demo-site.ts';
-import { HistoryStore } from '../../store/history-store.ts';
-import { runSite } from '../../worker/run-site.ts';
-import { EXIT } from '../cli-context.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../main.ts';
-import { progressReporter } from '../progress-line.ts';
-import { summaryText } from '../summary-text.ts';
 
 export const registerDemo: CommandRegistrar = (program, run) => {
   program
@@ -17,6 +11,12 @@ export const registerDemo: CommandRegistrar = (program, run) => {
     .option('--files-per-dataset <n>', 'files in each of the 4 demo datasets', '40')
     .action((opts: { dir: string; filesPerDataset: string }) =>
       run(async (ctx) => {
+        const { loadConfig } = await import('../../config/config-loader.ts');
+        const { createDemoSite, DEMO_SITE } = await import('../../demo/demo-site.ts');
+        const { HistoryStore } = await import('../../store/history-store.ts');
+        const { runSite } = await import('../../worker/run-site.ts');
+        const { progressReporter } = await import('../progress-line.ts');
+        const { summaryText } = await import('../summary-text.ts');
         const plan = await createDemoSite(opts.dir, { filesPerDataset: Math.max(30, Number(opts.filesPerDataset) || 40) });
         ctx.log.info('demo-site', { dir: plan.dir, files: plan.files, config: plan.configFile });
         const config = loadConfig(plan.configFile);

@@ -1,10 +1,5 @@
-import { DcError } from '../../core/errors.ts';
-import { invalidateMissing } from '../../actions/actions-invalidate.ts';
-import { HistoryStore } from '../../store/history-store.ts';
-import { preflight } from '../../worker/preflight.ts';
-import { EXIT } from '../cli-context.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../main.ts';
-import { matchSites, withInventorySites } from '../cli-sites.ts';
 
 /** The seed's consistency-invalidate: confirmed missing files of sites in act mode → local_invalidations. */
 export const registerInvalidate: CommandRegistrar = (program, run) => {
@@ -15,6 +10,11 @@ export const registerInvalidate: CommandRegistrar = (program, run) => {
     .option('--dry-run', 'report what would be invalidated, write nothing')
     .action((opts: { site?: string; dryRun?: boolean }) =>
       run(async (ctx) => {
+        const { DcError } = await import('../../core/errors.ts');
+        const { invalidateMissing } = await import('../../actions/actions-invalidate.ts');
+        const { HistoryStore } = await import('../../store/history-store.ts');
+        const { preflight } = await import('../../worker/preflight.ts');
+        const { matchSites, withInventorySites } = await import('../cli-sites.ts');
         const { config } = await withInventorySites(ctx.config(), ctx.log);
         const sites = matchSites(config.siteNames, opts.site);
         if (sites.length === 0) throw new DcError('CONFIG', `${config.file}: no configured site matches ${JSON.stringify(opts.site)}`);

@@ -1,12 +1,6 @@
 import type { Command } from 'commander';
 import { once } from 'node:events';
-import { siteConfig } from '../../config/config-loader.ts';
-import { escapeName } from '../../core/escape.ts';
-import { candidateTops } from '../../check/check-filters.ts';
-import { createLister } from '../../listers/registry.ts';
-import { resolveSiteDoor } from '../../listers/xrootd/xrootd-site-door.ts';
-import { walk } from '../../listers/walker.ts';
-import { EXIT } from '../cli-context.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../main.ts';
 
 export const registerList: CommandRegistrar = (program, run) => {
@@ -17,6 +11,12 @@ export const registerList: CommandRegistrar = (program, run) => {
     .option('--dirs', 'also print directories, as "LFN/ - mtime"')
     .action((siteName: string, opts: { dirs?: boolean }) =>
       run(async (ctx) => {
+        const { siteConfig } = await import('../../config/config-loader.ts');
+        const { escapeName } = await import('../../core/escape.ts');
+        const { candidateTops } = await import('../../check/check-filters.ts');
+        const { createLister } = await import('../../listers/registry.ts');
+        const { resolveSiteDoor } = await import('../../listers/xrootd/xrootd-site-door.ts');
+        const { walk } = await import('../../listers/walker.ts');
         const site = await resolveSiteDoor(siteConfig(ctx.config(), siteName), { signal: ctx.signal });
         const lister = await createLister({ url: site.Url, concurrency: site.NumThreads, timeoutSeconds: site.Timeout, site: site as unknown as Record<string, unknown> });
         let unlisted = 0;

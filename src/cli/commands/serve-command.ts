@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
-import { DcError } from '../../core/errors.ts';
-import { HistoryStore } from '../../store/history-store.ts';
-import { preflight } from '../../worker/preflight.ts';
-import { createWebServer, DEFAULT_WEB_HOST, DEFAULT_WEB_PORT } from '../../web/web-server.ts';
-import { EXIT } from '../cli-context.ts';
-import { withInventorySites } from '../cli-sites.ts';
+import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT } from '../../web/web-defaults.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../main.ts';
 
 export const registerServe: CommandRegistrar = (program: Command, run) => {
@@ -15,6 +11,11 @@ export const registerServe: CommandRegistrar = (program: Command, run) => {
     .option('--port <port>', 'port to listen on', String(DEFAULT_WEB_PORT))
     .action((opts: { host: string; port: string }) =>
       run(async (ctx) => {
+        const { DcError } = await import('../../core/errors.ts');
+        const { HistoryStore } = await import('../../store/history-store.ts');
+        const { preflight } = await import('../../worker/preflight.ts');
+        const { createWebServer } = await import('../../web/web-server.ts');
+        const { withInventorySites } = await import('../cli-sites.ts');
         const port = Number(opts.port);
         if (!Number.isInteger(port) || port < 0 || port > 65535) throw new DcError('CONFIG', `--port must be a port number, got ${JSON.stringify(opts.port)}`);
         preflight(ctx.config(), { history: true });

@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
-import { DcError } from '../../core/errors.ts';
-import { HistoryStore } from '../../store/history-store.ts';
-import { preflight } from '../../worker/preflight.ts';
-import { acceptLatestRun } from '../../store/site-baselines.ts';
-import { EXIT } from '../cli-context.ts';
-import { withInventorySites } from '../cli-sites.ts';
+import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../main.ts';
 
 const VALUES = ['ready', 'halt', 'disable', 'act', 'dry', 'accept'] as const;
@@ -18,6 +13,11 @@ export const registerSetStatus: CommandRegistrar = (program, run) => {
     .argument('<value>', VALUES.join('|'))
     .action((site: string, value: string) =>
       run(async (ctx) => {
+        const { DcError } = await import('../../core/errors.ts');
+        const { HistoryStore } = await import('../../store/history-store.ts');
+        const { preflight } = await import('../../worker/preflight.ts');
+        const { acceptLatestRun } = await import('../../store/site-baselines.ts');
+        const { withInventorySites } = await import('../cli-sites.ts');
         if (!(VALUES as readonly string[]).includes(value)) throw new DcError('CONFIG', `set-status: value must be one of ${VALUES.join(', ')}, got ${JSON.stringify(value)}`);
         preflight(ctx.config(), { history: true });
         const { config } = await withInventorySites(ctx.config(), ctx.log);
