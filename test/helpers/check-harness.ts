@@ -1,3 +1,4 @@
+import type { CheckSummary } from '../../src/check/check-types.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,4 +43,22 @@ export async function runCheck(site: SiteConfig, inventory: MemoryInventory, lis
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The summary of a healthy run: 1 000 settled files, 1 000 listed, 5 missing, 5 orphans, nothing unlisted. */
+export function healthySummary(): CheckSummary {
+  return {
+    site: 'T2_TEST', url: 'file:///x', lister: 'posix', inventoryKind: 'sqlite', startedAt: '', finishedAt: '', now: 0, ignoreAgeDays: 1,
+    timings: { inventoryBefore: 0, listing: 0, inventoryAfter: 0, finalize: 0, total: 1 },
+    tops: [],
+    listing: { files: 1000, bytes: 0, directories: 10, newFiles: 0, retries: 0 },
+    inventory: { files: 1000, settled: 1000, inFlux: 0, bytes: 0 },
+    missing: { count: 5, bytes: 0 },
+    orphan: { count: 5, bytes: 0 },
+    sizeMismatch: { count: 0, bytes: 0 },
+    empty: 0,
+    emptyDirectoriesKnown: true,
+    unlisted: { count: 0, dirs: [], settledFilesBelow: 0, outsideIgnored: 0 },
+    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0, undecodableNames: 0 },
+  };
 }

@@ -3,23 +3,15 @@ import assert from 'node:assert/strict';
 import { evaluateGates, type SizeBaseline } from '../../../src/check/gates.ts';
 import type { CheckSummary } from '../../../src/check/check-types.ts';
 import { siteDefaults } from '../../../src/config/config-defaults.ts';
-import { testSite } from '../../helpers/check-harness.ts';
+import { healthySummary, testSite } from '../../helpers/check-harness.ts';
 
 function run(settled: number, listed: number): CheckSummary {
-  return {
-    site: 'T2_TEST', url: 'file:///x', lister: 'posix', inventoryKind: 'sqlite', startedAt: '', finishedAt: '', now: 0, ignoreAgeDays: 1,
-    timings: { inventoryBefore: 0, listing: 0, inventoryAfter: 0, finalize: 0, total: 0 },
-    tops: [],
-    listing: { files: listed, bytes: 0, directories: 10, newFiles: 0, retries: 0 },
-    inventory: { files: settled, settled, inFlux: 0, bytes: 0 },
-    missing: { count: 0, bytes: 0 },
-    orphan: { count: 0, bytes: 0 },
-    sizeMismatch: { count: 0, bytes: 0 },
-    empty: 0,
-    emptyDirectoriesKnown: true,
-    unlisted: { count: 0, dirs: [], settledFilesBelow: 0, outsideIgnored: 0 },
-    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0, undecodableNames: 0 },
-  };
+  const s = healthySummary();
+  s.listing.files = listed;
+  s.inventory = { files: settled, settled, inFlux: 0, bytes: 0 };
+  s.missing.count = 0;
+  s.orphan.count = 0;
+  return s;
 }
 
 const ready = { status: 'ready' as const, mode: 'act' as const };

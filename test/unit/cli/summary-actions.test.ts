@@ -1,3 +1,4 @@
+import { healthySummary } from '../../helpers/check-harness.ts';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ActionsReport } from '../../../src/actions/actions-types.ts';
@@ -8,18 +9,7 @@ import { summaryText } from '../../../src/cli/summary-text.ts';
 function summary(actions: Partial<ActionsReport>, gates: GateDecision = { act: true, held: [] }): RunSummaryFile<ActionsReport> {
   const none = { transfers: 0, deletions: 0, rmdirs: 0 };
   return {
-    site: 'T2_TEST', url: 'file:///x', lister: 'posix', inventoryKind: 'sqlite', startedAt: '', finishedAt: '', now: 0, ignoreAgeDays: 1,
-    timings: { inventoryBefore: 0, listing: 0, inventoryAfter: 0, finalize: 0, total: 1 },
-    tops: [],
-    listing: { files: 1000, bytes: 0, directories: 10, newFiles: 0, retries: 0 },
-    inventory: { files: 1000, settled: 1000, inFlux: 0, bytes: 0 },
-    missing: { count: 5, bytes: 0 },
-    orphan: { count: 5, bytes: 0 },
-    sizeMismatch: { count: 0, bytes: 0 },
-    empty: 0,
-    emptyDirectoriesKnown: true,
-    unlisted: { count: 0, dirs: [], settledFilesBelow: 0, outsideIgnored: 0 },
-    skipped: { newFiles: 0, ignoredOrphans: 0, protectedOrphans: 0, queuedDeletion: 0, leftInventoryDuringRun: 0, joinedInventoryDuringRun: 0, outsideListedTops: 0, undecodableNames: 0 },
+    ...healthySummary(),
     runId: 7,
     gates,
     files: {},
