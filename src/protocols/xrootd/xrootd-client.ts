@@ -192,7 +192,9 @@ export class XrootdClient {
       if (ro.signal?.aborted) throw new DcError('ABORTED', `${what} aborted`);
       let res: { status: number; body: Buffer };
       try {
-        const conn = await this.pool.acquire(ep);
+        // A server that accepts and never answers holds the connection set-up: the caller's stop
+        // must not wait for the connect timeout.
+        const conn = await untilAborted(this.pool.acquire(ep), ro.signal, what);
         this.counters.requests++;
         res = await this.exchange(conn, (sid) => spec.encode(sid, path), partial, ro.signal, what);
       } catch (err) {
@@ -326,5 +328,31 @@ function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       reject(new DcError('ABORTED', 'aborted while waiting'));
     };
     signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** `p`, or an ABORTED error as soon as `signal` fires (what `p` was doing goes on, unawaited). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, what: string): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) {
+    p.catch(() => undefined);
+    return Promise.reject(new DcError('ABORTED', `${what} aborted`));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      p.catch(() => undefined);
+      reject(new DcError('ABORTED', `${what} aborted`));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
   });
 }

@@ -24,6 +24,8 @@ export interface ConnectionOptions extends SetupOptions {
   host: string;
   port: number;
   connectTimeoutMs: number;
+  /** Gives up the set-up (connect, handshake, login) when it fires: the pool closing. */
+  setupSignal?: AbortSignal;
   /** Requests in flight on this connection at most. */
   maxInFlight?: number;
   maxFrame?: number;
@@ -78,6 +80,9 @@ export class XrootdConnection {
     const conn = new XrootdConnection(raw, opts);
     const where = `${opts.host}:${opts.port}`;
     const timer = setTimeout(() => conn.destroy(new DcError('TIMEOUT', `connecting to ${where} took over ${opts.connectTimeoutMs} ms`)), opts.connectTimeoutMs);
+    const onGiveUp = () => conn.destroy(new DcError('ABORTED', `connecting to ${where}: the client was closed`));
+    if (opts.setupSignal?.aborted) onGiveUp();
+    opts.setupSignal?.addEventListener('abort', onGiveUp, { once: true });
     try {
       await new Promise<void>((resolve, reject) => {
         raw.once('connect', resolve);
@@ -96,6 +101,7 @@ export class XrootdConnection {
       throw conn.down ?? e;
     } finally {
       clearTimeout(timer);
+      opts.setupSignal?.removeEventListener('abort', onGiveUp);
     }
     conn.attach();
     return conn;

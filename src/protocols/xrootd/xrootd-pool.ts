@@ -37,6 +37,8 @@ interface HostSlot {
 export class XrootdPool {
   private readonly slots = new Map<string, HostSlot>();
   private closed = false;
+  /** Fires on close/destroy: connections still being set up are dropped, not waited for. */
+  private readonly closing = new AbortController();
 
   constructor(private readonly opts: PoolOptions) {}
 
@@ -75,6 +77,7 @@ export class XrootdPool {
       tlsMode: ep.tlsMode,
       loginCgi: ep.loginCgi,
       maxInFlight: this.opts.maxInFlightPerConnection,
+      setupSignal: this.closing.signal,
       onDown: (c) => {
         const i = slot.conns.indexOf(c);
         if (i !== -1) slot.conns.splice(i, 1);
@@ -97,6 +100,7 @@ export class XrootdPool {
   /** Ends every session politely. */
   async close(): Promise<void> {
     this.closed = true;
+    this.closing.abort();
     const all = [...this.slots.values()].flatMap((s) => s.conns);
     this.slots.clear();
     await Promise.all(all.map((c) => c.close()));
@@ -105,6 +109,7 @@ export class XrootdPool {
   /** Drops every connection at once, failing what is in flight. */
   destroy(): void {
     this.closed = true;
+    this.closing.abort();
     for (const s of this.slots.values()) for (const c of s.conns) c.destroy(new DcError('ABORTED', 'XRootD client destroyed'));
     this.slots.clear();
   }
