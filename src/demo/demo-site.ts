@@ -60,12 +60,13 @@ export async function createDemoSite(dirArg: string, opts: { filesPerDataset?: n
   }
   const plan: DemoPlan = { dir, configFile: join(dir, 'consistency_config.json'), files: 0, missing: [], orphan: [], sizeMismatch: [], empty: [], newFiles: [], protectedFiles: [], unlistedDir: '', hiddenUnderUnlisted: [] };
   // Missing: in the inventory, gone from disk.
-  for (const i of [3, 17, 41, 97]) {
+  // Indexes spread over the four datasets for any size the command allows (at least 30 files each).
+  for (const i of [3, 17, per + 1, 2 * per + 17]) {
     plan.missing.push(onDisk[i].lfn);
     onDisk[i] = { ...onDisk[i], lfn: '' };
   }
   // Size mismatch: the disk copy is truncated.
-  for (const i of [5, 130]) {
+  for (const i of [5, 3 * per + 10]) {
     onDisk[i] = { ...onDisk[i], size: onDisk[i].size - 100 };
     plan.sizeMismatch.push(onDisk[i].lfn);
   }

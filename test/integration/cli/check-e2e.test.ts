@@ -153,6 +153,12 @@ describe('dynamo-consistency demo', () => {
     assert.match(r.stdout, /found exactly the planted problems/);
     assert.match(r.stdout, /dynamo-consistency serve --config/);
   });
+
+  it('plants its problems in a smaller site too (--files-per-dataset 30, the least it takes)', async () => {
+    const r = await runCli(['demo', '--dir', join(root, 'demo30'), '--files-per-dataset', '30'], { cwd: root });
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.match(r.stdout, /found exactly the planted problems: 4 missing, 2 orphan, 2 size mismatches/);
+  });
 });
 
 describe('dynamo-consistency compare3', () => {
