@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { DcError } from '../../core/errors.ts';
 import type { TreeItem } from '../lister.ts';
 import { TreeBuilder, TreeMerger } from '../tree-builder.ts';
@@ -43,6 +44,8 @@ const HIGH_WATER = 256;
  */
 export async function* streamS3Tree(o: S3TreeOptions): AsyncGenerator<TreeItem[], void, undefined> {
   const internal = new AbortController();
+  // The SDK adds an abort listener per request in flight: one per shard, more than Node's default 10.
+  setMaxListeners(o.maxShards + 10, internal.signal);
   const onAbort = () => internal.abort();
   o.signal.addEventListener('abort', onAbort, { once: true });
   if (o.signal.aborted) internal.abort();

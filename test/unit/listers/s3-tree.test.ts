@@ -153,3 +153,33 @@ describe('S3 tree stream', () => {
     await assert.rejects(collect(makeKeys(), { pageSize: 10, shards: 4, prefix: 'nope/', top: '/nope' }), (e: unknown) => e instanceof DcError && e.code === 'NOT_FOUND');
   });
 });
+
+describe('S3 tree stream: abort listeners', () => {
+  it('carries one abort listener per shard in flight without MaxListenersExceededWarning (the SDK adds one per request)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const keys = makeKeys();
+      const { fetchPage } = bucket(keys, 5);
+      // Like the SDK: a listener on the request's signal for as long as the request runs.
+      const sdkLike: FetchS3Page = async (req, signal) => {
+        const onAbort = () => undefined;
+        signal.addEventListener('abort', onAbort);
+        try {
+          await new Promise((r) => setTimeout(r, 2));
+          return await fetchPage(req, signal);
+        } finally {
+          signal.removeEventListener('abort', onAbort);
+        }
+      };
+      const items: TreeItem[] = [];
+      for await (const batch of streamS3Tree({ top: '/t', prefix: 't/', fetchPage: sdkLike, maxShards: 32, signal: new AbortController().signal, toError: (e) => new DcError('IO', String(e)) })) items.push(...batch);
+      verify(items, keys);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(warnings.filter((w) => w.includes('MaxListenersExceeded')), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
