@@ -5,22 +5,15 @@ import { join } from 'node:path';
 import { collectActions } from '../../../src/store/action-log.ts';
 import { summaryText } from '../../../src/cli/summary-text.ts';
 import { withFileArriving } from './actions-late-file.ts';
-import { makeActionSite, PLANTED, SITE, type ActionSite } from './actions-site.ts';
+import { actionSites, PLANTED, SITE } from './actions-site.ts';
 
 const DAY = 86400;
 /** The defaults act: `Actions: ["storage"]` is the one switch (DeleteOrphans is true by default). */
 const deleting = { Actions: ['storage'] };
 
 describe('acting on a POSIX site', () => {
-  const sites: ActionSite[] = [];
-  after(async () => {
-    for (const s of sites) await s.close();
-  });
-  const make = async (...a: Parameters<typeof makeActionSite>) => {
-    const s = await makeActionSite(...a);
-    sites.push(s);
-    return s;
-  };
+  const { make, closeAll } = actionSites();
+  after(closeAll);
 
   it('acts only on the second sighting, and removes exactly the confirmed orphans and empty directories', async () => {
     const s = await make({ settings: deleting });

@@ -56,6 +56,21 @@ export interface ActionSiteOptions {
   removeTops?: string[];
 }
 
+/** `make` builds action sites for one test file; `closeAll` (in its `after`) removes every one. */
+export function actionSites(): { make: typeof makeActionSite; closeAll: () => Promise<void> } {
+  const sites: ActionSite[] = [];
+  return {
+    make: async (o) => {
+      const s = await makeActionSite(o);
+      sites.push(s);
+      return s;
+    },
+    closeAll: async () => {
+      for (const s of sites.splice(0)) await s.close();
+    },
+  };
+}
+
 export async function makeActionSite(o: ActionSiteOptions = {}): Promise<ActionSite> {
   const dir = mkdtempSync(join(tmpdir(), 'dc-actions-'));
   const siteRoot = join(dir, 'site');

@@ -76,45 +76,43 @@ describe('storage deletion through real servers', () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   });
 
-  it('XRootD (kXR_rm, kXR_rmdir) removes exactly the confirmed orphans and empty directories', async () => {
-    // The server serves the site's tree, so the Url is set once the server's address is known.
+  /** A deleting site served by a real xrootd (its Url set once the server's address is known). */
+  const xrootdSite = async () => {
     // UseLoadBalancer: a lone data server in a namespace locates itself at 127.0.0.1, unreachable from here.
-    let site = await makeActionSite({ settings: { ...deleting, UseLoadBalancer: true }, url: () => 'root://127.0.0.1:1/' });
+    const site = await makeActionSite({ settings: { ...deleting, UseLoadBalancer: true }, url: () => 'root://127.0.0.1:1/' });
     cleanups.push(() => site.close());
     giveTo(site, 'xrootd');
     const srv = await startXrootd({ dataDir: site.siteRoot });
     cleanups.push(() => srv.stop());
-    site = await reopen(site, `${srv.url}/`);
+    return reopen(site, `${srv.url}/`);
+  };
+  /** A deleting site served by a real nginx WebDAV. */
+  const nginxSite = async () => {
+    const site = await makeActionSite({ settings: deleting, url: () => 'http://127.0.0.1:1/' });
+    cleanups.push(() => site.close());
+    giveTo(site, 'nobody');
+    const ng = await startNginx({ dataDir: site.siteRoot, davMethods: ['DELETE'] });
+    cleanups.push(() => ng.stop());
+    return reopen(site, `${ng.httpUrl}/`);
+  };
+
+  it('XRootD (kXR_rm, kXR_rmdir) removes exactly the confirmed orphans and empty directories', async () => {
+    const site = await xrootdSite();
     await checkRemovesExactlyTheConfirmed(site);
   });
 
   it('WebDAV on nginx (DELETE, PROPFIND before removing a directory) removes exactly the confirmed orphans and empty directories', async () => {
-    let site = await makeActionSite({ settings: deleting, url: () => 'http://127.0.0.1:1/' });
-    cleanups.push(() => site.close());
-    giveTo(site, 'nobody');
-    const ng = await startNginx({ dataDir: site.siteRoot, davMethods: ['DELETE'] });
-    cleanups.push(() => ng.stop());
-    site = await reopen(site, `${ng.httpUrl}/`);
+    const site = await nginxSite();
     await checkRemovesExactlyTheConfirmed(site);
   });
 
   it('XRootD refuses (kXR_rmdir) a confirmed-empty directory that received a file after the check (issue 10)', async () => {
-    let site = await makeActionSite({ settings: { ...deleting, UseLoadBalancer: true }, url: () => 'root://127.0.0.1:1/' });
-    cleanups.push(() => site.close());
-    giveTo(site, 'xrootd');
-    const srv = await startXrootd({ dataDir: site.siteRoot });
-    cleanups.push(() => srv.stop());
-    site = await reopen(site, `${srv.url}/`);
+    const site = await xrootdSite();
     await checkRefusesDirectoryThatFilled(site, 'xrootd');
   });
 
   it('WebDAV on nginx refuses (PROPFIND Depth 1 just before DELETE) a confirmed-empty directory that received a file after the check (issue 10)', async () => {
-    let site = await makeActionSite({ settings: deleting, url: () => 'http://127.0.0.1:1/' });
-    cleanups.push(() => site.close());
-    giveTo(site, 'nobody');
-    const ng = await startNginx({ dataDir: site.siteRoot, davMethods: ['DELETE'] });
-    cleanups.push(() => ng.stop());
-    site = await reopen(site, `${ng.httpUrl}/`);
+    const site = await nginxSite();
     await checkRefusesDirectoryThatFilled(site, 'nobody');
   });
 });

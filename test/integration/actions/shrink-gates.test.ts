@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { openKysely } from '../../../src/store/store-db.ts';
 import { getBaseline } from '../../../src/store/site-baselines.ts';
 import { runCli } from '../../helpers/run-cli.ts';
-import { makeActionSite, PLANTED, SITE, type ActionSite } from './actions-site.ts';
+import { actionSites, PLANTED, SITE, type ActionSite } from './actions-site.ts';
 
 /** Removes inventory files whose name starts with `prefix` (a dump job that lost half its input). */
 async function dropInventory(s: ActionSite, prefix: string): Promise<void> {
@@ -17,15 +17,8 @@ async function dropInventory(s: ActionSite, prefix: string): Promise<void> {
 }
 
 describe('shrink gates on a real run', () => {
-  const sites: ActionSite[] = [];
-  after(async () => {
-    for (const s of sites) await s.close();
-  });
-  const make = async (...a: Parameters<typeof makeActionSite>) => {
-    const s = await makeActionSite(...a);
-    sites.push(s);
-    return s;
-  };
+  const { make, closeAll } = actionSites();
+  after(closeAll);
 
   it('a shrunken inventory stays held run after run, its sightings are no confirmations, until an operator accepts it', async () => {
     const s = await make({ settings: { OrphanConfirmations: 2 } });
