@@ -7,10 +7,18 @@ import { DcError } from '../core/errors.ts';
  * Opens a kysely instance for a store URL: `sqlite:<file>`, `postgres://…`, `mysql://…`.
  * One set of queries serves every engine; only the dialect differs (kysely's per-engine folders).
  */
+/** The engine a store URL names (`sqlite:`, `postgres://`/`postgresql://`, `mysql://`), or undefined. */
+export function storeEngineOf(url: string): 'sqlite' | 'postgres' | 'mysql' | undefined {
+  if (url.startsWith('sqlite:')) return 'sqlite';
+  if (/^postgres(ql)?:\/\//.test(url)) return 'postgres';
+  if (url.startsWith('mysql://')) return 'mysql';
+  return undefined;
+}
+
 export async function openKysely<DB>(url: string): Promise<{ db: Kysely<DB>; engine: 'sqlite' | 'postgres' | 'mysql' }> {
   let dialect: Dialect;
-  let engine: 'sqlite' | 'postgres' | 'mysql';
-  if (url.startsWith('sqlite:')) {
+  const engine = storeEngineOf(url);
+  if (engine === 'sqlite') {
     const path = url.slice('sqlite:'.length);
     const { default: Database } = await import('better-sqlite3');
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -23,19 +31,16 @@ export async function openKysely<DB>(url: string): Promise<{ db: Kysely<DB>; eng
     database.pragma('journal_mode = WAL');
     database.pragma('busy_timeout = 10000');
     dialect = new SqliteDialect({ database });
-    engine = 'sqlite';
-  } else if (/^postgres(ql)?:\/\//.test(url)) {
+  } else if (engine === 'postgres') {
     const pg = await import('pg');
     const { default: Cursor } = await import('pg-cursor');
     const pool = new pg.default.Pool({ connectionString: url, max: 4 });
     // An idle pooled connection the server ends (restart, admin command) must not crash the process.
     pool.on('error', () => undefined);
     dialect = new PostgresDialect({ pool, cursor: Cursor });
-    engine = 'postgres';
-  } else if (url.startsWith('mysql://')) {
+  } else if (engine === 'mysql') {
     const mysql = await import('mysql2');
     dialect = new MysqlDialect({ pool: mysql.createPool({ uri: url, connectionLimit: 4, supportBigNumbers: true }) });
-    engine = 'mysql';
   } else {
     throw new DcError('CONFIG', `unsupported database URL scheme in ${redactUrl(url)} (use sqlite:, postgres:// or mysql://)`);
   }

@@ -4,6 +4,7 @@ import type { Config } from '../config/config-loader.ts';
 import { siteConfig } from '../config/config-loader.ts';
 import { DcError } from '../core/errors.ts';
 import { listerProblem } from '../listers/registry.ts';
+import { redactUrl, storeEngineOf } from '../store/store-db.ts';
 
 /** What a command is about to use; each part is checked before anything is written. */
 export interface PreflightNeeds {
@@ -53,11 +54,12 @@ export function preflight(config: Config, needs: PreflightNeeds): void {
   }
   if (needs.history) {
     const url = config.historyUrl;
-    if (url.startsWith('sqlite:')) {
+    const engine = storeEngineOf(url);
+    if (engine === 'sqlite') {
       const why = unusableDirectory(dirname(url.slice('sqlite:'.length)));
       if (why) fail('History.Url', `the directory of ${url.slice('sqlite:'.length)} ${why}`);
-    } else if (!/^(postgres(ql)?|mysql):\/\//.test(url)) {
-      fail('History.Url', `unknown database engine in ${JSON.stringify(url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@'))} (use sqlite:FILE, postgres:// or mysql://)`);
+    } else if (!engine) {
+      fail('History.Url', `unknown database engine in ${JSON.stringify(redactUrl(url))} (use sqlite:FILE, postgres:// or mysql://)`);
     }
   }
   if (needs.inventory) {
@@ -77,8 +79,8 @@ export function preflight(config: Config, needs: PreflightNeeds): void {
       const none = config.siteNames.length === 0 ? 'no site is configured (Sites is empty) and ' : '';
       fail('Inventory.Path', `${none}no inventory at ${inv.Path}: load one with \`import --site SITE FILE\`, or configure Inventory`);
     }
-    if (inv.Type === 'mysql' && !/^mysql:\/\//.test(inv.Url ?? '')) fail('Inventory.Url', 'Type mysql needs a mysql:// URL');
-    if (inv.Type === 'postgres' && !/^postgres(ql)?:\/\//.test(inv.Url ?? '')) fail('Inventory.Url', 'Type postgres needs a postgres:// URL');
+    if (inv.Type === 'mysql' && storeEngineOf(inv.Url ?? '') !== 'mysql') fail('Inventory.Url', 'Type mysql needs a mysql:// URL');
+    if (inv.Type === 'postgres' && storeEngineOf(inv.Url ?? '') !== 'postgres') fail('Inventory.Url', 'Type postgres needs a postgres:// URL');
   }
 }
 
