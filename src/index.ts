@@ -7,8 +7,9 @@ export { inventoryListing, remoteListing, compare, type ListingFile } from './ap
 export { checkSite, type CheckInput, type CheckResult } from './check/site-check.ts';
 export type { CheckSummary, CheckProgress, UnlistedDir } from './check/check-types.ts';
 export { evaluateGates, type GateDecision } from './check/gates.ts';
-export { runSite, type RunOptions, type RunOutcome } from './worker/run-site.ts';
+export { runSite, runNextSite, type RunOptions, type RunOutcome } from './run/run-site.ts';
 export { HistoryStore } from './store/history-store.ts';
+export { SiteLease } from './store/site-lease.ts';
 export { createLister } from './listers/registry.ts';
 export type { Lister, ListerSettings } from './listers/lister.ts';
 export { walk, type WalkEvent } from './listers/walker.ts';

@@ -15,15 +15,17 @@ import type { Inventory } from '../inventory/inventory.ts';
 import { createLister } from '../listers/registry.ts';
 import { resolveSiteDoor } from '../listers/xrootd/xrootd-site-door.ts';
 import type { Lister } from '../listers/lister.ts';
-import { HistoryStore, defaultOwner, type RunStatus } from '../store/history-store.ts';
-import { getBaseline, setBaseline } from '../store/site-baselines.ts';
+import type { HistoryStore, RunStatus } from '../store/history-store.ts';
+import { SiteLease, type LeaseOptions } from '../store/site-lease.ts';
 import { RunLog } from './run-log.ts';
+import { startRunRecord, type RunRecord } from './run-record.ts';
 
 export interface RunOptions {
   /** Write lists and history but never act, whatever the site's mode. */
   dryRun?: boolean;
   signal?: AbortSignal;
-  onProgress?: (p: CheckProgress) => void;
+  /** The check's progress; `site` names the site, which runNextSite's caller learns only here. */
+  onProgress?: (p: CheckProgress, site: string) => void;
   /** Seconds between heartbeats and halt checks (15 in production). */
   heartbeatSeconds?: number;
   /** Override "now" (epoch seconds), for tests. */
@@ -72,19 +74,62 @@ export interface RunOutcome {
   error?: DcError;
 }
 
+type Log = (event: string, fields: Record<string, unknown>) => void;
+
 /**
- * One full run for one site: lock, run record, check, gates, outputs, findings, release.
- * Halt/disable (from the store) and the caller's signal stop it within one heartbeat, recorded
- * as `halted`; any other failure is recorded as `failed` with its message, and nothing is acted on.
+ * One full run of the named site: lease, run record, check, gates, findings, actions, outputs,
+ * history, release. Fails with STATE (recording nothing) when the machine has less memory free than
+ * the site's FreeMem or another process holds the site. Halt/disable (from the store) and the
+ * caller's signal stop it within one heartbeat, recorded as `halted`; any other failure is recorded
+ * as `failed` with its message, and nothing is acted on.
  */
 export async function runSite(config: Config, siteName: string, store: HistoryStore, opts: RunOptions = {}): Promise<RunOutcome> {
-  let site = siteConfig(config, siteName);
-  const outerLog = opts.log ?? (() => undefined);
+  const events = runEvents(opts.log);
+  const site = prepareSite(config, siteName, opts, events.log);
+  const lease = await SiteLease.acquire(store, site.name, leaseOptions(opts, events.log));
+  return runLeased(config, site, store, lease, opts, events);
+}
+
+/**
+ * The run of whichever site among `candidates` has its turn (SiteLease.pick: ready or halted, the
+ * least recently run first, sites held by another process skipped), or undefined when none can run.
+ * This is how `check` and a scheduler take their next site.
+ */
+export async function runNextSite(config: Config, candidates: readonly string[], store: HistoryStore, opts: RunOptions = {}): Promise<{ site: string; outcome: RunOutcome } | undefined> {
+  const events = runEvents(opts.log);
+  const lease = await SiteLease.pick(store, candidates, leaseOptions(opts, events.log));
+  if (!lease) return undefined;
+  let site: SiteConfig;
+  try {
+    site = prepareSite(config, lease.site, opts, events.log);
+  } catch (err) {
+    await lease.release();
+    throw err;
+  }
+  return { site: lease.site, outcome: await runLeased(config, site, store, lease, opts, events) };
+}
+
+/** The run's events go to the caller's log and, once the run has its record, to the run's own log. */
+function runEvents(outer: Log | undefined): { log: Log; attach(runLog: RunLog): void } {
   let runLog: RunLog | undefined;
-  const log = (event: string, fields: Record<string, unknown>) => {
-    outerLog(event, fields);
-    runLog?.write(event, fields);
+  return {
+    log: (event, fields) => {
+      outer?.(event, fields);
+      runLog?.write(event, fields);
+    },
+    attach: (l) => {
+      runLog = l;
+    },
   };
+}
+
+function leaseOptions(opts: RunOptions, log: Log): LeaseOptions {
+  return { heartbeatSeconds: opts.heartbeatSeconds, log };
+}
+
+/** The site's settings, once the machine is known to suit them (nothing is recorded otherwise). */
+function prepareSite(config: Config, siteName: string, opts: RunOptions, log: Log): SiteConfig {
+  const site = siteConfig(config, siteName);
   const freeGb = (opts.freeMemoryBytes ?? freemem()) / 1e9;
   if (site.FreeMem > 0 && freeGb < site.FreeMem) {
     throw new DcError('STATE', `site ${site.name}: ${freeGb.toFixed(1)} GB of memory free, FreeMem asks for ${site.FreeMem} GB before a check starts`);
@@ -93,46 +138,35 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
     // The seed's cleaning of the unmerged area is not part of this version: say so instead of ignoring it.
     log('unmerged-not-supported', { site: site.name, message: 'Unmerged/ListDeletable/UnmergedLogsAge are accepted for compatibility; unmerged-area cleaning is not implemented' });
   }
-  const owner = defaultOwner();
-  if (!(await store.acquireLock(site.name, owner))) throw new DcError('STATE', `site ${site.name} is being checked by another process`);
-  // A halted site stays in the rotation (the seed): this run takes it back to ready, so the
-  // heartbeat below stops it only for a halt given during this run.
-  if (await store.resumeHalted(site.name, `check:${owner}`)) log('halt-cleared', { site: site.name, message: 'the site was halted; this run sets it ready' });
+  return site;
+}
+
+/** The run of a site whose lease is held; the lease is released whatever happens. */
+async function runLeased(config: Config, prepared: SiteConfig, store: HistoryStore, lease: SiteLease, opts: RunOptions, events: ReturnType<typeof runEvents>): Promise<RunOutcome> {
+  const { log } = events;
+  let site = prepared;
   const now = opts.now ?? Date.now() / 1000;
-  const runId = await store.startRun(site.name, new Date(now * 1000).toISOString());
-  runLog = new RunLog(site.VarLocation, site.name, runId);
-  const stop = new AbortController();
-  let stopReason: 'halt' | 'signal' | undefined;
-  const onOuter = () => {
-    stopReason = 'signal';
-    stop.abort();
-  };
-  opts.signal?.addEventListener('abort', onOuter, { once: true });
-  if (opts.signal?.aborted) onOuter();
-  let lastProgress: CheckProgress | undefined;
-  const beat = setInterval(() => {
-    void (async () => {
-      try {
-        await store.heartbeat(site.name, runId, lastProgress ?? {}, owner);
-        if (lastProgress) runLog?.write('progress', { ...lastProgress });
-        const st = await store.getState(site.name);
-        if (st.status !== 'ready' && !stop.signal.aborted) {
-          stopReason = 'halt';
-          log('halt-requested', { site: site.name, status: st.status });
-          stop.abort();
-        }
-      } catch (err) {
-        log('heartbeat-failed', { site: site.name, error: errorMessage(err) });
-      }
-    })();
-  }, (opts.heartbeatSeconds ?? 15) * 1000);
+  let record: RunRecord;
+  try {
+    if (lease.resumedHalt) log('halt-cleared', { site: site.name, message: 'the site was halted; this run sets it ready' });
+    record = await startRunRecord(store, site.name, now);
+  } catch (err) {
+    await lease.release();
+    throw err;
+  }
+  const runId = record.runId;
+  const runLog = new RunLog(site.VarLocation, site.name, runId);
+  events.attach(runLog);
+  lease.attach(runId, (p) => runLog.write('progress', { ...p }));
+  // The lease stops the run for a halt or a lost lock, the caller for a signal: the first one says why.
+  const signal = opts.signal ? AbortSignal.any([lease.signal, opts.signal]) : lease.signal;
   let inventory: Inventory | undefined;
   let lister: Lister | undefined;
   let result: CheckResult | undefined;
   try {
     inventory = await openInventory(config);
     // The door is settled once, so the lister and the storage deleter (ctx.site) use the same one.
-    site = await resolveSiteDoor(site, { signal: stop.signal, now, log });
+    site = await resolveSiteDoor(site, { signal, now, log });
     lister = await createLister({ url: site.Url, concurrency: site.NumThreads, timeoutSeconds: site.Timeout, site: site as unknown as Readonly<Record<string, unknown>> });
     log('check-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
     result = await checkSite({
@@ -141,70 +175,84 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
       lister,
       now,
       workDir: join(site.VarLocation, 'work'),
-      signal: stop.signal,
+      signal,
       retryDelayMs: opts.retryDelayMs,
       onProgress: (p) => {
-        lastProgress = p;
-        opts.onProgress?.(p);
+        lease.progress(p);
+        opts.onProgress?.(p, site.name);
       },
     });
-    for (const u of result.summary.unlisted.dirs.slice(0, 200)) runLog?.write('unlisted', { ...u });
-    const tops = result.summary.tops;
-    if (tops.length > 0 && tops.every((t) => t.unlisted)) {
-      // Nothing was listed: the lists say so, but the run is a failure, never a clean "nothing missing".
-      const why = `every top directory is unlisted (${tops.length}: ${result.summary.unlisted.dirs.slice(0, 3).map((u) => `${u.lfn} ${u.code}`).join('; ')})`;
-      const summary: RunSummaryFile<ActionsReport> = { ...result.summary, runId, gates: { act: false, held: [] }, actions: notActedReport(site, `the run failed: ${why}`), files: {} };
-      await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, {});
-      await store.finishRun(runId, 'failed', { summary, error: why });
-      log('check-failed', { site: site.name, runId, error: why });
-      return { runId, status: 'failed', summary, error: new DcError('IO', why) };
-    }
-    const state = await store.getState(site.name);
-    const baseline = await getBaseline(store.db, site.name);
-    const gates = evaluateGates(result.summary, site, state, baseline);
-    if (opts.dryRun && gates.act) {
-      gates.act = false;
-      gates.held.push({ gate: 'DryMode', reason: '--dry-run given' });
-    }
-    runLog?.write('gates', { act: gates.act, held: gates.held, baseline });
-    if (gates.held.every((g) => OPERATIONAL_GATES.has(g.gate))) {
-      await setBaseline(store.db, { site: site.name, settled: result.summary.inventory.settled, listed: result.summary.listing.files, runId, setBy: 'run' });
-    }
-    // Sightings in a run held by a shrink gate are not confirmations: its findings are not recorded,
-    // so the next run starts every count afresh.
-    if (!gates.held.some((g) => SHRINK_GATES.has(g.gate))) {
-      const seenAt = new Date(now * 1000).toISOString();
-      await store.recordFindings(site.name, runId, 'missing', result.missing.entries(), seenAt);
-      await store.recordFindings(site.name, runId, 'orphan', result.orphan.entries(), seenAt);
-      await store.recordFindings(site.name, runId, 'size_mismatch', result.sizeMismatch.entries(), seenAt);
-      await store.recordFindings(site.name, runId, 'empty', result.empty.entries(), seenAt);
-    }
+    for (const u of result.summary.unlisted.dirs.slice(0, 200)) runLog.write('unlisted', { ...u });
+    const unlistedTops = everyTopUnlisted(result);
+    if (unlistedTops) return await finishUnlisted(record, site, result, unlistedTops, log);
+    const gates = await judge(record, site, result, opts.dryRun, runLog);
     // From here on the check is complete: a stop request only cuts the actions short (each one
     // not taken is recorded as skipped) and the run is still recorded as done with its findings.
     const hook = opts.onResult ?? defaultOnResult;
-    const acted = await hook({ config, site, result, gates, runId, store, now, signal: stop.signal, log });
+    const acted = await hook({ config, site, result, gates, runId, store, now, signal, log });
     const blockGroups = await collectBlockGroups(config, site.name, result.missingDatasets).catch((err) => {
       log('missing-groups-failed', { site: site.name, error: errorMessage(err) });
       return new Map<string, string>();
     });
     const summary: RunSummaryFile<ActionsReport> = { ...result.summary, runId, gates, actions: acted.actions, files: {} };
     const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, { ...acted.outputs, blockGroups });
-    await store.finishRun(runId, 'done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: gates.act && acted.actions.done.length > 0 });
+    await record.finish('done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: gates.act && acted.actions.done.length > 0 });
     log('check-done', { site: site.name, runId, missing: summary.missing.count, orphan: summary.orphan.count, unlisted: summary.unlisted.count, seconds: summary.timings.total });
     return { runId, status: 'done', summary, files };
   } catch (err) {
     const e = err instanceof DcError ? err : new DcError('INTERNAL', errorMessage(err), { cause: err });
-    const status: RunStatus = e.code === 'ABORTED' && stopReason ? 'halted' : 'failed';
-    const why = status === 'halted' ? (stopReason === 'halt' ? 'site halted or disabled during the run' : 'stopped by signal') : e.message;
-    await store.finishRun(runId, status, { error: why });
+    const stop = e.code === 'ABORTED' ? stopCause(signal, lease) : undefined;
+    const status: RunStatus = stop === 'halt' || stop === 'signal' ? 'halted' : 'failed';
+    const why = stop === 'halt' ? 'site halted or disabled during the run' : stop === 'signal' ? 'stopped by signal' : stop === 'lost' ? 'the site\'s lock was taken over by another process during the run' : e.message;
+    await record.finish(status, { error: why });
     log(status === 'halted' ? 'check-halted' : 'check-failed', { site: site.name, runId, error: why });
     return { runId, status, error: e };
   } finally {
-    clearInterval(beat);
-    opts.signal?.removeEventListener('abort', onOuter);
     result?.dispose();
     await lister?.close().catch(() => undefined);
     await inventory?.close().catch(() => undefined);
-    await store.releaseLock(site.name, owner);
+    await lease.release();
   }
+}
+
+/** What stopped the run, if anything did: the lease (halt, lost lock) or the caller's signal, whichever came first. */
+function stopCause(signal: AbortSignal, lease: SiteLease): 'halt' | 'lost' | 'signal' | undefined {
+  if (!signal.aborted) return undefined;
+  return lease.stopped && signal.reason === lease.signal.reason ? lease.stopped : 'signal';
+}
+
+/** Why the run failed when every top directory is unlisted, or undefined when something was listed. */
+function everyTopUnlisted(result: CheckResult): string | undefined {
+  const tops = result.summary.tops;
+  if (tops.length === 0 || !tops.every((t) => t.unlisted)) return undefined;
+  return `every top directory is unlisted (${tops.length}: ${result.summary.unlisted.dirs.slice(0, 3).map((u) => `${u.lfn} ${u.code}`).join('; ')})`;
+}
+
+/** Nothing was listed: the lists say so, but the run is a failure, never a clean "nothing missing". */
+async function finishUnlisted(record: RunRecord, site: SiteConfig, result: CheckResult, why: string, log: Log): Promise<RunOutcome> {
+  const runId = record.runId;
+  const summary: RunSummaryFile<ActionsReport> = { ...result.summary, runId, gates: { act: false, held: [] }, actions: notActedReport(site, `the run failed: ${why}`), files: {} };
+  await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, {});
+  await record.finish('failed', { summary, error: why });
+  log('check-failed', { site: site.name, runId, error: why });
+  return { runId, status: 'failed', summary, error: new DcError('IO', why) };
+}
+
+/**
+ * The gates on the finished check, and what they mean for the history: a run whose data gates are
+ * all open moves the size baseline, and one held by a shrink gate records no findings.
+ */
+async function judge(record: RunRecord, site: SiteConfig, result: CheckResult, dryRun: boolean | undefined, runLog: RunLog): Promise<GateDecision> {
+  const { state, baseline } = await record.gateInputs();
+  const gates = evaluateGates(result.summary, site, state, baseline);
+  if (dryRun && gates.act) {
+    gates.act = false;
+    gates.held.push({ gate: 'DryMode', reason: '--dry-run given' });
+  }
+  runLog.write('gates', { act: gates.act, held: gates.held, baseline });
+  if (gates.held.every((g) => OPERATIONAL_GATES.has(g.gate))) await record.moveBaseline(result.summary);
+  // Sightings in a run held by a shrink gate are not confirmations: its findings are not recorded,
+  // so the next run starts every count afresh.
+  if (!gates.held.some((g) => SHRINK_GATES.has(g.gate))) await record.recordFindings(result);
+  return gates;
 }

@@ -170,6 +170,12 @@ export class HistoryStore {
     await this.db.updateTable('site_states').set({ lock_owner: null, lock_heartbeat: null }).where('site', '=', site).where('lock_owner', '=', owner).execute();
   }
 
+  /** Who holds the site's lock now (null when nobody does), so a holder can see it was taken over. */
+  async lockOwner(site: string): Promise<string | null> {
+    const r = await this.db.selectFrom('site_states').select('lock_owner').where('site', '=', site).executeTakeFirst();
+    return r?.lock_owner ?? null;
+  }
+
   async startRun(site: string, startedAt: string): Promise<number> {
     const r = await this.db
       .insertInto('runs')

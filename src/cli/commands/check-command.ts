@@ -24,9 +24,9 @@ export const registerCheck: CommandRegistrar = (program, run) => {
     .action((opts: CheckOptions) =>
       run(async (ctx) => {
         const { withOverrides } = await import('../../config/config-loader.ts');
-        const { HistoryStore, defaultOwner } = await import('../../store/history-store.ts');
-        const { preflight } = await import('../../worker/preflight.ts');
-        const { runSite } = await import('../../worker/run-site.ts');
+        const { HistoryStore } = await import('../../store/history-store.ts');
+        const { preflight } = await import('../../run/run-preflight.ts');
+        const { runNextSite } = await import('../../run/run-site.ts');
         const { checkCandidates, matchSites } = await import('../cli-sites.ts');
         const { progressReporter } = await import('../progress-line.ts');
         const { summaryText } = await import('../summary-text.ts');
@@ -40,20 +40,20 @@ export const registerCheck: CommandRegistrar = (program, run) => {
         const { config, sites: candidates } = await checkCandidates(withOverrides(ctx.config(), overrides), opts.site, ctx.log);
         preflight(config, { sites: candidates });
         const store = await HistoryStore.open(config.historyUrl);
+        let report: ReturnType<typeof progressReporter> | undefined;
         try {
-          // Picked with its lock taken: a site another process is checking is skipped for the next.
-          const owner = defaultOwner();
-          const site = await store.pickSite(candidates, owner);
-          if (!site) {
+          // The site is picked with its lease taken: a site another process is checking is skipped for the next.
+          const picked = await runNextSite(config, candidates, store, {
+            dryRun: opts.dryRun,
+            signal: ctx.signal,
+            onProgress: (p, site) => (report ??= progressReporter(ctx.log, site))(p),
+            log: (e, f) => ctx.log.info(e, f),
+          });
+          if (!picked) {
             ctx.log.warn('no-ready-site', { candidates, message: 'every matching site is disabled or being checked by another process' });
             return EXIT.STATE;
           }
-          const outcome = await runSite(config, site, store, {
-            dryRun: opts.dryRun,
-            signal: ctx.signal,
-            onProgress: progressReporter(ctx.log, site),
-            log: (e, f) => ctx.log.info(e, f),
-          }).finally(() => store.releaseLock(site, owner));
+          const { site, outcome } = picked;
           ctx.log.endStatus();
           if (outcome.status !== 'done' || !outcome.summary) {
             ctx.log.error(`check-${outcome.status}`, { site, runId: outcome.runId, message: outcome.error?.message });

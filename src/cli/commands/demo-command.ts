@@ -14,7 +14,7 @@ export const registerDemo: CommandRegistrar = (program, run) => {
         const { loadConfig } = await import('../../config/config-loader.ts');
         const { createDemoSite, DEMO_SITE } = await import('../../demo/demo-site.ts');
         const { HistoryStore } = await import('../../store/history-store.ts');
-        const { runSite } = await import('../../worker/run-site.ts');
+        const { runSite } = await import('../../run/run-site.ts');
         const { progressReporter } = await import('../progress-line.ts');
         const { summaryText } = await import('../summary-text.ts');
         const plan = await createDemoSite(opts.dir, { filesPerDataset: Math.max(30, Number(opts.filesPerDataset) || 40) });

@@ -8,7 +8,7 @@ import { DynamoInventory } from '../../inventory/sql/dynamo-inventory.ts';
 import { createDynamoSchema } from '../../inventory/sql/dynamo-schema.ts';
 import { importSiteInventory } from '../../inventory/sql/dynamo-import.ts';
 import { sqliteKysely } from '../../inventory/sqlite/sqlite-inventory.ts';
-import { preflight } from '../../worker/preflight.ts';
+import { preflight } from '../../run/run-preflight.ts';
 import type { CliContext } from '../cli-context.ts';
 
 export interface ImportOptions {

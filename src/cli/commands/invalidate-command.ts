@@ -13,7 +13,7 @@ export const registerInvalidate: CommandRegistrar = (program, run) => {
         const { DcError } = await import('../../core/errors.ts');
         const { invalidateMissing } = await import('../../actions/actions-invalidate.ts');
         const { HistoryStore } = await import('../../store/history-store.ts');
-        const { preflight } = await import('../../worker/preflight.ts');
+        const { preflight } = await import('../../run/run-preflight.ts');
         const { matchSites, withInventorySites } = await import('../cli-sites.ts');
         const { config } = await withInventorySites(ctx.config(), ctx.log);
         const sites = matchSites(config.siteNames, opts.site);

@@ -13,7 +13,7 @@ export const registerServe: CommandRegistrar = (program: Command, run) => {
       run(async (ctx) => {
         const { DcError } = await import('../../core/errors.ts');
         const { HistoryStore } = await import('../../store/history-store.ts');
-        const { preflight } = await import('../../worker/preflight.ts');
+        const { preflight } = await import('../../run/run-preflight.ts');
         const { createWebServer } = await import('../../web/web-server.ts');
         const { withInventorySites } = await import('../cli-sites.ts');
         const port = Number(opts.port);

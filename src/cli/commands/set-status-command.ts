@@ -15,7 +15,7 @@ export const registerSetStatus: CommandRegistrar = (program, run) => {
       run(async (ctx) => {
         const { DcError } = await import('../../core/errors.ts');
         const { HistoryStore } = await import('../../store/history-store.ts');
-        const { preflight } = await import('../../worker/preflight.ts');
+        const { preflight } = await import('../../run/run-preflight.ts');
         const { acceptLatestRun } = await import('../../store/site-baselines.ts');
         const { withInventorySites } = await import('../cli-sites.ts');
         if (!(VALUES as readonly string[]).includes(value)) throw new DcError('CONFIG', `set-status: value must be one of ${VALUES.join(', ')}, got ${JSON.stringify(value)}`);

@@ -99,7 +99,7 @@ describe('runs that stop in the middle', () => {
 
     setUrl(s, pathToFileURL(s.siteRoot).href);
     const { loadConfig } = await import('../../../src/config/config-loader.ts');
-    const { runSite } = await import('../../../src/worker/run-site.ts');
+    const { runSite } = await import('../../../src/run/run-site.ts');
     const t0 = Date.now();
     const r3 = await runSite(loadConfig(s.configFile, {}), SITE, s.store, { retryDelayMs: 1 });
     assert.equal(r3.status, 'done', r3.error?.message);

@@ -1,5 +1,5 @@
 import { utimesSync, writeFileSync } from 'node:fs';
-import { defaultOnResult, type ResultContext, type ResultActions } from '../../../src/worker/run-site.ts';
+import { defaultOnResult, type ResultContext, type ResultActions } from '../../../src/run/run-site.ts';
 
 /**
  * The run's result hook with a file written at `path` first: the file arrives after the check

@@ -4,7 +4,7 @@
  */
 import { loadConfig } from '../../../src/config/config-loader.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
-import { runSite } from '../../../src/worker/run-site.ts';
+import { runSite } from '../../../src/run/run-site.ts';
 
 const [configFile, site, heartbeat] = process.argv.slice(2);
 const config = loadConfig(configFile, {});

@@ -13,7 +13,7 @@ import { createDynamoSchema } from '../../../src/inventory/sql/dynamo-schema.ts'
 import { placeOf, type ImportLine } from '../../../src/inventory/sql/dynamo-import.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { openKysely } from '../../../src/store/store-db.ts';
-import { runSite, type RunOptions, type RunOutcome } from '../../../src/worker/run-site.ts';
+import { runSite, type RunOptions, type RunOutcome } from '../../../src/run/run-site.ts';
 
 export const SITE = 'T2_XX_Act';
 const DAY = 86400;

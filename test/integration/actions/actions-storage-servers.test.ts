@@ -121,7 +121,7 @@ describe('storage deletion through real servers', () => {
 async function reopen(s: ActionSite, url: string): Promise<ActionSite> {
   const { readFileSync, writeFileSync } = await import('node:fs');
   const { loadConfig } = await import('../../../src/config/config-loader.ts');
-  const { runSite } = await import('../../../src/worker/run-site.ts');
+  const { runSite } = await import('../../../src/run/run-site.ts');
   const raw = JSON.parse(readFileSync(s.configFile, 'utf8'));
   raw.Sites[SITE].Url = url;
   writeFileSync(s.configFile, JSON.stringify(raw, null, 2));

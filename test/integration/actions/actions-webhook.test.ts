@@ -5,7 +5,7 @@ import { actOnRun } from '../../../src/actions/actions-run.ts';
 import { WebhookSink, type WebhookBatch } from '../../../src/actions/webhook/webhook-sink.ts';
 import { siteConfig } from '../../../src/config/config-loader.ts';
 import { collectActions } from '../../../src/store/action-log.ts';
-import type { ResultContext } from '../../../src/worker/run-site.ts';
+import type { ResultContext } from '../../../src/run/run-site.ts';
 import { makeActionSite, PLANTED, SITE, type ActionSite } from './actions-site.ts';
 
 interface Seen {

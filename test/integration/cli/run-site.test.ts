@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config/config-loader.ts';
 import { DcError } from '../../../src/core/errors.ts';
 import { createDemoSite, DEMO_SITE, removeTree } from '../../../src/demo/demo-site.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
-import { runSite } from '../../../src/worker/run-site.ts';
+import { runSite } from '../../../src/run/run-site.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dc-run-'));
 after(() => removeTree(dir));

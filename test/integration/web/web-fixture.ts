@@ -9,7 +9,7 @@ import { createDemoSite, DEMO_SITE, removeTree } from '../../../src/demo/demo-si
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import type { WebContext } from '../../../src/web/web-context.ts';
 import { createWebServer } from '../../../src/web/web-server.ts';
-import { runSite } from '../../../src/worker/run-site.ts';
+import { runSite } from '../../../src/run/run-site.ts';
 
 /** A name that would run script, break an attribute or start an entity if it were not escaped. */
 // No slash: it is also used as a real file name on disk.

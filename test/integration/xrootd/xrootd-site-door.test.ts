@@ -19,7 +19,7 @@ import { DcError } from '../../../src/core/errors.ts';
 import { createXrootdLister, type XrootdLister } from '../../../src/listers/xrootd/xrootd-lister.ts';
 import { resolveSiteDoor, type DoorSite } from '../../../src/listers/xrootd/xrootd-site-door.ts';
 import type { DoorCacheFile } from '../../../src/listers/xrootd/xrootd-door-cache.ts';
-import { runSite } from '../../../src/worker/run-site.ts';
+import { runSite } from '../../../src/run/run-site.ts';
 import { loadConfig } from '../../../src/config/config-loader.ts';
 import { remoteListing } from '../../../src/api/library.ts';
 import { runCli } from '../../helpers/run-cli.ts';
