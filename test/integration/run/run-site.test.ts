@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { loadConfig } from '../../../src/config/config-loader.ts';
 import { DcError } from '../../../src/core/errors.ts';
 import { createDemoSite, DEMO_SITE, removeTree } from '../../../src/demo/demo-site.ts';
-import { HistoryStore } from '../../../src/store/history-store.ts';
-import { runSite } from '../../../src/run/run-site.ts';
+import { defaultOwner, HistoryStore } from '../../../src/store/history-store.ts';
+import { runNextSite, runSite } from '../../../src/run/run-site.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dc-run-'));
 after(() => removeTree(dir));
@@ -72,6 +72,55 @@ describe('one run of one site', () => {
       const [latest] = await store.collectStateChanges(DEMO_SITE);
       assert.equal(latest.value, 'ready');
       assert.match(latest.by, /^check:.+:\d+$/, 'the change names the run that made it');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('fails a run whose lock another process took over, leaving that process its lock', async () => {
+    const plan = await createDemoSite(join(dir, 'd'), { filesPerDataset: 3000 });
+    const config = loadConfig(plan.configFile);
+    const store = await HistoryStore.open(config.historyUrl);
+    try {
+      let taken = false;
+      const outcome = await runSite(config, DEMO_SITE, store, {
+        heartbeatSeconds: 0.05,
+        retryDelayMs: 1,
+        onProgress: (p) => {
+          if (taken || p.phase !== 'listing') return;
+          taken = true;
+          // What a process recovering a stale lock does: the lock changes hands under the run.
+          void store.releaseLock(DEMO_SITE, defaultOwner()).then(() => store.acquireLock(DEMO_SITE, 'other-host:2'));
+        },
+      });
+      assert.equal(outcome.status, 'failed');
+      const [run] = await store.collectRuns(DEMO_SITE);
+      assert.equal(run.status, 'failed');
+      assert.match(run.error ?? '', /lock was taken over by another process/);
+      assert.equal(await store.lockOwner(DEMO_SITE), 'other-host:2', 'the new holder keeps its lock');
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('runs the next site as check does: none while another process holds it, the lease freed when the run cannot start', async () => {
+    const plan = await createDemoSite(join(dir, 'e'));
+    const cfg = JSON.parse(readFileSync(plan.configFile, 'utf8'));
+    writeFileSync(plan.configFile, JSON.stringify({ ...cfg, FreeMem: 4 }));
+    const config = loadConfig(plan.configFile);
+    const store = await HistoryStore.open(config.historyUrl);
+    try {
+      assert.equal(await store.acquireLock(DEMO_SITE, 'other-host:2'), true);
+      assert.equal(await runNextSite(config, [DEMO_SITE], store, { freeMemoryBytes: 8e9 }), undefined);
+      await store.releaseLock(DEMO_SITE, 'other-host:2');
+      await assert.rejects(runNextSite(config, [DEMO_SITE], store, { freeMemoryBytes: 1e9 }), (e: unknown) => e instanceof DcError && e.code === 'STATE');
+      assert.equal(await store.lockOwner(DEMO_SITE), null, 'the lease was released');
+      const sites: string[] = [];
+      const next = await runNextSite(config, [DEMO_SITE], store, { freeMemoryBytes: 8e9, retryDelayMs: 1, onProgress: (_p, site) => sites.push(site) });
+      assert.equal(next?.site, DEMO_SITE);
+      assert.equal(next?.outcome.status, 'done', next?.outcome.error?.message);
+      assert.ok(sites.length > 0 && sites.every((s) => s === DEMO_SITE), 'progress names the picked site');
+      assert.equal(await store.lockOwner(DEMO_SITE), null);
     } finally {
       await store.close();
     }
