@@ -26,7 +26,7 @@ export interface LeaseOptions {
 export class SiteLease {
   private readonly stop = new AbortController();
   private beat?: NodeJS.Timeout;
-  private beating = false;
+  private beating?: Promise<void>;
   private lastProgress?: object;
   private released = false;
   private why?: LeaseStop;
@@ -81,7 +81,10 @@ export class SiteLease {
   /** Starts the heartbeat for the run record `runId`; `onBeat` sees the progress each beat wrote. */
   attach(runId: number, onBeat?: (progress: object) => void): void {
     if (this.beat || this.released) return;
-    this.beat = setInterval(() => void this.heartbeat(runId, onBeat), (this.opts.heartbeatSeconds ?? 15) * 1000);
+    this.beat = setInterval(() => {
+      // A slow database must not stack beats on top of each other.
+      this.beating ??= this.heartbeat(runId, onBeat).finally(() => (this.beating = undefined));
+    }, (this.opts.heartbeatSeconds ?? 15) * 1000);
   }
 
   /** The run's latest progress, written at the next heartbeat. */
@@ -94,13 +97,12 @@ export class SiteLease {
     if (this.released) return;
     this.released = true;
     clearInterval(this.beat);
+    // A beat still writing would otherwise outlive the run (and perhaps the store it writes to).
+    await this.beating;
     await this.store.releaseLock(this.site, this.owner);
   }
 
   private async heartbeat(runId: number, onBeat?: (progress: object) => void): Promise<void> {
-    // A slow database must not stack beats on top of each other.
-    if (this.beating) return;
-    this.beating = true;
     try {
       await this.store.heartbeat(this.site, runId, this.lastProgress ?? {}, this.owner);
       if (this.lastProgress) onBeat?.(this.lastProgress);
@@ -114,8 +116,6 @@ export class SiteLease {
       if (st.status !== 'ready') this.end('halt', 'halt-requested', { site: this.site, status: st.status });
     } catch (err) {
       this.opts.log?.('heartbeat-failed', { site: this.site, error: errorMessage(err) });
-    } finally {
-      this.beating = false;
     }
   }
 
