@@ -1,8 +1,8 @@
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DcError } from '../../core/errors.ts';
 import type { ListerSettings } from '../../listers/lister.ts';
-import { s3Error } from '../../listers/s3/s3-errors.ts';
-import { parseS3Url, type S3Location } from '../../listers/s3/s3-keys.ts';
+import { s3Error } from '../../protocols/s3/s3-errors.ts';
+import { parseS3Url, type S3Location } from '../../protocols/s3/s3-keys.ts';
 import { notEmptyError, type StorageDeleter, type StoragePathInfo } from './storage-deleter.ts';
 
 /**

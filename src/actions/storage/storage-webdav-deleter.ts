@@ -1,9 +1,9 @@
 import { Agent, type Dispatcher } from 'undici';
 import { DcError } from '../../core/errors.ts';
 import type { ListerSettings } from '../../listers/lister.ts';
-import { BearerTokenSource, loadTlsOptions, type TlsFiles } from '../../listers/webdav/webdav-auth.ts';
-import { statusError, transportError } from '../../listers/webdav/webdav-client.ts';
-import { encodeStoragePath } from '../../listers/webdav/webdav-href.ts';
+import { BearerTokenSource, loadTlsOptions, type TlsFiles } from '../../protocols/credentials/credentials-x509.ts';
+import { statusError, transportError } from '../../protocols/webdav/webdav-client.ts';
+import { encodeStoragePath } from '../../protocols/webdav/webdav-href.ts';
 import { notEmptyError, type StorageDeleter, type StoragePathInfo } from './storage-deleter.ts';
 
 const SCHEMES: Record<string, string> = { 'davs:': 'https:', 'https:': 'https:', 'dav:': 'http:', 'http:': 'http:' };

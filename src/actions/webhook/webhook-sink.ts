@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, type Dispatcher } from 'undici';
 import { DcError, errorMessage } from '../../core/errors.ts';
-import { BearerTokenSource } from '../../listers/webdav/webdav-auth.ts';
+import { BearerTokenSource } from '../../protocols/credentials/credentials-x509.ts';
 import type { ActionKind, ActionPlan, ActionRecord, ActionSink, SinkContext, SinkReport } from '../actions-types.ts';
 
 export interface WebhookItem {

@@ -2,8 +2,8 @@ import { ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/cl
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 import type { Lister, ListerSettings, TreeItem } from '../lister.ts';
-import { s3Error } from './s3-errors.ts';
-import { dirKeyPrefix, parseS3Url, skipSubtree, type S3Location } from './s3-keys.ts';
+import { s3Error } from '../../protocols/s3/s3-errors.ts';
+import { dirKeyPrefix, parseS3Url, skipSubtree, type S3Location } from '../../protocols/s3/s3-keys.ts';
 import { streamS3Tree, type S3Page } from './s3-tree.ts';
 
 export interface S3ListerOptions {

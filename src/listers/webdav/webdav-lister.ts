@@ -6,10 +6,10 @@
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
-import { BearerTokenSource, loadTlsOptions, type TlsFiles } from './webdav-auth.ts';
-import { WebdavClient, transportError, type PropfindAnswer } from './webdav-client.ts';
-import { HrefResolver, encodeStoragePath, leafName, percentDecode, type HrefStyle, type ResolvedHref } from './webdav-href.ts';
-import { MultistatusNames, MultistatusParser, type MultistatusEntry } from './webdav-multistatus-parser.ts';
+import { BearerTokenSource, loadTlsOptions, type TlsFiles } from '../../protocols/credentials/credentials-x509.ts';
+import { WebdavClient, transportError, type PropfindAnswer } from '../../protocols/webdav/webdav-client.ts';
+import { HrefResolver, encodeStoragePath, leafName, percentDecode, type HrefStyle, type ResolvedHref } from '../../protocols/webdav/webdav-href.ts';
+import { MultistatusNames, MultistatusParser, type MultistatusEntry } from '../../protocols/webdav/webdav-multistatus-parser.ts';
 
 /** Entries per yielded batch: big enough to amortise, small enough to keep memory flat. */
 const BATCH = 1000;

@@ -5,7 +5,7 @@ import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 import { XrootdClient, parseXrootdUrl, type XrootdClientOptions } from '../../protocols/xrootd/xrootd-client.ts';
 import type { XrootdEndpoint } from '../../protocols/xrootd/xrootd-pool.ts';
-import { BearerTokenSource } from '../../protocols/xrootd/xrootd-bearer-token.ts';
+import { BearerTokenSource } from '../../protocols/credentials/credentials-bearer-token.ts';
 import type { DirlistEntry } from '../../protocols/xrootd/codec/requests/xrootd-dirlist.ts';
 import type { StatInfo } from '../../protocols/xrootd/codec/requests/xrootd-stat.ts';
 import type { Lister, ListerSettings } from '../lister.ts';

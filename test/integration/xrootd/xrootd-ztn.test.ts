@@ -7,7 +7,7 @@ import { DcError } from '../../../src/core/errors.ts';
 import type { Lister } from '../../../src/listers/lister.ts';
 import { createXrootdLister, loadCaDir, xrootdOptionsFromSite, XrootdLister } from '../../../src/listers/xrootd/xrootd-lister.ts';
 import { createLister } from '../../../src/listers/registry.ts';
-import { BearerTokenSource } from '../../../src/protocols/xrootd/xrootd-bearer-token.ts';
+import { BearerTokenSource } from '../../../src/protocols/credentials/credentials-bearer-token.ts';
 import { startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
 import { ACCEPTED_PREFIX, REFUSAL_TEXT, buildZtnValidator, ztnServerConfig, type ZtnValidator } from '../../servers/xrootd-ztn-validator.ts';
 import { startRecordingProxy } from './xrootd-recording-proxy.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { WebdavLister } from '../../../../src/listers/webdav/webdav-lister.ts';
 import { DcError } from '../../../../src/core/errors.ts';
 import type { DirEntry } from '../../../../src/core/entries.ts';
-import { HEAD_NGINX, TAIL, nginxResponse } from './webdav-test-xml.ts';
+import { HEAD_NGINX, TAIL, nginxResponse } from '../../protocols/webdav/webdav-test-xml.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DcError } from '../../../../src/core/errors.ts';
-import { BearerTokenSource } from '../../../../src/protocols/xrootd/xrootd-bearer-token.ts';
+import { BearerTokenSource } from '../../../../src/protocols/credentials/credentials-bearer-token.ts';
 
 /** A uid no /tmp/bt_u<uid> file exists for, so the machine's own tokens never interfere. */
 const UID = 4_000_000_002;
