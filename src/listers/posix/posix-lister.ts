@@ -3,21 +3,11 @@ import { fileURLToPath } from 'node:url';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 import { decodeName, encodeName } from '../../core/name-bytes.ts';
+import { fsError } from '../../protocols/posix/posix-errors.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
 
 const BATCH = 1000;
 const SLASH = Buffer.from('/');
-
-/** Maps a Node fs error to our codes, keeping errno text for the unlisted report. */
-export function fsError(err: unknown, path: string): DcError {
-  const e = err as NodeJS.ErrnoException;
-  const code = e?.code;
-  const msg = `${path}: ${e?.message ?? String(err)}`;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new DcError('NOT_FOUND', msg, { cause: err, detail: { errno: code } });
-  if (code === 'EACCES' || code === 'EPERM') return new DcError('PERMISSION', msg, { cause: err, detail: { errno: code } });
-  if (code === 'ABORT_ERR') return new DcError('ABORTED', msg, { cause: err });
-  return new DcError('IO', msg, { cause: err, detail: { errno: code } });
-}
 
 function toEntry(name: string, st: { isDirectory(): boolean; size: number; mtimeMs: number }): DirEntry {
   const isDir = st.isDirectory();
