@@ -1,16 +1,17 @@
-import type { SiteConfig } from '../../config/config-loader.ts';
+import { backendSite, type SiteConfig } from '../../config/config-loader.ts';
 import { DcError } from '../../core/errors.ts';
+import type { SiteEnv } from '../../protocols/protocol-site.ts';
 import type { StorageDeleter } from './storage-deleter.ts';
 
 /** The deleter for a site's Url scheme. Only the schemes with a native delete are supported. */
-export async function createStorageDeleter(site: SiteConfig): Promise<StorageDeleter> {
+export async function createStorageDeleter(site: SiteConfig, env: SiteEnv): Promise<StorageDeleter> {
   let scheme: string;
   try {
     scheme = new URL(site.Url).protocol.replace(/:$/, '');
   } catch {
     throw new DcError('CONFIG', `site ${site.name}: Url is not a URL`);
   }
-  const settings = { url: site.Url, concurrency: site.DeleteThreads, timeoutSeconds: site.Timeout, site: site as unknown as Readonly<Record<string, unknown>> };
+  const settings = backendSite(site, env, 'delete');
   switch (scheme) {
     case 'file':
       return new (await import('./storage-posix-deleter.ts')).PosixDeleter(site.Url);

@@ -17,7 +17,7 @@ export class StorageSink implements ActionSink {
   readonly name = 'storage' as const;
   private deleter: StorageDeleter | undefined;
 
-  constructor(private readonly make: (ctx: SinkContext) => Promise<StorageDeleter> = (ctx) => createStorageDeleter(ctx.site)) {}
+  constructor(private readonly make: (ctx: SinkContext) => Promise<StorageDeleter> = (ctx) => createStorageDeleter(ctx.site, ctx.config.env)) {}
 
   async execute(plan: ActionPlan, ctx: SinkContext): Promise<SinkReport> {
     const records: ActionRecord[] = [];

@@ -1,68 +1,14 @@
 /**
- * Credentials of a WebDAV site: a bearer token read from a file (WLCG tokens rotate every few
- * minutes, so the file is re-read when it changes) and X.509 material for TLS (client certificate
- * and key, or one proxy file holding both, plus a grid CA directory). Token text never leaves this
- * module except as the Authorization header value: error messages name the file, never its content.
+ * X.509 material for TLS: a client certificate and key, or one proxy file holding both, and the
+ * trusted CAs (a CA file, or a grid CA directory). Resolved here once for every protocol, from the
+ * site keys, else the usual grid environment variables as gfal and the XRootD client read them.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DcError } from '../../core/errors.ts';
-
-/** How often the token file's identity (inode, size, mtime) is re-checked at most. */
-const RECHECK_MS = 1_000;
-
-export class BearerTokenSource {
-  private token: string | undefined;
-  private identity = '';
-  private checkedAt = 0;
-  private reading: Promise<void> | undefined;
-
-  constructor(
-    readonly file: string,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /**
-   * The `Authorization` header value. `force` re-reads now (after a 401: the token may have rotated).
-   * A file momentarily empty or missing while it is being replaced keeps the last good token.
-   */
-  async header(force = false): Promise<string> {
-    if (force || this.token === undefined || this.now() - this.checkedAt >= RECHECK_MS) {
-      this.reading ??= this.refresh(force).finally(() => (this.reading = undefined));
-      await this.reading;
-    }
-    if (this.token === undefined) throw new DcError('CONFIG', `bearer token file ${this.file} is missing or empty`);
-    return `Bearer ${this.token}`;
-  }
-
-  /** Current token, for comparing before/after a forced re-read (never for printing). */
-  get current(): string | undefined {
-    return this.token;
-  }
-
-  private async refresh(force: boolean): Promise<void> {
-    this.checkedAt = this.now();
-    let id: string;
-    try {
-      const st = await stat(this.file);
-      id = `${st.ino}:${st.size}:${st.mtimeMs}`;
-    } catch {
-      return;
-    }
-    if (!force && id === this.identity && this.token !== undefined) return;
-    let text: string;
-    try {
-      text = await readFile(this.file, 'utf8');
-    } catch {
-      return;
-    }
-    const token = text.trim();
-    if (token === '') return;
-    if (/\s/.test(token)) throw new DcError('CONFIG', `bearer token file ${this.file} holds more than one word`);
-    this.token = token;
-    this.identity = id;
-  }
-}
+import type { SiteEnv } from '../protocol-site.ts';
+import type { CredentialSettings } from './credentials-settings.ts';
 
 export interface TlsFiles {
   /** Client certificate (PEM), or an X.509 proxy holding certificate, key and chain. */
@@ -81,7 +27,58 @@ export interface TlsOptions {
   ca?: string[];
 }
 
-const CERT_FILE = /^(?:[0-9a-f]{8}\.\d+|.*\.pem|.*\.crt)$/;
+/**
+ * The TLS files of an HTTP site: `X509UserCert` + `X509UserKey`, else the proxy `X509UserProxy`;
+ * CAs from `X509CertDir` and `CaFile`. An empty key falls back to X509_USER_CERT, X509_USER_KEY,
+ * X509_USER_PROXY, X509_CERT_DIR in `env`. Undefined when nothing is configured (system CAs).
+ */
+export function x509FilesOf(settings: Readonly<CredentialSettings>, env: SiteEnv): TlsFiles | undefined {
+  const proxy = settings.X509UserProxy || env.X509_USER_PROXY || undefined;
+  const cert = settings.X509UserCert || env.X509_USER_CERT || undefined;
+  const key = settings.X509UserKey || env.X509_USER_KEY || undefined;
+  const files: TlsFiles = {
+    certFile: cert ?? proxy,
+    keyFile: cert ? (key ?? cert) : proxy,
+    caDir: settings.X509CertDir || env.X509_CERT_DIR || undefined,
+    caFile: settings.CaFile || undefined,
+  };
+  return files.certFile || files.caDir || files.caFile ? files : undefined;
+}
+
+/** The CA directory of an XRootD site over TLS: `CaDir`, else `X509CertDir`, else X509_CERT_DIR. */
+export function xrootdCaDirOf(settings: Readonly<CredentialSettings>, env: SiteEnv): string | undefined {
+  return settings.CaDir || settings.X509CertDir || env.X509_CERT_DIR || undefined;
+}
+
+/** Certificate files of an OpenSSL-style CA directory: hash links (`1a2b3c4d.0`), `*.pem`, `*.crt`. */
+const CERT_FILE = /\.(pem|crt|\d+)$/;
+
+/**
+ * Every certificate of a CA directory, each once (hash links and `*.pem` name the same ones). A
+ * dangling hash link is skipped: the certificate it named is gone, the others still count.
+ */
+export function loadCaDir(dir: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new DcError('CONFIG', `CA directory ${dir} is not readable: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const cas = new Set<string>();
+  for (const name of names.sort()) {
+    if (!CERT_FILE.test(name)) continue;
+    const p = join(dir, name);
+    try {
+      if (!statSync(p).isFile()) continue;
+      const text = readFileSync(p, 'utf8');
+      if (text.includes('-----BEGIN CERTIFICATE-----')) cas.add(text);
+    } catch {
+      continue;
+    }
+  }
+  if (cas.size === 0) throw new DcError('CONFIG', `CA directory ${dir} holds no certificate`);
+  return [...cas];
+}
 
 /** Reads the TLS material once; a file that cannot be read is a CONFIG error naming it. */
 export async function loadTlsOptions(files: TlsFiles): Promise<TlsOptions> {
@@ -100,21 +97,7 @@ export async function loadTlsOptions(files: TlsFiles): Promise<TlsOptions> {
   }
   const cas = new Set<string>();
   if (files.caFile) cas.add(await read(files.caFile, 'CA file'));
-  if (files.caDir) {
-    let names: string[];
-    try {
-      names = await readdir(files.caDir);
-    } catch (err) {
-      throw new DcError('CONFIG', `cannot read CA directory ${files.caDir}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-    }
-    // Hash links and *.pem name the same certificates: the Set keeps one copy of each.
-    for (const name of names.sort()) {
-      if (!CERT_FILE.test(name)) continue;
-      const text = await readFile(join(files.caDir, name), 'utf8').catch(() => '');
-      if (text.includes('BEGIN CERTIFICATE')) cas.add(text);
-    }
-    if (cas.size === 0) throw new DcError('CONFIG', `no CA certificate found in ${files.caDir}`);
-  }
+  if (files.caDir) for (const ca of loadCaDir(files.caDir)) cas.add(ca);
   if (cas.size > 0) out.ca = [...cas];
   return out;
 }
