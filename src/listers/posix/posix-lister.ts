@@ -9,6 +9,14 @@ import type { Lister, ListerSettings } from '../lister.ts';
 const BATCH = 1000;
 const SLASH = Buffer.from('/');
 
+/**
+ * A directory entry's name as bytes. With encoding 'buffer' Node gives Buffers, while its typings
+ * say string: checked at run time rather than cast.
+ */
+function nameBytes(name: string | Buffer): Buffer {
+  return Buffer.isBuffer(name) ? name : encodeName(name);
+}
+
 function toEntry(name: string, st: { isDirectory(): boolean; size: number; mtimeMs: number }): DirEntry {
   const isDir = st.isDirectory();
   return { name, isDir, size: isDir ? 0 : st.size, mtime: st.mtimeMs / 1000 };
@@ -58,7 +66,7 @@ export class PosixLister implements Lister {
     try {
       for await (const d of dir) {
         if (signal.aborted) throw new DcError('ABORTED', `listing ${path} aborted`);
-        names.push({ name: d.name as unknown as Buffer, link: d.isSymbolicLink(), isDir: d.isDirectory() });
+        names.push({ name: nameBytes(d.name), link: d.isSymbolicLink(), isDir: d.isDirectory() });
         if (names.length >= BATCH) {
           yield await this.statBatch(dirPath, names);
           names = [];
