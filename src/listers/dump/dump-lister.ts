@@ -14,8 +14,8 @@ import { DcError } from '../../core/errors.ts';
 import type { SiteEnv } from '../../protocols/protocol-site.ts';
 import type { Lister, ListerSettings, TreeItem } from '../lister.ts';
 import { TreeBuilder, TreeMerger } from '../tree-builder.ts';
-import type { DumpSettings } from './dump-settings.ts';
 import { csvColumns, detectFormat, parseCsvLine, parseWhitespaceLine, type CsvColumns, type DumpFormat, type DumpRecord } from './dump-parser.ts';
+import type { DumpSettings } from './dump-settings.ts';
 
 export interface DumpListerOptions {
   /** The dump file, plain or gzip (recognised by its magic bytes, not its name). */
