@@ -2,7 +2,7 @@
  * Library API, in the shape of the seed's: load a configuration, list the inventory and the
  * site, compare — plus the full check and its building blocks.
  */
-export { loadConfig, siteConfig, type Config, type SiteConfig } from './config/config-loader.ts';
+export { backendSite, loadConfig, siteConfig, siteFromKeys, type Config, type SiteConfig } from './config/config-loader.ts';
 export { inventoryListing, remoteListing, compare, type ListingFile } from './api/library.ts';
 export { checkSite, type CheckInput, type CheckResult } from './check/site-check.ts';
 export type { CheckSummary, CheckProgress, UnlistedDir } from './check/check-types.ts';

@@ -128,7 +128,10 @@ export function targets(tree: BenchTree, s: Servers, concurrency: number): Targe
         const m = await load<typeof import('../../src/listers/s3/s3-lister.ts')>('../../src/listers/s3/s3-lister.ts');
         if (typeof m === 'string') return m;
         const { endpoint, bucket, credentials } = s.s3;
-        return { lister: new m.S3Lister({ url: `s3://${bucket}/`, endpoint, forcePathStyle: true, credentials, concurrency, timeoutSeconds }), top: '/bench' };
+        return { lister: new m.S3Lister(
+            { url: `s3://${bucket}/`, concurrency, timeoutSeconds, settings: { S3Endpoint: endpoint, S3Region: '', S3ForcePathStyle: true, S3Profile: '', S3PageSize: 1000 }, env: process.env },
+            { credentials },
+          ), top: '/bench' };
       },
     },
     {
@@ -146,7 +149,7 @@ export function targets(tree: BenchTree, s: Servers, concurrency: number): Targe
         const m = await load<typeof import('../../src/listers/xrdfs/xrdfs-lister.ts')>('../../src/listers/xrdfs/xrdfs-lister.ts');
         if (typeof m === 'string') return m;
         const url = `root://127.0.0.1:${s.xrootd.port}`;
-        return { lister: new m.XrdfsLister({ url, command: [...s.xrootd.prefix, 'xrdfs'], concurrency, timeoutMs: timeoutSeconds * 1000 }), top: '/bench' };
+        return { lister: new m.XrdfsLister({ env: process.env, url, command: [...s.xrootd.prefix, 'xrdfs'], concurrency, timeoutMs: timeoutSeconds * 1000 }), top: '/bench' };
       },
     },
     {
@@ -156,7 +159,7 @@ export function targets(tree: BenchTree, s: Servers, concurrency: number): Targe
         const m = await load<typeof import('../../src/listers/gfal/gfal-lister.ts')>('../../src/listers/gfal/gfal-lister.ts');
         if (typeof m === 'string') return m;
         const url = `root://127.0.0.1:${s.xrootd.port}/`;
-        return { lister: new m.GfalLister({ url, command: [...s.xrootd.prefix, 'gfal-ls'], concurrency, timeoutMs: timeoutSeconds * 1000 }), top: '/bench' };
+        return { lister: new m.GfalLister({ env: process.env, url, command: [...s.xrootd.prefix, 'gfal-ls'], concurrency, timeoutMs: timeoutSeconds * 1000 }), top: '/bench' };
       },
     },
   ];

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { backendSite, siteFromKeys } from '../../src/config/config-loader.ts';
 import { createLister } from '../../src/listers/registry.ts';
 import { walk } from '../../src/listers/walker.ts';
 import type { Netns } from '../../test/servers/netns.ts';
@@ -20,7 +21,7 @@ export async function runOurs(url: string, top: string, concurrency: number, acc
   const site: Record<string, unknown> = {};
   if (accessMethod) site.AccessMethod = accessMethod;
   if (command) site.XrdfsCommand = command;
-  const lister = await createLister({ url, concurrency, timeoutSeconds: 120, site });
+  const lister = await createLister(backendSite(siteFromKeys('bench', { Url: url, NumThreads: concurrency, Timeout: 120, ...site }), process.env));
   const t0 = performance.now();
   let files = 0;
   let dirs = 0;

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { AtomicWriter } from '../core/atomic-file.ts';
 import { escapeName } from '../core/escape.ts';
-import { siteConfig, type Config } from '../config/config-loader.ts';
+import { backendSite, siteConfig, type Config } from '../config/config-loader.ts';
 import { candidateTops } from '../check/check-filters.ts';
 import type { UnlistedDir } from '../check/check-types.ts';
 import { compareFiles, type CompareFilesResult } from '../check/compare-files.ts';
@@ -63,12 +63,12 @@ export async function remoteListing(
   site: string,
   opts: { out?: string; signal?: AbortSignal; now?: number } = {},
 ): Promise<ListingFile & { old: { path: string; files: number }; unlisted: UnlistedDir[] }> {
-  const sc = await resolveSiteDoor(siteConfig(config, site), { signal: opts.signal });
+  const sc = await resolveSiteDoor(siteConfig(config, site), { signal: opts.signal, env: config.env });
   const path = opts.out ?? join(sc.VarLocation, 'work', `${site}_remote.txt`);
   const oldPath = path.replace(/(\.txt)?$/, '_old.txt');
   const ageCut = (opts.now ?? Date.now() / 1000) - sc.IgnoreAge * 86400;
   mkdirSync(dirname(path), { recursive: true });
-  const lister = await createLister({ url: sc.Url, concurrency: sc.NumThreads, timeoutSeconds: sc.Timeout, site: sc as unknown as Record<string, unknown> });
+  const lister = await createLister(backendSite(sc, config.env));
   const w = new AtomicWriter(path);
   const wOld = new AtomicWriter(oldPath);
   const unlisted: UnlistedDir[] = [];

@@ -3,8 +3,9 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { DcError } from '../core/errors.ts';
+import type { BackendSite, SiteEnv } from '../protocols/protocol-site.ts';
 import { siteDefaults } from './config-defaults.ts';
-import { ConfigSchema, siteKeys, siteName, type SiteKeyName, type SiteSettings } from './config-schema.ts';
+import { ConfigSchema, SiteSchema, siteKeys, siteName, type SiteKeyName, type SiteSettings } from './config-schema.ts';
 import { normaliseSeedShapes, type ConfigNotice } from './config-seed-shapes.ts';
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
@@ -28,6 +29,11 @@ export interface Config {
   readonly notices: readonly ConfigNotice[];
   /** Settings of this run from the command line (`--cms`, `--no-orphan`): above everything else. */
   readonly overrides: Readonly<Partial<SiteSettings>>;
+  /**
+   * The environment given to loadConfig, captured once and frozen: key overrides come from it, and
+   * backends find their variables in it (BEARER_TOKEN…, X509_*, AWS_REGION, a child process's PATH).
+   */
+  readonly env: SiteEnv;
 }
 
 /**
@@ -143,6 +149,7 @@ export function loadConfig(file: string = DEFAULT_CONFIG_FILE, env: NodeJS.Proce
     seedSites: deepFreeze(seed.perSite as Record<string, Partial<SiteSettings>>),
     notices: deepFreeze([...seed.notices]),
     overrides: Object.freeze({}),
+    env: Object.freeze({ ...env }),
   };
   return Object.freeze(config);
 }
@@ -180,7 +187,7 @@ export function doorProblem(config: Config, site: SiteConfig): string | undefine
 }
 
 /** The effective settings of one site. Throws CONFIG when the site is not configured. */
-export function siteConfig(config: Config, name: string, env: NodeJS.ProcessEnv = process.env): SiteConfig {
+export function siteConfig(config: Config, name: string, env: SiteEnv = config.env): SiteConfig {
   if (!config.siteNames.includes(name)) {
     throw configError(config.file, `no site "${name}": not under Sites, not named by Redirectors, PathPrefix or AccessMethod, not known to the inventory (known: ${config.siteNames.join(', ') || 'none'})`);
   }
@@ -205,6 +212,28 @@ export function siteConfig(config: Config, name: string, env: NodeJS.ProcessEnv 
   const settings = merged as SiteSettings;
   const Url = (site.Url as string | undefined) ?? doorOf(settings.Redirectors) ?? '';
   return deepFreeze({ ...settings, name, Url });
+}
+
+/**
+ * A site from keys given in code (the library API, tests): validated by the same schema as a
+ * configuration's `Sites.<NAME>` entry — an unknown key or a wrong type is a CONFIG error — over
+ * the defaults. Relative paths are taken from the working directory.
+ */
+export function siteFromKeys(name: string, keys: Readonly<Record<string, unknown>>): SiteConfig {
+  const parsed = SiteSchema.safeParse(keys);
+  if (!parsed.success) throw new DcError('CONFIG', `site ${name}: ${parsed.error.issues.map(formatIssue).join('; ')}`);
+  const { Url, ...settings } = parsed.data;
+  const merged: SiteSettings = { ...siteDefaults, ...settings };
+  return deepFreeze({ ...merged, VarLocation: resolve(merged.VarLocation), WebDir: resolve(merged.WebDir), name, Url: Url ?? doorOf(merged.Redirectors) ?? '' });
+}
+
+/**
+ * What a lister or a storage deleter is built from: the site's Url, its limits (NumThreads for a
+ * listing, DeleteThreads for deletions), its settings and the captured environment. The one place
+ * a validated site becomes a backend's input; the backend reads its own keys, typed, from `settings`.
+ */
+export function backendSite(site: SiteConfig, env: SiteEnv, purpose: 'list' | 'delete' = 'list'): BackendSite<SiteConfig> {
+  return { url: site.Url, concurrency: purpose === 'list' ? site.NumThreads : site.DeleteThreads, timeoutSeconds: site.Timeout, settings: site, env };
 }
 
 function deepFreeze<T>(o: T): T {

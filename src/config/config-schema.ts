@@ -1,4 +1,10 @@
 import { z } from 'zod';
+import { cliListerSiteKeys } from '../listers/cli-lister-settings.ts';
+import { dumpSiteKeys } from '../listers/dump/dump-settings.ts';
+import { credentialSiteKeys } from '../protocols/credentials/credentials-settings.ts';
+import { s3SiteKeys } from '../protocols/s3/s3-settings.ts';
+import { webdavSiteKeys } from '../protocols/webdav/webdav-settings.ts';
+import { xrootdSiteKeys } from '../protocols/xrootd/xrootd-settings.ts';
 
 /**
  * The configuration keys. The seed's keys keep their names and meaning; new keys stand beside them.
@@ -18,9 +24,6 @@ export const siteName = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'site names use le
  * `RAL-Reader` reads a storage dump) and the URL schemes of src/listers/registry.ts; empty: by URL scheme.
  */
 export const ACCESS_METHODS = ['', 'SRM', 'directx', 'RAL-Reader', 'file', 'root', 'roots', 'davs', 'https', 'dav', 'http', 's3', 'dump', 'gfal'] as const;
-
-/** A program and its leading arguments: a string split on blanks, or a list of words. */
-const commandLine = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
 
 /**
  * The seed's `ListDeletable`: settings of its unmerged-area cleaning (CMS "listdeletable"). Validated
@@ -91,16 +94,6 @@ export const siteKeys = {
   PathPrefix: z.string(),
   /** Explicit lister choice (the seed's "directx", "SRM", "RAL-Reader", or a URL scheme); empty: by URL scheme. */
   AccessMethod: z.enum(ACCESS_METHODS),
-  /** The site's XRootD redirectors (host[:port] or root:// URLs); the first one is the door when the site has no Url. */
-  Redirectors: z.array(z.string().regex(/^\S+$/, 'a redirector is host[:port] or a root:// URL, without blanks')),
-  /** The seed's global redirectors: where a site's doors are located (kXR_locate) when Redirectors has none. */
-  GlobalRedirectors: z.array(z.string()),
-  /** DNS domain of the site's doors: locate answers outside it are dropped (the seed's per-site domain). */
-  Domain: z.string(),
-  /** Days a located door list is reused from VarLocation (0: a cached answer is never refreshed, as the seed). */
-  RedirectorAge: nonNeg,
-  /** True: send every request to the URL's host (it redirects as it likes); false: discover data servers with kXR_locate. */
-  UseLoadBalancer: z.boolean(),
   /** CMS dataset conventions: orphans of datasets the site holds, IGNORED, in transfer, or too short a path are protected (the seed's --cms). */
   CmsDatasets: z.boolean(),
   /** False: no file is listed orphan; every orphan is held back and counted (the seed's --no-orphan). */
@@ -132,34 +125,13 @@ export const siteKeys = {
   AdditionalLogDeletions: z.array(z.string().min(1)),
   /** Minimum free memory in GB before a run starts (0 disables the check). */
   FreeMem: nonNeg,
-  /** S3 (s3:// sites): endpoint URL (empty: AWS), region, path-style addressing. */
-  S3Endpoint: z.string(),
-  S3Region: z.string(),
-  S3ForcePathStyle: z.boolean(),
-  /** Named profile of the shared AWS credential files; empty: the SDK's default chain. */
-  S3Profile: z.string(),
-  /** Keys asked for per ListObjectsV2 page (S3 answers at most 1000). */
-  S3PageSize: z.number().int().min(1).max(1000),
-  /** Storage dump (dump:// sites, AccessMethod RAL-Reader): the file, its format, its maximum age in days. */
-  DumpPath: z.string(),
-  DumpFormat: z.enum(['auto', 'days', 'find', 'csv']),
-  MaxDumpAge: nonNeg,
-  /** Where a dump is unpacked and sorted; empty: the system's temporary directory. */
-  DumpTempDir: z.string(),
-  /** Credentials: bearer token file, X.509 proxy or certificate + key, CA directory or file; empty: the usual environment variables. */
-  BearerTokenFile: z.string(),
-  X509UserProxy: z.string(),
-  X509UserCert: z.string(),
-  X509UserKey: z.string(),
-  X509CertDir: z.string(),
-  CaFile: z.string(),
-  /** CA directory for XRootD over TLS (roots://); empty: X509CertDir, then X509_CERT_DIR. */
-  CaDir: z.string(),
-  /** HTTP redirects one WebDAV request may follow. */
-  MaxRedirects: z.number().int().min(0).max(50),
-  /** The xrdfs program (AccessMethod directx) and gfal-ls (AccessMethod SRM), with leading arguments. */
-  XrdfsCommand: commandLine,
-  GfalCommand: commandLine,
+  // Each backend declares the keys it reads; merged here, so an unknown key is still an error.
+  ...xrootdSiteKeys,
+  ...credentialSiteKeys,
+  ...webdavSiteKeys,
+  ...s3SiteKeys,
+  ...dumpSiteKeys,
+  ...cliListerSiteKeys,
 } as const;
 
 const SiteOverrides = z.object(siteKeys).partial().strict();

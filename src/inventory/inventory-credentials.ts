@@ -1,14 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { DcError } from '../core/errors.ts';
+import type { SiteEnv } from '../protocols/protocol-site.ts';
 import { redactUrl } from '../store/store-db.ts';
 
 /**
  * The database password of an SQL inventory: the environment variable INVENTORY_PASSWORD wins
  * (any key can be overridden from the environment), then `Inventory.PasswordFile` (first line,
- * trailing newline dropped), then whatever the URL itself carries. Never logged: every message
- * about the connection uses redactUrl().
+ * trailing newline dropped), then whatever the URL itself carries. `env` is the environment the
+ * configuration layer captured (Config.env). Never logged: every message about the connection
+ * uses redactUrl().
  */
-export function resolvePassword(passwordFile: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function resolvePassword(passwordFile: string | undefined, env: SiteEnv): string | undefined {
   const fromEnv = env.INVENTORY_PASSWORD;
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (!passwordFile) return undefined;

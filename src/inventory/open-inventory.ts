@@ -9,7 +9,7 @@ import { withQueues, type QueueSource } from './inventory-queues.ts';
 import { openSqliteInventory, openSqliteQueryInventory } from './sqlite/sqlite-inventory.ts';
 
 export interface OpenInventoryOptions {
-  /** Environment for INVENTORY_PASSWORD (default process.env). */
+  /** Environment for INVENTORY_PASSWORD (default: the configuration's captured environment). */
   env?: NodeJS.ProcessEnv;
   /** Create the SQL schema (Dynamo's tables and registry queues) when absent. */
   create?: boolean;
@@ -34,7 +34,7 @@ export async function openInventory(config: Config, opts: OpenInventoryOptions =
   const queueFiles = opts.queueFiles ?? { deletions: abs(inv.DeletionQueueFile), transfers: abs(inv.TransferQueueFile) };
   const extra: QueueSource[] = queueFiles.deletions || queueFiles.transfers ? [new FileQueueSource(queueFiles)] : [];
   const passwordFile = abs(inv.PasswordFile);
-  const sqlOpts = () => ({ password: resolvePassword(passwordFile, opts.env), create: opts.create, query: inv.Query });
+  const sqlOpts = () => ({ password: resolvePassword(passwordFile, opts.env ?? config.env), create: opts.create, query: inv.Query });
   switch (inv.Type) {
     case 'sqlite':
       return withQueues(inv.Query ? await openSqliteQueryInventory(need('Path'), inv.Query) : await openSqliteInventory(need('Path'), { create: opts.create }), extra);

@@ -1,5 +1,12 @@
 import type { DirEntry } from '../core/entries.ts';
 import type { DcError } from '../core/errors.ts';
+import type { CredentialSettings } from '../protocols/credentials/credentials-settings.ts';
+import type { BackendSite, SiteBasics } from '../protocols/protocol-site.ts';
+import type { S3Settings } from '../protocols/s3/s3-settings.ts';
+import type { WebdavSettings } from '../protocols/webdav/webdav-settings.ts';
+import type { XrootdSettings } from '../protocols/xrootd/xrootd-settings.ts';
+import type { CliListerSettings } from './cli-lister-settings.ts';
+import type { DumpSettings } from './dump/dump-settings.ts';
 
 /**
  * The one interface every storage backend implements (rclone's `fs.Lister` in spirit).
@@ -50,15 +57,16 @@ export type TreeItem =
   | { type: 'dir'; path: string; mtime: number; entries: DirEntry[] }
   | { type: 'unlisted'; path: string; error: DcError };
 
-/** Site-level settings a lister factory may need; taken from the validated site config. */
-export interface ListerSettings {
-  url: string;
-  /** Requests in flight against the site (NumThreads). */
-  concurrency: number;
-  /** Seconds before one request is abandoned (Timeout). */
-  timeoutSeconds: number;
-  /** The whole site configuration, for backend-specific keys (tokens, CA dirs, redirectors). */
-  site: Readonly<Record<string, unknown>>;
-}
+/** The site keys listers read: each backend's own, declared in the site schema, and a few general ones. */
+export type ListerSiteSettings = SiteBasics &
+  CredentialSettings &
+  XrootdSettings &
+  WebdavSettings &
+  S3Settings &
+  DumpSettings &
+  CliListerSettings;
+
+/** What a lister is built from (src/config's backendSite makes it from a validated site). */
+export type ListerSettings = BackendSite<ListerSiteSettings>;
 
 export type ListerFactory = (settings: ListerSettings) => Lister | Promise<Lister>;

@@ -49,7 +49,7 @@ export function listerProblem(url: string, accessMethod: string): string | undef
 export const LISTER_NAMES: readonly string[] = [...bySchemeOrMethod.keys()];
 
 export async function createLister(settings: ListerSettings): Promise<Lister> {
-  const method = typeof settings.site.AccessMethod === 'string' ? settings.site.AccessMethod : '';
+  const method = settings.settings.AccessMethod;
   let scheme: string;
   try {
     scheme = new URL(settings.url).protocol.replace(/:$/, '');

@@ -1,7 +1,7 @@
 import { freemem } from 'node:os';
 import { join } from 'node:path';
 import type { Config, SiteConfig } from '../config/config-loader.ts';
-import { siteConfig } from '../config/config-loader.ts';
+import { backendSite, siteConfig } from '../config/config-loader.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
 import { actOnRun, notActedReport } from '../actions/actions-run.ts';
 import type { ActionsReport } from '../actions/actions-types.ts';
@@ -166,8 +166,8 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
   try {
     inventory = await openInventory(config);
     // The door is settled once, so the lister and the storage deleter (ctx.site) use the same one.
-    site = await resolveSiteDoor(site, { signal, now, log });
-    lister = await createLister({ url: site.Url, concurrency: site.NumThreads, timeoutSeconds: site.Timeout, site: site as unknown as Readonly<Record<string, unknown>> });
+    site = await resolveSiteDoor(site, { signal, now, log, env: config.env });
+    lister = await createLister(backendSite(site, config.env));
     log('check-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
     result = await checkSite({
       site,

@@ -8,7 +8,8 @@ import { lstat, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { decodeName, encodeName } from '../../src/core/name-bytes.ts';
-import { createDumpLister } from '../../src/listers/dump/dump-lister.ts';
+import { createLister } from '../../src/listers/registry.ts';
+import { siteBackend } from '../helpers/backend-site.ts';
 import { runListerConformance } from './lister-suite.ts';
 
 const dumpFree = {
@@ -22,7 +23,7 @@ runListerConformance(
     if (r.status !== 0) throw new Error(`find failed: ${r.stderr}`);
     const file = join(fixtureDir, '..', 'dump.txt.gz');
     await writeFile(file, gzipSync(r.stdout));
-    const lister = createDumpLister({ url: `dump://${file}`, concurrency: 4, timeoutSeconds: 20, site: { DumpFormat: 'find', MaxDumpAge: 1 } });
+    const lister = await createLister(siteBackend({ Url: `dump://${file}`, NumThreads: 4, Timeout: 20, DumpFormat: 'find', MaxDumpAge: 1 }, process.env));
     return { lister, root: fixtureDir, teardown: () => lister.close() };
   },
   {
@@ -52,7 +53,7 @@ runListerConformance(
     const file = join(fixtureDir, '..', 'dump.csv');
     // Unsorted (reversed: children before parents) and CRLF: neither may matter.
     await writeFile(file, encodeName(['type,mtime,size,path', ...rows.reverse()].join('\r\n') + '\r\n'));
-    const lister = createDumpLister({ url: 'root://unused.example:1094/', concurrency: 4, timeoutSeconds: 20, site: { AccessMethod: 'RAL-Reader', DumpPath: file } });
+    const lister = await createLister(siteBackend({ Url: 'root://unused.example:1094/', NumThreads: 4, Timeout: 20, AccessMethod: 'RAL-Reader', DumpPath: file }, process.env));
     return { lister, root: '/fixture', teardown: () => lister.close() };
   },
   dumpFree,

@@ -6,7 +6,8 @@
 import { chmod } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { GfalLister } from '../../src/listers/gfal/gfal-lister.ts';
+import { createLister } from '../../src/listers/registry.ts';
+import { siteBackend } from '../helpers/backend-site.ts';
 import { requireBinary } from '../servers/xrootd-server.ts';
 import { runListerConformance } from './lister-suite.ts';
 import { xrootdFixtureTarget } from './xrootd-fixture-server.ts';
@@ -25,7 +26,9 @@ runListerConformance(
   'gfal (root:// via xrootd)',
   (ctx) => {
     const bin = gfalLs();
-    return xrootdFixtureTarget(ctx, {}, (server) => new GfalLister({ url: `root://127.0.0.1:${server.port}/`, command: [...server.netns.prefix, bin], concurrency: 4, timeoutMs: 30_000 }));
+    return xrootdFixtureTarget(ctx, {}, (server) =>
+      createLister(siteBackend({ Url: `root://127.0.0.1:${server.port}/`, AccessMethod: 'SRM', GfalCommand: [...server.netns.prefix, bin], NumThreads: 4, Timeout: 30 }, process.env)),
+    );
   },
   {
     longNames: 'xrootd 5.5 kXR_dirlist cuts 255-byte names to 254 bytes; gfal-ls shows what the server sends',
@@ -40,13 +43,9 @@ runListerConformance(
     const bin = gfalLs();
     await chmod(fixtureDir + expected.lockedDir, 0o000);
     const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups'] : [];
-    const lister = new GfalLister({
-      url: pathToFileURL(dirname(fixtureDir)).href,
-      command: [...asNobody, bin],
-      concurrency: 4,
-      timeoutMs: 30_000,
-      env: { HOME: '/tmp' },
-    });
+    const lister = await createLister(
+      siteBackend({ Url: pathToFileURL(dirname(fixtureDir)).href, AccessMethod: 'SRM', GfalCommand: [...asNobody, bin], NumThreads: 4, Timeout: 30 }, { ...process.env, HOME: '/tmp' }),
+    );
     const root = '/' + basename(fixtureDir);
     return {
       lister,

@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { chmod } from 'node:fs/promises';
 import { dirname, basename } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { PosixLister } from '../../src/listers/posix/posix-lister.ts';
+import { createLister } from '../../src/listers/registry.ts';
+import { siteBackend } from '../helpers/backend-site.ts';
 import { runListerConformance, type GapKey } from './lister-suite.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -18,7 +19,7 @@ const gaps: Partial<Record<GapKey, string>> = isRoot ? { forbiddenDirectory: 'ru
 runListerConformance(
   isRoot ? 'posix (root)' : 'posix (unprivileged)',
   async ({ fixtureDir, expected }) => {
-    const lister = new PosixLister(pathToFileURL(dirname(fixtureDir)).href);
+    const lister = await createLister(siteBackend({ Url: pathToFileURL(dirname(fixtureDir)).href }));
     const root = '/' + basename(fixtureDir);
     if (isRoot) return { lister, root, teardown: () => lister.close() };
     await chmod(fixtureDir + expected.lockedDir, 0o000);

@@ -1,9 +1,10 @@
 /**
  * S3 lister conformance against a real s3rver (test/servers/s3-server.ts), the fixture uploaded
- * through the S3 API. The lister is built by the registry from a site config, with credentials
- * from the standard AWS environment variables (the SDK's default chain).
+ * through the S3 API. The lister is built by the registry from a site config, as a check builds it,
+ * with credentials from the standard AWS environment variables of the environment it is given.
  */
-import { createS3Lister } from '../../src/listers/s3/s3-lister.ts';
+import { createLister } from '../../src/listers/registry.ts';
+import { siteBackend } from '../helpers/backend-site.ts';
 import { startS3Server, uploadTree } from '../servers/s3-server.ts';
 import { runListerConformance } from './lister-suite.ts';
 
@@ -13,14 +14,10 @@ runListerConformance(
     const server = await startS3Server();
     try {
       await uploadTree(server, fixtureDir, 'conf/fixture/');
-      process.env.AWS_ACCESS_KEY_ID = server.credentials.accessKeyId;
-      process.env.AWS_SECRET_ACCESS_KEY = server.credentials.secretAccessKey;
-      const lister = createS3Lister({
-        url: `s3://${server.bucket}/conf`,
-        concurrency: 4,
-        timeoutSeconds: 20,
-        site: { S3Endpoint: server.endpoint, S3ForcePathStyle: true, S3Region: 'us-east-1' },
-      });
+      const env = { AWS_ACCESS_KEY_ID: server.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey };
+      const lister = await createLister(
+        siteBackend({ Url: `s3://${server.bucket}/conf`, NumThreads: 4, Timeout: 20, S3Endpoint: server.endpoint, S3ForcePathStyle: true, S3Region: 'us-east-1' }, env),
+      );
       return {
         lister,
         root: '/fixture',

@@ -5,7 +5,8 @@
  * covered in test/integration/webdav-nginx-errors.test.ts.
  */
 import { basename, dirname } from 'node:path';
-import { WebdavLister } from '../../src/listers/webdav/webdav-lister.ts';
+import { createLister } from '../../src/listers/registry.ts';
+import { siteBackend } from '../helpers/backend-site.ts';
 import { startNginx } from '../servers/nginx-server.ts';
 import { runListerConformance } from './lister-suite.ts';
 
@@ -16,7 +17,7 @@ for (const scheme of ['http', 'https'] as const) {
     const server = await startNginx({ dataDir: dirname(fixtureDir), denyPaths: [forbidden] });
     try {
       const url = scheme === 'http' ? server.httpUrl.replace(/^http:/, 'dav:') : server.httpsUrl.replace(/^https:/, 'davs:');
-      const lister = await WebdavLister.create({ url, concurrency: 4, timeoutSeconds: 20, tls: scheme === 'https' ? { caDir: server.caDir } : undefined });
+      const lister = await createLister(siteBackend({ Url: url, NumThreads: 4, Timeout: 20, X509CertDir: scheme === 'https' ? server.caDir : '' }));
       return {
         lister,
         root,

@@ -2,7 +2,8 @@
  * WebDAV lister conformance against the real xrootd 5.5 server's XrdHttp door (raw hrefs, no trailing
  * slash on collections), over http and https, run inside a per-process network namespace.
  */
-import { WebdavLister } from '../../src/listers/webdav/webdav-lister.ts';
+import { createLister } from '../../src/listers/registry.ts';
+import { siteBackend } from '../helpers/backend-site.ts';
 import { runListerConformance, type GapKey } from './lister-suite.ts';
 import { xrootdFixtureTarget } from './xrootd-fixture-server.ts';
 
@@ -18,7 +19,7 @@ for (const tls of [false, true]) {
     // The server runs as user xrootd: chmod 000 is a real refusal for it (HTTP 403).
     (ctx) =>
       xrootdFixtureTarget(ctx, { tls }, (server) =>
-        WebdavLister.create({ url: server.httpUrl.replace(/^http/, 'dav'), concurrency: 4, timeoutSeconds: 20, tls: tls ? { caDir: server.caDir } : undefined }),
+        createLister(siteBackend({ Url: server.httpUrl.replace(/^http/, 'dav'), NumThreads: 4, Timeout: 20, X509CertDir: tls ? server.caDir! : '' })),
       ),
     gaps,
   );

@@ -2,7 +2,8 @@
  * Native XRootD lister conformance against the real xrootd 5.5 server, over root:// and roots://,
  * inside a per-process network namespace. The server runs as user xrootd, so chmod 000 is a refusal.
  */
-import { XrootdLister, loadCaDir } from '../../src/listers/xrootd/xrootd-lister.ts';
+import { createLister } from '../../src/listers/registry.ts';
+import { siteBackend } from '../helpers/backend-site.ts';
 import { runListerConformance, type GapKey } from './lister-suite.ts';
 import { xrootdFixtureTarget } from './xrootd-fixture-server.ts';
 
@@ -15,7 +16,7 @@ const gaps: Partial<Record<GapKey, string>> = {
 for (const tls of [false, true]) {
   runListerConformance(
     `xrootd native ${tls ? 'roots' : 'root'}`,
-    (ctx) => xrootdFixtureTarget(ctx, { tls }, (server) => new XrootdLister(server.url, { requestTimeoutMs: 20_000, tlsOptions: tls ? { ca: loadCaDir(server.caDir!) } : undefined })),
+    (ctx) => xrootdFixtureTarget(ctx, { tls }, (server) => createLister(siteBackend({ Url: server.url, NumThreads: 4, Timeout: 20, CaDir: tls ? server.caDir! : '' }))),
     gaps,
   );
 }

@@ -14,7 +14,7 @@ export function inventoryDbUrl(config: Config): string | undefined {
   if (inv.Type === 'mysql' || inv.Type === 'postgres') {
     if (!inv.Url) return undefined;
     const pwFile = inv.PasswordFile && !isAbsolute(inv.PasswordFile) ? resolve(dirname(config.file), inv.PasswordFile) : inv.PasswordFile;
-    const url = urlWithPassword(inv.Url, resolvePassword(pwFile));
+    const url = urlWithPassword(inv.Url, resolvePassword(pwFile, config.env));
     return inv.Type === 'mysql' ? url.replace(/^mariadb:/, 'mysql:') : url.replace(/^postgresql:/, 'postgres:');
   }
   return undefined;

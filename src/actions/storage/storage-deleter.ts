@@ -1,4 +1,3 @@
-import type { SiteConfig } from '../../config/config-loader.ts';
 import { DcError } from '../../core/errors.ts';
 
 /** What a deleter knows about a path before removing it (the last-moment safety check). */
@@ -33,31 +32,4 @@ export function notEmptyError(path: string, message: string, detail: Record<stri
 
 export function isNotEmpty(err: unknown): boolean {
   return err instanceof DcError && err.code === 'STATE' && err.detail?.notEmpty === true;
-}
-
-/** The deleter for a site's Url scheme. Only the schemes with a native delete are supported. */
-export async function createStorageDeleter(site: SiteConfig): Promise<StorageDeleter> {
-  let scheme: string;
-  try {
-    scheme = new URL(site.Url).protocol.replace(/:$/, '');
-  } catch {
-    throw new DcError('CONFIG', `site ${site.name}: Url is not a URL`);
-  }
-  const settings = { url: site.Url, concurrency: site.DeleteThreads, timeoutSeconds: site.Timeout, site: site as unknown as Readonly<Record<string, unknown>> };
-  switch (scheme) {
-    case 'file':
-      return new (await import('./storage-posix-deleter.ts')).PosixDeleter(site.Url);
-    case 'root':
-    case 'roots':
-      return (await import('./storage-xrootd-deleter.ts')).createXrootdDeleter(settings);
-    case 'davs':
-    case 'https':
-    case 'dav':
-    case 'http':
-      return (await import('./storage-webdav-deleter.ts')).createWebdavDeleter(settings);
-    case 's3':
-      return (await import('./storage-s3-deleter.ts')).createS3Deleter(settings);
-    default:
-      throw new DcError('UNSUPPORTED', `site ${site.name}: deleting on the storage is not available for ${scheme}:// sites`);
-  }
 }

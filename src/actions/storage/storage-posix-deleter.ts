@@ -2,7 +2,7 @@ import { lstat, rmdir, unlink } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { DcError } from '../../core/errors.ts';
 import { encodeName } from '../../core/name-bytes.ts';
-import { fsError } from '../../listers/posix/posix-lister.ts';
+import { fsError } from '../../protocols/posix/posix-errors.ts';
 import { notEmptyError, type StorageDeleter, type StoragePathInfo } from './storage-deleter.ts';
 
 /** unlink(2) for files, rmdir(2) for directories: the kernel refuses a non-empty directory. */

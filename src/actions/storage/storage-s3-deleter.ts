@@ -1,8 +1,10 @@
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { DcError } from '../../core/errors.ts';
-import type { ListerSettings } from '../../listers/lister.ts';
-import { s3Error } from '../../listers/s3/s3-errors.ts';
-import { parseS3Url, type S3Location } from '../../listers/s3/s3-keys.ts';
+import type { BackendSite } from '../../protocols/protocol-site.ts';
+import { s3ClientConfig } from '../../protocols/s3/s3-client-options.ts';
+import { s3Error } from '../../protocols/s3/s3-errors.ts';
+import { parseS3Url, type S3Location } from '../../protocols/s3/s3-keys.ts';
+import type { S3Settings } from '../../protocols/s3/s3-settings.ts';
 import { notEmptyError, type StorageDeleter, type StoragePathInfo } from './storage-deleter.ts';
 
 /**
@@ -65,19 +67,7 @@ export class S3Deleter implements StorageDeleter {
   }
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-export function createS3Deleter(settings: ListerSettings): StorageDeleter {
-  const site = settings.site;
-  const client = new S3Client({
-    endpoint: str(site.S3Endpoint),
-    region: str(site.S3Region) ?? process.env.AWS_REGION ?? 'us-east-1',
-    forcePathStyle: site.S3ForcePathStyle === true,
-    profile: str(site.S3Profile),
-    maxAttempts: 3,
-    requestHandler: { requestTimeout: settings.timeoutSeconds * 1000 },
-  });
-  return new S3Deleter(parseS3Url(settings.url), client);
+/** The same client options as the S3 lister's (src/protocols/s3/s3-client-options.ts). */
+export function createS3Deleter(site: BackendSite<S3Settings>): StorageDeleter {
+  return new S3Deleter(parseS3Url(site.url), new S3Client(s3ClientConfig(site, { maxAttempts: 3 })));
 }

@@ -1,7 +1,8 @@
 import { DcError, errorCode, errorMessage } from '../../core/errors.ts';
 import { forEachLimited } from '../actions-pool.ts';
 import type { ActionPlan, ActionRecord, ActionSink, SinkContext, SinkReport } from '../actions-types.ts';
-import { createStorageDeleter, isNotEmpty, type StorageDeleter } from './storage-deleter.ts';
+import { createStorageDeleter } from './storage-deleter-factory.ts';
+import { isNotEmpty, type StorageDeleter } from './storage-deleter.ts';
 
 const DAY = 86400;
 
@@ -16,7 +17,7 @@ export class StorageSink implements ActionSink {
   readonly name = 'storage' as const;
   private deleter: StorageDeleter | undefined;
 
-  constructor(private readonly make: (ctx: SinkContext) => Promise<StorageDeleter> = (ctx) => createStorageDeleter(ctx.site)) {}
+  constructor(private readonly make: (ctx: SinkContext) => Promise<StorageDeleter> = (ctx) => createStorageDeleter(ctx.site, ctx.config.env)) {}
 
   async execute(plan: ActionPlan, ctx: SinkContext): Promise<SinkReport> {
     const records: ActionRecord[] = [];

@@ -1,12 +1,12 @@
 import { Agent, type Dispatcher } from 'undici';
 import { DcError } from '../../core/errors.ts';
-import type { ListerSettings } from '../../listers/lister.ts';
-import { BearerTokenSource, loadTlsOptions, type TlsFiles } from '../../listers/webdav/webdav-auth.ts';
-import { statusError, transportError } from '../../listers/webdav/webdav-client.ts';
-import { encodeStoragePath } from '../../listers/webdav/webdav-href.ts';
+import type { BearerTokenSource } from '../../protocols/credentials/credentials-bearer-token.ts';
+import type { TlsOptions } from '../../protocols/credentials/credentials-x509.ts';
+import type { BackendSite } from '../../protocols/protocol-site.ts';
+import { openWebdavAccess, webdavAccessOptions, type WebdavSiteSettings } from '../../protocols/webdav/webdav-access.ts';
+import { statusError, transportError } from '../../protocols/webdav/webdav-client.ts';
+import { encodeStoragePath } from '../../protocols/webdav/webdav-href.ts';
 import { notEmptyError, type StorageDeleter, type StoragePathInfo } from './storage-deleter.ts';
-
-const SCHEMES: Record<string, string> = { 'davs:': 'https:', 'https:': 'https:', 'dav:': 'http:', 'http:': 'http:' };
 
 /**
  * HTTP DELETE (RFC 4918 §9.6). DELETE of a collection is recursive on every server, so before
@@ -19,7 +19,7 @@ export class WebdavDeleter implements StorageDeleter {
 
   constructor(
     private readonly base: URL,
-    opts: { concurrency: number; timeoutMs: number; tls?: { cert?: string; key?: string; ca?: string[] }; token?: BearerTokenSource },
+    opts: { concurrency: number; timeoutMs: number; tls?: TlsOptions; token?: BearerTokenSource },
     private readonly token = opts.token,
   ) {
     this.agent = new Agent({
@@ -38,7 +38,8 @@ export class WebdavDeleter implements StorageDeleter {
 
   private async send(method: string, url: URL, signal: AbortSignal, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
     const what = `${method} ${decodeURIComponent(url.pathname)}`;
-    const auth = this.token ? { Authorization: await this.token.header() } : {};
+    const authorization = await this.token?.header();
+    const auth = authorization ? { Authorization: authorization } : {};
     let res: Dispatcher.ResponseData;
     try {
       res = await this.agent.request({ origin: url.origin, path: url.pathname, method: method as Dispatcher.HttpMethod, headers: { ...headers, ...auth }, signal });
@@ -85,29 +86,8 @@ export class WebdavDeleter implements StorageDeleter {
   }
 }
 
-function siteString(site: Readonly<Record<string, unknown>>, key: string): string | undefined {
-  const v = site[key];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-/** Same credentials as the WebDAV lister: BearerTokenFile, X509 proxy/cert, CA dir or file. */
-export async function createWebdavDeleter(settings: ListerSettings): Promise<StorageDeleter> {
-  const u = new URL(settings.url);
-  const protocol = SCHEMES[u.protocol];
-  if (!protocol) throw new DcError('UNSUPPORTED', `WebDAV deleter does not speak ${u.protocol}//`);
-  const base = new URL(`${protocol}//${u.host}${u.pathname}`);
-  const site = settings.site;
-  const env = process.env;
-  const proxy = siteString(site, 'X509UserProxy') ?? env.X509_USER_PROXY;
-  const cert = siteString(site, 'X509UserCert') ?? env.X509_USER_CERT;
-  const files: TlsFiles = {
-    certFile: cert ?? proxy,
-    keyFile: cert ? (siteString(site, 'X509UserKey') ?? env.X509_USER_KEY ?? cert) : proxy,
-    caDir: siteString(site, 'X509CertDir') ?? env.X509_CERT_DIR,
-    caFile: siteString(site, 'CaFile'),
-  };
-  const tls = files.certFile || files.caDir || files.caFile ? await loadTlsOptions(files) : undefined;
-  const tokenFile = siteString(site, 'BearerTokenFile') ?? env.BEARER_TOKEN_FILE;
-  const token = tokenFile ? new BearerTokenSource(tokenFile) : undefined;
-  return new WebdavDeleter(base, { concurrency: settings.concurrency, timeoutMs: settings.timeoutSeconds * 1000, tls, token });
+/** Same site and credential resolution as the WebDAV lister (src/protocols/webdav/webdav-access.ts). */
+export async function createWebdavDeleter(site: BackendSite<WebdavSiteSettings>): Promise<StorageDeleter> {
+  const { base, tls, token } = await openWebdavAccess(webdavAccessOptions(site), 'WebDAV deleter');
+  return new WebdavDeleter(base, { concurrency: site.concurrency, timeoutMs: site.timeoutSeconds * 1000, tls, token });
 }

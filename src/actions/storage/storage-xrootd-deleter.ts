@@ -1,7 +1,7 @@
 import { DcError } from '../../core/errors.ts';
-import type { ListerSettings } from '../../listers/lister.ts';
-import { xrootdOptionsFromSite } from '../../listers/xrootd/xrootd-lister.ts';
+import type { BackendSite } from '../../protocols/protocol-site.ts';
 import { XrootdClient, parseXrootdUrl } from '../../protocols/xrootd/xrootd-client.ts';
+import { xrootdOptionsFromSite, type XrootdSiteSettings } from '../../protocols/xrootd/xrootd-site-options.ts';
 import { notEmptyError, type StorageDeleter, type StoragePathInfo } from './storage-deleter.ts';
 
 /**
@@ -13,10 +13,10 @@ export class XrootdDeleter implements StorageDeleter {
   private readonly client: XrootdClient;
   private readonly base: string;
 
-  constructor(url: string, settings: ListerSettings) {
-    const { endpoint, path } = parseXrootdUrl(url);
+  constructor(site: BackendSite<XrootdSiteSettings>) {
+    const { endpoint, path } = parseXrootdUrl(site.url);
     this.base = path === '/' ? '' : path.replace(/\/+$/, '');
-    const opts = xrootdOptionsFromSite(settings);
+    const opts = xrootdOptionsFromSite(site);
     // Load-balancer door discovery is for listings; removal goes through the redirector.
     this.client = new XrootdClient(opts.redirectors?.[0] ?? endpoint, opts);
   }
@@ -49,6 +49,6 @@ export class XrootdDeleter implements StorageDeleter {
   }
 }
 
-export function createXrootdDeleter(settings: ListerSettings): StorageDeleter {
-  return new XrootdDeleter(settings.url, settings);
+export function createXrootdDeleter(site: BackendSite<XrootdSiteSettings>): StorageDeleter {
+  return new XrootdDeleter(site);
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, type Dispatcher } from 'undici';
 import { DcError, errorMessage } from '../../core/errors.ts';
-import { BearerTokenSource } from '../../listers/webdav/webdav-auth.ts';
+import { BearerTokenSource } from '../../protocols/credentials/credentials-bearer-token.ts';
 import type { ActionKind, ActionPlan, ActionRecord, ActionSink, SinkContext, SinkReport } from '../actions-types.ts';
 
 export interface WebhookItem {
@@ -61,7 +61,8 @@ export class WebhookSink implements ActionSink {
       return { records };
     }
     const where = `${url.origin}${url.pathname}`;
-    const token = site.WebhookTokenFile ? new BearerTokenSource(site.WebhookTokenFile) : undefined;
+    // Only the webhook's own file: the storage's WLCG token must never be sent to a webhook.
+    const token = site.WebhookTokenFile ? new BearerTokenSource({ tokenFile: site.WebhookTokenFile }) : undefined;
     this.agent ??= new Agent({ connections: 2, headersTimeout: site.WebhookTimeout * 1000, bodyTimeout: site.WebhookTimeout * 1000, connect: { timeout: Math.min(site.WebhookTimeout, 30) * 1000 } });
     const size = site.WebhookBatchSize;
     const batches = Math.ceil(items.length / size);
@@ -92,7 +93,7 @@ export class WebhookSink implements ActionSink {
           origin: url.origin,
           path: url.pathname + url.search,
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, ...(token ? { Authorization: await token.header() } : {}) },
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key, ...(await authorizationOf(token)) },
           body,
           signal,
         });
@@ -117,6 +118,11 @@ export class WebhookSink implements ActionSink {
     await this.agent?.close().catch(() => undefined);
     this.agent = undefined;
   }
+}
+
+async function authorizationOf(token: BearerTokenSource | undefined): Promise<{ Authorization?: string }> {
+  const value = await token?.header();
+  return value ? { Authorization: value } : {};
 }
 
 /** Stable per batch: the same run, batch number and content always give the same key. */

@@ -11,14 +11,15 @@ export const registerList: CommandRegistrar = (program, run) => {
     .option('--dirs', 'also print directories, as "LFN/ - mtime"')
     .action((siteName: string, opts: { dirs?: boolean }) =>
       run(async (ctx) => {
-        const { siteConfig } = await import('../../config/config-loader.ts');
+        const { backendSite, siteConfig } = await import('../../config/config-loader.ts');
         const { escapeName } = await import('../../core/escape.ts');
         const { candidateTops } = await import('../../check/check-filters.ts');
         const { createLister } = await import('../../listers/registry.ts');
         const { resolveSiteDoor } = await import('../../listers/xrootd/xrootd-site-door.ts');
         const { walk } = await import('../../listers/walker.ts');
-        const site = await resolveSiteDoor(siteConfig(ctx.config(), siteName), { signal: ctx.signal });
-        const lister = await createLister({ url: site.Url, concurrency: site.NumThreads, timeoutSeconds: site.Timeout, site: site as unknown as Record<string, unknown> });
+        const config = ctx.config();
+        const site = await resolveSiteDoor(siteConfig(config, siteName), { signal: ctx.signal, env: config.env });
+        const lister = await createLister(backendSite(site, config.env));
         let unlisted = 0;
         try {
           for await (const ev of walk(lister, { tops: candidateTops(site), pathPrefix: site.PathPrefix, concurrency: site.NumThreads, retries: site.Retries, timeoutMs: site.Timeout * 1000, signal: ctx.signal })) {

@@ -11,9 +11,11 @@ import type { DirEntry } from '../../core/entries.ts';
 import { escapeName, unescapeName } from '../../core/escape.ts';
 import { decodeName } from '../../core/name-bytes.ts';
 import { DcError } from '../../core/errors.ts';
+import type { SiteEnv } from '../../protocols/protocol-site.ts';
 import type { Lister, ListerSettings, TreeItem } from '../lister.ts';
 import { TreeBuilder, TreeMerger } from '../tree-builder.ts';
 import { csvColumns, detectFormat, parseCsvLine, parseWhitespaceLine, type CsvColumns, type DumpFormat, type DumpRecord } from './dump-parser.ts';
+import type { DumpSettings } from './dump-settings.ts';
 
 export interface DumpListerOptions {
   /** The dump file, plain or gzip (recognised by its magic bytes, not its name). */
@@ -23,6 +25,8 @@ export interface DumpListerOptions {
   maxAgeDays?: number;
   /** Where `sort` keeps its runs and the sorted copy lives (default: the system temp dir). */
   tempDir?: string;
+  /** The environment `sort` runs in, as captured by the configuration layer (default: none). */
+  env?: SiteEnv;
 }
 
 /** Records handed to the walker between heartbeats. */
@@ -100,7 +104,7 @@ export class DumpLister implements Lister {
       throw new DcError('INPUT', `dump ${this.o.file} cannot be read: ${(err as Error).message}`, { cause: err });
     }
     const sort = spawn('sort', ['-z', '-S', '256M', '-T', this.workDir, '-o', out], {
-      env: { ...process.env, LC_ALL: 'C' },
+      env: { ...this.o.env, LC_ALL: 'C' },
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     this.children.add(sort);
@@ -260,8 +264,8 @@ export class DumpLister implements Lister {
 }
 
 /** The dump named by `DumpPath`, else by a `dump:///path/to/file` Url. */
-export function dumpFileOf(url: string, site: Readonly<Record<string, unknown>>): string {
-  if (typeof site.DumpPath === 'string' && site.DumpPath) return site.DumpPath;
+export function dumpFileOf(url: string, settings: Readonly<Pick<DumpSettings, 'DumpPath'>>): string {
+  if (settings.DumpPath) return settings.DumpPath;
   let u: URL | undefined;
   try {
     u = new URL(url);
@@ -274,17 +278,12 @@ export function dumpFileOf(url: string, site: Readonly<Record<string, unknown>>)
 
 /** Site keys: `DumpPath`, `DumpFormat` (auto, days, find, csv), `MaxDumpAge` (days), `DumpTempDir`. */
 export function createDumpLister(settings: ListerSettings): Lister {
-  const site = settings.site;
-  const format = site.DumpFormat ?? 'auto';
-  if (format !== 'auto' && format !== 'days' && format !== 'find' && format !== 'csv') {
-    throw new DcError('CONFIG', `DumpFormat must be auto, days, find or csv, got ${JSON.stringify(format)}`);
-  }
-  const maxAge = site.MaxDumpAge === undefined ? undefined : Number(site.MaxDumpAge);
-  if (maxAge !== undefined && !(maxAge >= 0)) throw new DcError('CONFIG', `MaxDumpAge must be a number of days, got ${JSON.stringify(site.MaxDumpAge)}`);
+  const s = settings.settings;
   return new DumpLister({
-    file: dumpFileOf(settings.url, site),
-    format,
-    maxAgeDays: maxAge,
-    tempDir: typeof site.DumpTempDir === 'string' && site.DumpTempDir !== '' ? site.DumpTempDir : undefined,
+    file: dumpFileOf(settings.url, s),
+    format: s.DumpFormat,
+    maxAgeDays: s.MaxDumpAge,
+    tempDir: s.DumpTempDir || undefined,
+    env: settings.env,
   });
 }

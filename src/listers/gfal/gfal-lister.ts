@@ -4,6 +4,7 @@ import type { DirEntry } from '../../core/entries.ts';
 import { decodeName } from '../../core/name-bytes.ts';
 import { DcError } from '../../core/errors.ts';
 import type { CliListerOptions } from '../cli-lister-options.ts';
+import { commandWords } from '../cli-lister-settings.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
 import { gfalError, gfalUrl, parseGfalLine } from './gfal-output.ts';
 
@@ -29,10 +30,9 @@ export class GfalLister implements Lister {
   constructor(private readonly o: GfalListerOptions) {
     this.command = o.command?.length ? o.command : ['gfal-ls'];
     this.env = {
-      ...process.env,
-      // gfal2's Python bindings exist only for the system python (SERVERS.md).
-      GFAL_PYTHONBIN: process.env.GFAL_PYTHONBIN ?? '/usr/bin/python3',
       ...o.env,
+      // gfal2's Python bindings exist only for the system python (SERVERS.md).
+      GFAL_PYTHONBIN: o.env.GFAL_PYTHONBIN ?? '/usr/bin/python3',
       // full-iso prints local time labelled +0000: make the label true.
       TZ: 'UTC',
       LC_ALL: 'C.UTF-8',
@@ -132,12 +132,7 @@ export class GfalLister implements Lister {
   }
 }
 
-/** Site keys: `GfalCommand` (program and leading arguments, a list or a space-separated string). */
+/** Site key: `GfalCommand` (program and leading arguments, a list or a space-separated string). */
 export function createGfalLister(settings: ListerSettings): Lister {
-  const raw = settings.site.GfalCommand;
-  let command: string[] | undefined;
-  if (Array.isArray(raw) && raw.every((x) => typeof x === 'string')) command = raw as string[];
-  else if (typeof raw === 'string' && raw.trim()) command = raw.trim().split(/\s+/);
-  else if (raw !== undefined) throw new DcError('CONFIG', `GfalCommand must be a list of strings or a string, got ${JSON.stringify(raw)}`);
-  return new GfalLister({ url: settings.url, command, concurrency: settings.concurrency, timeoutMs: settings.timeoutSeconds * 1000 });
+  return new GfalLister({ url: settings.url, command: commandWords(settings.settings.GfalCommand), concurrency: settings.concurrency, timeoutMs: settings.timeoutSeconds * 1000, env: settings.env });
 }

@@ -3,20 +3,18 @@ import { fileURLToPath } from 'node:url';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 import { decodeName, encodeName } from '../../core/name-bytes.ts';
+import { fsError } from '../../protocols/posix/posix-errors.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
 
 const BATCH = 1000;
 const SLASH = Buffer.from('/');
 
-/** Maps a Node fs error to our codes, keeping errno text for the unlisted report. */
-export function fsError(err: unknown, path: string): DcError {
-  const e = err as NodeJS.ErrnoException;
-  const code = e?.code;
-  const msg = `${path}: ${e?.message ?? String(err)}`;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return new DcError('NOT_FOUND', msg, { cause: err, detail: { errno: code } });
-  if (code === 'EACCES' || code === 'EPERM') return new DcError('PERMISSION', msg, { cause: err, detail: { errno: code } });
-  if (code === 'ABORT_ERR') return new DcError('ABORTED', msg, { cause: err });
-  return new DcError('IO', msg, { cause: err, detail: { errno: code } });
+/**
+ * A directory entry's name as bytes. With encoding 'buffer' Node gives Buffers, while its typings
+ * say string: checked at run time rather than cast.
+ */
+function nameBytes(name: string | Buffer): Buffer {
+  return Buffer.isBuffer(name) ? name : encodeName(name);
 }
 
 function toEntry(name: string, st: { isDirectory(): boolean; size: number; mtimeMs: number }): DirEntry {
@@ -68,7 +66,7 @@ export class PosixLister implements Lister {
     try {
       for await (const d of dir) {
         if (signal.aborted) throw new DcError('ABORTED', `listing ${path} aborted`);
-        names.push({ name: d.name as unknown as Buffer, link: d.isSymbolicLink(), isDir: d.isDirectory() });
+        names.push({ name: nameBytes(d.name), link: d.isSymbolicLink(), isDir: d.isDirectory() });
         if (names.length >= BATCH) {
           yield await this.statBatch(dirPath, names);
           names = [];

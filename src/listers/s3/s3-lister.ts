@@ -1,29 +1,19 @@
 import { ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
+import type { BackendSite } from '../../protocols/protocol-site.ts';
+import { s3ClientConfig } from '../../protocols/s3/s3-client-options.ts';
+import { s3Error } from '../../protocols/s3/s3-errors.ts';
+import { dirKeyPrefix, parseS3Url, skipSubtree, type S3Location } from '../../protocols/s3/s3-keys.ts';
+import type { S3Settings } from '../../protocols/s3/s3-settings.ts';
 import type { Lister, ListerSettings, TreeItem } from '../lister.ts';
-import { s3Error } from './s3-errors.ts';
-import { dirKeyPrefix, parseS3Url, skipSubtree, type S3Location } from './s3-keys.ts';
 import { streamS3Tree, type S3Page } from './s3-tree.ts';
 
-export interface S3ListerOptions {
-  /** `s3://bucket/prefix`. */
-  url: string;
-  /** Endpoint URL for S3-compatible stores (MinIO, Ceph, s3rver); AWS when absent. */
-  endpoint?: string;
-  region?: string;
-  forcePathStyle?: boolean;
-  /** Named profile of the shared AWS files; the SDK's default chain otherwise. */
-  profile?: string;
-  /** Explicit credentials (programmatic use); the SDK's default chain when absent. */
-  credentials?: S3ClientConfig['credentials'];
-  /** Parallel requests and key-range shards. */
-  concurrency: number;
-  timeoutSeconds: number;
-  /** Attempts per request, the SDK retrying with backoff (1 + Retries). */
+export interface S3ListerExtras {
+  /** Attempts per request, the SDK retrying with backoff (default 3). */
   maxAttempts?: number;
-  /** Keys per page (S3 caps it at 1 000). */
-  pageSize?: number;
+  /** Explicit credentials (programmatic use); otherwise a key pair in the site's env, else the SDK's default chain. */
+  credentials?: S3ClientConfig['credentials'];
 }
 
 /**
@@ -46,24 +36,12 @@ export class S3Lister implements Lister {
   private readonly maxShards: number;
   private closed = false;
 
-  constructor(o: S3ListerOptions) {
-    this.loc = parseS3Url(o.url);
-    this.pageSize = Math.max(1, Math.min(1000, o.pageSize ?? 1000));
-    this.maxShards = Math.max(1, o.concurrency);
-    this.client = new S3Client({
-      endpoint: o.endpoint,
-      region: o.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
-      forcePathStyle: o.forcePathStyle,
-      profile: o.profile,
-      credentials: o.credentials,
-      maxAttempts: o.maxAttempts ?? 3,
-      requestHandler: {
-        requestTimeout: o.timeoutSeconds * 1000,
-        connectionTimeout: Math.min(o.timeoutSeconds, 10) * 1000,
-        httpAgent: { keepAlive: true, maxSockets: Math.max(1, o.concurrency) },
-        httpsAgent: { keepAlive: true, maxSockets: Math.max(1, o.concurrency) },
-      },
-    });
+  /** `site.url` is `s3://bucket/prefix`; `site.concurrency` bounds parallel requests and key-range shards. */
+  constructor(site: BackendSite<S3Settings>, extras: S3ListerExtras = {}) {
+    this.loc = parseS3Url(site.url);
+    this.pageSize = Math.max(1, Math.min(1000, site.settings.S3PageSize));
+    this.maxShards = Math.max(1, site.concurrency);
+    this.client = new S3Client(s3ClientConfig(site, { maxAttempts: extras.maxAttempts ?? 3, credentials: extras.credentials }));
   }
 
   private describe(prefix: string): string {
@@ -146,30 +124,7 @@ export class S3Lister implements Lister {
   }
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-function bool(v: unknown): boolean | undefined {
-  if (typeof v === 'boolean') return v;
-  if (v === 'true' || v === '1') return true;
-  if (v === 'false' || v === '0') return false;
-  return undefined;
-}
-
 /** Site keys: `S3Endpoint`, `S3Region`, `S3ForcePathStyle`, `S3Profile`, `S3PageSize`, `Retries`. */
 export function createS3Lister(settings: ListerSettings): Lister {
-  const site = settings.site;
-  const retries = Number(site.Retries ?? 2);
-  return new S3Lister({
-    url: settings.url,
-    endpoint: str(site.S3Endpoint),
-    region: str(site.S3Region),
-    forcePathStyle: bool(site.S3ForcePathStyle),
-    profile: str(site.S3Profile),
-    concurrency: settings.concurrency,
-    timeoutSeconds: settings.timeoutSeconds,
-    maxAttempts: Number.isFinite(retries) ? Math.max(1, Math.min(10, retries + 1)) : 3,
-    pageSize: site.S3PageSize === undefined ? undefined : Number(site.S3PageSize),
-  });
+  return new S3Lister(settings, { maxAttempts: Math.max(1, Math.min(10, settings.settings.Retries + 1)) });
 }

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { DcError } from '../../core/errors.ts';
 import type { TreeItem } from '../lister.ts';
 import { TreeBuilder, TreeMerger } from '../tree-builder.ts';
-import { compareKeys, splitPoint } from './s3-keys.ts';
+import { compareKeys, splitPoint } from '../../protocols/s3/s3-keys.ts';
 
 /** One ListObjectsV2 page, reduced to what the tree needs. */
 export interface S3Page {

@@ -5,26 +5,18 @@
  */
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
+import { openWebdavAccess, webdavAccessOptions, type WebdavAccessOptions } from '../../protocols/webdav/webdav-access.ts';
+import { WebdavClient, transportError, type PropfindAnswer } from '../../protocols/webdav/webdav-client.ts';
+import { HrefResolver, encodeStoragePath, leafName, percentDecode, type HrefStyle, type ResolvedHref } from '../../protocols/webdav/webdav-href.ts';
+import { MultistatusNames, MultistatusParser, type MultistatusEntry } from '../../protocols/webdav/webdav-multistatus-parser.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
-import { BearerTokenSource, loadTlsOptions, type TlsFiles } from './webdav-auth.ts';
-import { WebdavClient, transportError, type PropfindAnswer } from './webdav-client.ts';
-import { HrefResolver, encodeStoragePath, leafName, percentDecode, type HrefStyle, type ResolvedHref } from './webdav-href.ts';
-import { MultistatusNames, MultistatusParser, type MultistatusEntry } from './webdav-multistatus-parser.ts';
 
 /** Entries per yielded batch: big enough to amortise, small enough to keep memory flat. */
 const BATCH = 1000;
-const SCHEMES: Record<string, 'http:' | 'https:'> = { 'davs:': 'https:', 'https:': 'https:', 'dav:': 'http:', 'http:': 'http:' };
 
-export interface WebdavListerOptions {
-  /** Site URL: davs://host:port/base, https://…, dav://…, http://… */
-  url: string;
+export interface WebdavListerOptions extends WebdavAccessOptions {
   concurrency: number;
   timeoutSeconds: number;
-  /** File holding the bearer token; re-read when it changes. */
-  bearerTokenFile?: string;
-  tls?: TlsFiles;
-  /** Redirects followed per request (default 5). */
-  maxRedirects?: number;
 }
 
 /** Decoded path of a URL path without trailing slash, as hrefs are compared against it. */
@@ -43,23 +35,8 @@ export class WebdavLister implements Lister {
   private constructor(private readonly client: WebdavClient) {}
 
   static async create(opts: WebdavListerOptions): Promise<WebdavLister> {
-    let url: URL;
-    try {
-      url = new URL(opts.url);
-    } catch {
-      throw new DcError('CONFIG', `WebDAV site URL is not a URL: ${JSON.stringify(opts.url)}`);
-    }
-    const protocol = SCHEMES[url.protocol];
-    if (!protocol) throw new DcError('UNSUPPORTED', `WebDAV lister does not speak ${url.protocol}//`);
-    // WHATWG URL refuses to switch a non-special scheme to a special one, so rebuild the URL.
-    const base = new URL(`${protocol}//${url.host}${url.pathname}`);
-    if (url.username || url.password) throw new DcError('CONFIG', 'credentials in the WebDAV URL are not supported; use a token file or X.509');
-    const tls = opts.tls ? await loadTlsOptions(opts.tls) : undefined;
-    const token = opts.bearerTokenFile ? new BearerTokenSource(opts.bearerTokenFile) : undefined;
-    if (token) await token.header(); // fail at start, naming the file, rather than once per directory
-    return new WebdavLister(
-      new WebdavClient({ base, concurrency: opts.concurrency, timeoutMs: opts.timeoutSeconds * 1000, tls, token, maxRedirects: opts.maxRedirects ?? 5 }),
-    );
+    const { base, tls, token, maxRedirects } = await openWebdavAccess(opts, 'WebDAV lister');
+    return new WebdavLister(new WebdavClient({ base, concurrency: opts.concurrency, timeoutMs: opts.timeoutSeconds * 1000, tls, token, maxRedirects }));
   }
 
   async *listDir(path: string, signal: AbortSignal): AsyncIterable<DirEntry[]> {
@@ -182,33 +159,11 @@ export class WebdavLister implements Lister {
   }
 }
 
-function siteString(site: Readonly<Record<string, unknown>>, key: string): string | undefined {
-  const v = site[key];
-  return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
 /**
  * Factory for the registry. Site keys: `BearerTokenFile`, `X509UserProxy`, `X509UserCert`,
- * `X509UserKey`, `X509CertDir`, `CaFile`, `MaxRedirects`. When a key is absent the usual grid
- * environment variables are used (BEARER_TOKEN_FILE, X509_USER_PROXY, X509_USER_CERT, X509_USER_KEY,
- * X509_CERT_DIR), as gfal and the xrootd client do.
+ * `X509UserKey`, `X509CertDir`, `CaFile`, `MaxRedirects`; when a key is empty the usual grid
+ * environment variables are used (src/protocols/webdav/webdav-access.ts).
  */
 export async function createWebdavLister(settings: ListerSettings): Promise<WebdavLister> {
-  const site = settings.site;
-  const env = process.env;
-  const proxy = siteString(site, 'X509UserProxy') ?? env.X509_USER_PROXY;
-  const cert = siteString(site, 'X509UserCert') ?? env.X509_USER_CERT;
-  const key = siteString(site, 'X509UserKey') ?? env.X509_USER_KEY;
-  const caDir = siteString(site, 'X509CertDir') ?? env.X509_CERT_DIR;
-  const caFile = siteString(site, 'CaFile');
-  const tls: TlsFiles = { certFile: cert ?? proxy, keyFile: cert ? (key ?? cert) : proxy, caDir, caFile };
-  const maxRedirects = typeof site.MaxRedirects === 'number' ? site.MaxRedirects : undefined;
-  return WebdavLister.create({
-    url: settings.url,
-    concurrency: settings.concurrency,
-    timeoutSeconds: settings.timeoutSeconds,
-    bearerTokenFile: siteString(site, 'BearerTokenFile') ?? env.BEARER_TOKEN_FILE,
-    tls: tls.certFile || tls.caDir || tls.caFile ? tls : undefined,
-    maxRedirects,
-  });
+  return WebdavLister.create({ ...webdavAccessOptions(settings), concurrency: settings.concurrency, timeoutSeconds: settings.timeoutSeconds });
 }

@@ -1,6 +1,7 @@
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 import type { CliListerOptions } from '../cli-lister-options.ts';
+import { commandWords } from '../cli-lister-settings.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
 import { errorFromOutput, parseLsLine, parseStatOutput, quoteXrdfsPath, toDirEntry } from './xrdfs-output.ts';
 import { XrdfsProcess } from './xrdfs-process.ts';
@@ -43,17 +44,17 @@ export class XrdfsLister implements Lister {
     this.command = opts.command?.length ? opts.command : ['xrdfs'];
     const timeoutSeconds = Math.max(1, Math.ceil(opts.timeoutMs / 1000));
     // Without these, xrdfs retries a dead server for minutes; a listing should fail fast and be retried by the walker.
+    const env = opts.env;
     this.env = {
-      ...process.env,
-      XRD_CONNECTIONRETRY: process.env.XRD_CONNECTIONRETRY ?? '1',
-      XRD_CONNECTIONWINDOW: process.env.XRD_CONNECTIONWINDOW ?? '2',
-      XRD_REQUESTTIMEOUT: process.env.XRD_REQUESTTIMEOUT ?? String(timeoutSeconds),
+      ...env,
+      XRD_CONNECTIONRETRY: env.XRD_CONNECTIONRETRY ?? '1',
+      XRD_CONNECTIONWINDOW: env.XRD_CONNECTIONWINDOW ?? '2',
+      XRD_REQUESTTIMEOUT: env.XRD_REQUESTTIMEOUT ?? String(timeoutSeconds),
       // By default a failed connection stays failed for 30 minutes inside one xrdfs process.
-      XRD_STREAMERRORWINDOW: process.env.XRD_STREAMERRORWINDOW ?? '0',
+      XRD_STREAMERRORWINDOW: env.XRD_STREAMERRORWINDOW ?? '0',
       // Readline must not apply a user's key bindings to our commands; times are parsed as UTC.
       INPUTRC: '/dev/null',
       TZ: 'UTC',
-      ...opts.env,
     };
   }
 
@@ -178,20 +179,13 @@ export class XrdfsLister implements Lister {
   }
 }
 
-/** `XrdfsCommand` site key: a string split on blanks, or an array of words. */
-function commandFromSite(site: Readonly<Record<string, unknown>>): string[] | undefined {
-  const v = site.XrdfsCommand;
-  if (v === undefined) return undefined;
-  if (typeof v === 'string' && v.trim()) return v.trim().split(/\s+/);
-  if (Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string' && x.length > 0)) return v as string[];
-  throw new DcError('CONFIG', 'XrdfsCommand must be a command line (string) or a non-empty array of strings');
-}
-
+/** Site key: `XrdfsCommand` (program and leading arguments). */
 export function createXrdfsLister(settings: ListerSettings): Lister {
   return new XrdfsLister({
     url: settings.url,
-    command: commandFromSite(settings.site),
+    command: commandWords(settings.settings.XrdfsCommand),
     concurrency: Math.max(1, settings.concurrency),
     timeoutMs: Math.max(1, settings.timeoutSeconds) * 1000,
+    env: settings.env,
   });
 }

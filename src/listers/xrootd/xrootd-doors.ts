@@ -2,7 +2,7 @@ import { DcError } from '../../core/errors.ts';
 import type { XrootdClient } from '../../protocols/xrootd/xrootd-client.ts';
 import type { XrootdEndpoint } from '../../protocols/xrootd/xrootd-pool.ts';
 import { LocateOpt } from '../../protocols/xrootd/codec/xrootd-constants.ts';
-import type { DomainMatcher } from './xrootd-domain.ts';
+import type { DomainMatcher } from '../../protocols/xrootd/xrootd-domain.ts';
 
 /**
  * Door discovery (the seed's `UseLoadBalancer: false`): ask the redirectors with kXR_locate which

@@ -1,30 +1,19 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
-import { join } from 'node:path';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
-import { XrootdClient, parseXrootdUrl, type XrootdClientOptions } from '../../protocols/xrootd/xrootd-client.ts';
+import { XrootdClient, parseXrootdUrl } from '../../protocols/xrootd/xrootd-client.ts';
 import type { XrootdEndpoint } from '../../protocols/xrootd/xrootd-pool.ts';
-import { BearerTokenSource } from '../../protocols/xrootd/xrootd-bearer-token.ts';
+import { xrootdOptionsFromSite, type XrootdSiteOptions } from '../../protocols/xrootd/xrootd-site-options.ts';
 import type { DirlistEntry } from '../../protocols/xrootd/codec/requests/xrootd-dirlist.ts';
 import type { StatInfo } from '../../protocols/xrootd/codec/requests/xrootd-stat.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
 import { XrootdDoors } from './xrootd-doors.ts';
-import { domainMatcher, type DomainMatcher } from './xrootd-domain.ts';
 
 /** Per-entry stats in flight for one directory of a server without kXR_dstat. */
 const STAT_FANOUT = 16;
 
-export interface XrootdListerOptions extends XrootdClientOptions {
-  /** Entry points to use instead of the URL's host (the seed's `Redirectors`). */
-  redirectors?: XrootdEndpoint[];
-  /** false: find data servers with kXR_locate and spread listings over them. */
-  useLoadBalancer?: boolean;
-  /** Storage path located for door discovery, below the URL's path (PathPrefix + RootPath + "/"); default the URL's path. */
-  locatePath?: string;
-  /** Located data servers outside the site's Domain are not used. */
-  inDomain?: DomainMatcher;
-}
+/** The client options of a site plus what the lister adds: redirectors, door discovery, Domain. */
+export type XrootdListerOptions = XrootdSiteOptions;
 
 function toEntry(name: string, st: StatInfo): DirEntry {
   return { name, isDir: st.isDir, size: st.isDir ? 0 : st.size, mtime: st.mtime };
@@ -126,61 +115,7 @@ export class XrootdLister implements Lister {
   }
 }
 
-/**
- * Site keys: `Redirectors` (string or list of host[:port] / root:// URLs), `UseLoadBalancer`, CA dir,
- * `BearerTokenFile` (else the usual BEARER_TOKEN… discovery from `env`), used when a server asks for ztn.
- */
-export function xrootdOptionsFromSite(settings: ListerSettings, env: NodeJS.ProcessEnv = process.env): XrootdListerOptions {
-  const site = settings.site;
-  const opts: XrootdListerOptions = {
-    requestTimeoutMs: Math.max(1, settings.timeoutSeconds) * 1000,
-    connectTimeoutMs: Math.min(Math.max(1, settings.timeoutSeconds) * 1000, 30_000),
-    // One connection carries many requests; a few more spread the server's work over threads.
-    connectionsPerHost: Math.min(4, Math.max(1, Math.ceil(settings.concurrency / 16))),
-    spreadAt: 16,
-  };
-  const tlsMode = settings.url.startsWith('roots:') || settings.url.startsWith('xroots:') ? 'want' : 'off';
-  const reds = site.Redirectors;
-  const list = typeof reds === 'string' ? reds.split(/[\s,]+/).filter(Boolean) : Array.isArray(reds) ? reds.filter((r): r is string => typeof r === 'string') : [];
-  if (list.length) {
-    opts.redirectors = list.map((r) => (r.includes('://') ? parseXrootdUrl(r).endpoint : { ...parseXrootdUrl(`root://${r}`).endpoint, tlsMode }));
-  }
-  if (typeof site.UseLoadBalancer === 'boolean') opts.useLoadBalancer = site.UseLoadBalancer;
-  if (typeof site.RootPath === 'string') opts.locatePath = `${typeof site.PathPrefix === 'string' ? site.PathPrefix : ''}${site.RootPath.replace(/\/+$/, '')}/`;
-  if (typeof site.Domain === 'string' && site.Domain.trim()) opts.inDomain = domainMatcher(site.Domain, `site ${String(site.name ?? '')}`);
-  const caDir = [site.CaDir, site.X509CertDir, process.env.X509_CERT_DIR].find((v): v is string => typeof v === 'string' && v !== '');
-  if (caDir) opts.tlsOptions = { ca: loadCaDir(caDir) };
-  const tokenFile = typeof site.BearerTokenFile === 'string' && site.BearerTokenFile !== '' ? site.BearerTokenFile : undefined;
-  // The environment is copied now: the source never looks at process.env again.
-  const tokenEnv = Object.freeze({ BEARER_TOKEN: env.BEARER_TOKEN, BEARER_TOKEN_FILE: env.BEARER_TOKEN_FILE, XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR });
-  opts.bearerToken = new BearerTokenSource({ tokenFile, env: tokenEnv });
-  return opts;
-}
-
-/** Every certificate file of an OpenSSL-style CA directory (hashed links and *.pem alike). */
-export function loadCaDir(dir: string): Buffer[] {
-  const out: Buffer[] = [];
-  let names: string[];
-  try {
-    names = readdirSync(dir);
-  } catch (err) {
-    throw new DcError('CONFIG', `CA directory ${dir} is not readable: ${(err as Error).message}`);
-  }
-  for (const name of names.sort()) {
-    if (!/\.(pem|crt|\d+)$/.test(name)) continue;
-    const p = join(dir, name);
-    try {
-      if (!statSync(p).isFile()) continue;
-      const text = readFileSync(p);
-      if (text.includes('-----BEGIN CERTIFICATE-----')) out.push(text);
-    } catch {
-      // A dangling hash link: the certificate it named is gone; the others still count.
-    }
-  }
-  if (!out.length) throw new DcError('CONFIG', `CA directory ${dir} holds no certificate`);
-  return out;
-}
-
+/** Site keys: src/protocols/xrootd/xrootd-site-options.ts (shared with the XRootD deleter). */
 export function createXrootdLister(settings: ListerSettings): Lister {
   return new XrootdLister(settings.url, xrootdOptionsFromSite(settings));
 }

@@ -1,25 +1,19 @@
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { DcError, errorMessage } from '../../core/errors.ts';
+import type { SiteEnv } from '../../protocols/protocol-site.ts';
 import { XrootdClient, parseXrootdUrl, type XrootdClientOptions } from '../../protocols/xrootd/xrootd-client.ts';
 import { LocateOpt } from '../../protocols/xrootd/codec/xrootd-constants.ts';
 import type { XrootdEndpoint } from '../../protocols/xrootd/xrootd-pool.ts';
+import { xrootdOptionsFromSite, type XrootdSiteSettings } from '../../protocols/xrootd/xrootd-site-options.ts';
 import { readDoorCache, writeDoorCache, type DoorCacheFile, type LocateAnswer } from './xrootd-door-cache.ts';
-import { domainMatcher } from './xrootd-domain.ts';
+import { domainMatcher } from '../../protocols/xrootd/xrootd-domain.ts';
 import { doorEndpoint } from './xrootd-doors.ts';
-import { xrootdOptionsFromSite } from './xrootd-lister.ts';
 
 /** The site settings door resolution reads (a SiteConfig has them all). */
-export interface DoorSite {
-  readonly name: string;
+export interface DoorSite extends Readonly<XrootdSiteSettings> {
   /** '' when the configuration names no storage URL. */
   readonly Url: string;
-  readonly Redirectors: readonly string[];
-  readonly GlobalRedirectors: readonly string[];
-  readonly Domain: string;
-  readonly RedirectorAge: number;
-  readonly RootPath: string;
-  readonly PathPrefix: string;
   readonly VarLocation: string;
   readonly Timeout: number;
   readonly AccessMethod: string;
@@ -32,6 +26,8 @@ export interface ResolveDoorOptions {
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** Client settings over the site's (tests shorten timeouts). */
   clientOptions?: XrootdClientOptions;
+  /** The environment captured by the configuration layer, for credentials (default: none). */
+  env?: SiteEnv;
 }
 
 /** Access methods that reach the storage through an XRootD door. */
@@ -153,7 +149,7 @@ async function cmsPrefixFallback<S extends DoorSite>(site: S, opts: ResolveDoorO
 }
 
 function clientOptions(site: DoorSite, opts: ResolveDoorOptions) {
-  const base = xrootdOptionsFromSite({ url: site.Url || 'root://localhost/', concurrency: 1, timeoutSeconds: site.Timeout, site: site as unknown as Readonly<Record<string, unknown>> });
+  const base = xrootdOptionsFromSite({ url: site.Url || 'root://localhost/', concurrency: 1, timeoutSeconds: site.Timeout, settings: site, env: opts.env ?? {} });
   return { ...base, ...opts.clientOptions };
 }
 

@@ -8,7 +8,7 @@ import { encodeAuth, hostCredentials, unixCredentials } from './codec/requests/x
 import { parseZtnParams, ztnCredentials, ztnTokenLimit } from './codec/requests/xrootd-auth-ztn.ts';
 import { decodeLoginReply, encodeLogin, type SecurityProtocol } from './codec/requests/xrootd-login.ts';
 import { decodeProtocolReply, encodeHandshake, encodeProtocol } from './codec/requests/xrootd-protocol.ts';
-import type { BearerTokenProvider } from './xrootd-bearer-token.ts';
+import type { BearerTokenProvider } from '../credentials/credentials-bearer-token.ts';
 
 /** How a connection asks for TLS: never, when the server wants it, or always (roots://). */
 export type TlsMode = 'off' | 'able' | 'want';

@@ -5,36 +5,28 @@ import { createS3Deleter } from '../../../src/actions/storage/storage-s3-deleter
 import { isNotEmpty, type StorageDeleter } from '../../../src/actions/storage/storage-deleter.ts';
 import { StorageSink } from '../../../src/actions/storage/storage-sink.ts';
 import type { Config } from '../../../src/config/config-loader.ts';
+import { siteBackend } from '../../helpers/backend-site.ts';
 import { testSite } from '../../helpers/check-harness.ts';
 import { seedObjects, startS3Server, type S3Server } from '../../servers/s3-server.ts';
 
 describe('S3 deleter against s3rver', () => {
   let server: S3Server;
   let deleter: StorageDeleter;
-  const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
   before(async () => {
     server = await startS3Server();
     const old = Date.now() / 1000 - 3 * 86400;
     await seedObjects(server, ['site/store/mc/a/o1.root', 'site/store/mc/a/keep.root', 'site/store/mc/b/keep2.root'].map((key) => ({ key, size: 10, mtime: old })));
-    // The deleter uses the SDK's default credential chain, as the lister does.
-    process.env.AWS_ACCESS_KEY_ID = server.credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = server.credentials.secretAccessKey;
-    deleter = createS3Deleter({
-      url: `s3://${server.bucket}/site`,
-      concurrency: 2,
-      timeoutSeconds: 10,
-      site: { S3Endpoint: server.endpoint, S3ForcePathStyle: true, S3Region: 'us-east-1' },
-    });
+    // The deleter takes the key pair from the environment the configuration captured, as the lister does.
+    const env = { AWS_ACCESS_KEY_ID: server.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey };
+    deleter = createS3Deleter(
+      siteBackend({ Url: `s3://${server.bucket}/site`, DeleteThreads: 2, Timeout: 10, S3Endpoint: server.endpoint, S3ForcePathStyle: true, S3Region: 'us-east-1' }, env, 'delete'),
+    );
   });
   const keysBelow = async (dir: string) =>
     ((await server.client().send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: dir + '/' }))).Contents ?? []).map((c) => c.Key).sort();
   after(async () => {
     await deleter?.close();
     await server?.stop();
-    for (const [k, v] of [['AWS_ACCESS_KEY_ID', saved.id], ['AWS_SECRET_ACCESS_KEY', saved.secret]] as const) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
   });
 
   it('DeleteObject removes exactly the named key; a second delete finds it gone', async () => {

@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DcError } from '../../../src/core/errors.ts';
 import { createLister } from '../../../src/listers/registry.ts';
-import { S3Lister } from '../../../src/listers/s3/s3-lister.ts';
+import { S3Lister, type S3ListerExtras } from '../../../src/listers/s3/s3-lister.ts';
+import { siteBackend } from '../../helpers/backend-site.ts';
 import { walk } from '../../../src/listers/walker.ts';
 import { seedObjects, startS3Server, type S3Server } from '../../servers/s3-server.ts';
 
@@ -34,8 +35,9 @@ describe('S3 lister on s3rver', () => {
     await rm(home, { recursive: true, force: true });
   });
 
-  const lister = (extra: Partial<ConstructorParameters<typeof S3Lister>[0]> = {}) =>
-    new S3Lister({ url: `s3://${server.bucket}/site`, endpoint: server.endpoint, forcePathStyle: true, credentials: server.credentials, concurrency: 6, timeoutSeconds: 20, ...extra });
+  /** Site keys over the test's (S3PageSize, NumThreads…); explicit credentials unless `extras` says otherwise. */
+  const lister = (keys: Record<string, unknown> = {}, extras: S3ListerExtras = {}) =>
+    new S3Lister(siteBackend({ Url: `s3://${server.bucket}/site`, S3Endpoint: server.endpoint, S3ForcePathStyle: true, NumThreads: 6, Timeout: 20, ...keys }), { credentials: server.credentials, ...extras });
 
   const collect = async (l: S3Lister, perDirectory = false) => {
     const files = new Map<string, number>();
@@ -50,8 +52,8 @@ describe('S3 lister on s3rver', () => {
   };
 
   it('lists the same tree sharded over 50-key pages as one flat stream and per directory', async () => {
-    const sharded = lister({ pageSize: 50 });
-    const flat = lister({ concurrency: 1 });
+    const sharded = lister({ S3PageSize: 50 });
+    const flat = lister({ NumThreads: 1 });
     try {
       const a = await collect(sharded);
       const b = await collect(flat);
@@ -76,12 +78,7 @@ describe('S3 lister on s3rver', () => {
     process.env.AWS_SHARED_CREDENTIALS_FILE = file;
     process.env.AWS_CONFIG_FILE = join(home, 'none');
     try {
-      const l = await createLister({
-        url: `s3://${server.bucket}/site`,
-        concurrency: 2,
-        timeoutSeconds: 20,
-        site: { S3Endpoint: server.endpoint, S3ForcePathStyle: 'true', S3Profile: 'dc-test' },
-      });
+      const l = await createLister(siteBackend({ Url: `s3://${server.bucket}/site`, NumThreads: 2, Timeout: 20, S3Endpoint: server.endpoint, S3ForcePathStyle: true, S3Profile: 'dc-test' }));
       try {
         assert.equal(l.kind, 's3');
         assert.equal(l.noEmptyDirectories, true);
@@ -99,8 +96,8 @@ describe('S3 lister on s3rver', () => {
 
   it('reports refused credentials as PERMISSION and a missing bucket as NOT_FOUND, without leaking the secret', async () => {
     const secret = 'not-the-secret-0123456789';
-    const refused = lister({ credentials: { accessKeyId: 'WRONG', secretAccessKey: secret }, maxAttempts: 1 });
-    const noBucket = new S3Lister({ url: 's3://no-such-bucket/x', endpoint: server.endpoint, forcePathStyle: true, credentials: server.credentials, concurrency: 1, timeoutSeconds: 20 });
+    const refused = lister({}, { credentials: { accessKeyId: 'WRONG', secretAccessKey: secret }, maxAttempts: 1 });
+    const noBucket = lister({ Url: 's3://no-such-bucket/x', NumThreads: 1 });
     try {
       const r = await collect(refused);
       assert.deepEqual(r.unlisted, ['/store:PERMISSION']);
@@ -118,7 +115,7 @@ describe('S3 lister on s3rver', () => {
   });
 
   it('stops its shards when the walk stops early', async () => {
-    const l = lister({ pageSize: 20 });
+    const l = lister({ S3PageSize: 20 });
     try {
       let n = 0;
       for await (const ev of walk(l, { tops: ['/store'], concurrency: 6, retries: 0, timeoutMs: 20_000 })) if (ev.type === 'files' && ++n === 3) break;

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebdavLister } from '../../../src/listers/webdav/webdav-lister.ts';
 import { createLister } from '../../../src/listers/registry.ts';
+import { siteBackend } from '../../helpers/backend-site.ts';
 import { walk } from '../../../src/listers/walker.ts';
 import { DcError } from '../../../src/core/errors.ts';
 import { startNginx, type NginxServer } from '../../servers/nginx-server.ts';
@@ -86,7 +87,7 @@ describe('webdav lister against nginx: credentials and server errors', () => {
 
   it('is picked by the registry for davs, https, dav and http', async () => {
     for (const url of [certServer.httpsUrl.replace('https:', 'davs:'), certServer.httpsUrl, tokenServer.httpUrl.replace('http:', 'dav:'), tokenServer.httpUrl]) {
-      const l = await createLister({ url, concurrency: 1, timeoutSeconds: 5, site: {} });
+      const l = await createLister(siteBackend({ Url: url, NumThreads: 1, Timeout: 5 }));
       toClose.push(l);
       assert.equal(l.kind, 'webdav', url);
     }

@@ -27,7 +27,7 @@ async function collect(lister: XrdfsLister, path: string, signal = new AbortCont
 
 describe('xrdfs CLI lister faults (scripted xrdfs)', () => {
   it('parses a listing from the interactive protocol', async () => {
-    const lister = new XrdfsLister({ url: 'root://h:1094', command: slowButFine('0'), concurrency: 1, timeoutMs: 5000 });
+    const lister = new XrdfsLister({ env: process.env, url: 'root://h:1094', command: slowButFine('0'), concurrency: 1, timeoutMs: 5000 });
     try {
       assert.deepEqual(await collect(lister, '/d'), [{ name: 'f one', isDir: false, size: 7, mtime: Date.UTC(2020, 0, 2, 3, 4, 5) / 1000 }]);
     } finally {
@@ -36,7 +36,7 @@ describe('xrdfs CLI lister faults (scripted xrdfs)', () => {
   });
 
   it('times out a hung command, kills that xrdfs and uses a fresh one for the next command', async () => {
-    const lister = new XrdfsLister({ url: 'root://h:1094', command: fake(`${PROMPT}; read -r line; echo "$line"; exec sleep 30`), concurrency: 1, timeoutMs: 300 });
+    const lister = new XrdfsLister({ env: process.env, url: 'root://h:1094', command: fake(`${PROMPT}; read -r line; echo "$line"; exec sleep 30`), concurrency: 1, timeoutMs: 300 });
     try {
       const t0 = Date.now();
       assert.equal(await codeOf(collect(lister, '/d')), 'TIMEOUT');
@@ -49,6 +49,7 @@ describe('xrdfs CLI lister faults (scripted xrdfs)', () => {
 
   it('fails a directory whose xrdfs died half-way through its output, yielding nothing from it', async () => {
     const lister = new XrdfsLister({
+      env: process.env,
       url: 'root://h:1094',
       command: fake(`${PROMPT}; read -r line; echo "$line"; echo '-rw-r--r-- u g 1 2020-01-01 00:00:00 /d/partial'; exit 3`),
       concurrency: 1,
@@ -69,6 +70,7 @@ describe('xrdfs CLI lister faults (scripted xrdfs)', () => {
 
   it('treats "Some of the requests failed" after entries as a failed directory', async () => {
     const lister = new XrdfsLister({
+      env: process.env,
       url: 'root://h:1094',
       command: fake(`${PROMPT}; while read -r line; do echo "$line"; echo '-rw-r--r-- u g 1 2020-01-01 00:00:00 /d/a'; echo '[ERROR] Some of the requests failed'; ${PROMPT}; done`),
       concurrency: 1,
@@ -84,7 +86,7 @@ describe('xrdfs CLI lister faults (scripted xrdfs)', () => {
   });
 
   it('stops promptly with ABORTED when the caller aborts a running command', async () => {
-    const lister = new XrdfsLister({ url: 'root://h:1094', command: slowButFine('30'), concurrency: 1, timeoutMs: 60_000 });
+    const lister = new XrdfsLister({ env: process.env, url: 'root://h:1094', command: slowButFine('30'), concurrency: 1, timeoutMs: 60_000 });
     try {
       const ac = new AbortController();
       setTimeout(() => ac.abort(), 200);
@@ -97,7 +99,7 @@ describe('xrdfs CLI lister faults (scripted xrdfs)', () => {
   });
 
   it('runs up to `concurrency` commands at once, one per xrdfs process', async () => {
-    const lister = new XrdfsLister({ url: 'root://h:1094', command: slowButFine('0.3'), concurrency: 3, timeoutMs: 10_000 });
+    const lister = new XrdfsLister({ env: process.env, url: 'root://h:1094', command: slowButFine('0.3'), concurrency: 3, timeoutMs: 10_000 });
     try {
       const t0 = Date.now();
       const results = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => collect(lister, `/d${i}`)));
@@ -111,7 +113,7 @@ describe('xrdfs CLI lister faults (scripted xrdfs)', () => {
   });
 
   it('names the way to get xrdfs when the command does not exist', async () => {
-    const lister = new XrdfsLister({ url: 'root://h:1094', command: ['/nonexistent/xrdfs'], concurrency: 1, timeoutMs: 5000 });
+    const lister = new XrdfsLister({ env: process.env, url: 'root://h:1094', command: ['/nonexistent/xrdfs'], concurrency: 1, timeoutMs: 5000 });
     try {
       const err = await collect(lister, '/d').catch((e: unknown) => e);
       assert.ok(err instanceof DcError && err.code === 'CONFIG', String(err));

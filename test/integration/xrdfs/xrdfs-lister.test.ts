@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLister } from '../../../src/listers/registry.ts';
+import { siteBackend } from '../../helpers/backend-site.ts';
 import { walk, type WalkEvent } from '../../../src/listers/walker.ts';
 import { XrdfsLister } from '../../../src/listers/xrdfs/xrdfs-lister.ts';
 import { requireBinary, startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
@@ -71,7 +72,7 @@ describe('xrdfs CLI lister (AccessMethod directx) against a real xrootd', () => 
     requireBinary('xrdfs');
     srv = await startXrootd();
     buildTree(srv.dataDir);
-    lister = new XrdfsLister({ url: `root://127.0.0.1:${srv.port}`, command: [...srv.netns.prefix, 'xrdfs'], concurrency: 3, timeoutMs: 10_000 });
+    lister = new XrdfsLister({ env: process.env, url: `root://127.0.0.1:${srv.port}`, command: [...srv.netns.prefix, 'xrdfs'], concurrency: 3, timeoutMs: 10_000 });
   });
   after(async () => {
     await lister?.close();
@@ -156,7 +157,7 @@ describe('xrdfs CLI lister (AccessMethod directx) against a real xrootd', () => 
   });
 
   it('applies the base path of the site Url', async () => {
-    const based = new XrdfsLister({ url: `root://127.0.0.1:${srv.port}//store/mc/`, command: [...srv.netns.prefix, 'xrdfs'], concurrency: 1, timeoutMs: 10_000 });
+    const based = new XrdfsLister({ env: process.env, url: `root://127.0.0.1:${srv.port}//store/mc/`, command: [...srv.netns.prefix, 'xrdfs'], concurrency: 1, timeoutMs: 10_000 });
     try {
       assert.deepEqual(await collect(based.listDir('/with space', signal)), ['with space.root', 'zero']);
     } finally {
@@ -165,12 +166,9 @@ describe('xrdfs CLI lister (AccessMethod directx) against a real xrootd', () => 
   });
 
   it('is chosen by AccessMethod directx, with XrdfsCommand as the command prefix', async () => {
-    const viaRegistry = await createLister({
-      url: `root://127.0.0.1:${srv.port}/`,
-      concurrency: 2,
-      timeoutSeconds: 10,
-      site: { AccessMethod: 'directx', XrdfsCommand: [...srv.netns.prefix, 'xrdfs'].join(' ') },
-    });
+    const viaRegistry = await createLister(
+      siteBackend({ Url: `root://127.0.0.1:${srv.port}/`, NumThreads: 2, Timeout: 10, AccessMethod: 'directx', XrdfsCommand: [...srv.netns.prefix, 'xrdfs'].join(' ') }, process.env),
+    );
     try {
       assert.equal(viaRegistry.kind, 'xrdfs');
       assert.deepEqual(await collect(viaRegistry.listDir('/store/empty', signal)), ['deeper-empty']);
@@ -180,7 +178,7 @@ describe('xrdfs CLI lister (AccessMethod directx) against a real xrootd', () => 
   });
 
   it('fails fast while the server is down and recovers with a fresh xrdfs once it is back', async () => {
-    const own = new XrdfsLister({ url: `root://127.0.0.1:${srv.port}`, command: [...srv.netns.prefix, 'xrdfs'], concurrency: 1, timeoutMs: 20_000 });
+    const own = new XrdfsLister({ env: process.env, url: `root://127.0.0.1:${srv.port}`, command: [...srv.netns.prefix, 'xrdfs'], concurrency: 1, timeoutMs: 20_000 });
     try {
       assert.deepEqual(await collect(own.listDir('/store/empty', signal)), ['deeper-empty']);
       await srv.kill();

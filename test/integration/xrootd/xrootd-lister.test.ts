@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { DcError } from '../../../src/core/errors.ts';
 import { XrootdLister } from '../../../src/listers/xrootd/xrootd-lister.ts';
 import { createLister } from '../../../src/listers/registry.ts';
+import { siteBackend } from '../../helpers/backend-site.ts';
 import { walk, type WalkEvent } from '../../../src/listers/walker.ts';
 import { startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
 
@@ -128,7 +129,7 @@ describe('xrootd lister against a real xrootd server', () => {
   });
 
   it('is what the registry builds for root:// URLs', async () => {
-    const l = await createLister({ url: server.url + '/', concurrency: 4, timeoutSeconds: 10, site: {} });
+    const l = await createLister(siteBackend({ Url: server.url + '/', NumThreads: 4, Timeout: 10 }));
     try {
       assert.equal(l.kind, 'xrootd');
       const names: string[] = [];

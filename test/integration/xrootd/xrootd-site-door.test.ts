@@ -20,7 +20,7 @@ import { createXrootdLister, type XrootdLister } from '../../../src/listers/xroo
 import { resolveSiteDoor, type DoorSite } from '../../../src/listers/xrootd/xrootd-site-door.ts';
 import type { DoorCacheFile } from '../../../src/listers/xrootd/xrootd-door-cache.ts';
 import { runSite } from '../../../src/run/run-site.ts';
-import { loadConfig } from '../../../src/config/config-loader.ts';
+import { backendSite, loadConfig, siteFromKeys } from '../../../src/config/config-loader.ts';
 import { remoteListing } from '../../../src/api/library.ts';
 import { runCli } from '../../helpers/run-cli.ts';
 import { collectActions } from '../../../src/store/action-log.ts';
@@ -80,6 +80,7 @@ describe('XRootD doors of a site (issue 10 §4)', () => {
 
   const quick = { requestTimeoutMs: 10_000, connectTimeoutMs: 5_000, maxWaitSeconds: 1 };
   const site = (over: Partial<DoorSite> & { name: string }): DoorSite => ({
+    ...siteFromKeys(over.name, {}),
     Url: '',
     Redirectors: [],
     GlobalRedirectors: [a.manager, b.manager],
@@ -171,12 +172,9 @@ describe('XRootD doors of a site (issue 10 §4)', () => {
 
   it('UseLoadBalancer: true sends everything to the redirector; false lists through the located data servers of the Domain', async () => {
     const names = async (useLoadBalancer: boolean, domain: string) => {
-      const lister = createXrootdLister({
-        url: `root://${a.manager}/`,
-        concurrency: 2,
-        timeoutSeconds: 10,
-        site: { name: 'T2_LB', UseLoadBalancer: useLoadBalancer, RootPath: '/store', PathPrefix: '', Domain: domain },
-      }) as XrootdLister;
+      const lister = createXrootdLister(
+        backendSite(siteFromKeys('T2_LB', { Url: `root://${a.manager}/`, NumThreads: 2, Timeout: 10, UseLoadBalancer: useLoadBalancer, RootPath: '/store', PathPrefix: '', Domain: domain }), {}),
+      ) as XrootdLister;
       try {
         const out: string[] = [];
         for await (const batch of lister.listDir('/store/mc/EraA', new AbortController().signal)) out.push(...batch.map((e) => e.name));

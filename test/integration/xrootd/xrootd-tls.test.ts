@@ -5,6 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { DcError } from '../../../src/core/errors.ts';
 import { XrootdLister } from '../../../src/listers/xrootd/xrootd-lister.ts';
 import { createLister } from '../../../src/listers/registry.ts';
+import { siteBackend } from '../../helpers/backend-site.ts';
 import { startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
 
 async function names(l: { listDir(p: string, s: AbortSignal): AsyncIterable<{ name: string; size: number }[]> }, path: string) {
@@ -32,7 +33,7 @@ describe('xrootd lister over roots:// (real server with TLS)', () => {
   });
 
   it('lists through TLS when the site names the CA directory', async () => {
-    const lister = await createLister({ url: server.url, concurrency: 4, timeoutSeconds: 10, site: { CaDir: server.caDir } });
+    const lister = await createLister(siteBackend({ Url: server.url, NumThreads: 4, Timeout: 10, CaDir: server.caDir }));
     try {
       assert.deepEqual(await names(lister, '/x'), ['f:3', 'y:0']);
     } finally {

@@ -5,9 +5,13 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { join } from 'node:path';
 import { DcError } from '../../../src/core/errors.ts';
 import type { Lister } from '../../../src/listers/lister.ts';
-import { createXrootdLister, loadCaDir, xrootdOptionsFromSite, XrootdLister } from '../../../src/listers/xrootd/xrootd-lister.ts';
+import { createXrootdLister, XrootdLister } from '../../../src/listers/xrootd/xrootd-lister.ts';
 import { createLister } from '../../../src/listers/registry.ts';
-import { BearerTokenSource } from '../../../src/protocols/xrootd/xrootd-bearer-token.ts';
+import { BearerTokenSource } from '../../../src/protocols/credentials/credentials-bearer-token.ts';
+import { loadCaDir } from '../../../src/protocols/credentials/credentials-x509.ts';
+import type { SiteEnv } from '../../../src/protocols/protocol-site.ts';
+import { xrootdOptionsFromSite } from '../../../src/protocols/xrootd/xrootd-site-options.ts';
+import { siteBackend } from '../../helpers/backend-site.ts';
 import { startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
 import { ACCEPTED_PREFIX, REFUSAL_TEXT, buildZtnValidator, ztnServerConfig, type ZtnValidator } from '../../servers/xrootd-ztn-validator.ts';
 import { startRecordingProxy } from './xrootd-recording-proxy.ts';
@@ -21,7 +25,7 @@ async function names(l: Lister, path: string): Promise<string[]> {
   return out.sort();
 }
 
-const settings = (url: string, site: Record<string, unknown>) => ({ url, concurrency: 2, timeoutSeconds: 10, site });
+const settings = (url: string, keys: Record<string, unknown>, env: SiteEnv = {}) => siteBackend({ Url: url, NumThreads: 2, Timeout: 10, ...keys }, env);
 
 describe('xrootd ztn token authentication (real server, roots://)', () => {
   let validator: ZtnValidator;
@@ -74,7 +78,7 @@ describe('xrootd ztn token authentication (real server, roots://)', () => {
     const runtime = mkdtempSync(join(tokDir, 'xdg-'));
     writeFileSync(join(runtime, `bt_u${process.geteuid!()}`), GOOD + '\n', { mode: 0o600 });
     for (const env of [{ BEARER_TOKEN: ` ${GOOD}\n` }, { BEARER_TOKEN_FILE: tokenFile('env', GOOD) }, { XDG_RUNTIME_DIR: runtime }]) {
-      const lister = new XrootdLister(server.url, xrootdOptionsFromSite(settings(server.url, { CaDir: server.caDir }), env));
+      const lister = new XrootdLister(server.url, xrootdOptionsFromSite(settings(server.url, { CaDir: server.caDir }, env)));
       try {
         assert.deepEqual(await names(lister, '/x'), ['f:3', 'y:0'], JSON.stringify(Object.keys(env)));
       } finally {
@@ -93,7 +97,7 @@ describe('xrootd ztn token authentication (real server, roots://)', () => {
   });
 
   it('without any token: PERMISSION saying where it looked', async () => {
-    const bearerToken = new BearerTokenSource({ env: { XDG_RUNTIME_DIR: tokDir }, uid: 4_000_000_001 });
+    const bearerToken = new BearerTokenSource({ env: { XDG_RUNTIME_DIR: tokDir }, uid: 4_000_000_001, ownerOnly: true });
     const lister = new XrootdLister(server.url, { tlsOptions: { ca: loadCaDir(server.caDir!) }, bearerToken, requestTimeoutMs: 5_000 });
     try {
       await rejectsWith(names(lister, '/x'), 'PERMISSION', /no bearer token was found.*bt_u4000000001/, GOOD);

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { DcError } from '../../../src/core/errors.ts';
 import { gfalError, gfalUrl, parseGfalLine } from '../../../src/listers/gfal/gfal-output.ts';
 import { createGfalLister, GfalLister } from '../../../src/listers/gfal/gfal-lister.ts';
+import { siteBackend } from '../../helpers/backend-site.ts';
 
 describe('gfal-ls output', () => {
   it('parses full-iso lines, names with spaces and tabs of the xattr column', () => {
@@ -44,7 +45,7 @@ describe('gfal-ls output', () => {
 
 describe('gfal lister', () => {
   it('reports a missing gfal-ls as UNSUPPORTED and a bad GfalCommand as CONFIG', async () => {
-    const lister = new GfalLister({ url: 'file:///tmp', command: ['/nonexistent/gfal-ls'], concurrency: 1, timeoutMs: 5000 });
+    const lister = new GfalLister({ env: process.env, url: 'file:///tmp', command: ['/nonexistent/gfal-ls'], concurrency: 1, timeoutMs: 5000 });
     await assert.rejects(
       (async () => {
         for await (const _ of lister.listDir('/', new AbortController().signal));
@@ -52,6 +53,6 @@ describe('gfal lister', () => {
       (e: unknown) => e instanceof DcError && e.code === 'UNSUPPORTED',
     );
     await lister.close();
-    assert.throws(() => createGfalLister({ url: 'file:///', concurrency: 1, timeoutSeconds: 5, site: { GfalCommand: 7 } }), /GfalCommand/);
+    assert.throws(() => createGfalLister(siteBackend({ Url: 'file:///', NumThreads: 1, Timeout: 5, GfalCommand: 7 })), /GfalCommand/);
   });
 });

@@ -8,7 +8,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DcError } from '../../../src/core/errors.ts';
 import type { TreeItem } from '../../../src/listers/lister.ts';
-import { compareKeys, dirKeyPrefix, parseS3Url, skipSubtree, splitPoint } from '../../../src/listers/s3/s3-keys.ts';
+import { compareKeys, dirKeyPrefix, parseS3Url, skipSubtree, splitPoint } from '../../../src/protocols/s3/s3-keys.ts';
 import { streamS3Tree, type FetchS3Page } from '../../../src/listers/s3/s3-tree.ts';
 
 function bucket(keys: string[], pageSize: number, failAt?: number) {

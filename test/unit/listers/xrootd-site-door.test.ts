@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { siteFromKeys } from '../../../src/config/config-loader.ts';
 import { DcError } from '../../../src/core/errors.ts';
-import { domainMatcher } from '../../../src/listers/xrootd/xrootd-domain.ts';
+import { domainMatcher } from '../../../src/protocols/xrootd/xrootd-domain.ts';
 import { readDoorCache, type DoorCacheFile } from '../../../src/listers/xrootd/xrootd-door-cache.ts';
 import { resolveSiteDoor, type DoorSite } from '../../../src/listers/xrootd/xrootd-site-door.ts';
 import * as B from '../protocols/xrootd/xrootd-frame-builder.ts';
@@ -15,7 +16,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 function site(over: Partial<DoorSite> & { name: string }): DoorSite {
   // PathPrefix set: these sites' hosts are names that must never be looked up (no /cms probe).
-  return { Url: '', Redirectors: [], GlobalRedirectors: [], Domain: '', RedirectorAge: 1, RootPath: '/store', PathPrefix: '/p', VarLocation: dir, Timeout: 5, AccessMethod: '', ...over };
+  return { ...siteFromKeys(over.name, {}), Url: '', Redirectors: [], GlobalRedirectors: [], Domain: '', RedirectorAge: 1, RootPath: '/store', PathPrefix: '/p', VarLocation: dir, Timeout: 5, AccessMethod: '', ...over };
 }
 
 describe('Domain of a site', () => {

@@ -9,9 +9,11 @@ import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebdavLister } from '../../../../src/listers/webdav/webdav-lister.ts';
+import { createLister } from '../../../../src/listers/registry.ts';
+import { siteBackend } from '../../../helpers/backend-site.ts';
 import { DcError } from '../../../../src/core/errors.ts';
 import type { DirEntry } from '../../../../src/core/entries.ts';
-import { HEAD_NGINX, TAIL, nginxResponse } from './webdav-test-xml.ts';
+import { HEAD_NGINX, TAIL, nginxResponse } from '../../protocols/webdav/webdav-test-xml.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -193,6 +195,25 @@ describe('webdav lister (in-process servers)', () => {
     await new Promise((r) => setTimeout(r, 1100));
     await collect(l, '/d');
     assert.equal(used[used.length - 1], 'Bearer tok-C');
+  });
+
+  it('issue 12: a site with no token key sends the token of BEARER_TOKEN_FILE in the env it is given (WLCG discovery)', async () => {
+    const tokenFile = join(tmp, 'tok-discovered');
+    await writeFile(tokenFile, 'tok-from-env\n');
+    const seen: string[] = [];
+    const url = await start((req, res) => {
+      seen.push(String(req.headers.authorization));
+      res.writeHead(207);
+      res.end(small('/d', ['a']));
+    });
+    const l = await createLister(siteBackend({ Url: url.replace(/^http:/, 'dav:'), NumThreads: 1, Timeout: 10 }, { BEARER_TOKEN_FILE: tokenFile }));
+    try {
+      assert.equal(l.kind, 'webdav');
+      assert.equal((await collect(l as WebdavLister, '/d')).entries.length, 1);
+    } finally {
+      await l.close();
+    }
+    assert.deepEqual(seen, ['Bearer tok-from-env']);
   });
 
   it('refuses to start with a missing token file, naming the file', async () => {

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DcError } from '../../../../src/core/errors.ts';
 import { XrootdFrameDecoder, type XrootdFrame } from '../../../../src/protocols/xrootd/codec/xrootd-frame-decoder.ts';
-import type { BearerTokenProvider } from '../../../../src/protocols/xrootd/xrootd-bearer-token.ts';
+import type { BearerTokenProvider } from '../../../../src/protocols/credentials/credentials-bearer-token.ts';
 import { runSessionSetup, type SetupOptions } from '../../../../src/protocols/xrootd/xrootd-session-setup.ts';
 import * as B from './xrootd-frame-builder.ts';
 

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { MultistatusParser, parseStatusLine, type MultistatusEntry } from '../../../../src/listers/webdav/webdav-multistatus-parser.ts';
+import { MultistatusParser, parseStatusLine, type MultistatusEntry } from '../../../../src/protocols/webdav/webdav-multistatus-parser.ts';
 import { DcError } from '../../../../src/core/errors.ts';
 import { HEAD_NGINX, HEAD_XRDHTTP, TAIL, doc, nginxResponse, xrdhttpResponse } from './webdav-test-xml.ts';
 

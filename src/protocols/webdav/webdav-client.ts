@@ -7,7 +7,8 @@
 import { Agent, Client } from 'undici';
 import { DcError, type ErrorCode } from '../../core/errors.ts';
 import { exchange, type AnswerBody, type Exchange } from './webdav-answer-body.ts';
-import type { BearerTokenSource, TlsOptions } from './webdav-auth.ts';
+import type { BearerTokenSource } from '../credentials/credentials-bearer-token.ts';
+import type { TlsOptions } from '../credentials/credentials-x509.ts';
 import { encodeStoragePath } from './webdav-href.ts';
 
 /** RFC 4918 §9.1: ask only for what a listing needs, so servers skip costly live properties. */

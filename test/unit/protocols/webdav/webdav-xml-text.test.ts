@@ -4,8 +4,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { bytesToHttpDate, bytesToStatus, bytesToUint, decodeText, readRef } from '../../../../src/listers/webdav/webdav-xml-text.ts';
-import { parseStatusLine } from '../../../../src/listers/webdav/webdav-multistatus-parser.ts';
+import { bytesToHttpDate, bytesToStatus, bytesToUint, decodeText, readRef } from '../../../../src/protocols/webdav/webdav-xml-text.ts';
+import { parseStatusLine } from '../../../../src/protocols/webdav/webdav-multistatus-parser.ts';
 import { DcError } from '../../../../src/core/errors.ts';
 import { rng } from './webdav-random-xml.ts';
 

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { HrefResolver, encodeStoragePath, hrefPath, percentDecode } from '../../../../src/listers/webdav/webdav-href.ts';
+import { HrefResolver, encodeStoragePath, hrefPath, percentDecode } from '../../../../src/protocols/webdav/webdav-href.ts';
 
 /** Resolves a whole answer's hrefs and returns the decoded paths in order. */
 function resolveAll(dirPath: string, hrefs: string[], known?: 'raw' | 'encoded') {

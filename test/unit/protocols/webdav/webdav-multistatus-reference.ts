@@ -4,7 +4,7 @@
  * a document says, and on which documents are not XML at all.
  */
 import { SaxesParser } from 'saxes';
-import type { MultistatusEntry } from '../../../../src/listers/webdav/webdav-multistatus-parser.ts';
+import type { MultistatusEntry } from '../../../../src/protocols/webdav/webdav-multistatus-parser.ts';
 
 const DAV = 'DAV:';
 const FIELDS = new Set(['href', 'status', 'getcontentlength', 'getlastmodified', 'iscollection']);

@@ -6,7 +6,7 @@ import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { Agent, type Dispatcher } from 'undici';
-import { AnswerBody, exchange } from '../../../../src/listers/webdav/webdav-answer-body.ts';
+import { AnswerBody, exchange } from '../../../../src/protocols/webdav/webdav-answer-body.ts';
 import { DcError } from '../../../../src/core/errors.ts';
 
 class FakeController implements Dispatcher.DispatchController {

@@ -6,7 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MultistatusParser, type MultistatusEntry } from '../../../../src/listers/webdav/webdav-multistatus-parser.ts';
+import { MultistatusParser, type MultistatusEntry } from '../../../../src/protocols/webdav/webdav-multistatus-parser.ts';
 import { DcError } from '../../../../src/core/errors.ts';
 import { referenceParse } from './webdav-multistatus-reference.ts';
 import { randomDoc, rng } from './webdav-random-xml.ts';

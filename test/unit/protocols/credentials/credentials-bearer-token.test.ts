@@ -1,10 +1,10 @@
-/** Bearer token discovery for ztn (issue 3): order, site key, permissions, rotation, secrecy. */
+/** Bearer token discovery for ztn (issue 3) and HTTP (issue 12): order, site key, permissions, rotation, secrecy. */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DcError } from '../../../../src/core/errors.ts';
-import { BearerTokenSource } from '../../../../src/protocols/xrootd/xrootd-bearer-token.ts';
+import { BearerTokenSource } from '../../../../src/protocols/credentials/credentials-bearer-token.ts';
 
 /** A uid no /tmp/bt_u<uid> file exists for, so the machine's own tokens never interfere. */
 const UID = 4_000_000_002;
@@ -49,10 +49,11 @@ describe('bearer token discovery', () => {
     assert.equal(new BearerTokenSource({ tokenFile: file('blank', ' \n\n'), env, uid: UID }).read(MAX), undefined);
   });
 
-  it('refuses a token file readable by group or others, without quoting the token', () => {
+  it('refuses a token file readable by group or others when owner-only (XRootD), without quoting the token', () => {
     const p = file('loose', 'secret-loose-token', 0o644);
+    assert.equal(new BearerTokenSource({ tokenFile: p, uid: UID }).read(MAX)?.token, 'secret-loose-token', 'HTTP clients do not demand it');
     assert.throws(
-      () => new BearerTokenSource({ tokenFile: p, uid: UID }).read(MAX),
+      () => new BearerTokenSource({ tokenFile: p, uid: UID, ownerOnly: true }).read(MAX),
       (e: unknown) => e instanceof DcError && e.code === 'CONFIG' && /group or others/.test(e.message) && !e.message.includes('secret-loose-token') && e.detail?.mode === '644',
     );
   });
@@ -72,5 +73,31 @@ describe('bearer token discovery', () => {
     assert.equal(src.read(MAX)?.token, 'token-BBBB');
     renameSync(file('rot.new', 'token-CCCCCC\n'), p);
     assert.equal(src.read(MAX)?.token, 'token-CCCCCC');
+  });
+
+  it('gives HTTP an Authorization value from the same discovery order, or none when no source holds a token', async () => {
+    const env = { BEARER_TOKEN_FILE: file('http-env', 'env-token\n'), XDG_RUNTIME_DIR: xdg('xdg-token') };
+    assert.equal(await new BearerTokenSource({ env, uid: UID }).header(), 'Bearer env-token');
+    assert.equal(await new BearerTokenSource({ env: { XDG_RUNTIME_DIR: env.XDG_RUNTIME_DIR }, uid: UID }).header(), 'Bearer xdg-token');
+    assert.equal(await new BearerTokenSource({ env: {}, uid: UID }).header(), undefined);
+  });
+
+  it('keeps the last good token while the file is being replaced, and refuses a named file that is empty or holds two words', async () => {
+    let now = 0;
+    const p = file('http-rot', 'tok-1');
+    const src = new BearerTokenSource({ tokenFile: p, uid: UID, now: () => now });
+    assert.equal(await src.header(), 'Bearer tok-1');
+    rmSync(p);
+    now += 2_000;
+    assert.equal(await src.header(), 'Bearer tok-1');
+    file('http-rot', 'tok-2');
+    assert.equal(await src.header(), 'Bearer tok-1', 'looked again less than a second ago');
+    assert.equal(await src.header(true), 'Bearer tok-2');
+    assert.equal(src.current, 'tok-2');
+    await assert.rejects(new BearerTokenSource({ tokenFile: file('http-blank', '\n'), uid: UID }).header(), (e: unknown) => e instanceof DcError && e.code === 'CONFIG' && /empty/.test(e.message));
+    await assert.rejects(
+      new BearerTokenSource({ tokenFile: file('http-two', 'one SECRET-two'), uid: UID }).header(),
+      (e: unknown) => e instanceof DcError && e.code === 'CONFIG' && /more than one word/.test(e.message) && !e.message.includes('SECRET'),
+    );
   });
 });
