@@ -16,7 +16,6 @@ import { createLister } from '../listers/registry.ts';
 import { resolveSiteDoor } from '../listers/xrootd/xrootd-site-door.ts';
 import type { Lister } from '../listers/lister.ts';
 import { HistoryStore, defaultOwner, type RunStatus } from '../store/history-store.ts';
-import { getBaseline, setBaseline } from '../store/site-baselines.ts';
 import { RunLog } from './run-log.ts';
 
 export interface RunOptions {
@@ -160,7 +159,7 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
       return { runId, status: 'failed', summary, error: new DcError('IO', why) };
     }
     const state = await store.getState(site.name);
-    const baseline = await getBaseline(store.db, site.name);
+    const baseline = await store.baselines.get(site.name);
     const gates = evaluateGates(result.summary, site, state, baseline);
     if (opts.dryRun && gates.act) {
       gates.act = false;
@@ -168,7 +167,7 @@ export async function runSite(config: Config, siteName: string, store: HistorySt
     }
     runLog?.write('gates', { act: gates.act, held: gates.held, baseline });
     if (gates.held.every((g) => OPERATIONAL_GATES.has(g.gate))) {
-      await setBaseline(store.db, { site: site.name, settled: result.summary.inventory.settled, listed: result.summary.listing.files, runId, setBy: 'run' });
+      await store.baselines.set({ site: site.name, settled: result.summary.inventory.settled, listed: result.summary.listing.files, runId, setBy: 'run' });
     }
     // Sightings in a run held by a shrink gate are not confirmations: its findings are not recorded,
     // so the next run starts every count afresh.
