@@ -320,10 +320,10 @@ export class HistoryStore {
     }
     await flush();
     await this.db.transaction().execute(async (trx) => {
-      const staged = (eb: any) => eb.selectFrom('findings_stage as s').select('s.lfn_hash').where('s.run_id', '=', runId).where('s.category', '=', category);
+      const staged = trx.selectFrom('findings_stage as s').select('s.lfn_hash').where('s.run_id', '=', runId).where('s.category', '=', category);
       await trx
         .updateTable('findings')
-        .set((eb: any) => ({ consecutive: eb('consecutive', '+', 1), last_run: runId, last_seen_at: now }))
+        .set((eb) => ({ consecutive: eb('consecutive', '+', 1), last_run: runId, last_seen_at: now }))
         .where('site', '=', site).where('category', '=', category).where('last_run', '=', prev)
         .where('lfn_hash', 'in', staged)
         .execute();
@@ -336,13 +336,13 @@ export class HistoryStore {
       await trx
         .insertInto('findings')
         .columns(['site', 'category', 'lfn_hash', 'lfn', 'size', 'first_run', 'last_run', 'first_seen_at', 'last_seen_at', 'consecutive'])
-        .expression((eb: any) =>
+        .expression((eb) =>
           eb
             .selectFrom('findings_stage as s')
             .select([eb.val(site).as('site'), 's.category', 's.lfn_hash', 's.lfn', 's.size', eb.val(runId).as('first_run'), eb.val(runId).as('last_run'), eb.val(now).as('first_seen_at'), eb.val(now).as('last_seen_at'), eb.val(1).as('consecutive')])
             .where('s.run_id', '=', runId)
             .where('s.category', '=', category)
-            .where((w: any) => w.not(w.exists(w.selectFrom('findings as f').select('f.lfn_hash').where('f.site', '=', site).where('f.category', '=', category).whereRef('f.lfn_hash', '=', 's.lfn_hash')))),
+            .where((w) => w.not(w.exists(w.selectFrom('findings as f').select('f.lfn_hash').where('f.site', '=', site).where('f.category', '=', category).whereRef('f.lfn_hash', '=', 's.lfn_hash')))),
         )
         .execute();
       await trx.deleteFrom('findings').where('site', '=', site).where('category', '=', category).where('last_run', '<>', runId).execute();
