@@ -40,14 +40,6 @@ export class SqlDatabase<DB> {
     return SQL_ENGINE_NAMES[this.engine];
   }
 
-  /**
-   * The same connection typed with more tables (kysely's withTables): one database holding two
-   * modules' tables (Dynamo's inventory and its registry queues) is opened once.
-   */
-  withTables<T extends Record<string, Record<string, unknown>>>(): SqlDatabase<DB & T> {
-    return new SqlDatabase<DB & T>(this.db.withTables<T>(), this.engine);
-  }
-
   close(): Promise<void> {
     return this.db.destroy();
   }
