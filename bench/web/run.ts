@@ -6,6 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config-loader.ts';
+import type { Kysely } from 'kysely';
+import { openSql } from '../../src/sql/sql-database.ts';
+import type { StoreDb } from '../../src/store/history-schema.ts';
 import { HistoryStore } from '../../src/store/history-store.ts';
 import { collectLatestRuns } from '../../src/web/web-data.ts';
 import { createWebServer } from '../../src/web/web-server.ts';
@@ -27,9 +30,11 @@ const history = DB === 'sqlite' ? `sqlite:${join(dir, 'history.sqlite')}` : URLS
 writeFileSync(join(dir, 'config.json'), JSON.stringify({ VarLocation: 'var', WebDir: 'www', History: { Url: history }, Sites: Object.fromEntries(names.map((n) => [n, { Url: `file:///nonexistent/${n}` }])) }));
 const config = loadConfig(join(dir, 'config.json'), {});
 const store = await HistoryStore.open(config.historyUrl);
+// The runs are written from a second connection: the store keeps its database to itself.
+const raw = await openSql<StoreDb>(config.historyUrl);
 if (DB !== 'sqlite') {
-  await store.db.deleteFrom('runs').execute();
-  await store.db.deleteFrom('site_states').execute();
+  await raw.db.deleteFrom('runs').execute();
+  await raw.db.deleteFrom('site_states').execute();
 }
 await store.ensureSites(names);
 
@@ -37,11 +42,11 @@ const t0 = performance.now();
 const DAY = 86400_000;
 const start = Date.now() - RUNS * DAY;
 let rows: any[] = [];
-const flush = async (trx: typeof store.db) => {
+const flush = async (trx: Kysely<StoreDb>) => {
   if (rows.length) await trx.insertInto('runs').values(rows).execute();
   rows = [];
 };
-await store.db.transaction().execute(async (trx) => {
+await raw.db.transaction().execute(async (trx) => {
   for (let s = 0; s < SITES; s++) {
     for (let r = 0; r < RUNS; r++) {
       const last = r === RUNS - 1;
@@ -55,11 +60,12 @@ await store.db.transaction().execute(async (trx) => {
         summary: sum ? JSON.stringify(sum) : null, files: 100_000 + r, bytes: 2e11, directories: 5000, missing, missing_bytes: missing * 2e6, orphan, orphan_bytes: orphan * 3e6,
         size_mismatch: 0, empty_dirs: 3, unlisted: r % 5 === 0 ? 1 : 0, new_files: 2, inventory_files: 100_000, duration: 3600 + r, gates_held: JSON.stringify(['DryMode']), acted: 0, error: status === 'failed' ? 'listing failed' : null,
       });
-      if (rows.length >= 200) await flush(trx as typeof store.db);
+      if (rows.length >= 200) await flush(trx);
     }
   }
-  await flush(trx as typeof store.db);
+  await flush(trx);
 });
+await raw.close();
 console.log(`history: ${SITES} sites × ${RUNS} runs (${SITES * RUNS} runs) on ${DB} written in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 const { app, ctx } = await createWebServer({ config, store });

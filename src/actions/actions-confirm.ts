@@ -1,4 +1,3 @@
-import { nameFromStoredText } from '../core/escape.ts';
 import type { SiteConfig } from '../config/config-loader.ts';
 import { isAtOrBelow, parentDir, trimSlash } from '../core/lfn.ts';
 import { candidateTops } from '../check/check-filters.ts';
@@ -26,18 +25,9 @@ export async function collectConfirmed(
   category: FindingCategory,
   rule: { runs: number; days: number; now: number },
 ): Promise<Confirmed[]> {
-  let q = store.db
-    .selectFrom('findings')
-    .select(['lfn', 'size'])
-    .where('site', '=', site)
-    .where('category', '=', category)
-    .where('last_run', '=', runId)
-    .where('consecutive', '>=', rule.runs)
-    .where('acted_run', 'is', null);
-  // ISO-8601 UTC strings of one fixed format compare in time order.
-  if (rule.days > 0) q = q.where('first_seen_at', '<=', new Date((rule.now - rule.days * DAY) * 1000).toISOString());
-  const rows = await q.orderBy('lfn').execute();
-  return rows.map((r) => ({ lfn: nameFromStoredText(r.lfn), size: Number(r.size) }));
+  const firstSeenBy = rule.days > 0 ? new Date((rule.now - rule.days * DAY) * 1000).toISOString() : undefined;
+  const rows = await store.collectFindingsOfRun(site, runId, category, { minConsecutive: rule.runs, notActed: true, firstSeenBy });
+  return rows.map((r) => ({ lfn: r.lfn, size: r.size }));
 }
 
 /**
@@ -115,7 +105,7 @@ export async function planActions(store: HistoryStore, site: SiteConfig, runId: 
     if (outside > 0) held.push({ reason: 'top-directory', kind: 'delete', count: outside, detail: `RootPath ${root} itself or outside it` });
   }
   const isGuarded = makeTopGuard(site);
-  const allEmpty = (await store.db.selectFrom('findings').select('lfn').where('site', '=', site.name).where('category', '=', 'empty').where('last_run', '=', runId).execute()).map((r) => nameFromStoredText(r.lfn));
+  const allEmpty = (await store.collectFindingsOfRun(site.name, runId, 'empty')).map((r) => r.lfn);
   const rmdirs = pickEmptyRemovals(
     empties.map((e) => e.lfn),
     allEmpty,
@@ -150,23 +140,8 @@ export async function collectAwaiting(
   runId: number,
   now: number,
 ): Promise<{ awaiting: AwaitingCount[]; actedEarlier: { missing: number; orphan: number; empty: number } }> {
-  const rows = await store.db
-    .selectFrom('findings')
-    .select((eb) => ['category', 'consecutive', 'first_seen_at', eb.fn.countAll<number>().as('n')])
-    .where('site', '=', site.name)
-    .where('last_run', '=', runId)
-    .where('category', 'in', ['missing', 'orphan', 'empty'])
-    // Sightings are dated by run starts: as many distinct first_seen_at values as runs, no more.
-    .groupBy(['category', 'consecutive', 'first_seen_at'])
-    .execute();
-  const acted = await store.db
-    .selectFrom('findings')
-    .select((eb) => ['category', eb.fn.countAll<number>().as('n')])
-    .where('site', '=', site.name)
-    .where('last_run', '=', runId)
-    .where('acted_run', 'is not', null)
-    .groupBy('category')
-    .execute();
+  // Sightings are dated by run starts: as many distinct first sightings as runs, no more.
+  const { sightings: rows, acted } = await store.countFindingsOfRun(site.name, runId, ['missing', 'orphan', 'empty']);
   const actedEarlier = { missing: 0, orphan: 0, empty: 0 };
   for (const r of acted) if (r.category in actedEarlier) actedEarlier[r.category as keyof typeof actedEarlier] = Number(r.n);
   const dayCut = site.OrphanConfirmDays > 0 ? new Date((now - site.OrphanConfirmDays * DAY) * 1000).toISOString() : undefined;
@@ -175,7 +150,7 @@ export async function collectAwaiting(
     const category = r.category as AwaitingCount['category'];
     const needed = category === 'missing' ? site.MissingConfirmations : site.OrphanConfirmations;
     const seen = Math.min(Number(r.consecutive), needed);
-    const waitsDays = seen >= needed && category !== 'missing' && dayCut !== undefined && r.first_seen_at > dayCut;
+    const waitsDays = seen >= needed && category !== 'missing' && dayCut !== undefined && r.firstSeenAt > dayCut;
     if (seen >= needed && !waitsDays) continue;
     const key = `${category}\n${seen}\n${waitsDays}`;
     const g = groups.get(key) ?? { category, count: 0, seen, needed, ...(waitsDays ? { days: site.OrphanConfirmDays } : {}) };

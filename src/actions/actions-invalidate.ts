@@ -1,4 +1,4 @@
-import { nameFromStoredText, nameToStoredText } from '../core/escape.ts';
+import { nameToStoredText } from '../core/escape.ts';
 import type { Config } from '../config/config-loader.ts';
 import { siteConfig } from '../config/config-loader.ts';
 import { collectDoneTargets, markActed, recordActions } from '../store/action-log.ts';
@@ -40,30 +40,22 @@ export async function invalidateMissing(
       rep.skipped = 'site is disabled';
       continue;
     }
-    const last = await store.db.selectFrom('runs').select(['id', 'gates_held']).where('site', '=', name).where('status', '=', 'done').orderBy('id', 'desc').executeTakeFirst();
+    const last = await store.lastDoneRun(name);
     if (!last) {
       rep.skipped = 'no finished run';
       continue;
     }
     rep.runId = last.id;
-    const held = last.gates_held ? (JSON.parse(last.gates_held) as string[]) : [];
+    const held = last.gatesHeld;
     if (held.length) {
       rep.skipped = `the last run (${last.id}) was held by ${held.join(', ')}`;
       continue;
     }
-    const rows = await store.db
-      .selectFrom('findings')
-      .select(['lfn', 'first_run'])
-      .where('site', '=', name)
-      .where('category', '=', 'missing')
-      .where('last_run', '=', last.id)
-      .where('consecutive', '>=', site.MissingConfirmations)
-      .orderBy('lfn')
-      .execute();
+    const rows = await store.collectFindingsOfRun(name, last.id, 'missing', { minConsecutive: site.MissingConfirmations });
     if (rows.length === 0) continue;
-    const firstRun = Math.min(...rows.map((r) => r.first_run));
+    const firstRun = Math.min(...rows.map((r) => r.firstRun));
     const done = await collectDoneTargets(store, name, 'invalidate', 'invalidate', firstRun);
-    const todo = rows.map((r) => ({ lfn: nameFromStoredText(r.lfn) })).filter((r) => !done.has(r.lfn));
+    const todo = rows.map((r) => ({ lfn: r.lfn })).filter((r) => !done.has(r.lfn));
     rep.alreadyInvalidated = rows.length - todo.length;
     if (opts.dryRun || todo.length === 0) {
       if (opts.dryRun) rep.skipped = `dry run: ${todo.length} would be invalidated`;
@@ -88,8 +80,8 @@ async function writeInvalidations(conn: RegistryConnections, site: string, lfns:
   const created = new Date().toISOString();
   for (let i = 0; i < lfns.length; i += 500) {
     const chunk = lfns.slice(i, i + 500);
-    await conn.registry.transaction().execute(async (trx) => {
-      const have = new Set((await trx.selectFrom('local_invalidations').select('lfn').where('site', '=', site).where('lfn', 'in', chunk).execute()).map((r: any) => r.lfn as string));
+    await conn.registry.db.transaction().execute(async (trx) => {
+      const have = new Set((await trx.selectFrom('local_invalidations').select('lfn').where('site', '=', site).where('lfn', 'in', chunk).execute()).map((r) => r.lfn));
       const fresh = chunk.filter((l) => !have.has(l));
       if (fresh.length) await trx.insertInto('local_invalidations').values(fresh.map((lfn) => ({ site, lfn, created }))).execute();
     });

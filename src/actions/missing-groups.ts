@@ -1,7 +1,6 @@
 import type { Config } from '../config/config-loader.ts';
 import type { MissingDataset } from '../check/site-check.ts';
-import { openKysely } from '../store/store-db.ts';
-import { inventoryDbUrl } from './registry/registry-db.ts';
+import { configuredInventoryLocation, openInventoryDatabase } from '../inventory/sql/sql-inventory.ts';
 
 /**
  * The owning group of each block with missing files, from the block replica at the site (Dynamo:
@@ -10,9 +9,10 @@ import { inventoryDbUrl } from './registry/registry-db.ts';
 export async function collectBlockGroups(config: Config, site: string, datasets: readonly MissingDataset[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const blocks = [...new Set(datasets.flatMap((d) => [...d.blocks.keys()]))];
-  const url = inventoryDbUrl(config);
-  if (!url || blocks.length === 0 || config.inventory.Query) return out;
-  const { db } = await openKysely<any>(url);
+  const where = configuredInventoryLocation(config);
+  if (!where || blocks.length === 0 || config.inventory.Query) return out;
+  const database = await openInventoryDatabase(where);
+  const db = database.db;
   try {
     for (let i = 0; i < blocks.length; i += 500) {
       const rows = await db
@@ -24,10 +24,10 @@ export async function collectBlockGroups(config: Config, site: string, datasets:
         .where('s.name', '=', site)
         .where('b.name', 'in', blocks.slice(i, i + 500))
         .execute();
-      for (const r of rows as { block: string; grp: string | null }[]) out.set(r.block, r.grp ?? 'Unsubscribed'); // the seed's word
+      for (const r of rows) out.set(r.block, r.grp ?? 'Unsubscribed'); // the seed's word
     }
   } finally {
-    await db.destroy();
+    await database.close();
   }
   return out;
 }

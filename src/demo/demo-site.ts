@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { writeFileAtomic } from '../core/atomic-file.ts';
 import { createDynamoSchema } from '../inventory/sql/dynamo-schema.ts';
 import { importSiteInventory, type ImportLine } from '../inventory/sql/dynamo-import.ts';
-import { sqliteKysely } from '../inventory/sqlite/sqlite-inventory.ts';
+import { openInventoryDatabase } from '../inventory/sql/sql-inventory.ts';
 
 export const DEMO_SITE = 'T2_XX_Demo';
 
@@ -132,17 +132,18 @@ export async function createDemoSite(dirArg: string, opts: { filesPerDataset?: n
   // Every directory old (deepest first so parents keep their old time).
   for (const e of [...empties].reverse()) utimesSync(siteRoot + e, old, old);
 
-  const db = sqliteKysely(join(dir, 'var', 'inventory.sqlite'));
+  const database = await openInventoryDatabase({ engine: 'sqlite', location: join(dir, 'var', 'inventory.sqlite') });
+  const db = database.db;
   try {
-    await createDynamoSchema(db);
-    await importSiteInventory(db, DEMO_SITE, inventory);
+    await createDynamoSchema(database);
+    await importSiteInventory(database, DEMO_SITE, inventory);
     // An import claims no dataset replica; the demo's four datasets are replicated here, as
     // Dynamo would record them, so their unregistered file is protected (CmsDatasets).
     const site = await db.selectFrom('sites').select('id').where('name', '=', DEMO_SITE).executeTakeFirstOrThrow();
     const held = await db.selectFrom('datasets').select('id').where('name', 'in', datasets.map(([, era, prim, tier, proc]) => `/${prim}/${era}-${proc}/${tier}`)).execute();
     await db.insertInto('dataset_replicas').values(held.map((d) => ({ dataset_id: d.id, site_id: site.id }))).execute();
   } finally {
-    await db.destroy();
+    await database.close();
   }
   const config = {
     RootPath: '/store',

@@ -6,7 +6,7 @@ import { FileQueueSource } from './dump/dump-queue-files.ts';
 import type { Inventory } from './inventory.ts';
 import { resolvePassword } from './inventory-credentials.ts';
 import { withQueues, type QueueSource } from './inventory-queues.ts';
-import { openSqliteInventory, openSqliteQueryInventory } from './sqlite/sqlite-inventory.ts';
+import { openSqlInventory } from './sql/sql-inventory.ts';
 
 export interface OpenInventoryOptions {
   /** Environment for INVENTORY_PASSWORD (default: the configuration's captured environment). */
@@ -37,12 +37,11 @@ export async function openInventory(config: Config, opts: OpenInventoryOptions =
   const sqlOpts = () => ({ password: resolvePassword(passwordFile, opts.env ?? config.env), create: opts.create, query: inv.Query });
   switch (inv.Type) {
     case 'sqlite':
-      return withQueues(inv.Query ? await openSqliteQueryInventory(need('Path'), inv.Query) : await openSqliteInventory(need('Path'), { create: opts.create }), extra);
+      return withQueues(await openSqlInventory('sqlite', need('Path'), { create: opts.create, query: inv.Query }), extra);
     case 'mysql':
-      // The drivers are loaded only for the engine in use.
-      return withQueues(await (await import('./mysql/mysql-inventory.ts')).openMysqlInventory(need('Url'), sqlOpts()), extra);
     case 'postgres':
-      return withQueues(await (await import('./postgres/postgres-inventory.ts')).openPostgresInventory(need('Url'), sqlOpts()), extra);
+      // src/sql loads the driver of the engine in use only.
+      return withQueues(await openSqlInventory(inv.Type, need('Url'), sqlOpts()), extra);
     case 'dump':
       if (inv.Query) throw new DcError('CONFIG', `${config.file}: key "Inventory.Query": only for SQL inventories, not Type dump`);
       return withQueues(new DumpInventory(need('Path'), inv.Format), extra);

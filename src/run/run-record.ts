@@ -3,7 +3,7 @@ import type { RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckSummary } from '../check/check-types.ts';
 import type { CheckResult } from '../check/site-check.ts';
 import type { HistoryStore, RunStatus, SiteState } from '../store/history-store.ts';
-import { getBaseline, setBaseline, type SiteBaseline } from '../store/site-baselines.ts';
+import type { SiteBaseline } from '../store/site-baselines.ts';
 
 /** How a run ended, as the history keeps it. */
 export interface RunEnd {
@@ -38,8 +38,8 @@ export async function startRunRecord(store: HistoryStore, site: string, now: num
   return {
     site,
     runId,
-    gateInputs: async () => ({ state: await store.getState(site), baseline: await getBaseline(store.db, site) }),
-    moveBaseline: (summary) => setBaseline(store.db, { site, settled: summary.inventory.settled, listed: summary.listing.files, runId, setBy: 'run' }),
+    gateInputs: async () => ({ state: await store.getState(site), baseline: await store.baselines.get(site) }),
+    moveBaseline: (summary) => store.baselines.set({ site, settled: summary.inventory.settled, listed: summary.listing.files, runId, setBy: 'run' }),
     async recordFindings(result) {
       await store.recordFindings(site, runId, 'missing', result.missing.entries(), startedAt);
       await store.recordFindings(site, runId, 'orphan', result.orphan.entries(), startedAt);

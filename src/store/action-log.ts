@@ -1,8 +1,6 @@
-import { nameFromStoredText, nameToStoredText } from '../core/escape.ts';
 import type { Kysely } from 'kysely';
-import type { ActionsDb } from './actions-schema.ts';
-import type { HistoryDb } from './history-schema.ts';
-import type { HistoryStore } from './history-store.ts';
+import { nameFromStoredText, nameToStoredText } from '../core/escape.ts';
+import type { StoreDb } from './history-schema.ts';
 
 export interface ActionRow {
   runId: number;
@@ -14,57 +12,101 @@ export interface ActionRow {
   detail?: string;
 }
 
-type Db = Kysely<HistoryDb & ActionsDb>;
-const dbOf = (store: HistoryStore) => store.db as unknown as Db;
+/** What the action sinks did for a run: counts per sink, kind and outcome, and the first rows. */
+export interface RunActions {
+  counts: { sink: string; kind: string; outcome: string; n: number }[];
+  first: { sink: string; kind: string; target: string; outcome: string; detail: string | null; at: string }[];
+}
 
-/** Appends action rows, in batches so a run with thousands of deletions stays a few statements. */
-export async function recordActions(store: HistoryStore, rows: readonly ActionRow[], at: string = new Date().toISOString()): Promise<void> {
-  const db = dbOf(store);
-  for (let i = 0; i < rows.length; i += 500) {
-    const batch = rows.slice(i, i + 500).map((r) => ({
-      run_id: r.runId,
-      site: r.site,
-      sink: r.sink,
-      kind: r.kind,
-      target: nameToStoredText(r.target),
-      outcome: r.outcome,
-      detail: r.detail ?? null,
-      at,
-    }));
-    await db.insertInto('actions').values(batch).execute();
+/** The history store's action log (`store.actions`): every action a run or command took, and findings marked acted on. */
+export class ActionLog {
+  constructor(private readonly db: Kysely<StoreDb>) {}
+
+  /** Appends action rows, in batches so a run with thousands of deletions stays a few statements. */
+  async record(rows: readonly ActionRow[], at: string = new Date().toISOString()): Promise<void> {
+    for (let i = 0; i < rows.length; i += 500) {
+      const batch = rows.slice(i, i + 500).map((r) => ({
+        run_id: r.runId,
+        site: r.site,
+        sink: r.sink,
+        kind: r.kind,
+        target: nameToStoredText(r.target),
+        outcome: r.outcome,
+        detail: r.detail ?? null,
+        at,
+      }));
+      await this.db.insertInto('actions').values(batch).execute();
+    }
+  }
+
+  async collect(site: string, runId?: number) {
+    let q = this.db.selectFrom('actions').selectAll().where('site', '=', site);
+    if (runId !== undefined) q = q.where('run_id', '=', runId);
+    return (await q.orderBy('id').execute()).map((r) => ({ ...r, target: nameFromStoredText(r.target) }));
+  }
+
+  /** Targets of `kind` at the site that some sink already did (ok or gone) since run `sinceRun`. */
+  async collectDoneTargets(site: string, sink: string, kind: string, sinceRun: number): Promise<Set<string>> {
+    const rows = await this.db
+      .selectFrom('actions')
+      .select('target')
+      .where('site', '=', site)
+      .where('sink', '=', sink)
+      .where('kind', '=', kind)
+      .where('outcome', 'in', ['ok', 'gone'])
+      .where('run_id', '>=', sinceRun)
+      .execute();
+    return new Set(rows.map((r) => nameFromStoredText(r.target)));
+  }
+
+  /** Marks findings (by their stored, escaped LFN) as acted on by `runId`. */
+  async markActed(site: string, category: string, lfns: readonly string[], runId: number): Promise<void> {
+    for (let i = 0; i < lfns.length; i += 500) {
+      await this.db
+        .updateTable('findings')
+        .set({ acted_run: runId })
+        .where('site', '=', site)
+        .where('category', '=', category)
+        .where('lfn', 'in', lfns.slice(i, i + 500).map(nameToStoredText))
+        .execute();
+    }
+  }
+
+  /** A run's actions for the dashboard: counts per sink, kind and outcome, and the first `limit` rows. */
+  async summarizeRun(site: string, runId: number, limit = 200): Promise<RunActions> {
+    const counts = await this.db
+      .selectFrom('actions')
+      .select(['sink', 'kind', 'outcome', (eb) => eb.fn.countAll().as('n')])
+      .where('site', '=', site)
+      .where('run_id', '=', runId)
+      .groupBy(['sink', 'kind', 'outcome'])
+      .orderBy('sink')
+      .execute();
+    const first = counts.length
+      ? await this.db.selectFrom('actions').select(['sink', 'kind', 'target', 'outcome', 'detail', 'at']).where('site', '=', site).where('run_id', '=', runId).orderBy('id').limit(limit).execute()
+      : [];
+    return { counts: counts.map((c) => ({ sink: c.sink, kind: c.kind, outcome: c.outcome, n: Number(c.n) })), first };
   }
 }
 
-export async function collectActions(store: HistoryStore, site: string, runId?: number) {
-  let q = dbOf(store).selectFrom('actions').selectAll().where('site', '=', site);
-  if (runId !== undefined) q = q.where('run_id', '=', runId);
-  return (await q.orderBy('id').execute()).map((r) => ({ ...r, target: nameFromStoredText(r.target) }));
+/** What the functions below need of the history store (its action log), without importing the store. */
+type WithActionLog = { readonly actions: ActionLog };
+
+/** Appends action rows to the store's action log. */
+export function recordActions(store: WithActionLog, rows: readonly ActionRow[], at?: string): Promise<void> {
+  return store.actions.record(rows, at);
+}
+
+export function collectActions(store: WithActionLog, site: string, runId?: number) {
+  return store.actions.collect(site, runId);
 }
 
 /** Targets of `kind` at the site that some sink already did (ok or gone) since run `sinceRun`. */
-export async function collectDoneTargets(store: HistoryStore, site: string, sink: string, kind: string, sinceRun: number): Promise<Set<string>> {
-  const rows = await dbOf(store)
-    .selectFrom('actions')
-    .select('target')
-    .where('site', '=', site)
-    .where('sink', '=', sink)
-    .where('kind', '=', kind)
-    .where('outcome', 'in', ['ok', 'gone'])
-    .where('run_id', '>=', sinceRun)
-    .execute();
-  return new Set(rows.map((r) => nameFromStoredText(r.target)));
+export function collectDoneTargets(store: WithActionLog, site: string, sink: string, kind: string, sinceRun: number): Promise<Set<string>> {
+  return store.actions.collectDoneTargets(site, sink, kind, sinceRun);
 }
 
 /** Marks findings (by their stored, escaped LFN) as acted on by `runId`. */
-export async function markActed(store: HistoryStore, site: string, category: string, lfns: readonly string[], runId: number): Promise<void> {
-  const db = dbOf(store);
-  for (let i = 0; i < lfns.length; i += 500) {
-    await db
-      .updateTable('findings')
-      .set({ acted_run: runId })
-      .where('site', '=', site)
-      .where('category', '=', category)
-      .where('lfn', 'in', lfns.slice(i, i + 500).map(nameToStoredText))
-      .execute();
-  }
+export function markActed(store: WithActionLog, site: string, category: string, lfns: readonly string[], runId: number): Promise<void> {
+  return store.actions.markActed(site, category, lfns, runId);
 }

@@ -1,5 +1,6 @@
-import type { Generated, Kysely } from 'kysely';
-import { serialId } from './store-db.ts';
+import type { Generated } from 'kysely';
+import type { SqlDatabase } from '../sql/sql-database.ts';
+import { serialId } from '../sql/sql-ddl.ts';
 
 /** Every action a run (or the `invalidate` command) took, one row per target, with its outcome. */
 export interface ActionsDb {
@@ -22,9 +23,10 @@ export interface ActionsDb {
 }
 
 /** Creates the `actions` table beside the history tables (same engines, same kysely code). */
-export async function migrateActions(db: Kysely<any>): Promise<void> {
+export async function migrateActions<DB>(database: SqlDatabase<DB>): Promise<void> {
+  const db = database.db;
   await db.schema.createTable('actions').ifNotExists()
-    .addColumn('id', 'integer', serialId(db))
+    .addColumn('id', 'integer', serialId(database.engine))
     .addColumn('run_id', 'integer', (c) => c.notNull())
     .addColumn('site', 'varchar(128)', (c) => c.notNull())
     .addColumn('sink', 'varchar(16)', (c) => c.notNull())

@@ -1,5 +1,7 @@
-import type { Generated, Kysely } from 'kysely';
-import { createIndexIfAbsent, serialId } from './store-db.ts';
+import type { Generated } from 'kysely';
+import type { SqlDatabase } from '../sql/sql-database.ts';
+import { createIndexIfAbsent, serialId } from '../sql/sql-ddl.ts';
+import type { ActionsDb } from './actions-schema.ts';
 
 export interface HistoryDb {
   site_states: {
@@ -57,10 +59,31 @@ export interface HistoryDb {
   schema_version: { version: number };
 }
 
+/** The size shrinking is judged against, per site (store/site-baselines.ts). */
+export interface BaselineDb {
+  site_baselines: { site: string; settled: number; listed: number; run_id: number; set_at: string; set_by: string };
+}
+
+export async function migrateBaselines<DB>(database: SqlDatabase<DB>): Promise<void> {
+  await database.db.schema.createTable('site_baselines').ifNotExists()
+    .addColumn('site', 'varchar(128)', (c) => c.primaryKey())
+    .addColumn('settled', 'bigint', (c) => c.notNull())
+    .addColumn('listed', 'bigint', (c) => c.notNull())
+    .addColumn('run_id', 'integer', (c) => c.notNull())
+    .addColumn('set_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('set_by', 'varchar(255)', (c) => c.notNull())
+    .execute();
+}
+
+/** Every table of the history store: runs, findings and site states, the action log, baselines. */
+export type StoreDb = HistoryDb & ActionsDb & BaselineDb;
+
 export const HISTORY_SCHEMA_VERSION = 1;
 
 /** Creates the history tables when absent. Text columns that are keyed stay short for MySQL. */
-export async function migrateHistory(db: Kysely<any>): Promise<void> {
+export async function migrateHistory(database: SqlDatabase<StoreDb>): Promise<void> {
+  const db = database.db;
+  const id = serialId(database.engine);
   await db.schema.createTable('schema_version').ifNotExists().addColumn('version', 'integer', (c) => c.notNull()).execute();
   await db.schema.createTable('site_states').ifNotExists()
     .addColumn('site', 'varchar(128)', (c) => c.primaryKey())
@@ -73,7 +96,7 @@ export async function migrateHistory(db: Kysely<any>): Promise<void> {
     .addColumn('lock_heartbeat', 'bigint')
     .execute();
   await db.schema.createTable('runs').ifNotExists()
-    .addColumn('id', 'integer', serialId(db))
+    .addColumn('id', 'integer', id)
     .addColumn('site', 'varchar(128)', (c) => c.notNull())
     .addColumn('status', 'varchar(16)', (c) => c.notNull())
     .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
@@ -98,17 +121,17 @@ export async function migrateHistory(db: Kysely<any>): Promise<void> {
     .addColumn('acted', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('error', 'text')
     .execute();
-  await createIndexIfAbsent(db, 'runs_site_idx', 'runs', ['site', 'id']);
+  await createIndexIfAbsent(database, 'runs_site_idx', 'runs', ['site', 'id']);
   // "Latest finished run of each site" in one index seek per site (the dashboard's summary).
-  await createIndexIfAbsent(db, 'runs_site_status_id_idx', 'runs', ['site', 'status', 'id']);
+  await createIndexIfAbsent(database, 'runs_site_status_id_idx', 'runs', ['site', 'status', 'id']);
   await db.schema.createTable('state_changes').ifNotExists()
-    .addColumn('id', 'integer', serialId(db))
+    .addColumn('id', 'integer', id)
     .addColumn('site', 'varchar(128)', (c) => c.notNull())
     .addColumn('value', 'varchar(16)', (c) => c.notNull())
     .addColumn('changed_by', 'varchar(255)', (c) => c.notNull())
     .addColumn('changed_at', 'varchar(32)', (c) => c.notNull())
     .execute();
-  await createIndexIfAbsent(db, 'state_changes_site_idx', 'state_changes', ['site', 'id']);
+  await createIndexIfAbsent(database, 'state_changes_site_idx', 'state_changes', ['site', 'id']);
   await db.schema.createTable('findings').ifNotExists()
     .addColumn('site', 'varchar(128)', (c) => c.notNull())
     .addColumn('category', 'varchar(16)', (c) => c.notNull())

@@ -4,13 +4,36 @@ import type { Kysely } from 'kysely';
 import { DcError } from '../core/errors.ts';
 import { hashString, newHash } from '../check/lfn-hash.ts';
 import type { SiteMode, SiteStatus } from '../check/gates.ts';
+import { openSql, type SqlDatabase } from '../sql/sql-database.ts';
+import type { SqlEngine } from '../sql/sql-engine.ts';
+import { ActionLog } from './action-log.ts';
 import { migrateActions } from './actions-schema.ts';
-import { migrateHistory, type HistoryDb } from './history-schema.ts';
-import { openKysely } from './store-db.ts';
-import { migrateBaselines } from './site-baselines.ts';
+import { queryLatestRuns, queryRunPoints, type LatestRuns, type RunPoint } from './history-overview.ts';
+import { migrateBaselines, migrateHistory, type HistoryDb, type StoreDb } from './history-schema.ts';
+import { SiteBaselines } from './site-baselines.ts';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'halted';
 export type FindingCategory = 'missing' | 'orphan' | 'size_mismatch' | 'empty';
+
+/** A finding as the actions and the dashboard read it: the name as it was reported (not escaped). */
+export interface FindingOfRun {
+  lfn: string;
+  size: number;
+  firstRun: number;
+}
+
+/** Which findings of a run collectFindingsOfRun returns (all of the category when empty). */
+export interface FindingFilter {
+  /** At least this many consecutive sightings. */
+  minConsecutive?: number;
+  /** First seen at or before this ISO-8601 time. */
+  firstSeenBy?: string;
+  /** Not acted on by any run yet. */
+  notActed?: boolean;
+  /** Only findings with a recorded size (> 0). */
+  sized?: boolean;
+  limit?: number;
+}
 
 export interface SiteState {
   site: string;
@@ -33,25 +56,52 @@ const hashHex = (() => {
 })();
 
 /**
- * Runs, per-file findings with first/last sighting, and site states, on any kysely engine.
- * New sites start `ready` in `dry` mode.
+ * Runs, per-file findings with first/last sighting, and site states, on any SQL engine (src/sql).
+ * New sites start `ready` in `dry` mode. The database stays inside: the web, the actions and the
+ * run ask through methods, the action log (`actions`) and the baselines (`baselines`).
  */
 export class HistoryStore {
-  private constructor(
-    readonly db: Kysely<HistoryDb>,
-    readonly engine: string,
-  ) {}
+  readonly engine: SqlEngine;
+  /** Every action a run or command took (store/action-log.ts). */
+  readonly actions: ActionLog;
+  /** The sizes shrinking is judged against (store/site-baselines.ts). */
+  readonly baselines: SiteBaselines;
+  private readonly db: Kysely<StoreDb>;
+
+  private constructor(private readonly database: SqlDatabase<StoreDb>) {
+    this.engine = database.engine;
+    this.db = database.db;
+    this.actions = new ActionLog(this.db);
+    this.baselines = new SiteBaselines(this.db);
+  }
 
   static async open(url: string): Promise<HistoryStore> {
-    const { db, engine } = await openKysely<HistoryDb>(url);
-    await migrateHistory(db);
-    await migrateActions(db);
-    await migrateBaselines(db);
-    return new HistoryStore(db, engine);
+    const database = await openSql<StoreDb>(url);
+    try {
+      await migrateHistory(database);
+      await migrateActions(database);
+      await migrateBaselines(database);
+    } catch (err) {
+      await database.close().catch(() => undefined);
+      throw err;
+    }
+    return new HistoryStore(database);
   }
 
   async close(): Promise<void> {
-    await this.db.destroy();
+    await this.database.close();
+  }
+
+  /** Whether the history knows the site (it had a state, a run or a change). */
+  async hasSite(site: string): Promise<boolean> {
+    const r = await this.db.selectFrom('site_states').select('site').where('site', '=', site).executeTakeFirst();
+    return r !== undefined;
+  }
+
+  /** Who holds the site's lock and its last heartbeat (seconds), both null when free. */
+  async getLock(site: string): Promise<{ owner: string | null; heartbeat: number | null }> {
+    const r = await this.db.selectFrom('site_states').select(['lock_owner', 'lock_heartbeat']).where('site', '=', site).executeTakeFirst();
+    return { owner: r?.lock_owner ?? null, heartbeat: r?.lock_heartbeat === null || r?.lock_heartbeat === undefined ? null : Number(r.lock_heartbeat) };
   }
 
   async ensureSites(sites: readonly string[]): Promise<void> {
@@ -276,10 +326,10 @@ export class HistoryStore {
     }
     await flush();
     await this.db.transaction().execute(async (trx) => {
-      const staged = (eb: any) => eb.selectFrom('findings_stage as s').select('s.lfn_hash').where('s.run_id', '=', runId).where('s.category', '=', category);
+      const staged = trx.selectFrom('findings_stage as s').select('s.lfn_hash').where('s.run_id', '=', runId).where('s.category', '=', category);
       await trx
         .updateTable('findings')
-        .set((eb: any) => ({ consecutive: eb('consecutive', '+', 1), last_run: runId, last_seen_at: now }))
+        .set((eb) => ({ consecutive: eb('consecutive', '+', 1), last_run: runId, last_seen_at: now }))
         .where('site', '=', site).where('category', '=', category).where('last_run', '=', prev)
         .where('lfn_hash', 'in', staged)
         .execute();
@@ -292,13 +342,13 @@ export class HistoryStore {
       await trx
         .insertInto('findings')
         .columns(['site', 'category', 'lfn_hash', 'lfn', 'size', 'first_run', 'last_run', 'first_seen_at', 'last_seen_at', 'consecutive'])
-        .expression((eb: any) =>
+        .expression((eb) =>
           eb
             .selectFrom('findings_stage as s')
             .select([eb.val(site).as('site'), 's.category', 's.lfn_hash', 's.lfn', 's.size', eb.val(runId).as('first_run'), eb.val(runId).as('last_run'), eb.val(now).as('first_seen_at'), eb.val(now).as('last_seen_at'), eb.val(1).as('consecutive')])
             .where('s.run_id', '=', runId)
             .where('s.category', '=', category)
-            .where((w: any) => w.not(w.exists(w.selectFrom('findings as f').select('f.lfn_hash').where('f.site', '=', site).where('f.category', '=', category).whereRef('f.lfn_hash', '=', 's.lfn_hash')))),
+            .where((w) => w.not(w.exists(w.selectFrom('findings as f').select('f.lfn_hash').where('f.site', '=', site).where('f.category', '=', category).whereRef('f.lfn_hash', '=', 's.lfn_hash')))),
         )
         .execute();
       await trx.deleteFrom('findings').where('site', '=', site).where('category', '=', category).where('last_run', '<>', runId).execute();
@@ -310,6 +360,75 @@ export class HistoryStore {
   async collectFindings(site: string, category: FindingCategory) {
     const rows = await this.db.selectFrom('findings').selectAll().where('site', '=', site).where('category', '=', category).orderBy('lfn').execute();
     return rows.map((r) => ({ ...r, lfn: nameFromStoredText(r.lfn) }));
+  }
+
+  /** The site's newest run of any status, or undefined before its first. */
+  async latestRunId(site: string): Promise<number | undefined> {
+    const r = await this.db.selectFrom('runs').select((eb) => eb.fn.max('id').as('m')).where('site', '=', site).executeTakeFirst();
+    return r?.m === null || r?.m === undefined ? undefined : Number(r.m);
+  }
+
+  /** The site's newest finished (`done`) run with the gates that held it. */
+  async lastDoneRun(site: string): Promise<{ id: number; gatesHeld: string[] } | undefined> {
+    const r = await this.db.selectFrom('runs').select(['id', 'gates_held']).where('site', '=', site).where('status', '=', 'done').orderBy('id', 'desc').executeTakeFirst();
+    if (!r) return undefined;
+    return { id: Number(r.id), gatesHeld: r.gates_held ? (JSON.parse(r.gates_held) as string[]) : [] };
+  }
+
+  /**
+   * Findings of one category reported by run `runId` (findings describe the latest done run), in
+   * name order, filtered for confirmation (SEMANTICS.md "Acting on results") or for sizes.
+   */
+  async collectFindingsOfRun(site: string, runId: number, category: FindingCategory, filter: FindingFilter = {}): Promise<FindingOfRun[]> {
+    let q = this.db.selectFrom('findings').select(['lfn', 'size', 'first_run']).where('site', '=', site).where('category', '=', category).where('last_run', '=', runId);
+    if (filter.minConsecutive !== undefined) q = q.where('consecutive', '>=', filter.minConsecutive);
+    if (filter.notActed) q = q.where('acted_run', 'is', null);
+    // ISO-8601 UTC strings of one fixed format compare in time order.
+    if (filter.firstSeenBy !== undefined) q = q.where('first_seen_at', '<=', filter.firstSeenBy);
+    if (filter.sized) q = q.where('size', '>', 0);
+    q = q.orderBy('lfn');
+    if (filter.limit !== undefined) q = q.limit(filter.limit);
+    return (await q.execute()).map((r) => ({ lfn: nameFromStoredText(r.lfn), size: Number(r.size), firstRun: Number(r.first_run) }));
+  }
+
+  /**
+   * Run `runId`'s findings of `categories` counted by consecutive sightings and first sighting
+   * (as many distinct first sightings as runs, no more), and those an earlier run acted on.
+   */
+  async countFindingsOfRun(site: string, runId: number, categories: readonly FindingCategory[]): Promise<{
+    sightings: { category: FindingCategory; consecutive: number; firstSeenAt: string; n: number }[];
+    acted: { category: FindingCategory; n: number }[];
+  }> {
+    const rows = await this.db
+      .selectFrom('findings')
+      .select((eb) => ['category', 'consecutive', 'first_seen_at', eb.fn.countAll<number>().as('n')])
+      .where('site', '=', site)
+      .where('last_run', '=', runId)
+      .where('category', 'in', [...categories])
+      .groupBy(['category', 'consecutive', 'first_seen_at'])
+      .execute();
+    const acted = await this.db
+      .selectFrom('findings')
+      .select((eb) => ['category', eb.fn.countAll<number>().as('n')])
+      .where('site', '=', site)
+      .where('last_run', '=', runId)
+      .where('acted_run', 'is not', null)
+      .groupBy('category')
+      .execute();
+    return {
+      sightings: rows.map((r) => ({ category: r.category as FindingCategory, consecutive: Number(r.consecutive), firstSeenAt: r.first_seen_at, n: Number(r.n) })),
+      acted: acted.map((r) => ({ category: r.category as FindingCategory, n: Number(r.n) })),
+    };
+  }
+
+  /** Every known site with its latest run (any status) and its latest finished run (the dashboard). */
+  collectLatestRuns(): Promise<LatestRuns[]> {
+    return queryLatestRuns(this.db, this.engine);
+  }
+
+  /** A site's runs, newest first, as chart points (no summary documents). */
+  collectRunPoints(site: string, limit: number): Promise<RunPoint[]> {
+    return queryRunPoints(this.db, site, limit);
   }
 
   async collectRuns(site: string, limit = 100) {

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { DcError } from '../core/errors.ts';
+import type { StoreDb } from './history-schema.ts';
 
 /**
  * The size of a site against which shrinking is judged (SEMANTICS.md "Acting on results"): the
@@ -17,45 +18,34 @@ export interface SiteBaseline {
   setBy: string;
 }
 
-export interface BaselineDb {
-  site_baselines: { site: string; settled: number; listed: number; run_id: number; set_at: string; set_by: string };
-}
+/** The history store's baselines (`store.baselines`). */
+export class SiteBaselines {
+  constructor(private readonly db: Kysely<StoreDb>) {}
 
-export async function migrateBaselines(db: Kysely<any>): Promise<void> {
-  await db.schema.createTable('site_baselines').ifNotExists()
-    .addColumn('site', 'varchar(128)', (c) => c.primaryKey())
-    .addColumn('settled', 'bigint', (c) => c.notNull())
-    .addColumn('listed', 'bigint', (c) => c.notNull())
-    .addColumn('run_id', 'integer', (c) => c.notNull())
-    .addColumn('set_at', 'varchar(32)', (c) => c.notNull())
-    .addColumn('set_by', 'varchar(255)', (c) => c.notNull())
-    .execute();
-}
+  async get(site: string): Promise<SiteBaseline | undefined> {
+    const r = await this.db.selectFrom('site_baselines').selectAll().where('site', '=', site).executeTakeFirst();
+    if (!r) return undefined;
+    return { site: r.site, settled: Number(r.settled), listed: Number(r.listed), runId: Number(r.run_id), setAt: r.set_at, setBy: r.set_by };
+  }
 
-export async function getBaseline(db: Kysely<any>, site: string): Promise<SiteBaseline | undefined> {
-  const r = await (db as Kysely<BaselineDb>).selectFrom('site_baselines').selectAll().where('site', '=', site).executeTakeFirst();
-  if (!r) return undefined;
-  return { site: r.site, settled: Number(r.settled), listed: Number(r.listed), runId: Number(r.run_id), setAt: r.set_at, setBy: r.set_by };
-}
+  async set(b: Omit<SiteBaseline, 'setAt'> & { setAt?: string }): Promise<void> {
+    const row = { site: b.site, settled: b.settled, listed: b.listed, run_id: b.runId, set_at: b.setAt ?? new Date().toISOString(), set_by: b.setBy };
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('site_baselines').where('site', '=', b.site).execute();
+      await trx.insertInto('site_baselines').values(row).execute();
+    });
+  }
 
-export async function setBaseline(db: Kysely<any>, b: Omit<SiteBaseline, 'setAt'> & { setAt?: string }): Promise<void> {
-  const k = db as Kysely<BaselineDb>;
-  const row = { site: b.site, settled: b.settled, listed: b.listed, run_id: b.runId, set_at: b.setAt ?? new Date().toISOString(), set_by: b.setBy };
-  await k.transaction().execute(async (trx) => {
-    await trx.deleteFrom('site_baselines').where('site', '=', b.site).execute();
-    await trx.insertInto('site_baselines').values(row).execute();
-  });
-}
-
-/**
- * `set-status SITE accept`: the site's latest finished run becomes the baseline, whatever its
- * gates said. Throws NOT_FOUND when the site has no finished run to accept.
- */
-export async function acceptLatestRun(db: Kysely<any>, site: string, by: string): Promise<SiteBaseline> {
-  const run = await db.selectFrom('runs').select(['id', 'summary']).where('site', '=', site).where('status', '=', 'done').orderBy('id', 'desc').executeTakeFirst();
-  if (!run?.summary) throw new DcError('NOT_FOUND', `site ${site} has no finished run whose size could be accepted`);
-  const s = JSON.parse(run.summary as string) as { inventory: { settled: number }; listing: { files: number } };
-  const b = { site, settled: s.inventory.settled, listed: s.listing.files, runId: Number(run.id), setBy: by };
-  await setBaseline(db, b);
-  return { ...b, setAt: new Date().toISOString() };
+  /**
+   * `set-status SITE accept`: the site's latest finished run becomes the baseline, whatever its
+   * gates said. Throws NOT_FOUND when the site has no finished run to accept.
+   */
+  async acceptLatestRun(site: string, by: string): Promise<SiteBaseline> {
+    const run = await this.db.selectFrom('runs').select(['id', 'summary']).where('site', '=', site).where('status', '=', 'done').orderBy('id', 'desc').executeTakeFirst();
+    if (!run?.summary) throw new DcError('NOT_FOUND', `site ${site} has no finished run whose size could be accepted`);
+    const s = JSON.parse(run.summary) as { inventory: { settled: number }; listing: { files: number } };
+    const b = { site, settled: s.inventory.settled, listed: s.listing.files, runId: Number(run.id), setBy: by };
+    await this.set(b);
+    return { ...b, setAt: new Date().toISOString() };
+  }
 }

@@ -40,8 +40,7 @@ export function requestAuth(ctx: WebContext, req: FastifyRequest): Auth & { sess
 /** A site the dashboard knows: configured, or present in the history. */
 export async function knownSite(ctx: WebContext, site: string): Promise<boolean> {
   if (ctx.config.siteNames.includes(site)) return true;
-  const r = await ctx.store.db.selectFrom('site_states').select('site').where('site', '=', site).executeTakeFirst();
-  return r !== undefined;
+  return ctx.store.hasSite(site);
 }
 
 export function parseRunId(raw: string): number {
@@ -85,8 +84,7 @@ export async function runView(ctx: WebContext, id: number): Promise<RunView> {
       if (f) lists[k] = { href: fileHref(r.site, f.path), size: f.size };
     }
   }
-  const latest = await ctx.store.db.selectFrom('runs').select((eb) => eb.fn.max('id').as('m')).where('site', '=', r.site).executeTakeFirst();
-  const logFile = ctx.files.log(r.site, id, Number(latest?.m) === id);
+  const logFile = ctx.files.log(r.site, id, (await ctx.store.latestRunId(r.site)) === id);
   const log = logFile ? { href: `/runs/${id}/log`, size: logFile.size, ...(({ text, truncated }) => ({ tail: text, truncated }))(tail(logFile.path, logFile.size)) } : null;
   return {
     id: Number(r.id),

@@ -32,8 +32,7 @@ export function registerFileRoutes(app: FastifyInstance, ctx: WebContext): void 
   app.get<{ Params: { id: string } }>('/runs/:id/log', async (req, reply) => {
     const id = parseRunId(req.params.id);
     const run = await ctx.store.getRun(id);
-    const latest = await ctx.store.db.selectFrom('runs').select((eb) => eb.fn.max('id').as('m')).where('site', '=', run.site).executeTakeFirst();
-    const file = ctx.files.log(run.site, id, Number(latest?.m) === id);
+    const file = ctx.files.log(run.site, id, (await ctx.store.latestRunId(run.site)) === id);
     if (!file) throw new DcError('NOT_FOUND', 'no log for this run');
     return sendFile(reply, file, `${run.site}_run${id}.log`, false);
   });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { escapeName, nameFromStoredText } from '../core/escape.ts';
+import { escapeName } from '../core/escape.ts';
 import { DcError } from '../core/errors.ts';
 import type { FindingCategory } from '../store/history-store.ts';
 import type { WebContext } from './web-context.ts';
@@ -19,17 +19,9 @@ const MAX_SIZED_FINDINGS = 200_000;
 async function findingSizes(ctx: WebContext, site: string, runId: number, key: TreeKey): Promise<Map<string, number> | undefined> {
   const category = CATEGORY[key];
   if (!category) return undefined;
-  const rows = await ctx.store.db
-    .selectFrom('findings')
-    .select(['lfn', 'size'])
-    .where('site', '=', site)
-    .where('category', '=', category)
-    .where('last_run', '=', runId)
-    .where('size', '>', 0)
-    .limit(MAX_SIZED_FINDINGS + 1)
-    .execute();
+  const rows = await ctx.store.collectFindingsOfRun(site, runId, category, { sized: true, limit: MAX_SIZED_FINDINGS + 1 });
   if (rows.length === 0 || rows.length > MAX_SIZED_FINDINGS) return undefined;
-  return new Map(rows.map((r) => [escapeName(nameFromStoredText(r.lfn)), Number(r.size)]));
+  return new Map(rows.map((r) => [escapeName(r.lfn), r.size]));
 }
 
 export interface TreeData {

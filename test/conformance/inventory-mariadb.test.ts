@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { loadConfig } from '../../src/config/config-loader.ts';
 import { DcError } from '../../src/core/errors.ts';
-import { openMysqlInventory } from '../../src/inventory/mysql/mysql-inventory.ts';
+import { openSqlInventory } from '../../src/inventory/sql/sql-inventory.ts';
 import { openInventory } from '../../src/inventory/open-inventory.ts';
 import { createMariadbDatabase, type TestDatabase } from '../servers/databases.ts';
 import { runSqlEngineConformance, runSqlEngineStreaming, withConfigFile, type SqlEngineUnderTest } from './inventory-sql-engine.ts';
@@ -20,7 +20,7 @@ const mariadb: SqlEngineUnderTest = {
   name: 'mariadb',
   engine: 'mysql',
   createDatabase: createMariadbDatabase,
-  open: openMysqlInventory,
+  open: (url, opts) => openSqlInventory('mysql', url, opts),
   async killConnections(t: TestDatabase) {
     const c = await admin();
     try {
@@ -94,7 +94,7 @@ describe('mariadb inventory: passwords from the configuration', () => {
       assert.match(err.message, /Access denied/);
     });
     const inline = `mysql://${user}:${encodeURIComponent(secret + 'X')}@127.0.0.1:3306/${t.name}`;
-    const err = await openMysqlInventory(inline).then(() => undefined, (e: unknown) => e);
+    const err = await openSqlInventory('mysql', inline).then(() => undefined, (e: unknown) => e);
     assert.ok(err instanceof DcError);
     assert.doesNotMatch(err.message, /S3cret/);
     assert.match(err.message, /\*\*\*@127\.0\.0\.1/);

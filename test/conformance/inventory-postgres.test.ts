@@ -1,7 +1,7 @@
 /** Inventory conformance on the real PostgreSQL, plus streaming through pg-cursor. */
 import { describe } from 'node:test';
 import pg from 'pg';
-import { openPostgresInventory } from '../../src/inventory/postgres/postgres-inventory.ts';
+import { openSqlInventory } from '../../src/inventory/sql/sql-inventory.ts';
 import { createPostgresDatabase, type TestDatabase } from '../servers/databases.ts';
 import { runSqlEngineConformance, runSqlEngineStreaming, type SqlEngineUnderTest } from './inventory-sql-engine.ts';
 
@@ -9,7 +9,7 @@ const postgres: SqlEngineUnderTest = {
   name: 'postgres',
   engine: 'postgres',
   createDatabase: createPostgresDatabase,
-  open: openPostgresInventory,
+  open: (url, opts) => openSqlInventory('postgres', url, opts),
   async killConnections(t: TestDatabase) {
     const c = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
     await c.connect();

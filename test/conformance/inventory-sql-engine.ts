@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql, type Kysely } from 'kysely';
 import type { Inventory } from '../../src/inventory/inventory.ts';
-import type { SqlInventoryOptions } from '../../src/inventory/mysql/mysql-inventory.ts';
-import { openKysely } from '../../src/store/store-db.ts';
+import type { SqlInventoryOptions } from '../../src/inventory/sql/sql-inventory.ts';
+import { openSql } from '../../src/sql/sql-database.ts';
 import type { TestDatabase } from '../servers/databases.ts';
 import { createPublishedDynamoSchema } from '../helpers/dynamo-published-schema.ts';
 import { loadFixtureSql } from './inventory-fixture.ts';
@@ -41,7 +41,7 @@ export function runSqlEngineConformance(e: SqlEngineUnderTest): void {
     try {
       const created = await e.open(t.url, { create: true });
       await created.close();
-      const { db } = await openKysely<any>(t.url);
+      const { db } = await openSql<any>(t.url);
       try {
         await loadFixtureSql(db);
       } finally {
@@ -59,12 +59,12 @@ export function runSqlEngineConformance(e: SqlEngineUnderTest): void {
   const setupPublished = async () => {
     const t = await e.createDatabase('dc_invpub');
     try {
-      const { db } = await openKysely<any>(t.url);
+      const database = await openSql<any>(t.url);
       try {
-        await createPublishedDynamoSchema(db);
-        await loadFixtureSql(db, 'published');
+        await createPublishedDynamoSchema(database);
+        await loadFixtureSql(database.db, 'published');
       } finally {
-        await db.destroy();
+        await database.close();
       }
       const inventory = await e.open(t.url);
       return { inventory, teardown: async () => { await inventory.close(); await t.drop(); } };
@@ -112,7 +112,7 @@ export function runSqlEngineStreaming(e: SqlEngineUnderTest): void {
     try {
       const inv = await e.open(t.url, { create: true });
       await inv.close();
-      const { db } = await openKysely<any>(t.url);
+      const { db } = await openSql<any>(t.url);
       try {
         await loadBigSite(e, db);
       } finally {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteInventory, openSqliteQueryInventory, sqliteKysely } from '../../src/inventory/sqlite/sqlite-inventory.ts';
+import { openInventoryDatabase, openSqlInventory } from '../../src/inventory/sql/sql-inventory.ts';
 import { createPublishedDynamoSchema } from '../helpers/dynamo-published-schema.ts';
 import { loadFixtureSql } from './inventory-fixture.ts';
 import { runInventoryConformance } from './inventory-suite.ts';
@@ -10,31 +10,31 @@ import { GENERIC_QUERY } from './inventory-sql-helpers.ts';
 async function fixtureDb(): Promise<{ dir: string; path: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'dc-inv-sqlite-'));
   const path = join(dir, 'inventory.sqlite');
-  const created = await openSqliteInventory(path, { create: true });
+  const created = await openSqlInventory('sqlite', path, { create: true });
   await created.close();
-  const db = sqliteKysely(path);
-  await loadFixtureSql(db);
-  await db.destroy();
+  const database = await openInventoryDatabase({ engine: 'sqlite', location: path });
+  await loadFixtureSql(database.db);
+  await database.close();
   return { dir, path };
 }
 
 runInventoryConformance('sqlite (Dynamo schema)', async () => {
   const { dir, path } = await fixtureDb();
-  const inventory = await openSqliteInventory(path);
+  const inventory = await openSqlInventory('sqlite', path);
   return { inventory, teardown: async () => { await inventory.close(); await rm(dir, { recursive: true, force: true }); } };
 });
 
 runInventoryConformance("sqlite (Dynamo's published schema: files without dataset_id)", async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dc-inv-sqlite-'));
   const path = join(dir, 'inventory.sqlite');
-  const db = sqliteKysely(path);
+  const database = await openInventoryDatabase({ engine: 'sqlite', location: path });
   try {
-    await createPublishedDynamoSchema(db);
-    await loadFixtureSql(db, 'published');
+    await createPublishedDynamoSchema(database);
+    await loadFixtureSql(database.db, 'published');
   } finally {
-    await db.destroy();
+    await database.close();
   }
-  const inventory = await openSqliteInventory(path);
+  const inventory = await openSqlInventory('sqlite', path);
   return { inventory, teardown: async () => { await inventory.close(); await rm(dir, { recursive: true, force: true }); } };
 });
 
@@ -42,7 +42,7 @@ runInventoryConformance(
   'sqlite (generic SQL query)',
   async () => {
     const { dir, path } = await fixtureDb();
-    const inventory = await openSqliteQueryInventory(path, GENERIC_QUERY);
+    const inventory = await openSqlInventory('sqlite', path, { query: GENERIC_QUERY });
     return { inventory, teardown: async () => { await inventory.close(); await rm(dir, { recursive: true, force: true }); } };
   },
   { datasets: 'the operator query returns files only', siteList: 'the operator query is per site' },

@@ -4,15 +4,14 @@
  * `load` fetches the same rows as one result set, the contrast that must not fit.
  */
 import { Kysely } from 'kysely';
-import { openMysqlInventory } from '../../src/inventory/mysql/mysql-inventory.ts';
-import { openPostgresInventory } from '../../src/inventory/postgres/postgres-inventory.ts';
-import { openKysely } from '../../src/store/store-db.ts';
+import { openSqlInventory } from '../../src/inventory/sql/sql-inventory.ts';
+import { openSql } from '../../src/sql/sql-database.ts';
 
 const [engine, url, site, mode] = process.argv.slice(2);
 let peak = 0;
 const sample = () => (peak = Math.max(peak, process.memoryUsage().rss));
 if (mode === 'stream') {
-  const inv = engine === 'mysql' ? await openMysqlInventory(url) : await openPostgresInventory(url);
+  const inv = await openSqlInventory(engine === 'mysql' ? 'mysql' : 'postgres', url);
   let rows = 0;
   for await (const batch of inv.streamFiles(site)) {
     rows += batch.length;
@@ -21,7 +20,7 @@ if (mode === 'stream') {
   await inv.close();
   console.log(JSON.stringify({ rows, peakRss: peak }));
 } else {
-  const { db } = await openKysely<any>(url);
+  const { db } = await openSql<any>(url);
   const rows = await (db as Kysely<any>).selectFrom('files').select(['name', 'size']).execute();
   sample();
   await db.destroy();

@@ -6,11 +6,13 @@
  * tinyint becomes smallint and datetime is timestamp on PostgreSQL, so one definition serves every
  * engine. Tables keep a binary collation on MariaDB (the fixture's case and NFC/NFD twins).
  */
-import type { Kysely } from 'kysely';
-import { ddlHelpers } from '../../src/inventory/sql/dynamo-schema.ts';
+import type { SqlDatabase } from '../../src/sql/sql-database.ts';
+import { createByteExactTable, serialId } from '../../src/sql/sql-ddl.ts';
 
-export async function createPublishedDynamoSchema(db: Kysely<any>): Promise<void> {
-  const { engine, id, createTable } = ddlHelpers(db);
+export async function createPublishedDynamoSchema<DB>(database: SqlDatabase<DB>): Promise<void> {
+  const engine = database.engine;
+  const id = serialId(engine);
+  const createTable = (name: string) => createByteExactTable(database, name);
   const datetime = engine === 'postgres' ? 'timestamp' : 'datetime';
   // SQLite numbers rows only in an INTEGER PRIMARY KEY (64-bit there anyway).
   const bigId = engine === 'sqlite' ? 'integer' : 'bigint';
@@ -79,12 +81,12 @@ export async function createPublishedDynamoSchema(db: Kysely<any>): Promise<void
     .addColumn('hold_reason', 'varchar(32)')
     .addUniqueConstraint('file_subscriptions_subscription', ['file_id', 'site_id', 'delete'])
     .execute();
-  await createSeedRegistryQueues(db);
+  await createSeedRegistryQueues(database);
 }
 
 /** The seed's registry queues: only `reqid, file, site(_from, site_to), status`. */
-export async function createSeedRegistryQueues(db: Kysely<any>): Promise<void> {
-  const { createTable } = ddlHelpers(db);
+export async function createSeedRegistryQueues<DB>(database: SqlDatabase<DB>): Promise<void> {
+  const createTable = (name: string) => createByteExactTable(database, name);
   await createTable('deletion_queue')
     .addColumn('reqid', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('file', 'varchar(512)', (c) => c.notNull())

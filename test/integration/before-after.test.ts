@@ -16,7 +16,7 @@ import type { SiteConfig } from '../../src/config/config-loader.ts';
 import type { DirEntry, InventoryFile } from '../../src/core/entries.ts';
 import { checkSite } from '../../src/check/site-check.ts';
 import type { Inventory } from '../../src/inventory/inventory.ts';
-import { openSqliteInventory, sqliteKysely } from '../../src/inventory/sqlite/sqlite-inventory.ts';
+import { openInventoryDatabase, openSqlInventory } from '../../src/inventory/sql/sql-inventory.ts';
 import type { Lister } from '../../src/listers/lister.ts';
 import { PosixLister } from '../../src/listers/posix/posix-lister.ts';
 
@@ -98,8 +98,8 @@ async function addInventory(db: Kysely<any>, lfn: string): Promise<void> {
 async function makeFixture(tmp: string): Promise<Fixture> {
   const root = join(tmp, 'site');
   const dbPath = join(tmp, 'inventory.sqlite');
-  (await openSqliteInventory(dbPath, { create: true })).close();
-  const db = sqliteKysely(dbPath);
+  (await openSqlInventory('sqlite', dbPath, { create: true })).close();
+  const db = (await openInventoryDatabase({ engine: 'sqlite', location: dbPath })).db;
   await db.insertInto('sites').values({ name: SITE, status: 'ready' }).execute();
   await db.insertInto('datasets').values({ name: '/Prim/Era-Proc-v1/AODSIM', status: 'VALID' }).execute();
   await db.insertInto('blocks').values({ dataset_id: 1, name: '/Prim/Era-Proc-v1/AODSIM#1' }).execute();
@@ -152,7 +152,7 @@ async function runScenario(mode: Mode) {
   const lister = new SlowLister(new PosixLister(pathToFileURL(fx.root).href), 4, async (done, started) => {
     await change(done, started, mode !== 'single-read-at-end' || !preApplied, true);
   });
-  let inventory: Inventory = await openSqliteInventory(fx.dbPath);
+  let inventory: Inventory = await openSqlInventory('sqlite', fx.dbPath);
   if (mode === 'single-read-at-start') inventory = new SingleRead(inventory);
   if (mode === 'single-read-at-end') {
     // With NumThreads 1 the walk is deterministic: at the 4th leaf, 0000-0002 are done and 0004

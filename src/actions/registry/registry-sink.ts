@@ -1,9 +1,11 @@
 import { nameToStoredText } from '../../core/escape.ts';
 import type { Kysely } from 'kysely';
+import type { DynamoDb } from '../../inventory/sql/dynamo-schema.ts';
+import type { RegistryDb } from '../../inventory/sql/registry-schema.ts';
 import { errorMessage } from '../../core/errors.ts';
 import { PENDING_DELETION_STATES, PENDING_TRANSFER_STATES } from '../../inventory/sql/registry-schema.ts';
 import type { ActionKind, ActionPlan, ActionRecord, ActionSink, SinkContext, SinkReport } from '../actions-types.ts';
-import { onlyColumns } from '../../inventory/sql/sql-columns.ts';
+import { onlyColumns } from '../../sql/sql-columns.ts';
 import { openRegistry, type RegistryConnections } from './registry-db.ts';
 import { SourceFinder } from './registry-sources.ts';
 
@@ -59,7 +61,7 @@ export class RegistrySink implements ActionSink {
       failAll('transfer', plan.transfers, msg);
       return { records };
     }
-    const db = this.conn.registry;
+    const db = this.conn.registry.db;
     const site = ctx.site.name;
     for (const [kind, targets] of [['delete', plan.deletions], ['rmdir', plan.rmdirs]] as const) {
       try {
@@ -99,20 +101,23 @@ export class RegistrySink implements ActionSink {
   }
 }
 
-/** A request queued again: status new, and Dynamo's progress columns cleared where the queue has them. */
-const REQUEUE = { status: 'new', start: null, finish: null, batchid: null };
+/**
+ * A request queued again: status new, and Dynamo's progress columns cleared where the queue has them.
+ * `file`, `site…` and `status` are always written: ensureRegistryTables refused a queue without them.
+ */
+const REQUEUE: Pick<RegistryDb['deletion_queue'], 'status' | 'start' | 'finish' | 'batchid'> = { status: 'new', start: null, finish: null, batchid: null };
 
-async function enqueueDeletions(db: Kysely<any>, columns: ReadonlySet<string>, site: string, files: readonly string[], kind: 'delete' | 'rmdir'): Promise<ActionRecord[]> {
+async function enqueueDeletions(db: Kysely<DynamoDb>, columns: ReadonlySet<string>, site: string, files: readonly string[], kind: 'delete' | 'rmdir'): Promise<ActionRecord[]> {
   const out: ActionRecord[] = [];
   for (let i = 0; i < files.length; i += CHUNK) {
     const chunk = files.slice(i, i + CHUNK);
     await db.transaction().execute(async (trx) => {
       const existing = new Map<string, string>(
-        (await trx.selectFrom('deletion_queue').select(['file', 'status']).where('site', '=', site).where('file', 'in', chunk).execute()).map((r: any) => [r.file, r.status]),
+        (await trx.selectFrom('deletion_queue').select(['file', 'status']).where('site', '=', site).where('file', 'in', chunk).execute()).map((r) => [r.file, r.status]),
       );
       const fresh = chunk.filter((f) => !existing.has(f));
       const redo = chunk.filter((f) => existing.has(f) && !(PENDING_DELETION_STATES as readonly string[]).includes(existing.get(f)!));
-      if (fresh.length) await trx.insertInto('deletion_queue').values(fresh.map((file) => onlyColumns({ reqid: 0, file, site, status: 'new' }, columns))).execute();
+      if (fresh.length) await trx.insertInto('deletion_queue').values(fresh.map((file) => ({ ...onlyColumns({ reqid: 0 }, columns), file, site, status: 'new' }))).execute();
       if (redo.length) await trx.updateTable('deletion_queue').set(onlyColumns(REQUEUE, columns)).where('site', '=', site).where('file', 'in', redo).execute();
       for (const f of chunk) {
         const st = existing.get(f);
@@ -124,7 +129,7 @@ async function enqueueDeletions(db: Kysely<any>, columns: ReadonlySet<string>, s
   return out;
 }
 
-async function enqueueTransfers(db: Kysely<any>, columns: ReadonlySet<string>, site: string, items: readonly { lfn: string; from: string; storage: string }[]): Promise<ActionRecord[]> {
+async function enqueueTransfers(db: Kysely<DynamoDb>, columns: ReadonlySet<string>, site: string, items: readonly { lfn: string; from: string; storage: string }[]): Promise<ActionRecord[]> {
   const out: ActionRecord[] = [];
   for (let i = 0; i < items.length; i += CHUNK) {
     const chunk = items.slice(i, i + CHUNK);
@@ -132,7 +137,7 @@ async function enqueueTransfers(db: Kysely<any>, columns: ReadonlySet<string>, s
       const rows = await trx.selectFrom('transfer_queue').select(['file', 'site_from', 'status']).where('site_to', '=', site).where('file', 'in', chunk.map((c) => c.lfn)).execute();
       const pending = new Map<string, string>();
       const stale = new Set<string>();
-      for (const r of rows as { file: string; site_from: string; status: string }[]) {
+      for (const r of rows) {
         if ((PENDING_TRANSFER_STATES as readonly string[]).includes(r.status)) pending.set(r.file, r.site_from);
         else stale.add(`${r.file}\n${r.site_from}`);
       }
@@ -147,7 +152,7 @@ async function enqueueTransfers(db: Kysely<any>, columns: ReadonlySet<string>, s
           out.push({ sink: 'registry', kind: 'transfer', target: c.lfn, outcome: 'ok', detail: `queued again ${detail}` });
           continue;
         }
-        await trx.insertInto('transfer_queue').values(onlyColumns({ reqid: 0, file: c.lfn, site_from: c.from, site_to: site, status: 'new' }, columns)).execute();
+        await trx.insertInto('transfer_queue').values({ ...onlyColumns({ reqid: 0 }, columns), file: c.lfn, site_from: c.from, site_to: site, status: 'new' }).execute();
         out.push({ sink: 'registry', kind: 'transfer', target: c.lfn, outcome: 'ok', detail: `queued ${detail}` });
       }
     });

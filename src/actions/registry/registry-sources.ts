@@ -1,5 +1,6 @@
-import type { Kysely } from 'kysely';
-import { collectColumns } from '../../inventory/sql/sql-columns.ts';
+import type { DynamoDb } from '../../inventory/sql/dynamo-schema.ts';
+import { collectColumns } from '../../sql/sql-columns.ts';
+import type { SqlDatabase } from '../../sql/sql-database.ts';
 
 export type StorageType = 'disk' | 'tape';
 
@@ -29,10 +30,10 @@ function normalizeStorageType(value: unknown, site: string): StorageType {
 export class SourceFinder {
   private hasStorageType: boolean | undefined;
 
-  constructor(private readonly db: Kysely<any>) {}
+  constructor(private readonly database: SqlDatabase<DynamoDb>) {}
 
   private async probeStorageType(): Promise<boolean> {
-    this.hasStorageType ??= (await collectColumns(this.db, 'sites')).has('storage_type');
+    this.hasStorageType ??= (await collectColumns(this.database, 'sites')).has('storage_type');
     return this.hasStorageType;
   }
 
@@ -41,18 +42,20 @@ export class SourceFinder {
     const best = new Map<string, { source: string; storage: StorageType }>();
     for (let i = 0; i < lfns.length; i += 500) {
       const chunk = lfns.slice(i, i + 500);
-      const rows = await this.db
+      // `sites.storage_type` is named only where the table has it (Dynamo's published layout).
+      const rows = await this.database.db
         .selectFrom('files as f')
         .innerJoin('block_replicas as br', 'br.block_id', 'f.block_id')
         .innerJoin('sites as s', 's.id', 'br.site_id')
-        .select(['f.name as lfn', 's.name as site', ...(withType ? ['s.storage_type as storage_type'] : [])] as any)
+        .select(['f.name as lfn', 's.name as site'])
+        .$if(withType, (q) => q.select('s.storage_type as storage_type'))
         .where('f.name', 'in', chunk)
         .where('s.name', '<>', target)
         .where('s.status', '=', 'ready')
         .where('br.is_complete', '=', 1)
         .where('br.group_id', '<>', 0)
         .execute();
-      for (const r of rows as { lfn: string; site: string; storage_type?: unknown }[]) {
+      for (const r of rows) {
         const storage = normalizeStorageType(r.storage_type, r.site);
         const cur = best.get(r.lfn);
         const better = !cur || (cur.storage === 'tape' && storage === 'disk') || (cur.storage === storage && r.site < cur.source);

@@ -7,7 +7,7 @@ import { describeImportFile, readImportFile } from '../../inventory/inventory-im
 import { DynamoInventory } from '../../inventory/sql/dynamo-inventory.ts';
 import { createDynamoSchema } from '../../inventory/sql/dynamo-schema.ts';
 import { importSiteInventory } from '../../inventory/sql/dynamo-import.ts';
-import { sqliteKysely } from '../../inventory/sqlite/sqlite-inventory.ts';
+import { openInventoryDatabase } from '../../inventory/sql/sql-inventory.ts';
 import { preflight } from '../../run/run-preflight.ts';
 import type { CliContext } from '../cli-context.ts';
 
@@ -38,12 +38,12 @@ export async function runImport(ctx: CliContext, file: string, opts: ImportOptio
     throw new DcError('INPUT', `${file}: no entries (${input.counts.lines} lines read); importing it would empty ${opts.site}'s inventory. Give --allow-empty to do that.`);
   }
   const path = config.inventory.Path!;
-  const db = sqliteKysely(path);
+  const db = await openInventoryDatabase({ engine: 'sqlite', location: path });
   try {
     let before = 0;
     if (existsSync(path)) {
       await createDynamoSchema(db);
-      for await (const batch of new DynamoInventory('sqlite', db).streamFiles(opts.site)) before += batch.length;
+      for await (const batch of new DynamoInventory(db).streamFiles(opts.site)) before += batch.length;
     }
     const shrink = before > 0 ? (before - next) / before : 0;
     if (shrink > limit && !opts.force) {
@@ -56,6 +56,6 @@ export async function runImport(ctx: CliContext, file: string, opts: ImportOptio
     const r = await importSiteInventory(db, opts.site, input.lines);
     ctx.out.write(`${opts.site}: imported ${r.files} files in ${r.blocks} blocks of ${r.datasets} datasets into ${path} (was ${before} files)\n`);
   } finally {
-    await db.destroy();
+    await db.close();
   }
 }

@@ -16,7 +16,6 @@ export const registerSetStatus: CommandRegistrar = (program, run) => {
         const { DcError } = await import('../../core/errors.ts');
         const { HistoryStore } = await import('../../store/history-store.ts');
         const { preflight } = await import('../../run/run-preflight.ts');
-        const { acceptLatestRun } = await import('../../store/site-baselines.ts');
         const { withInventorySites } = await import('../cli-sites.ts');
         if (!(VALUES as readonly string[]).includes(value)) throw new DcError('CONFIG', `set-status: value must be one of ${VALUES.join(', ')}, got ${JSON.stringify(value)}`);
         preflight(ctx.config(), { history: true });
@@ -26,7 +25,7 @@ export const registerSetStatus: CommandRegistrar = (program, run) => {
         try {
           const by = `cli:${userInfo().username}`;
           if (value === 'accept') {
-            const b = await acceptLatestRun(store.db, site, by);
+            const b = await store.baselines.acceptLatestRun(site, by);
             await store.recordStateChange(site, 'accept', by);
             ctx.out.write(`${site}: baseline is now run ${b.runId}: ${b.settled} settled inventory files, ${b.listed} listed files\n`);
             return EXIT.OK;

@@ -1,9 +1,10 @@
-import type { Kysely } from 'kysely';
+import type { Transaction } from 'kysely';
 import { nameToStoredText } from '../../core/escape.ts';
 import { baseName, datasetOfLfn, parentDir } from '../../core/lfn.ts';
 import type { DynamoDb } from './dynamo-schema.ts';
 import { detectDynamoLayout } from './dynamo-layout.ts';
-import { onlyColumns } from './sql-columns.ts';
+import { onlyColumns } from '../../sql/sql-columns.ts';
+import type { SqlDatabase } from '../../sql/sql-database.ts';
 
 export interface ImportLine {
   lfn: string;
@@ -28,13 +29,14 @@ export function placeOf(lfn: string, settled: boolean): { dataset: string; block
  * Works on both of Dynamo's layouts (dynamo-layout.ts): `files.dataset_id` is written only where the
  * table has it, and the published schema's bookkeeping columns without defaults get values.
  */
-export async function importSiteInventory(db: Kysely<DynamoDb>, site: string, lines: ImportLine[]): Promise<{ files: number; blocks: number; datasets: number }> {
-  const layout = await detectDynamoLayout(db);
+export async function importSiteInventory(database: SqlDatabase<DynamoDb>, site: string, lines: ImportLine[]): Promise<{ files: number; blocks: number; datasets: number }> {
+  const layout = await detectDynamoLayout(database);
   const now = new Date().toISOString().slice(0, 19).replace('T', ' ');
+  // Dynamo's bookkeeping columns without defaults, written where the table has them.
   const bookkeeping = { is_open: 0, last_update: now, growing: 0, is_custodial: 0 };
-  const extra = (table: keyof typeof layout.columns, more: Record<string, unknown> = {}): any => onlyColumns({ ...bookkeeping, ...more }, layout.columns[table]);
-  const fileDataset = (id: number): any => (layout.filesHaveDatasetId ? { dataset_id: id } : {});
-  return db.transaction().execute(async (trx) => {
+  const extra = (table: keyof typeof layout.columns) => onlyColumns(bookkeeping, layout.columns[table]);
+  const fileDataset = (id: number): { dataset_id?: number } => (layout.filesHaveDatasetId ? { dataset_id: id } : {});
+  return database.db.transaction().execute(async (trx) => {
     let siteRow = await trx.selectFrom('sites').select('id').where('name', '=', site).executeTakeFirst();
     if (!siteRow) siteRow = await trx.insertInto('sites').values({ name: site, status: 'ready' }).returning('id').executeTakeFirstOrThrow();
     const siteId = siteRow.id;
@@ -90,7 +92,7 @@ export async function importSiteInventory(db: Kysely<DynamoDb>, site: string, li
  * site would still "hold" them (false missing files). They go, unless another site replicates the
  * block (then the file is that site's too, and only its own import may change it).
  */
-async function dropLeftFiles(trx: Kysely<any>, siteId: number, blockIds: readonly number[], keep: ReadonlySet<string>): Promise<void> {
+async function dropLeftFiles(trx: Transaction<DynamoDb>, siteId: number, blockIds: readonly number[], keep: ReadonlySet<string>): Promise<void> {
   for (let i = 0; i < blockIds.length; i += 500) {
     const chunk = blockIds.slice(i, i + 500);
     const shared = new Set((await trx.selectFrom('block_replicas').select('block_id').where('block_id', 'in', chunk).where('site_id', '<>', siteId).execute()).map((r) => Number(r.block_id)));

@@ -1,5 +1,6 @@
 import { nameFromStoredText } from '../../core/escape.ts';
 import { sql, type Kysely } from 'kysely';
+import type { SqlDatabase } from '../../sql/sql-database.ts';
 import type { InventoryFile } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 import type { Inventory } from '../inventory.ts';
@@ -9,8 +10,8 @@ import { detectDynamoLayout, type DynamoLayout } from './dynamo-layout.ts';
 const BATCH = 5000;
 
 /**
- * Dynamo's inventory queries, written once in kysely and run on every SQL engine. Each engine's
- * folder (sqlite/, mysql/, postgres/) only builds the dialect.
+ * Dynamo's inventory queries, written once in kysely and run on every SQL engine (src/sql opens
+ * the database; only the dialect differs).
  *
  * A file is settled when its block replica at the site is complete and owned by a group
  * (Dynamo: `is_complete = 1 AND group_id != 0`); every other replica is in flux.
@@ -19,16 +20,18 @@ const BATCH = 5000;
  * dynamo-layout.ts); the layout is read from the catalogue once, on first use.
  */
 export class DynamoInventory implements Inventory {
+  readonly kind: string;
+  private readonly db: Kysely<DynamoDb>;
   private layoutRead: Promise<DynamoLayout> | undefined;
 
-  constructor(
-    readonly kind: string,
-    protected readonly db: Kysely<DynamoDb>,
-  ) {}
+  constructor(private readonly database: SqlDatabase<DynamoDb>) {
+    this.kind = database.engine;
+    this.db = database.db;
+  }
 
   /** The database's layout, read once per open inventory (a failed read is tried again next time). */
   layout(): Promise<DynamoLayout> {
-    this.layoutRead ??= detectDynamoLayout(this.db).catch((err) => {
+    this.layoutRead ??= detectDynamoLayout(this.database).catch((err) => {
       this.layoutRead = undefined;
       throw err;
     });
@@ -115,12 +118,12 @@ export class DynamoInventory implements Inventory {
     return rows.map((r) => r.name);
   }
 
-  protected async siteId(site: string): Promise<number | undefined> {
+  private async siteId(site: string): Promise<number | undefined> {
     const row = await this.db.selectFrom('sites').select('id').where('name', '=', site).executeTakeFirst();
     return row?.id;
   }
 
   async close(): Promise<void> {
-    await this.db.destroy();
+    await this.database.close();
   }
 }

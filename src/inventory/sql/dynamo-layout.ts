@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely';
 import { DcError } from '../../core/errors.ts';
-import { collectColumns } from './sql-columns.ts';
+import { collectColumns } from '../../sql/sql-columns.ts';
+import type { SqlDatabase } from '../../sql/sql-database.ts';
 
 /**
  * Which of Dynamo's table layouts a database holds, read once when an inventory is opened.
@@ -37,7 +37,7 @@ const REQUIRED: Record<string, string[]> = {
  * Reads the layout from the catalogue. A table or column the queries need that is absent fails
  * here with its name, instead of as an SQL error in the middle of a check.
  */
-export async function detectDynamoLayout(db: Kysely<any>): Promise<DynamoLayout> {
+export async function detectDynamoLayout<DB>(db: SqlDatabase<DB>): Promise<DynamoLayout> {
   const names = ['sites', 'groups', 'datasets', 'blocks', 'files', 'block_replicas', 'dataset_replicas'] as const;
   const columns = {} as DynamoLayout['columns'];
   for (const t of names) columns[t] = await collectColumns(db, t);

@@ -1,25 +1,43 @@
-import { sql, type Kysely, type Generated } from 'kysely';
-import { sqlEngineOf } from './sql-engine.ts';
+import type { Generated } from 'kysely';
+import type { SqlDatabase } from '../../sql/sql-database.ts';
+import { createByteExactTable, serialId } from '../../sql/sql-ddl.ts';
+import type { RegistryDb } from './registry-schema.ts';
 
 /**
  * Dynamo's inventory tables (the subset a consistency check reads), as a kysely migration that
  * runs on SQLite, MySQL/MariaDB and PostgreSQL alike. The inventory also reads Dynamo's published
  * layout, which it never creates (see dynamo-layout.ts).
+ *
+ * The two layouts differ in columns, known only once the catalogue is read (dynamo-layout.ts): the
+ * columns one layout lacks are optional here (`?`), and a write names them only where the table
+ * has them (onlyColumns in src/sql/sql-columns.ts). That is the one place the types say less than
+ * the database: an optional column may be absent from the table, not just from the row.
  */
-export interface DynamoDb {
-  sites: { id: Generated<number>; name: string; status: string };
+export interface DynamoTables {
+  /** `storage_type` (disk, tape, mss…) only in Dynamo's published layout. */
+  sites: { id: Generated<number>; name: string; status: string; storage_type?: string | null };
   groups: { id: number; name: string };
-  datasets: { id: Generated<number>; name: string; status: string };
-  blocks: { id: Generated<number>; dataset_id: number; name: string };
-  /** `dataset_id` only in the layout this tool creates; Dynamo's published schema has none (dynamo-layout.ts). */
+  /** Bookkeeping columns `is_open`, `last_update` (no defaults) only in the published layout. */
+  datasets: { id: Generated<number>; name: string; status: string; is_open?: number; last_update?: string };
+  blocks: { id: Generated<number>; dataset_id: number; name: string; is_open?: number; last_update?: string };
+  /** `dataset_id` only in the layout this tool creates; Dynamo's published schema has none. */
   files: { id: Generated<number>; block_id: number; dataset_id?: number; name: string; size: number };
-  block_replicas: { block_id: number; site_id: number; group_id: number; is_complete: number };
-  dataset_replicas: { dataset_id: number; site_id: number };
+  block_replicas: { block_id: number; site_id: number; group_id: number; is_complete: number; is_custodial?: number; last_update?: string };
+  dataset_replicas: { dataset_id: number; site_id: number; growing?: number; group_id?: number };
   file_subscriptions: { id: Generated<number>; file_id: number; site_id: number; status: string; delete: number };
 }
 
-export async function createDynamoSchema(db: Kysely<any>): Promise<void> {
-  const { id, createTable } = ddlHelpers(db);
+/**
+ * Dynamo's databases as this tool reads and writes them: the inventory tables and the registry
+ * queues, one database in this project (a `RegistryUrl` may name a second one holding the queues
+ * only). Which tables and optional columns a database really has is read from its catalogue.
+ */
+export type DynamoDb = DynamoTables & RegistryDb;
+
+export async function createDynamoSchema<DB>(database: SqlDatabase<DB>): Promise<void> {
+  const id = serialId(database.engine);
+  const createTable = (name: string) => createByteExactTable(database, name);
+  const db = database.db;
   await createTable('sites').ifNotExists()
     .addColumn('id', 'integer', id)
     .addColumn('name', 'varchar(128)', (c) => c.notNull().unique())
@@ -69,19 +87,4 @@ export async function createDynamoSchema(db: Kysely<any>): Promise<void> {
   await db.schema.createIndex('blocks_dataset_idx').ifNotExists().on('blocks').column('dataset_id').execute();
   await db.schema.createIndex('block_replicas_site_idx').ifNotExists().on('block_replicas').column('site_id').execute();
   await db.schema.createIndex('file_subscriptions_site_idx').ifNotExists().on('file_subscriptions').column('site_id').execute();
-}
-
-/**
- * The DDL that differs per engine: PostgreSQL has identity columns instead of AUTO_INCREMENT, and
- * MySQL/MariaDB tables get a binary UTF-8 collation, since LFNs and dataset names are byte-exact
- * (the server default `utf8mb4_general_ci` would treat `/a/É` and `/a/e` as the same name).
- */
-export function ddlHelpers(db: Kysely<any>) {
-  const engine = sqlEngineOf(db);
-  const id = (c: any) => (engine === 'postgres' ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey().autoIncrement());
-  const createTable = (name: string) => {
-    const t = db.schema.createTable(name);
-    return engine === 'mysql' ? t.modifyEnd(sql`default character set utf8mb4 collate utf8mb4_bin`) : t;
-  };
-  return { engine, id, createTable };
 }

@@ -1,6 +1,8 @@
 import { nameFromStoredText } from '../../core/escape.ts';
 import { decodeName } from '../../core/name-bytes.ts';
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
+import type { SqlDatabase } from '../../sql/sql-database.ts';
+import type { DynamoDb } from './dynamo-schema.ts';
 import type { InventoryFile } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 import type { Inventory } from '../inventory.ts';
@@ -15,13 +17,15 @@ const BATCH = 5000;
  * The backend knows no datasets: protection and queued deletions come only from queue sources.
  */
 export class GenericSqlInventory implements Inventory {
+  readonly kind: string;
   private readonly pieces: string[];
 
+  /** Typed as Dynamo's, but nothing here reads a table by name: the operator's query is all that runs. */
   constructor(
-    readonly kind: string,
-    private readonly db: Kysely<any>,
+    private readonly database: SqlDatabase<DynamoDb>,
     query: string,
   ) {
+    this.kind = database.engine;
     this.pieces = query.trim().replace(/;+$/, '').split(/:site\b/);
     if (this.pieces.length < 2) throw new DcError('CONFIG', 'Inventory.Query must use the :site parameter');
   }
@@ -36,7 +40,7 @@ export class GenericSqlInventory implements Inventory {
   async *streamFiles(site: string, signal?: AbortSignal): AsyncIterable<InventoryFile[]> {
     // Wrapped as a derived table: every driver then streams it as a plain SELECT (the SQLite
     // driver refuses to stream raw statements).
-    const rows = this.db.selectFrom(sql<Record<string, unknown>>`(${this.bound(site)})`.as('operator_query')).selectAll().stream(BATCH);
+    const rows = this.database.db.selectFrom(sql<Record<string, unknown>>`(${this.bound(site)})`.as('operator_query')).selectAll().stream(BATCH);
     let batch: InventoryFile[] = [];
     let row = 0;
     for await (const r of rows) {
@@ -65,7 +69,7 @@ export class GenericSqlInventory implements Inventory {
   }
 
   async close(): Promise<void> {
-    await this.db.destroy();
+    await this.database.close();
   }
 }
 

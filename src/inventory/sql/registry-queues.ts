@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import { datasetOfLfn } from '../../core/lfn.ts';
 import { DcError } from '../../core/errors.ts';
 import type { QueueSource } from '../inventory-queues.ts';
-import { PENDING_DELETION_STATES, PENDING_TRANSFER_STATES, type RegistryDb } from './registry-schema.ts';
+import type { DynamoDb } from './dynamo-schema.ts';
+import { PENDING_DELETION_STATES, PENDING_TRANSFER_STATES } from './registry-schema.ts';
 
 /**
  * Queued deletions and pending transfers read from Dynamo's registry tables in the inventory's
@@ -14,7 +15,7 @@ export class RegistryQueueSource implements QueueSource {
   readonly description = 'registry tables deletion_queue / transfer_queue';
   private absent = new Set<string>();
 
-  constructor(private readonly db: Kysely<RegistryDb>) {}
+  constructor(private readonly db: Kysely<DynamoDb>) {}
 
   async collectQueuedDeletions(site: string): Promise<Set<string>> {
     return this.datasets('deletion_queue', () =>

@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
-import { ddlHelpers } from './dynamo-schema.ts';
+import { sql, type CreateTableBuilder } from 'kysely';
+import type { SqlDatabase } from '../../sql/sql-database.ts';
+import { createByteExactTable } from '../../sql/sql-ddl.ts';
 
 /**
  * Dynamo's registry queues, the two a consistency check reads as filters (and its action sinks
@@ -8,42 +9,49 @@ import { ddlHelpers } from './dynamo-schema.ts';
  * them: the file is named by its LFN and sites by name, not by id; `status` is one of
  * new / inbatch / done / failed (transfers also instage / staged). MySQL's ENUMs become
  * varchar(16) so the same migration runs on every engine.
+ *
+ * The seed's queues hold only `reqid, file, site(s), status`: Dynamo's progress columns and
+ * `created` are optional here, like `reqid` (never read), and writes name them only where the
+ * queue has them (onlyColumns); `file`, `site…` and `status` are checked at open (registry-db.ts).
  */
 export interface RegistryDb {
   deletion_queue: {
-    reqid: number;
+    reqid?: number;
     file: string;
     site: string;
     status: string;
-    created: string | Date;
-    start: number | null;
-    finish: number | null;
-    batchid: string | null;
+    created?: string | Date;
+    start?: number | null;
+    finish?: number | null;
+    batchid?: string | null;
   };
   transfer_queue: {
-    reqid: number;
+    reqid?: number;
     file: string;
     site_from: string;
     site_to: string;
     status: string;
-    created: string | Date;
-    start: number | null;
-    finish: number | null;
-    batchid: string | null;
+    created?: string | Date;
+    start?: number | null;
+    finish?: number | null;
+    batchid?: string | null;
   };
+  /** Files the `invalidate` command reported lost at a site (this tool's table, beside the queues). */
+  local_invalidations: { site: string; lfn: string; created: string };
 }
 
 /** Queue states that are still to be acted on; done and failed requests filter nothing. */
 export const PENDING_DELETION_STATES = ['new', 'inbatch'] as const;
 export const PENDING_TRANSFER_STATES = ['new', 'inbatch', 'instage', 'staged'] as const;
 
-export async function createRegistrySchema(db: Kysely<any>): Promise<void> {
-  const { createTable } = ddlHelpers(db);
-  // Untyped: kysely tracks column names per builder, and both tables share these columns.
-  const common = (t: any): any =>
+export async function createRegistrySchema<DB>(database: SqlDatabase<DB>): Promise<void> {
+  const db = database.db;
+  const createTable = (name: string) => createByteExactTable(database, name);
+  // Both queues end with the same columns; kysely tracks the column names each builder has.
+  const common = <C extends string>(t: CreateTableBuilder<string, C>) =>
     t
-      .addColumn('status', 'varchar(16)', (c: any) => c.notNull().defaultTo('new'))
-      .addColumn('created', 'timestamp', (c: any) => c.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
+      .addColumn('status', 'varchar(16)', (c) => c.notNull().defaultTo('new'))
+      .addColumn('created', 'timestamp', (c) => c.notNull().defaultTo(sql`CURRENT_TIMESTAMP`))
       .addColumn('start', 'bigint')
       .addColumn('finish', 'bigint')
       .addColumn('batchid', 'varchar(40)');

@@ -90,8 +90,7 @@ describe('runs that stop in the middle', () => {
     try {
       const runs = await peek.collectRuns(SITE);
       assert.equal(runs[0].status, 'running');
-      const st = await peek.db.selectFrom('site_states').select('lock_owner').where('site', '=', SITE).executeTakeFirstOrThrow();
-      assert.match(st.lock_owner ?? '', new RegExp(`:${child.pid}$`));
+      assert.match((await peek.getLock(SITE)).owner ?? '', new RegExp(`:${child.pid}$`));
       assert.deepEqual(await peek.collectFindings(SITE, 'orphan'), findingsBefore, 'findings untouched by the killed run');
     } finally {
       await peek.close();
@@ -128,8 +127,7 @@ describe('runs that stop in the middle', () => {
     const run = await s.store.getRun(res.runId);
     assert.equal(run.status, 'halted');
     assert.equal(run.error, 'stopped by signal');
-    const st = await s.store.db.selectFrom('site_states').select('lock_owner').where('site', '=', SITE).executeTakeFirstOrThrow();
-    assert.equal(st.lock_owner, null);
+    assert.equal((await s.store.getLock(SITE)).owner, null);
     assert.deepEqual(await collectActions(s.store, SITE, res.runId), []);
   });
 

@@ -6,7 +6,7 @@ import type { Kysely } from 'kysely';
 import { invalidateMissing } from '../../../src/actions/actions-invalidate.ts';
 import { ensureRegistryTables } from '../../../src/actions/registry/registry-db.ts';
 import { collectActions } from '../../../src/store/action-log.ts';
-import { openKysely } from '../../../src/store/store-db.ts';
+import { openSql } from '../../../src/sql/sql-database.ts';
 import { createMariadbDatabase, type TestDatabase } from '../../servers/databases.ts';
 import { makeActionSite, PLANTED, SITE, type ActionSite } from './actions-site.ts';
 
@@ -49,9 +49,10 @@ describe('Dynamo registry sink on a real MariaDB', () => {
       extraMissing: [M2, M3],
       seedInventory: seedSources,
     });
-    reg = (await openKysely<any>(mdb.url)).db;
+    const registry = await openSql<any>(mdb.url);
+    reg = registry.db;
     // Dynamo's registry queues exist beside the inventory, as in a real deployment.
-    await ensureRegistryTables(reg);
+    await ensureRegistryTables(registry);
   });
   after(async () => {
     await reg?.destroy();

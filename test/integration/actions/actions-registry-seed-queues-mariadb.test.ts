@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import { siteConfig } from '../../../src/config/config-loader.ts';
 import { RegistrySink } from '../../../src/actions/registry/registry-sink.ts';
 import type { SinkContext } from '../../../src/actions/actions-types.ts';
-import { openKysely } from '../../../src/store/store-db.ts';
+import { openSql } from '../../../src/sql/sql-database.ts';
 import { createSeedRegistryQueues } from '../../helpers/dynamo-published-schema.ts';
 import { createMariadbDatabase, type TestDatabase } from '../../servers/databases.ts';
 import { makeActionSite, PLANTED, SITE, type ActionSite } from './actions-site.ts';
@@ -33,8 +33,9 @@ describe("registry sink on the seed's minimal queue tables (MariaDB)", () => {
   before(async () => {
     inv = await createMariadbDatabase('dc_seedinv');
     regDb = await createMariadbDatabase('dc_seedreg');
-    reg = (await openKysely<any>(regDb.url)).db;
-    await createSeedRegistryQueues(reg);
+    const registry = await openSql<any>(regDb.url);
+    reg = registry.db;
+    await createSeedRegistryQueues(registry);
     s = await makeActionSite({
       inventory: { Type: 'mysql', Url: inv.url },
       settings: { Actions: ['registry'], RegistryUrl: regDb.url },
@@ -77,7 +78,7 @@ describe("registry sink on the seed's minimal queue tables (MariaDB)", () => {
 
   it('refuses a queue table without the columns a request needs, naming them', async () => {
     const other = await createMariadbDatabase('dc_badreg');
-    const db = (await openKysely<any>(other.url)).db;
+    const db = (await openSql<any>(other.url)).db;
     try {
       // Dynamo's later deletion_queue (desubscription ids, no file names): not a queue this tool writes.
       await db.schema.createTable('deletion_queue').addColumn('id', 'bigint').addColumn('desubscription_id', 'bigint').addColumn('batch_id', 'bigint').execute();

@@ -12,7 +12,7 @@ import { loadConfig, type Config } from '../../../src/config/config-loader.ts';
 import { createDynamoSchema } from '../../../src/inventory/sql/dynamo-schema.ts';
 import { placeOf, type ImportLine } from '../../../src/inventory/sql/dynamo-import.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
-import { openKysely } from '../../../src/store/store-db.ts';
+import { openSql } from '../../../src/sql/sql-database.ts';
 import { runSite, type RunOptions, type RunOutcome } from '../../../src/run/run-site.ts';
 
 export const SITE = 'T2_XX_Act';
@@ -99,9 +99,10 @@ export async function makeActionSite(o: ActionSiteOptions = {}): Promise<ActionS
   }
   const inventoryLines: ImportLine[] = [...PLANTED.present, ...PLANTED.missing, ...(o.extraMissing ?? [])].map((lfn) => ({ lfn, size: 100 + (lfn.length % 50), settled: true }));
   const invUrl = o.inventory ? o.inventory.Url : `sqlite:${join(dir, 'inventory.sqlite')}`;
-  const { db } = await openKysely<any>(invUrl);
+  const database = await openSql<any>(invUrl);
+  const db = database.db;
   try {
-    await createDynamoSchema(db);
+    await createDynamoSchema(database);
     await seedSite(db, SITE, inventoryLines);
     await o.seedInventory?.(db);
   } finally {

@@ -1,14 +1,13 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { openKysely } from '../../../src/store/store-db.ts';
-import { getBaseline } from '../../../src/store/site-baselines.ts';
+import { openSql } from '../../../src/sql/sql-database.ts';
 import { runCli } from '../../helpers/run-cli.ts';
 import { actionSites, PLANTED, SITE, type ActionSite } from './actions-site.ts';
 
 /** Removes inventory files whose name starts with `prefix` (a dump job that lost half its input). */
 async function dropInventory(s: ActionSite, prefix: string): Promise<void> {
-  const { db } = await openKysely<any>(`sqlite:${s.config.inventory.Path}`);
+  const { db } = await openSql<any>(`sqlite:${s.config.inventory.Path}`);
   try {
     await db.deleteFrom('files').where('name', 'like', `${prefix}%`).execute();
   } finally {
@@ -25,7 +24,7 @@ describe('shrink gates on a real run', () => {
     const r1 = await s.run();
     assert.equal(r1.status, 'done', r1.error?.message);
     assert.deepEqual(r1.summary!.gates.held, []);
-    assert.deepEqual(await getBaseline(s.store.db, SITE), { site: SITE, settled: 21, listed: 22, runId: r1.runId, setAt: (await getBaseline(s.store.db, SITE))!.setAt, setBy: 'run' });
+    assert.deepEqual(await s.store.baselines.get(SITE), { site: SITE, settled: 21, listed: 22, runId: r1.runId, setAt: (await s.store.baselines.get(SITE))!.setAt, setBy: 'run' });
 
     await dropInventory(s, '/store/data/'); // 10 of 21 settled files gone
     for (let i = 0; i < 2; i++) {
@@ -36,7 +35,7 @@ describe('shrink gates on a real run', () => {
       assert.match(shrink.reason, /from 21 to 11 files/);
       assert.equal(r.summary!.gates.act, false);
       // The shrunken size never becomes the baseline by itself.
-      assert.equal((await getBaseline(s.store.db, SITE))!.runId, r1.runId);
+      assert.equal((await s.store.baselines.get(SITE))!.runId, r1.runId);
     }
     // Orphans seen in held runs were not counted: the findings still stem from run 1 only.
     const orphans = await s.store.collectFindings(SITE, 'orphan');

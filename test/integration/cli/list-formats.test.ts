@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { runCli, type CliResult } from '../../helpers/run-cli.ts';
 import { removeTree } from '../../../src/demo/demo-site.ts';
 import { DynamoInventory } from '../../../src/inventory/sql/dynamo-inventory.ts';
-import { sqliteKysely } from '../../../src/inventory/sqlite/sqlite-inventory.ts';
+import { openInventoryDatabase } from '../../../src/inventory/sql/sql-inventory.ts';
 
 const SITE = 'T2_FMT';
 const D = '/store/mc/Era/Prim/TIER/Proc-v1/0000';
@@ -47,13 +47,13 @@ function errorMessage(r: CliResult): string {
 
 /** The LFNs the embedded inventory holds for the site (through the inventory reader, whatever the layout). */
 async function inventoryOf(site = SITE): Promise<Map<string, number | null>> {
-  const db = sqliteKysely(join(root, 'var/inventory.sqlite'));
+  const db = await openInventoryDatabase({ engine: 'sqlite', location: join(root, 'var/inventory.sqlite') });
   try {
     const out = new Map<string, number | null>();
-    for await (const b of new DynamoInventory('sqlite', db).streamFiles(site)) for (const f of b) out.set(f.lfn, f.size);
+    for await (const b of new DynamoInventory(db).streamFiles(site)) for (const f of b) out.set(f.lfn, f.size);
     return out;
   } finally {
-    await db.destroy();
+    await db.close();
   }
 }
 

@@ -6,11 +6,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Kysely } from 'kysely';
-import { openPostgresInventory } from '../../../src/inventory/postgres/postgres-inventory.ts';
+import { openSqlInventory } from '../../../src/inventory/sql/sql-inventory.ts';
 import { importSiteInventory } from '../../../src/inventory/sql/dynamo-import.ts';
 import type { DynamoDb } from '../../../src/inventory/sql/dynamo-schema.ts';
 import type { Inventory } from '../../../src/inventory/inventory.ts';
-import { openKysely } from '../../../src/store/store-db.ts';
+import { openSql } from '../../../src/sql/sql-database.ts';
 import { createPostgresDatabase, type TestDatabase } from '../../servers/databases.ts';
 
 const D = '/store/mc/Era/Prim/TIER/Proc-v1/0000';
@@ -22,7 +22,7 @@ const NAMES = [
 ];
 
 const engines: { name: string; create: (p: string) => Promise<TestDatabase>; open: (url: string, o: { create?: boolean }) => Promise<Inventory> }[] = [
-  { name: 'postgresql', create: createPostgresDatabase, open: openPostgresInventory },
+  { name: 'postgresql', create: createPostgresDatabase, open: (url, o) => openSqlInventory('postgres', url, o) },
 ];
 
 for (const e of engines) {
@@ -31,9 +31,10 @@ for (const e of engines) {
       const t = await e.create('dc_bytes');
       try {
         (await e.open(t.url, { create: true })).close();
-        const { db } = await openKysely<DynamoDb>(t.url);
+        const database = await openSql<DynamoDb>(t.url);
+        const db = database.db;
         try {
-          await importSiteInventory(db as Kysely<DynamoDb>, 'T2_BYTES', NAMES.map((lfn, i) => ({ lfn, size: i + 1, settled: true })));
+          await importSiteInventory(database, 'T2_BYTES', NAMES.map((lfn, i) => ({ lfn, size: i + 1, settled: true })));
           const stored = (await db.selectFrom('files').select('name').execute()).map((r) => r.name).sort();
           assert.deepEqual(stored, [`${D}/back\\slash.root`, `${D}/bad\\xff\\xfe.root`, `${D}/caf\u00e9.root`, `${D}/literal\\\\xff.root`]);
         } finally {

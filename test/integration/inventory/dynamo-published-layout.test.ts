@@ -11,12 +11,10 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { DcError } from '../../../src/core/errors.ts';
 import type { Inventory } from '../../../src/inventory/inventory.ts';
-import { openMysqlInventory } from '../../../src/inventory/mysql/mysql-inventory.ts';
-import { openPostgresInventory } from '../../../src/inventory/postgres/postgres-inventory.ts';
 import { importSiteInventory } from '../../../src/inventory/sql/dynamo-import.ts';
-import { collectColumns } from '../../../src/inventory/sql/sql-columns.ts';
-import { openSqliteInventory } from '../../../src/inventory/sqlite/sqlite-inventory.ts';
-import { openKysely } from '../../../src/store/store-db.ts';
+import { collectColumns } from '../../../src/sql/sql-columns.ts';
+import { openSqlInventory } from '../../../src/inventory/sql/sql-inventory.ts';
+import { openSql } from '../../../src/sql/sql-database.ts';
 import { createPublishedDynamoSchema } from '../../helpers/dynamo-published-schema.ts';
 import { createMariadbDatabase, createPostgresDatabase } from '../../servers/databases.ts';
 
@@ -43,10 +41,10 @@ const engines: Engine[] = [
       const dir = mkdtempSync(join(tmpdir(), 'dc-pub-'));
       return { url: `sqlite:${join(dir, 'inv.sqlite')}`, drop: async () => rmSync(dir, { recursive: true, force: true }) };
     },
-    open: (url) => openSqliteInventory(url.slice('sqlite:'.length)),
+    open: (url) => openSqlInventory('sqlite', url.slice('sqlite:'.length)),
   },
-  { name: 'mariadb', imports: false, database: () => createMariadbDatabase('dc_pubimp'), open: (url) => openMysqlInventory(url) },
-  { name: 'postgres', imports: true, database: () => createPostgresDatabase('dc_pubimp'), open: (url) => openPostgresInventory(url) },
+  { name: 'mariadb', imports: false, database: () => createMariadbDatabase('dc_pubimp'), open: (url) => openSqlInventory('mysql', url) },
+  { name: 'postgres', imports: true, database: () => createPostgresDatabase('dc_pubimp'), open: (url) => openSqlInventory('postgres', url) },
 ];
 
 /** The rows Dynamo itself would hold for LINES (one dataset per LFN convention), written directly. */
@@ -73,8 +71,8 @@ for (const e of engines) {
       if (!e.imports) {
         const t = await e.database();
         try {
-          const { db } = await openKysely<any>(t.url);
-          await createPublishedDynamoSchema(db).then(() => seedPublished(db)).finally(() => db.destroy());
+          const database = await openSql<any>(t.url);
+          await createPublishedDynamoSchema(database).then(() => seedPublished(database.db)).finally(() => database.close());
           const inv = await e.open(t.url);
           try {
             assert.deepEqual(await collect(inv, SITE), LINES.map((l) => [l.lfn, l.size, true]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
@@ -88,13 +86,13 @@ for (const e of engines) {
       }
       const t = await e.database();
       try {
-        const { db } = await openKysely<any>(t.url);
+        const database = await openSql<any>(t.url);
         try {
-          await createPublishedDynamoSchema(db);
-          await importSiteInventory(db, SITE, LINES);
-          assert.equal((await collectColumns(db, 'files')).has('dataset_id'), false);
+          await createPublishedDynamoSchema(database);
+          await importSiteInventory(database, SITE, LINES);
+          assert.equal((await collectColumns(database, 'files')).has('dataset_id'), false);
         } finally {
-          await db.destroy();
+          await database.close();
         }
         const inv = await e.open(t.url);
         try {
@@ -112,9 +110,10 @@ for (const e of engines) {
     it('reads a Dynamo database without file_subscriptions (no subscriptions then)', async () => {
       const t = await e.database();
       try {
-        const { db } = await openKysely<any>(t.url);
+        const database = await openSql<any>(t.url);
+        const db = database.db;
         try {
-          await createPublishedDynamoSchema(db);
+          await createPublishedDynamoSchema(database);
           await db.schema.dropTable('file_subscriptions').execute();
           await seedPublished(db);
         } finally {
@@ -135,8 +134,9 @@ for (const e of engines) {
     it("names the missing table when the database is not Dynamo's", async () => {
       const t = await e.database();
       try {
-        const { db } = await openKysely<any>(t.url);
-        await createPublishedDynamoSchema(db as Kysely<any>);
+        const database = await openSql<any>(t.url);
+        const db = database.db;
+        await createPublishedDynamoSchema(database);
         await db.schema.dropTable('blocks').execute();
         await db.destroy();
         const inv = await e.open(t.url);

@@ -13,19 +13,19 @@ import { loadConfig, siteConfig } from '../../../src/config/config-loader.ts';
 import { DcError } from '../../../src/core/errors.ts';
 import { createDynamoSchema } from '../../../src/inventory/sql/dynamo-schema.ts';
 import { importSiteInventory } from '../../../src/inventory/sql/dynamo-import.ts';
-import { sqliteKysely } from '../../../src/inventory/sqlite/sqlite-inventory.ts';
+import { openInventoryDatabase } from '../../../src/inventory/sql/sql-inventory.ts';
 
 let dir: string;
 let invPath: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dc-clisites-'));
   invPath = join(dir, 'inventory.sqlite');
-  const db = sqliteKysely(invPath);
+  const db = await openInventoryDatabase({ engine: 'sqlite', location: invPath });
   try {
     await createDynamoSchema(db);
     for (const s of ['T2_INV_Only', 'T2_AA_Conf']) await importSiteInventory(db, s, [{ lfn: '/store/mc/E/P/T/V/0000/a.root', size: 1, settled: true }]);
   } finally {
-    await db.destroy();
+    await db.close();
   }
 });
 after(() => rmSync(dir, { recursive: true, force: true }));

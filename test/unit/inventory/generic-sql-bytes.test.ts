@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openSqliteQueryInventory } from '../../../src/inventory/sqlite/sqlite-inventory.ts';
+import { openSqlInventory } from '../../../src/inventory/sql/sql-inventory.ts';
 
 describe('generic SQL inventory: names as the database gives them (issue 11 §2)', () => {
   it('takes a binary lfn column as the name bytes, and an escaped text column as bytes too', async () => {
@@ -18,7 +18,7 @@ describe('generic SQL inventory: names as the database gives them (issue 11 §2)
       ins.run('T2_A', '/store/text\\xfe.root', 2);
       ins.run('T2_A', '/store/plain\\slash.root', 3);
       raw.close();
-      const inv = await openSqliteQueryInventory(path, 'SELECT lfn, size, settled FROM r WHERE site = :site');
+      const inv = await openSqlInventory('sqlite', path, { query: 'SELECT lfn, size, settled FROM r WHERE site = :site' });
       try {
         const got: string[] = [];
         for await (const b of inv.streamFiles('T2_A')) for (const f of b) got.push(f.lfn);

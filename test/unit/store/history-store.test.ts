@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import { openSql } from '../../../src/sql/sql-database.ts';
+import type { StoreDb } from '../../../src/store/history-schema.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 
 let dir: string;
@@ -11,6 +14,21 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'dc-store-'));
   store = await HistoryStore.open(`sqlite:${join(dir, 'h.sqlite')}`);
 });
+
+/** The store's database from a second connection, as another process would see it (the store keeps its own private). */
+async function withRawDb<T>(fn: (db: Kysely<StoreDb>) => Promise<T>): Promise<T> {
+  const raw = await openSql<StoreDb>(`sqlite:${join(dir, 'h.sqlite')}`);
+  try {
+    return await fn(raw.db);
+  } finally {
+    await raw.close();
+  }
+}
+
+/** Ages the site's lock heartbeat by an hour: the holder looks crashed. */
+function ageLock(site: string): Promise<unknown> {
+  return withRawDb((db) => db.updateTable('site_states').set({ lock_heartbeat: Math.floor(Date.now() / 1000) - 3600 }).where('site', '=', site).execute());
+}
 afterEach(async () => {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
@@ -67,7 +85,7 @@ describe('history store: site states', () => {
     assert.equal(await store.pickSite(['T2_A', 'T2_B']), 'T2_B');
     assert.equal(await store.pickSite(['T2_A', 'T2_B'], 'other-host:7'), 'T2_B', 'picked with its lock');
     assert.equal(await store.pickSite(['T2_A', 'T2_B'], 'third-host:9'), undefined, 'both held now');
-    await store.db.updateTable('site_states').set({ lock_heartbeat: Math.floor(Date.now() / 1000) - 3600 }).where('site', '=', 'T2_A').execute();
+    await ageLock('T2_A');
     assert.equal(await store.pickSite(['T2_A', 'T2_B'], 'third-host:9'), 'T2_A', 'a stale lock is taken over');
   });
 
@@ -97,7 +115,7 @@ describe('history store: findings across runs', () => {
     const second = await doneRun('T2_A', [bad]);
     const rows = await store.collectFindings('T2_A', 'missing');
     assert.deepEqual(rows.map((r) => [r.lfn, r.consecutive, r.last_run]), [[bad, 2, second]]);
-    const stored = await store.db.selectFrom('findings').select('lfn').execute();
+    const stored = await withRawDb((db) => db.selectFrom('findings').select('lfn').execute());
     assert.deepEqual(stored.map((r) => r.lfn), ['/store/bad\\xff\\xfe.root']);
   });
 
@@ -130,7 +148,7 @@ describe('history store: locks', () => {
     assert.equal(await store.acquireLock('T2_A', 'host-x:1'), true);
     const run = await store.startRun('T2_A', new Date().toISOString());
     assert.equal(await store.acquireLock('T2_A', 'host-y:2'), false);
-    await store.db.updateTable('site_states').set({ lock_heartbeat: Math.floor(Date.now() / 1000) - 3600 }).where('site', '=', 'T2_A').execute();
+    await ageLock('T2_A');
     assert.equal(await store.acquireLock('T2_A', 'host-y:2'), true);
     const r = await store.getRun(run);
     assert.equal(r.status, 'failed');

@@ -10,7 +10,8 @@ export class PostgresCursor<T = any> extends Cursor<T> {
   override close(): Promise<void>;
   override close(cb: (err: Error) => void): undefined;
   override close(cb?: (err: Error) => void): Promise<void> | undefined {
-    const state = (this as unknown as { state: string }).state;
+    // pg-cursor's state is not in its type declarations; 'error' once its connection failed.
+    const state: unknown = Reflect.get(this, 'state');
     if (state === 'error') {
       if (cb) {
         setImmediate(cb as () => void);

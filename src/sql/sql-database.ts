@@ -1,0 +1,63 @@
+import { Kysely, type Dialect } from 'kysely';
+import { DcError } from '../core/errors.ts';
+import { SQL_ENGINE_NAMES, sqlEngineOfUrl, type SqlEngine } from './sql-engine.ts';
+import { redactUrl } from './sql-url.ts';
+
+export interface SqlOpenOptions {
+  /**
+   * The engine, when the caller knows it from elsewhere (`Inventory.Type`); otherwise read from
+   * the URL (sqlEngineOfUrl).
+   */
+  engine?: SqlEngine;
+  /** SQLite: create the file and its directory when absent (default true). */
+  create?: boolean;
+  /** Connections in a server engine's pool (default 4): one streams rows, others answer small queries. */
+  poolSize?: number;
+  /** What the database is, for messages: "SQLite inventory /x: …" (default "database"). */
+  role?: string;
+}
+
+/** What every engine folder's `create*Dialect(url, options)` is given. */
+export interface SqlDialectOptions {
+  create: boolean;
+  poolSize: number;
+  role: string;
+}
+
+/**
+ * An open database: the kysely instance typed by the tables its user reads (`DB`), and the engine
+ * it talks to, known once at open and carried from then on (DDL differs in a few places, see
+ * sql-ddl.ts; the catalogue is read differently, see sql-columns.ts).
+ */
+export class SqlDatabase<DB> {
+  constructor(
+    readonly db: Kysely<DB>,
+    readonly engine: SqlEngine,
+  ) {}
+
+  /** "SQLite", "MySQL", "PostgreSQL". */
+  get engineName(): string {
+    return SQL_ENGINE_NAMES[this.engine];
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+}
+
+/**
+ * Opens SQLite (`sqlite:<file>`), MySQL/MariaDB (`mysql://…`) or PostgreSQL (`postgres://…`) with
+ * the driver settings every user of a database needs (one folder per engine: sqlite/, mysql/,
+ * postgres/). Only the driver of the engine in use is loaded. Nothing is sent to a server here: a
+ * bad host or password shows at the first query.
+ */
+export async function openSql<DB>(url: string, opts: SqlOpenOptions = {}): Promise<SqlDatabase<DB>> {
+  const engine = opts.engine ?? sqlEngineOfUrl(url);
+  const options: SqlDialectOptions = { create: opts.create ?? true, poolSize: opts.poolSize ?? 4, role: opts.role ?? 'database' };
+  let dialect: Dialect;
+  if (engine === 'sqlite') dialect = (await import('./sqlite/sqlite-dialect.ts')).createSqliteDialect(url, options);
+  else if (engine === 'mysql') dialect = (await import('./mysql/mysql-dialect.ts')).createMysqlDialect(url, options);
+  else if (engine === 'postgres') dialect = (await import('./postgres/postgres-dialect.ts')).createPostgresDialect(url, options);
+  else throw new DcError('CONFIG', `unsupported database URL scheme in ${redactUrl(url)} (use sqlite:, postgres:// or mysql://)`);
+  return new SqlDatabase(new Kysely<DB>({ dialect }), engine);
+}
