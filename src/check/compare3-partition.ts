@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DcError } from '../core/errors.ts';
 import { BAD, COMMENT, EMPTY, listLineError, nameOf, newListCounts, newParsedLine, parseListLine, type ListCounts, type ListFormat } from '../core/list-format.ts';
 import { forEachListLine } from './compare3-lines.ts';
-import { hashBytes, hashString, newHash } from './lfn-hash.ts';
+import { hashBytes, hashString, newHash } from '../core/lfn-hash.ts';
 
 /**
  * Pass 1 of compare3: one input list becomes P partition files of 16-byte records

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DcError } from '../core/errors.ts';
-import { redactUrl } from '../store/store-db.ts';
+import { redactUrl } from '../core/redact-url.ts';
 
 /**
  * The database password of an SQL inventory: the environment variable INVENTORY_PASSWORD wins

@@ -2,8 +2,8 @@ import { nameFromStoredText, nameToStoredText } from '../core/escape.ts';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { DcError } from '../core/errors.ts';
-import { hashString, newHash } from '../check/lfn-hash.ts';
-import type { SiteMode, SiteStatus } from '../check/gates.ts';
+import { hashString, newHash } from '../core/lfn-hash.ts';
+import type { SiteMode, SiteState, SiteStatus } from '../core/site-state.ts';
 import { migrateActions } from './actions-schema.ts';
 import { migrateHistory, type HistoryDb } from './history-schema.ts';
 import { openKysely } from './store-db.ts';
@@ -11,15 +11,6 @@ import { migrateBaselines } from './site-baselines.ts';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'halted';
 export type FindingCategory = 'missing' | 'orphan' | 'size_mismatch' | 'empty';
-
-export interface SiteState {
-  site: string;
-  status: SiteStatus;
-  mode: SiteMode;
-  updatedAt: string;
-  updatedBy: string;
-  lastRunAt: string | null;
-}
 
 /** A lock is stale when its heartbeat is older than this: the run that held it is gone. */
 export const LOCK_STALE_SECONDS = 120;

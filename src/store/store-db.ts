@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Kysely, MysqlDialect, PostgresAdapter, PostgresDialect, SqliteDialect, type ColumnDefinitionBuilder, type Dialect } from 'kysely';
 import { DcError } from '../core/errors.ts';
+import { redactUrl } from '../core/redact-url.ts';
 
 /**
  * Opens a kysely instance for a store URL: `sqlite:<file>`, `postgres://…`, `mysql://…`.
@@ -45,11 +46,6 @@ export async function openKysely<DB>(url: string): Promise<{ db: Kysely<DB>; eng
     throw new DcError('CONFIG', `unsupported database URL scheme in ${redactUrl(url)} (use sqlite:, postgres:// or mysql://)`);
   }
   return { db: new Kysely<DB>({ dialect }), engine };
-}
-
-/** A URL safe to print: the password, if any, replaced. */
-export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
 }
 
 /** An auto-numbered integer primary key on every engine (PostgreSQL has identity columns, not AUTO_INCREMENT). */

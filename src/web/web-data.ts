@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { HistoryDb } from '../store/history-schema.ts';
-import type { HistoryStore, SiteState } from '../store/history-store.ts';
+import type { HistoryStore } from '../store/history-store.ts';
 import type { ActionsDb } from '../store/actions-schema.ts';
-import type { SiteMode, SiteStatus } from '../check/gates.ts';
+import type { SiteMode, SiteState, SiteStatus } from '../core/site-state.ts';
 
 /** The tables the dashboard reads: the history and the actions log. */
 export type WebDb = HistoryDb & ActionsDb;

@@ -4,7 +4,8 @@ import type { Config } from '../config/config-loader.ts';
 import { siteConfig } from '../config/config-loader.ts';
 import { DcError } from '../core/errors.ts';
 import { listerProblem } from '../listers/registry.ts';
-import { redactUrl, storeEngineOf } from '../store/store-db.ts';
+import { storeEngineOf } from '../store/store-db.ts';
+import { redactUrl } from '../core/redact-url.ts';
 
 /** What a command is about to use; each part is checked before anything is written. */
 export interface PreflightNeeds {

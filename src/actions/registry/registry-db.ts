@@ -4,7 +4,8 @@ import { DcError } from '../../core/errors.ts';
 import { resolvePassword, urlWithPassword } from '../../inventory/inventory-credentials.ts';
 import { createRegistrySchema } from '../../inventory/sql/registry-schema.ts';
 import { collectColumns } from '../../inventory/sql/sql-columns.ts';
-import { openKysely, redactUrl } from '../../store/store-db.ts';
+import { openKysely } from '../../store/store-db.ts';
+import { redactUrl } from '../../core/redact-url.ts';
 import { dirname, isAbsolute, resolve } from 'node:path';
 
 /** The SQL inventory's own database as a URL openKysely understands, or undefined for dumps. */
