@@ -9,7 +9,8 @@
 
 /** Top to bottom; each entry is one layer, the folders of src/ in it. */
 const LAYERS = [
-  // The faces: what a user or another program drives. src/demo builds the `demo` command's data.
+  // The faces: what a user or another program drives. src/demo builds the `demo` command's data;
+  // src/worker stays here until what it holds moves to src/run.
   { name: 'faces', folders: ['cli', 'web', 'api', 'worker', 'demo'] },
   // One run of one site (lease, check, actions, outputs, history), driven by every face alike.
   { name: 'run', folders: ['run'] },
