@@ -2,6 +2,8 @@
 // Runs every test file under test/ with Node's own test runner (TypeScript through tsx).
 // TEST_FILTER=substring limits the files; extra arguments are passed to `node --test`.
 // The CLI tests run the compiled package as a user installs it: dist/ is rebuilt first when a source is newer.
+// The whole suite (no TEST_FILTER, as .ci/run runs it) starts with the layer rule check, `npm run lint:deps`
+// (.dependency-cruiser.cjs); a filtered run says that it leaves it out.
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -21,6 +23,14 @@ const files = filter ? found.filter((f) => f.includes(filter)) : found;
 if (files.length === 0) {
   console.error(`no test files${filter ? ` match TEST_FILTER=${filter}` : ''}`);
   process.exit(1);
+}
+if (filter) console.log(`TEST_FILTER=${filter}: the layer rule check is left out (npm run lint:deps runs it)`);
+else {
+  const deps = spawnSync('npm', ['run', '--silent', 'lint:deps'], { cwd: root, stdio: 'inherit' });
+  if (deps.status !== 0) {
+    console.error('the layer rules of .dependency-cruiser.cjs are broken (above); no test was run');
+    process.exit(deps.status ?? 1);
+  }
 }
 const built = spawnSync(process.execPath, [join(root, 'scripts/build.mjs'), '--if-stale'], { cwd: root, stdio: 'inherit' });
 if (built.status !== 0) process.exit(built.status ?? 1);

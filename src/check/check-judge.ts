@@ -4,7 +4,7 @@ import type { DirectorySet } from '../core/lfn.ts';
 import type { CheckSummary } from './check-types.ts';
 import { fields, type CheckSpool } from './check-spool.ts';
 import { HashTable } from './hash-table.ts';
-import { hashString, newHash } from './lfn-hash.ts';
+import { hashString, newHash } from '../core/lfn-hash.ts';
 import type { MissingDatasetTally } from './missing-datasets.ts';
 import type { SortedList } from './sorted-list.ts';
 

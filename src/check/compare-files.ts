@@ -4,7 +4,7 @@ import { createGunzip } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { DcError, type ErrorCode } from '../core/errors.ts';
-import { isGzipFile } from '../core/line-reader.ts';
+import { isGzipFile } from '../core/gzip-file.ts';
 import { detectListFormat, ENTRY, nameOf, newListCounts, newParsedLine, parseListLine, type DetectedFormat, type ListCounts, type ListFormat } from '../core/list-format.ts';
 import { HashTable } from './hash-table.ts';
 import type { HashChunk, WorkerMessage } from './line-hash-worker.ts';

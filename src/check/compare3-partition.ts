@@ -2,8 +2,8 @@ import { appendFileSync, closeSync, fstatSync, openSync, readSync, statSync, wri
 import { join } from 'node:path';
 import { DcError } from '../core/errors.ts';
 import { BAD, COMMENT, EMPTY, listLineError, nameOf, newListCounts, newParsedLine, parseListLine, type ListCounts, type ListFormat } from '../core/list-format.ts';
-import { forEachListLine } from './compare3-lines.ts';
-import { hashBytes, hashString, newHash } from './lfn-hash.ts';
+import { forEachLineBlocking } from '../core/line-reader.ts';
+import { hashBytes, hashString, newHash } from '../core/lfn-hash.ts';
 
 /**
  * Pass 1 of compare3: one input list becomes P partition files of 16-byte records
@@ -55,7 +55,7 @@ export async function partitionList(path: string, format: ListFormat, dir: strin
   const r = newParsedLine();
   const listCounts = newListCounts();
   let settled = 0;
-  const lines = await forEachListLine(path, (buf, start, end, lineNo) => {
+  const lines = await forEachLineBlocking(path, (buf, start, end, lineNo) => {
     const kind = parseListLine(format, buf, start, end, r);
     if (kind === EMPTY) return void listCounts.empty++;
     if (kind === COMMENT) return void listCounts.comments++;

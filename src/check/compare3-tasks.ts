@@ -1,6 +1,6 @@
 import { DcError } from '../core/errors.ts';
 import { ENTRY, nameOf, newParsedLine, parseListLine, type ListFormat } from '../core/list-format.ts';
-import { forEachListLine } from './compare3-lines.ts';
+import { forEachLineBlocking } from '../core/line-reader.ts';
 import { forEachRecordBlock, partitionList, type PartitionedList } from './compare3-partition.ts';
 import { HashTable } from './hash-table.ts';
 import { SortedList } from './sorted-list.ts';
@@ -100,7 +100,7 @@ async function writeNames(list: PartitionedList, marked: Uint8Array, outFile: st
     let any = false;
     for (let i = 0; i < marked.length && !any; i++) any = marked[i] !== 0;
     if (any) {
-      await forEachListLine(list.path, (buf, start, end, lineNo) => {
+      await forEachLineBlocking(list.path, (buf, start, end, lineNo) => {
         if (!(marked[lineNo >>> 3] & (1 << (lineNo & 7)))) return;
         if (parseListLine(list.format, buf, start, end, r) !== ENTRY) throw new DcError('INPUT', `${list.path}:${lineNo}: changed while being compared`);
         sorted.add(nameOf(buf, r));

@@ -1,8 +1,6 @@
 import type { SiteConfig } from '../config/config-loader.ts';
 import type { CheckSummary } from './check-types.ts';
-
-export type SiteStatus = 'ready' | 'halt' | 'disable';
-export type SiteMode = 'act' | 'dry';
+import type { SiteMode, SiteStatus } from '../core/site-state.ts';
 
 export type GateName =
   | 'MaxMissing'

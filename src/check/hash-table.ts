@@ -1,4 +1,4 @@
-import type { Hash96 } from './lfn-hash.ts';
+import type { Hash96 } from '../core/lfn-hash.ts';
 
 /** Numbers a table keeps per entry besides its key and flags. */
 export type ColumnKind = 'f64' | 'u32';

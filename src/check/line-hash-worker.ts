@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { DcError } from '../core/errors.ts';
 import { forEachLine } from '../core/line-reader.ts';
 import { BAD, COMMENT, EMPTY, listLineError, nameOf, newListCounts, newParsedLine, parseListLine, type ListCounts, type ListFormat } from '../core/list-format.ts';
-import { hashBytes, hashString, newHash } from './lfn-hash.ts';
+import { hashBytes, hashString, newHash } from '../core/lfn-hash.ts';
 
 export interface HashChunk {
   type: 'chunk';

@@ -12,7 +12,7 @@ import { EmptyDirJudge } from './check-empty-dirs.ts';
 import { judgePartition, spoolLine } from './check-judge.ts';
 import { CheckSpool } from './check-spool.ts';
 import type { CheckPhase, CheckProgress, CheckSummary, TopReport, UnlistedDir } from './check-types.ts';
-import { hashString, newHash } from './lfn-hash.ts';
+import { hashString, newHash } from '../core/lfn-hash.ts';
 import { SortedList } from './sorted-list.ts';
 import { MissingDatasetTally, type MissingDataset } from './missing-datasets.ts';
 

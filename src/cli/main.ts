@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CliContext, GlobalOptions } from './cli-context.ts';
+import type { CommandRegistrar } from './cli-command.ts';
 import { EXIT } from './exit-codes.ts';
 import { registerCheck } from './commands/check-command.ts';
 import { registerCompare } from './commands/compare-command.ts';
@@ -11,13 +12,6 @@ import { registerInvalidate } from './commands/invalidate-command.ts';
 import { registerList } from './commands/list-command.ts';
 import { registerServe } from './commands/serve-command.ts';
 import { registerSetStatus } from './commands/set-status-command.ts';
-
-/**
- * Each command module adds itself here; its action returns the exit code. Registering must stay
- * light: a command's action loads its implementation with import(), so that --help loads no SDK,
- * web server, database driver or logger.
- */
-export type CommandRegistrar = (program: Command, run: (fn: (ctx: CliContext) => Promise<number>, opts?: { json?: boolean }) => Promise<void>) => void;
 
 const registrars: CommandRegistrar[] = [registerCheck, registerList, registerCompare, registerImport, registerSetStatus, registerDemo, registerServe, registerInvalidate, registerCompare3];
 

@@ -1,9 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import { DcError } from './errors.ts';
 import { unescapeName } from './escape.ts';
 import { decodeName } from './name-bytes.ts';
-import { isGzipFile, streamLines } from './line-reader.ts';
+import { openPlainOrGzip } from './gzip-file.ts';
+import { streamLines } from './line-reader.ts';
 
 /**
  * The one reader of list files: `import`, `compare`, `compare3` and the dump inventory all take
@@ -235,9 +234,7 @@ export const DETECT_BYTES = 1 << 20;
 
 /** The first `max` bytes of a file (uncompressed when it is gzip), and whether that is all of it. */
 async function readHead(path: string, max: number): Promise<{ buf: Buffer; whole: boolean }> {
-  const gz = await isGzipFile(path);
-  const raw = createReadStream(path, gz ? {} : { end: max });
-  const source: AsyncIterable<Buffer> = gz ? raw.pipe(createGunzip()) : raw;
+  const source = await openPlainOrGzip(path);
   const parts: Buffer[] = [];
   let got = 0;
   try {
@@ -249,7 +246,7 @@ async function readHead(path: string, max: number): Promise<{ buf: Buffer; whole
   } catch (err) {
     throw new DcError('INPUT', `${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, { cause: err });
   } finally {
-    raw.destroy();
+    source.destroy();
   }
   const buf = Buffer.concat(parts);
   return got > max ? { buf: buf.subarray(0, max), whole: false } : { buf, whole: true };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DcError } from '../core/errors.ts';
 import type { SiteEnv } from '../protocols/protocol-site.ts';
-import { redactUrl } from '../sql/sql-url.ts';
+import { redactUrl } from '../core/redact-url.ts';
 
 /**
  * The database password of an SQL inventory: the environment variable INVENTORY_PASSWORD wins

@@ -10,6 +10,8 @@ const ATTEMPT_OVER = Object.freeze(new Error('listing attempt over'));
 const ATTEMPT_IDLE = Object.freeze(new Error('listing attempt made no progress'));
 
 export class ListingAttempt {
+  // Linked to `outer` by hand, not with AbortSignal.any: on Node 20 every AbortSignal.any of a
+  // long-lived signal stays in its dependants for good (nodejs/node#55351), one per attempt.
   private readonly ctrl = new AbortController();
   private timer: NodeJS.Timeout | undefined;
   private readonly onOuterAbort = () => this.ctrl.abort(this.outer?.reason);
@@ -46,20 +48,6 @@ export class ListingAttempt {
     this.outer?.removeEventListener('abort', this.onOuterAbort);
     this.ctrl.abort(ATTEMPT_OVER);
   }
-}
-
-/** Waits `ms`, or less when `signal` aborts. */
-export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }
 
 /**

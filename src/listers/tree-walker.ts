@@ -2,7 +2,8 @@ import type { RemoteFile } from '../core/entries.ts';
 import { DcError, errorCode, errorMessage, isRetryable } from '../core/errors.ts';
 import { joinPath, parentDir } from '../core/lfn.ts';
 import type { Lister, TreeItem } from './lister.ts';
-import { ListingAttempt, listerBug, sleep } from './listing-attempt.ts';
+import { ListingAttempt, listerBug } from './listing-attempt.ts';
+import { sleepUnlessAborted as sleep } from '../core/sleep.ts';
 import { newWalkProgress, progressReporter } from './walk-progress.ts';
 import type { WalkEvent, WalkOptions } from './walker.ts';
 

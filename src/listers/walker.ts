@@ -3,7 +3,8 @@ import type { DirEntry, DirSummary, RemoteFile } from '../core/entries.ts';
 import { DcError, errorCode, errorMessage, isRetryable, type ErrorCode } from '../core/errors.ts';
 import { joinPath } from '../core/lfn.ts';
 import type { Lister } from './lister.ts';
-import { ListingAttempt, listerBug, sleep } from './listing-attempt.ts';
+import { ListingAttempt, listerBug } from './listing-attempt.ts';
+import { sleepUnlessAborted as sleep } from '../core/sleep.ts';
 import { newWalkProgress, progressReporter } from './walk-progress.ts';
 import { walkTree } from './tree-walker.ts';
 

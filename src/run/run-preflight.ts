@@ -5,7 +5,7 @@ import { siteConfig } from '../config/config-loader.ts';
 import { DcError } from '../core/errors.ts';
 import { listerProblem } from '../listers/registry.ts';
 import { sqlEngineOfUrl as storeEngineOf } from '../sql/sql-engine.ts';
-import { redactUrl } from '../sql/sql-url.ts';
+import { redactUrl } from '../core/redact-url.ts';
 
 /** What a command is about to use; each part is checked before anything is written. */
 export interface PreflightNeeds {

@@ -2,7 +2,8 @@ import type { ActionsReport } from '../actions/actions-types.ts';
 import type { RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckSummary } from '../check/check-types.ts';
 import type { CheckResult } from '../check/site-check.ts';
-import type { HistoryStore, RunStatus, SiteState } from '../store/history-store.ts';
+import type { HistoryStore, RunStatus } from '../store/history-store.ts';
+import type { SiteState } from '../core/site-state.ts';
 import type { SiteBaseline } from '../store/site-baselines.ts';
 
 /** How a run ended, as the history keeps it. */

@@ -1,7 +1,7 @@
 import { Kysely, type Dialect } from 'kysely';
 import { DcError } from '../core/errors.ts';
 import { SQL_ENGINE_NAMES, sqlEngineOfUrl, type SqlEngine } from './sql-engine.ts';
-import { redactUrl } from './sql-url.ts';
+import { redactUrl } from '../core/redact-url.ts';
 
 export interface SqlOpenOptions {
   /**

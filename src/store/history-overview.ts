@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { SiteMode, SiteStatus } from '../check/gates.ts';
+import type { SiteMode, SiteStatus } from '../core/site-state.ts';
 import type { SqlEngine } from '../sql/sql-engine.ts';
 import type { StoreDb } from './history-schema.ts';
 

@@ -2,8 +2,8 @@ import { nameFromStoredText, nameToStoredText } from '../core/escape.ts';
 import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { DcError } from '../core/errors.ts';
-import { hashString, newHash } from '../check/lfn-hash.ts';
-import type { SiteMode, SiteStatus } from '../check/gates.ts';
+import { hashString, newHash } from '../core/lfn-hash.ts';
+import type { SiteMode, SiteState, SiteStatus } from '../core/site-state.ts';
 import { openSql, type SqlDatabase } from '../sql/sql-database.ts';
 import type { SqlEngine } from '../sql/sql-engine.ts';
 import { ActionLog } from './action-log.ts';
@@ -33,15 +33,6 @@ export interface FindingFilter {
   /** Only findings with a recorded size (> 0). */
   sized?: boolean;
   limit?: number;
-}
-
-export interface SiteState {
-  site: string;
-  status: SiteStatus;
-  mode: SiteMode;
-  updatedAt: string;
-  updatedBy: string;
-  lastRunAt: string | null;
 }
 
 /** A lock is stale when its heartbeat is older than this: the run that held it is gone. */

@@ -5,7 +5,7 @@ import type { CheckProgress } from '../check/check-types.ts';
 import type { Config } from '../config/config-loader.ts';
 import { DcError } from '../core/errors.ts';
 import type { HistoryStore } from '../store/history-store.ts';
-import { parseCookies, SESSION_COOKIE, type WebAuth } from './web-auth.ts';
+import { SESSION_COOKIE, type WebAuth } from './web-auth.ts';
 import { collectLatestRuns, collectRunActions, parseJson } from './web-data.ts';
 import { LIST_KEYS, type SiteFiles } from './web-files.ts';
 import type { WebMetrics } from './web-metrics.ts';
@@ -32,7 +32,7 @@ export async function summaryRows(ctx: WebContext): Promise<SiteRow[]> {
 }
 
 export function requestAuth(ctx: WebContext, req: FastifyRequest): Auth & { session: string | undefined } {
-  const session = parseCookies(req.headers.cookie)[SESSION_COOKIE];
+  const session = req.cookies[SESSION_COOKIE];
   const loggedIn = ctx.auth.checkSession(session);
   return { tokenConfigured: ctx.auth.configured, loggedIn, session: loggedIn ? session : undefined, csrf: loggedIn ? ctx.auth.csrfFor(session) : '' };
 }

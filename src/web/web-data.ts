@@ -1,7 +1,7 @@
-import type { SiteMode, SiteStatus } from '../check/gates.ts';
+import type { SiteMode, SiteState, SiteStatus } from '../core/site-state.ts';
 import type { RunActions } from '../store/action-log.ts';
 import type { LatestRuns, RunPoint } from '../store/history-overview.ts';
-import type { HistoryStore, SiteState } from '../store/history-store.ts';
+import type { HistoryStore } from '../store/history-store.ts';
 
 export type { DoneRun, LatestRuns, RunCounts, RunPoint } from '../store/history-overview.ts';
 export type { RunActions } from '../store/action-log.ts';

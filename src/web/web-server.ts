@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config/config-loader.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
@@ -47,6 +48,8 @@ export async function createWebServer(opts: WebServerOptions): Promise<{ app: Fa
     log: opts.log ?? (() => undefined),
   };
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false });
+  // Parses the Cookie header into req.cookies (the session cookie); nothing is signed with it.
+  await app.register(fastifyCookie);
   app.addHook('onSend', async (_req, reply, payload) => {
     reply.header('content-security-policy', CSP);
     reply.header('x-content-type-options', 'nosniff');

@@ -1,4 +1,4 @@
-import type { SiteState } from '../store/history-store.ts';
+import type { SiteState } from '../core/site-state.ts';
 import { lineChart } from './web-chart.ts';
 import type { RunPoint, StateChange } from './web-data.ts';
 import { formatBytes, formatCount, formatDuration, formatTime, h, join, seg, type Html } from './web-html.ts';

@@ -5,7 +5,7 @@ import { configuredInventoryLocation, openInventoryDatabase } from '../../invent
 import type { DynamoDb } from '../../inventory/sql/dynamo-schema.ts';
 import { collectColumns } from '../../sql/sql-columns.ts';
 import { openSql, type SqlDatabase } from '../../sql/sql-database.ts';
-import { redactUrl } from '../../sql/sql-url.ts';
+import { redactUrl } from '../../core/redact-url.ts';
 
 export interface RegistryConnections {
   /** Where deletion_queue, transfer_queue and local_invalidations are written (the inventory's own database unless RegistryUrl names another). */

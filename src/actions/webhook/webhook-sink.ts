@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, type Dispatcher } from 'undici';
 import { DcError, errorMessage } from '../../core/errors.ts';
+import { sleep } from '../../core/sleep.ts';
 import { BearerTokenSource } from '../../protocols/credentials/credentials-bearer-token.ts';
 import type { ActionKind, ActionPlan, ActionRecord, ActionSink, SinkContext, SinkReport } from '../actions-types.ts';
 
@@ -110,7 +111,7 @@ export class WebhookSink implements ActionSink {
       }
       if (attempt > retries) throw new DcError(failure.code, `${failure.message} (gave up after ${attempt} attempts)`, { detail: failure.detail });
       const backoff = Math.min(60_000, base * 2 ** (attempt - 1)) * (1 + Math.random() * 0.25);
-      await sleep(Math.min(60_000, Math.max(backoff, retryAfterMs ?? 0)), signal);
+      await sleep(Math.min(60_000, Math.max(backoff, retryAfterMs ?? 0)), signal, 'webhook stopped');
     }
   }
 
@@ -132,17 +133,3 @@ export function batchKey(site: string, runId: number, batch: number, items: read
   return h.digest('hex').slice(0, 32);
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new DcError('ABORTED', 'webhook stopped'));
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new DcError('ABORTED', 'webhook stopped'));
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}

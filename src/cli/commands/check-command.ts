@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { SiteSettings } from '../../config/config-schema.ts';
 import { EXIT } from '../exit-codes.ts';
-import type { CommandRegistrar } from '../main.ts';
+import type { CommandRegistrar } from '../cli-command.ts';
 
 interface CheckOptions {
   site?: string;

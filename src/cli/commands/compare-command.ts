@@ -1,6 +1,6 @@
 import { EXIT } from '../exit-codes.ts';
 import { collectFormat, describeInput, formatOptionHelp, parseFormatOptions } from '../list-format-option.ts';
-import type { CommandRegistrar } from '../main.ts';
+import type { CommandRegistrar } from '../cli-command.ts';
 
 const ROLES = ['inventory', 'remote'] as const;
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.ts';
 import { collectFormat, describeInput, formatOptionHelp, parseFormatOptions } from '../list-format-option.ts';
-import type { CommandRegistrar } from '../main.ts';
+import type { CommandRegistrar } from '../cli-command.ts';
 
 const ROLES = ['before', 'scan', 'after'] as const;
 

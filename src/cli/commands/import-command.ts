@@ -1,5 +1,5 @@
 import { EXIT } from '../exit-codes.ts';
-import type { CommandRegistrar } from '../main.ts';
+import type { CommandRegistrar } from '../cli-command.ts';
 import type { ImportOptions } from './import-action.ts';
 
 export const registerImport: CommandRegistrar = (program, run) => {

@@ -1,5 +1,5 @@
 import { EXIT } from '../exit-codes.ts';
-import type { CommandRegistrar } from '../main.ts';
+import type { CommandRegistrar } from '../cli-command.ts';
 
 /** The seed's consistency-invalidate: confirmed missing files of sites in act mode → local_invalidations. */
 export const registerInvalidate: CommandRegistrar = (program, run) => {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT } from '../../web/web-defaults.ts';
 import { EXIT } from '../exit-codes.ts';
-import type { CommandRegistrar } from '../main.ts';
+import type { CommandRegistrar } from '../cli-command.ts';
 
 export const registerServe: CommandRegistrar = (program: Command, run) => {
   program

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { EXIT } from '../exit-codes.ts';
-import type { CommandRegistrar } from '../main.ts';
+import type { CommandRegistrar } from '../cli-command.ts';
 
 const VALUES = ['ready', 'halt', 'disable', 'act', 'dry', 'accept'] as const;
 

@@ -1,7 +1,8 @@
 import { datasetOfLfn } from '../../core/lfn.ts';
 import { DcError } from '../../core/errors.ts';
 import type { QueueSource } from '../inventory-queues.ts';
-import { streamLineBatches } from './dump-lines.ts';
+import { streamLines } from '../../core/line-reader.ts';
+import { decodeName } from '../../core/name-bytes.ts';
 
 const SITE = '{site}';
 const DATASET = /^\/[^/]+\/[^/]+\/[^/]+$/;
@@ -33,9 +34,9 @@ export class FileQueueSource implements QueueSource {
     if (!template) return out;
     const path = template.split(SITE).join(site);
     try {
-      for await (const { lines, firstLine } of streamLineBatches(path)) {
-        for (let i = 0; i < lines.length; i++) {
-          const line = lines[i].trim();
+      for await (const { buf, starts, ends, firstLine } of streamLines(path)) {
+        for (let i = 0; i < starts.length; i++) {
+          const line = decodeName(buf, starts[i], ends[i]).trim();
           if (line === '' || line.startsWith('#')) continue;
           const tab = line.indexOf('\t');
           const lineSite = tab >= 0 ? line.slice(0, tab) : undefined;

@@ -1,17 +1,17 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
 import type { DirEntry } from '../../core/entries.ts';
 import { escapeName, unescapeName } from '../../core/escape.ts';
 import { decodeName } from '../../core/name-bytes.ts';
 import { DcError } from '../../core/errors.ts';
 import type { SiteEnv } from '../../protocols/protocol-site.ts';
+import { openPlainOrGzip } from '../../core/gzip-file.ts';
 import type { Lister, ListerSettings, TreeItem } from '../lister.ts';
 import { TreeBuilder, TreeMerger } from '../tree-builder.ts';
 import { csvColumns, detectFormat, parseCsvLine, parseWhitespaceLine, type CsvColumns, type DumpFormat, type DumpRecord } from './dump-parser.ts';
@@ -67,21 +67,6 @@ export class DumpLister implements Lister {
     }
   }
 
-  private async openLines(): Promise<Readable> {
-    const fh = await open(this.o.file, 'r');
-    const magic = Buffer.alloc(2);
-    try {
-      await fh.read(magic, 0, 2, 0);
-    } finally {
-      await fh.close();
-    }
-    const raw = createReadStream(this.o.file);
-    if (magic[0] !== 0x1f || magic[1] !== 0x8b) return raw;
-    const gunzip = createGunzip();
-    raw.on('error', (err) => gunzip.destroy(err));
-    return raw.pipe(gunzip);
-  }
-
   /** Parses the dump into `sort` once; later calls share the result (or the error). */
   private sorted(signal: AbortSignal): Promise<string> {
     if (!this.sortedFile) {
@@ -99,7 +84,7 @@ export class DumpLister implements Lister {
     const out = join(this.workDir, 'sorted');
     let input: Readable;
     try {
-      input = await this.openLines();
+      input = await openPlainOrGzip(this.o.file);
     } catch (err) {
       throw new DcError('INPUT', `dump ${this.o.file} cannot be read: ${(err as Error).message}`, { cause: err });
     }

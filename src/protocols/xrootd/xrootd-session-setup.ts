@@ -1,5 +1,6 @@
 import os from 'node:os';
 import type tls from 'node:tls';
+import { setTimeout as delay } from 'node:timers/promises';
 import { DcError } from '../../core/errors.ts';
 import { ServerFlag, Status } from './codec/xrootd-constants.ts';
 import type { XrootdFrame } from './codec/xrootd-frame-decoder.ts';
@@ -99,7 +100,7 @@ export async function runSessionSetup(io: SetupIo, opts: SetupOptions): Promise<
     }
     if (lf.status === Status.wait && waits++ < (opts.maxLoginWaits ?? 3)) {
       const w = decodeWait(lf.body);
-      await new Promise((r) => setTimeout(r, Math.min(w.seconds, opts.maxWaitSeconds ?? 30) * 1000));
+      await delay(Math.min(w.seconds, opts.maxWaitSeconds ?? 30) * 1000);
       continue;
     }
     throw unexpected(lf, 'kXR_login');

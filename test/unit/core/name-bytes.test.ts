@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { escapeName, unescapeName } from '../../../src/core/escape.ts';
 import { canonicalName, decodeName, encodeName, hasRawBytes, isUndecodable } from '../../../src/core/name-bytes.ts';
-import { hashBytes, hashEscapedName, hashString, newHash } from '../../../src/check/lfn-hash.ts';
+import { hashBytes, hashEscapedName, hashString, newHash } from '../../../src/core/lfn-hash.ts';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 

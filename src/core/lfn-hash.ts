@@ -7,8 +7,8 @@
  *
  * The result goes into `out[0..2]`; out[2] is never 0, which the tables use to mark empty slots.
  */
-import { unescapeName } from '../core/escape.ts';
-import { decodeName } from '../core/name-bytes.ts';
+import { unescapeName } from './escape.ts';
+import { decodeName } from './name-bytes.ts';
 
 export type Hash96 = Uint32Array;
 
