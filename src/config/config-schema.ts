@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { cliListerSiteKeys } from '../listers/cli-lister-settings.ts';
 import { dumpSiteKeys } from '../listers/dump/dump-settings.ts';
+import { inventoryKeys } from '../inventory/inventory-settings.ts';
 import { credentialSiteKeys } from '../protocols/credentials/credentials-settings.ts';
 import { s3SiteKeys } from '../protocols/s3/s3-settings.ts';
 import { webdavSiteKeys } from '../protocols/webdav/webdav-settings.ts';
@@ -144,20 +145,7 @@ export const SiteSchema = SiteOverrides.extend({
   Url: z.string().min(1).optional(),
 }).strict();
 
-export const InventorySchema = z
-  .object({
-    Type: z.enum(['sqlite', 'mysql', 'postgres', 'dump']),
-    Path: z.string().optional(),
-    Url: z.string().optional(),
-    PasswordFile: z.string().optional(),
-    Query: z.string().optional(),
-    /** Type dump: the dumps' list format (paths, lfn-size, rucio-dump); default: detected per file from its first lines. */
-    Format: z.enum(['paths', 'lfn-size', 'rucio-dump']).optional(),
-    /** Pending deletions / transfers as files, for deployments without Dynamo's registry tables. */
-    DeletionQueueFile: z.string().optional(),
-    TransferQueueFile: z.string().optional(),
-  })
-  .strict();
+export const InventorySchema = inventoryKeys;
 
 export const HistorySchema = z.object({ Url: z.string().min(1) }).strict();
 

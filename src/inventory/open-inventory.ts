@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { Config } from '../config/config-loader.ts';
+import type { InventorySource } from './inventory-settings.ts';
 import { DcError } from '../core/errors.ts';
 import { DumpInventory } from './dump/dump-inventory.ts';
 import { FileQueueSource } from './dump/dump-queue-files.ts';
@@ -23,7 +23,7 @@ export interface OpenInventoryOptions {
  * `{ Type: "dump", Path, Format? }` (Path may hold `{site}`; Format as in src/core/list-format.ts). `Query` switches an SQL engine to generic
  * mode. SQL inventories also read Dynamo's registry queues when their tables exist.
  */
-export async function openInventory(config: Config, opts: OpenInventoryOptions = {}): Promise<Inventory> {
+export async function openInventory(config: InventorySource, opts: OpenInventoryOptions = {}): Promise<Inventory> {
   const inv = config.inventory;
   const need = (key: 'Path' | 'Url'): string => {
     const v = inv[key];

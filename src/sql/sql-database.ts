@@ -1,6 +1,6 @@
 import { Kysely, type Dialect } from 'kysely';
 import { DcError } from '../core/errors.ts';
-import { SQL_ENGINE_NAMES, sqlEngineOfUrl, type SqlEngine } from './sql-engine.ts';
+import { SQL_ENGINE_NAMES, sqlEngineOfUrl, type SqlDialectOptions, type SqlEngine } from './sql-engine.ts';
 import { redactUrl } from '../core/redact-url.ts';
 
 export interface SqlOpenOptions {
@@ -15,13 +15,6 @@ export interface SqlOpenOptions {
   poolSize?: number;
   /** What the database is, for messages: "SQLite inventory /x: …" (default "database"). */
   role?: string;
-}
-
-/** What every engine folder's `create*Dialect(url, options)` is given. */
-export interface SqlDialectOptions {
-  create: boolean;
-  poolSize: number;
-  role: string;
 }
 
 /**

@@ -15,3 +15,10 @@ export function sqlEngineOfUrl(url: string): SqlEngine | undefined {
   if (url.startsWith('mysql://')) return 'mysql';
   return undefined;
 }
+
+/** What every engine folder's `create*Dialect(url, options)` is given. */
+export interface SqlDialectOptions {
+  create: boolean;
+  poolSize: number;
+  role: string;
+}

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
-import type { Config } from '../../config/config-loader.ts';
+import type { InventorySource } from '../inventory-settings.ts';
 import { openSql, type SqlDatabase } from '../../sql/sql-database.ts';
 import type { SqlEngine } from '../../sql/sql-engine.ts';
 import { connectError, resolvePassword, urlWithPassword } from '../inventory-credentials.ts';
@@ -66,7 +66,7 @@ export function openInventoryDatabase(where: InventoryLocation, opts: { create?:
  * The configured SQL inventory's database (password resolved), or undefined when the inventory
  * is not SQL (dumps) or names no database. The engine comes from `Inventory.Type`.
  */
-export function configuredInventoryLocation(config: Config): InventoryLocation | undefined {
+export function configuredInventoryLocation(config: InventorySource): InventoryLocation | undefined {
   const inv = config.inventory;
   if (inv.Type === 'sqlite') return inv.Path ? { engine: 'sqlite', location: inv.Path } : undefined;
   if ((inv.Type === 'mysql' || inv.Type === 'postgres') && inv.Url) {

@@ -1,6 +1,6 @@
 import { MysqlDialect } from 'kysely';
 import { createPool } from 'mysql2';
-import type { SqlDialectOptions } from '../sql-database.ts';
+import type { SqlDialectOptions } from '../sql-engine.ts';
 import { guardedPool } from './mysql-pool.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { SqlDialectOptions } from '../sql-database.ts';
+import type { SqlDialectOptions } from '../sql-engine.ts';
 import { PostgresCursor } from './postgres-cursor.ts';
 
 /**

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteDialect } from 'kysely';
 import { DcError } from '../../core/errors.ts';
-import type { SqlDialectOptions } from '../sql-database.ts';
+import type { SqlDialectOptions } from '../sql-engine.ts';
 
 /**
  * better-sqlite3 for kysely. WAL lets a check read while another process (Dynamo, an import, a
