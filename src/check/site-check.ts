@@ -87,6 +87,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       unlisted: walkProgress?.unlisted ?? 0,
       inventoryFiles: inventoryProgress || s.inventory.files,
       elapsedMs: Date.now() - t0,
+      inFlight: walkProgress?.pace,
     });
   const checkAbort = () => {
     if (input.signal?.aborted) throw new DcError('ABORTED', `check of ${site.name} stopped`);
@@ -170,6 +171,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     }
     await scan.close();
     s.listing.retries = walkProgress?.retries ?? 0;
+    if (walkProgress) s.listing.inFlight = walkProgress.pace;
     s.unlisted.count = unlistedInfo.length;
     s.unlisted.dirs = unlistedInfo.sort((a, b) => (a.lfn < b.lfn ? -1 : 1));
     s.tops = tops.map((t) => topReports.get(t) ?? { lfn: t, files: 0, bytes: 0, unlisted: true });

@@ -34,15 +34,6 @@ export interface Pushback {
   kind: PushbackKind;
 }
 
-/**
- * Optional capability of a lister whose client absorbs push-back the walker cannot see (a
- * kXR_wait honoured and retried inside the XRootD client, a throttled S3 request the SDK retried).
- * Returns the function that stops the reports.
- */
-export interface PushbackSource {
-  watchPushback(listener: (p: Pushback) => void): () => void;
-}
-
 export interface PaceOptions {
   /** Never more in flight than this (NumThreads). */
   cap: number;

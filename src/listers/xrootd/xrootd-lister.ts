@@ -3,6 +3,7 @@ import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
+import type { Pushback } from '../../core/listing-pace.ts';
 import { XrootdClient, parseXrootdUrl, type XrootdClientOptions } from '../../protocols/xrootd/xrootd-client.ts';
 import type { XrootdEndpoint } from '../../protocols/xrootd/xrootd-pool.ts';
 import { BearerTokenSource } from '../../protocols/xrootd/xrootd-bearer-token.ts';
@@ -60,6 +61,11 @@ export class XrootdLister implements Lister {
 
   private full(path: string): string {
     return this.base + (path.startsWith('/') ? path : '/' + path);
+  }
+
+  /** kXR_wait answers the client honoured (and drops it recovered from) reach the walker's pace. */
+  watchPushback(listener: (p: Pushback) => void): () => void {
+    return this.client.watchPushback(listener);
   }
 
   async stat(path: string, signal: AbortSignal): Promise<DirEntry> {
@@ -135,7 +141,8 @@ export function xrootdOptionsFromSite(settings: ListerSettings, env: NodeJS.Proc
   const opts: XrootdListerOptions = {
     requestTimeoutMs: Math.max(1, settings.timeoutSeconds) * 1000,
     connectTimeoutMs: Math.min(Math.max(1, settings.timeoutSeconds) * 1000, 30_000),
-    // One connection carries many requests; a few more spread the server's work over threads.
+    // One connection carries many requests; a few more spread the server's work over threads. The
+    // pool opens them only as the walker's level grows past `spreadAt` per connection.
     connectionsPerHost: Math.min(4, Math.max(1, Math.ceil(settings.concurrency / 16))),
     spreadAt: 16,
   };
