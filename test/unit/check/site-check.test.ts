@@ -276,8 +276,10 @@ describe('check: what is listed', () => {
     for (let i = 0; i < 40; i++) files.push({ path: `/store/d${i}/f.root`, mtime: OLD });
     const lister = new MemoryLister(files);
     lister.delayMs = 5;
-    await runCheck(testSite({ NumThreads: 3 }), new MemoryInventory([]), lister);
+    const r = await runCheck(testSite({ NumThreads: 3 }), new MemoryInventory([]), lister);
     assert.equal(lister.maxInFlight, 3);
+    // The summary says what level the listing reached, under the cap NumThreads set.
+    assert.deepEqual([r.summary.listing.inFlight?.peak, r.summary.listing.inFlight?.cap, r.summary.listing.inFlight?.adaptive], [3, 3, true]);
   });
 
   it('handles awkward names: spaces, #, %, unicode NFC and NFD, newline', async () => {
