@@ -113,7 +113,8 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       checkAbort();
       for (const f of batch) {
         hashString(f.lfn, h);
-        await before.write(h[1] % parts, spoolLine.before(f.settled, f.size, escapeName(f.lfn)));
+        const w = before.write(h[1] % parts, spoolLine.before(f.settled, f.size, escapeName(f.lfn)));
+        if (w) await w;
         const top = topOf(root, f.lfn);
         if (top) inventoryTops.add(top);
       }
@@ -155,7 +156,8 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
           s.listing.bytes += f.size;
           if (f.mtime > ageCut) s.listing.newFiles++;
           hashString(f.lfn, h);
-          await scan.write(h[1] % parts, spoolLine.scan(f.size, f.mtime, escapeName(f.lfn)));
+          const w = scan.write(h[1] % parts, spoolLine.scan(f.size, f.mtime, escapeName(f.lfn)));
+          if (w) await w;
         }
       } else if (ev.type === 'dir') {
         const d = ev.dir;
@@ -190,7 +192,8 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       checkAbort();
       for (const f of batch) {
         hashString(f.lfn, h);
-        await after.write(h[1] % parts, spoolLine.after(f.settled, f.size, escapeName(f.dataset ?? ''), escapeName(f.block ?? ''), escapeName(f.lfn)));
+        const w = after.write(h[1] % parts, spoolLine.after(f.settled, f.size, escapeName(f.dataset ?? ''), escapeName(f.block ?? ''), escapeName(f.lfn)));
+        if (w) await w;
       }
       progress();
     }
