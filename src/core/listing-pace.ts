@@ -45,7 +45,7 @@ export interface PaceOptions {
   floor?: number;
   /** Milliseconds, monotonic. Default performance.now. */
   now?: () => number;
-  /** A window lasts at least this long (ms): shorter ones measure noise. Default 100. */
+  /** A window lasts at least this long (ms): shorter ones measure noise. Default 50. */
   minWindowMs?: number;
 }
 
@@ -104,7 +104,7 @@ export class ListingPace {
     this.adaptive = o.adaptive ?? true;
     this.floor = Math.min(this.cap, Math.max(1, Math.floor(o.floor ?? 1)));
     this.now = o.now ?? (() => performance.now());
-    this.minWindowMs = o.minWindowMs ?? 100;
+    this.minWindowMs = o.minWindowMs ?? 50;
     this.current = this.adaptive ? clamp(Math.floor(o.start ?? LISTING_START), this.floor, this.cap) : this.cap;
     this.peak = this.current;
     this.windowStart = this.now();
