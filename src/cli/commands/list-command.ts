@@ -27,8 +27,8 @@ export const registerList: CommandRegistrar = (program, run) => {
         const lister = await createLister({ url: site.Url, concurrency: site.NumThreads, timeoutSeconds: site.Timeout, site: site as unknown as Record<string, unknown> });
         let unlisted = 0;
         let last: WalkProgress | undefined;
-        // Output leaves in blocks, not one write per directory (a write is a syscall on a pipe); a
-        // slow walk still shows its lines within FLUSH_MS.
+        // Output leaves in blocks, not one write per directory (a write is a syscall on a pipe); on
+        // a slow walk a block is written with the first directory that comes FLUSH_MS after the last.
         let pending = '';
         let flushedAt = performance.now();
         const flush = async () => {
@@ -54,6 +54,9 @@ export const registerList: CommandRegistrar = (program, run) => {
             ctx.log.info('listed', { site: site.name, dirs: dirsListed, files, retries, inFlight: pace.level, inFlightPeak: pace.peak, inFlightCap: pace.cap, backoffs: pace.backoffs, seconds: last.elapsedMs / 1000 });
           }
         } finally {
+          // A walk that stopped (SIGTERM, a lister bug) still prints the lines it had listed, as
+          // when they were written one directory at a time; the walk's own error is the one reported.
+          if (pending) await flush().catch(() => undefined);
           await lister.close();
         }
         return unlisted ? EXIT.RUN_FAILED : EXIT.OK;
