@@ -42,10 +42,14 @@ export class CheckSpool {
     return join(this.dir, `${this.name}-${p}`);
   }
 
-  /** Adds one line (without newline) to partition `p`; waits when the disk lags. */
-  async write(p: number, line: string): Promise<void> {
+  /**
+   * Adds one line (without newline) to partition `p`. Returns a promise only when the line filled a
+   * block, which is then being compressed and written: await it (the disk may lag). The common case
+   * costs no promise and no turn of the microtask queue, so spooling keeps pace with a listing.
+   */
+  write(p: number, line: string): Promise<void> | undefined {
     this.buffers[p] += line + '\n';
-    if (this.buffers[p].length >= FLUSH_AT) await this.flush(p);
+    return this.buffers[p].length >= FLUSH_AT ? this.flush(p) : undefined;
   }
 
   private async flush(p: number): Promise<void> {

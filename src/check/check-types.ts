@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../core/errors.ts';
+import type { PaceReport } from '../core/listing-pace.ts';
 
 export interface CountAndBytes {
   count: number;
@@ -37,7 +38,18 @@ export interface CheckSummary {
   cmsDatasets?: boolean;
   timings: { inventoryBefore: number; listing: number; inventoryAfter: number; finalize: number; total: number };
   tops: TopReport[];
-  listing: { files: number; bytes: number; directories: number; newFiles: number; retries: number };
+  listing: {
+    files: number;
+    bytes: number;
+    directories: number;
+    newFiles: number;
+    retries: number;
+    /**
+     * Listings in flight (src/core/listing-pace.ts): the level at the end, the peak reached, the cap
+     * (NumThreads) and the back-offs. Absent from summaries written by older versions.
+     */
+    inFlight?: PaceReport;
+  };
   inventory: { files: number; settled: number; inFlux: number; bytes: number };
   missing: CountAndBytes;
   orphan: CountAndBytes;
@@ -89,4 +101,6 @@ export interface CheckProgress {
   unlisted: number;
   inventoryFiles: number;
   elapsedMs: number;
+  /** Listings in flight now, the peak and the cap; absent before the listing starts. */
+  inFlight?: PaceReport;
 }

@@ -87,6 +87,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       unlisted: walkProgress?.unlisted ?? 0,
       inventoryFiles: inventoryProgress || s.inventory.files,
       elapsedMs: Date.now() - t0,
+      inFlight: walkProgress?.pace,
     });
   const checkAbort = () => {
     if (input.signal?.aborted) throw new DcError('ABORTED', `check of ${site.name} stopped`);
@@ -112,7 +113,8 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       checkAbort();
       for (const f of batch) {
         hashString(f.lfn, h);
-        await before.write(h[1] % parts, spoolLine.before(f.settled, f.size, escapeName(f.lfn)));
+        const w = before.write(h[1] % parts, spoolLine.before(f.settled, f.size, escapeName(f.lfn)));
+        if (w) await w;
         const top = topOf(root, f.lfn);
         if (top) inventoryTops.add(top);
       }
@@ -154,7 +156,8 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
           s.listing.bytes += f.size;
           if (f.mtime > ageCut) s.listing.newFiles++;
           hashString(f.lfn, h);
-          await scan.write(h[1] % parts, spoolLine.scan(f.size, f.mtime, escapeName(f.lfn)));
+          const w = scan.write(h[1] % parts, spoolLine.scan(f.size, f.mtime, escapeName(f.lfn)));
+          if (w) await w;
         }
       } else if (ev.type === 'dir') {
         const d = ev.dir;
@@ -170,6 +173,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     }
     await scan.close();
     s.listing.retries = walkProgress?.retries ?? 0;
+    if (walkProgress) s.listing.inFlight = walkProgress.pace;
     s.unlisted.count = unlistedInfo.length;
     s.unlisted.dirs = unlistedInfo.sort((a, b) => (a.lfn < b.lfn ? -1 : 1));
     s.tops = tops.map((t) => topReports.get(t) ?? { lfn: t, files: 0, bytes: 0, unlisted: true });
@@ -188,7 +192,8 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       checkAbort();
       for (const f of batch) {
         hashString(f.lfn, h);
-        await after.write(h[1] % parts, spoolLine.after(f.settled, f.size, escapeName(f.dataset ?? ''), escapeName(f.block ?? ''), escapeName(f.lfn)));
+        const w = after.write(h[1] % parts, spoolLine.after(f.settled, f.size, escapeName(f.dataset ?? ''), escapeName(f.block ?? ''), escapeName(f.lfn)));
+        if (w) await w;
       }
       progress();
     }

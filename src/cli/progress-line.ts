@@ -11,13 +11,15 @@ export function progressReporter(log: Logger, site: string, everyMs = 15_000): (
   let last = 0;
   return (p) => {
     const rate = p.elapsedMs > 0 ? Math.round((p.files * 1000) / p.elapsedMs) : 0;
+    const pace = p.inFlight;
     if (!log.json) {
-      log.status(`${site} ${p.phase}: ${p.dirsListed} dirs, ${p.files} files, ${p.unlisted} errors, ${rate} files/s, inventory ${p.inventoryFiles}, ${clock(p.elapsedMs)}`);
+      const inFlight = pace ? `, in flight ${pace.level} (peak ${pace.peak}, cap ${pace.cap})` : '';
+      log.status(`${site} ${p.phase}: ${p.dirsListed} dirs, ${p.files} files, ${p.unlisted} errors, ${rate} files/s${inFlight}, inventory ${p.inventoryFiles}, ${clock(p.elapsedMs)}`);
       return;
     }
     const now = Date.now();
     if (now - last < everyMs) return;
     last = now;
-    log.info('progress', { site, phase: p.phase, dirs: p.dirsListed, files: p.files, errors: p.unlisted, filesPerSecond: rate, elapsedSeconds: Math.round(p.elapsedMs / 1000) });
+    log.info('progress', { site, phase: p.phase, dirs: p.dirsListed, files: p.files, errors: p.unlisted, filesPerSecond: rate, ...(pace ? { inFlight: pace.level, inFlightPeak: pace.peak, inFlightCap: pace.cap } : {}), elapsedSeconds: Math.round(p.elapsedMs / 1000) });
   };
 }

@@ -1,5 +1,6 @@
 import type { ActionCounts, ActionsReport, AwaitingCount, HeldCount } from '../actions/actions-types.ts';
 import type { RunSummaryFile } from '../check/check-outputs.ts';
+import type { PaceReport } from '../core/listing-pace.ts';
 
 function bytes(n: number): string {
   const u = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
@@ -32,11 +33,19 @@ function heldBackLines(s: RunSummaryFile): string[] {
   ];
 }
 
+/** The in-flight level the listing reached (summaries of older versions have none). */
+function inFlightLines(p: PaceReport | undefined): string[] {
+  if (!p) return [];
+  const how = p.adaptive ? `peak ${p.peak} of cap ${p.cap}, ${p.level} at the end, ${p.backoffs} back-offs (${p.pushbacks} push-backs)` : `fixed at ${p.cap}`;
+  return [`  in flight   ${how}`];
+}
+
 /** The human summary printed at the end of a check. */
 export function summaryText(s: RunSummaryFile<ActionsReport>, files: Record<string, string>): string {
   const lines = [
     `Site ${s.site} (${s.url}) — run ${s.runId ?? '?'} in ${s.timings.total.toFixed(1)} s`,
     `  listed      ${s.listing.files} files, ${bytes(s.listing.bytes)}, ${s.listing.directories} directories (${s.listing.newFiles} new)`,
+    ...inFlightLines(s.listing.inFlight),
     `  inventory   ${s.inventory.files} files (${s.inventory.settled} settled, ${s.inventory.inFlux} in flux)`,
     `  missing     ${s.missing.count} (${bytes(s.missing.bytes)})`,
     `  orphan      ${s.orphan.count} (${bytes(s.orphan.bytes)})`,

@@ -1,3 +1,4 @@
+import { LISTING_CEILING } from '../core/listing-pace.ts';
 import type { SiteSettings } from './config-schema.ts';
 
 /** Defaults of the seed where it had one; conservative values otherwise. */
@@ -19,7 +20,8 @@ export const siteDefaults: SiteSettings = {
   OrphanConfirmations: 2,
   OrphanConfirmDays: 0,
   MaxEmptyRemovals: 1000,
-  NumThreads: 16,
+  // A cap, not a level: the walk adapts below it, starting at 16 (src/core/listing-pace.ts).
+  NumThreads: LISTING_CEILING,
   Retries: 2,
   Timeout: 300,
   VarLocation: 'var',

@@ -81,7 +81,7 @@ export const siteKeys = {
   OrphanConfirmations: z.number().int().min(1),
   OrphanConfirmDays: nonNeg,
   MaxEmptyRemovals: z.number().int().nonnegative(),
-  /** Listings in flight against one site. */
+  /** Listings in flight against one site at most; the walk adapts its level below it (default 512). */
   NumThreads: z.number().int().min(1).max(1024),
   /** Extra attempts for a directory listing that failed. */
   Retries: z.number().int().min(0).max(100),

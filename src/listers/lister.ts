@@ -7,6 +7,7 @@ import type { WebdavSettings } from '../protocols/webdav/webdav-settings.ts';
 import type { XrootdSettings } from '../protocols/xrootd/xrootd-settings.ts';
 import type { CliListerSettings } from './cli-lister-settings.ts';
 import type { DumpSettings } from './dump/dump-settings.ts';
+import type { ListingPace, Pushback } from '../core/listing-pace.ts';
 
 /**
  * The one interface every storage backend implements (rclone's `fs.Lister` in spirit).
@@ -34,8 +35,16 @@ export interface Lister {
    * comes exactly once, as a complete listing or as unlisted, and only after every directory below
    * it (post-order), so the walker never holds more than the open directories. Empty batches are
    * allowed and count as progress. Throws NOT_FOUND when `path` does not exist.
+   * `pace`, when given, is how many requests the stream may keep in flight (`pace.level`, read
+   * whenever it would start another) and what it reports each finished request and push-back to.
    */
-  listTree?(path: string, signal: AbortSignal): AsyncIterable<TreeItem[]>;
+  listTree?(path: string, signal: AbortSignal, pace?: ListingPace): AsyncIterable<TreeItem[]>;
+  /**
+   * Optional capability: push-back the lister's client absorbed and the walker cannot see (a
+   * kXR_wait honoured and retried inside the XRootD client), reported as it happens so the walker
+   * lowers the number of listings in flight. Returns the function that stops the reports.
+   */
+  watchPushback?(listener: (p: Pushback) => void): () => void;
   /**
    * Declared by backends that cannot hold an empty directory (S3): the absence of empty directories
    * in their results says nothing about the storage, and empty-directory reports must not rely on it.

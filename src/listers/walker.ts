@@ -1,50 +1,16 @@
 import { setMaxListeners } from 'node:events';
-import type { DirEntry, DirSummary, RemoteFile } from '../core/entries.ts';
-import { DcError, errorCode, errorMessage, isRetryable, type ErrorCode } from '../core/errors.ts';
+import type { DirEntry, RemoteFile } from '../core/entries.ts';
+import { DcError, errorCode, errorMessage, isRetryable } from '../core/errors.ts';
 import { joinPath } from '../core/lfn.ts';
+import { ListingPace } from '../core/listing-pace.ts';
 import type { Lister } from './lister.ts';
 import { ListingAttempt, listerBug } from './listing-attempt.ts';
 import { sleepUnlessAborted as sleep } from '../core/sleep.ts';
-import { newWalkProgress, progressReporter } from './walk-progress.ts';
+import { newWalkProgress, progressReporter, pushbackOf } from './walk-progress.ts';
 import { walkTree } from './tree-walker.ts';
+import type { WalkEvent, WalkOptions } from './walk-types.ts';
 
-export type WalkEvent =
-  /** Files of one directory, as full LFNs. Emitted only once the directory listed completely. */
-  | { type: 'files'; dir: string; files: RemoteFile[] }
-  /** A directory whose whole subtree is done. Children always come before their parent. */
-  | { type: 'dir'; dir: DirSummary }
-  /** A directory that still failed after all retries: nothing at or below it is known. */
-  | { type: 'unlisted'; lfn: string; code: ErrorCode; message: string; attempts: number };
-
-export interface WalkProgress {
-  dirsListed: number;
-  dirsQueued: number;
-  inFlight: number;
-  files: number;
-  bytes: number;
-  unlisted: number;
-  retries: number;
-  elapsedMs: number;
-}
-
-export interface WalkOptions {
-  /** LFN directories to start from (RootPath, or RootPath/<entry> for each DirectoryList entry). */
-  tops: string[];
-  /** Prepended to an LFN to get the storage path the lister takes. */
-  pathPrefix?: string;
-  /** Directory listings in flight at once. */
-  concurrency: number;
-  /** Extra attempts after a failed listing (the seed's `Retries`). */
-  retries: number;
-  /** A listing attempt that yields nothing for this long is abandoned as TIMEOUT. */
-  timeoutMs: number;
-  /** Pause before a retry, multiplied by the attempt number. */
-  retryDelayMs?: number;
-  signal?: AbortSignal;
-  onProgress?: (p: WalkProgress) => void;
-  /** List one directory at a time even when the lister can stream whole trees (`listTree`). */
-  perDirectory?: boolean;
-}
+export type { WalkEvent, WalkOptions, WalkProgress } from './walk-types.ts';
 
 interface Node {
   lfn: string;
@@ -63,7 +29,8 @@ interface Node {
 const HIGH_WATER = 64;
 
 /**
- * Walks the site depth-first with `concurrency` listings in flight, retrying each failed directory
+ * Walks the site depth-first with up to `concurrency` listings in flight — as many as the
+ * ListingPace finds the storage serves best, unless `adaptive` is false — retrying each failed directory
  * and reporting it unlisted when retries run out (siblings carry on). Depth-first order keeps the
  * frontier, and so memory, small; a directory's entries are held only until it has listed fully, so
  * a listing that fails half-way contributes nothing.
@@ -83,7 +50,10 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
   let active = 0;
   let fatal: DcError | undefined;
   let wake: (() => void) | undefined;
-  const progress = newWalkProgress();
+  const pace = new ListingPace({ cap: opts.concurrency, adaptive: opts.adaptive });
+  // Push-back the lister's client absorbed (a kXR_wait it honoured) reaches the pace too.
+  const unwatch = lister.watchPushback?.((p) => pace.pushback(p));
+  const progress = newWalkProgress(pace);
 
   const notify = () => {
     const w = wake;
@@ -93,6 +63,7 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
   const report = progressReporter(progress, opts.onProgress, () => {
     progress.dirsQueued = stack.length;
     progress.inFlight = active;
+    progress.pace = pace.report();
   });
 
   const close = (node: Node) => {
@@ -138,22 +109,26 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
     for (;;) {
       attempts++;
       try {
+        const began = performance.now();
         const entries = await listOnce(node, path);
+        pace.finished(performance.now() - began, entries.length, active);
         const files: RemoteFile[] = [];
         const children: Node[] = [];
+        let bytes = 0;
         for (const e of entries) {
           const lfn = joinPath(node.lfn, e.name);
           if (e.isDir) {
             children.push({ lfn, mtime: e.mtime, parent: node, pending: 1, files: 0, bytes: 0, newestMtime: e.mtime, unlistedBelow: false, isTop: false });
           } else {
             files.push({ lfn, size: e.size, mtime: e.mtime });
-            node.bytes += e.size;
+            bytes += e.size;
           }
         }
+        node.bytes += bytes;
         node.files += files.length;
         progress.dirsListed++;
         progress.files += files.length;
-        progress.bytes += files.reduce((s, f) => s + f.size, 0);
+        progress.bytes += bytes;
         if (files.length) out.push({ type: 'files', dir: node.lfn, files });
         node.pending += children.length - 1;
         for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]);
@@ -164,6 +139,8 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
         if (internal.signal.aborted) return;
         const bug = listerBug(lister.kind, `listing ${path}`, err);
         if (bug) throw bug;
+        const pushback = pushbackOf(err);
+        if (pushback) pace.pushback(pushback);
         if (attempts > opts.retries || !isRetryable(err)) break;
         progress.retries++;
         await sleep((opts.retryDelayMs ?? 500) * attempts, internal.signal);
@@ -186,7 +163,7 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
     while (stack.length > 0 || active > 0 || out.length > 0) {
       if (fatal) throw fatal;
       if (internal.signal.aborted) throw new DcError('ABORTED', 'walk aborted');
-      while (active < opts.concurrency && stack.length > 0 && out.length < HIGH_WATER) {
+      while (active < pace.level && stack.length > 0 && out.length < HIGH_WATER) {
         const node = stack.pop()!;
         active++;
         run(node)
@@ -214,6 +191,7 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
     report(true);
   } finally {
     internal.abort();
+    unwatch?.();
     opts.signal?.removeEventListener('abort', onOuterAbort);
   }
 }

@@ -11,7 +11,10 @@ export type SiteEnv = Readonly<Record<string, string | undefined>>;
 
 export interface BackendSite<S> {
   url: string;
-  /** Requests in flight against the site (NumThreads for a listing, DeleteThreads for deletions). */
+  /**
+   * Requests in flight against the site at most (NumThreads for a listing, DeleteThreads for deletions):
+   * a walk adapts its level below it (src/core/listing-pace.ts), so pools open connections only as used.
+   */
   concurrency: number;
   /** Seconds before one request is abandoned (Timeout). */
   timeoutSeconds: number;

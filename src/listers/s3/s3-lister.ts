@@ -1,6 +1,7 @@
 import { ListObjectsV2Command, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
+import type { ListingPace } from '../../core/listing-pace.ts';
 import type { BackendSite } from '../../protocols/protocol-site.ts';
 import { s3ClientConfig } from '../../protocols/s3/s3-client-options.ts';
 import { s3Error } from '../../protocols/s3/s3-errors.ts';
@@ -56,18 +57,19 @@ export class S3Lister implements Lister {
         { abortSignal: signal },
       );
       const objects = (r.Contents ?? []).map((c) => ({ key: c.Key ?? '', size: c.Size ?? 0, mtime: c.LastModified ? c.LastModified.getTime() / 1000 : 0 }));
-      return { objects, truncated: r.IsTruncated === true, nextToken: r.NextContinuationToken };
+      return { objects, truncated: r.IsTruncated === true, nextToken: r.NextContinuationToken, retried: (r.$metadata.attempts ?? 1) > 1 };
     } catch (err) {
       throw s3Error(err, `listing ${this.describe(req.prefix)}`, signal);
     }
   }
 
-  listTree(path: string, signal: AbortSignal): AsyncIterable<TreeItem[]> {
+  listTree(path: string, signal: AbortSignal, pace?: ListingPace): AsyncIterable<TreeItem[]> {
     const prefix = dirKeyPrefix(this.loc, path);
     return streamS3Tree({
       top: path,
       prefix,
       maxShards: this.maxShards,
+      pace,
       signal,
       fetchPage: (req, s) => this.page(req, s),
       toError: (err) => s3Error(err, `listing ${this.describe(prefix)}`, signal),

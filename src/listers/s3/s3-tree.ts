@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { DcError } from '../../core/errors.ts';
+import type { ListingPace } from '../../core/listing-pace.ts';
 import type { TreeItem } from '../lister.ts';
 import { TreeBuilder, TreeMerger } from '../tree-builder.ts';
 import { compareKeys, splitPoint } from '../../protocols/s3/s3-keys.ts';
@@ -9,6 +10,8 @@ export interface S3Page {
   objects: { key: string; size: number; mtime: number }[];
   truncated: boolean;
   nextToken?: string;
+  /** The SDK had to try again (throttling, a 5xx, a dropped connection) before this page came. */
+  retried?: boolean;
 }
 
 /** Continue with `token`, or start after `startAfter` (a full key), or from the prefix's start. */
@@ -20,8 +23,10 @@ export interface S3TreeOptions {
   /** Key prefix of the top: "" or ending with "/". */
   prefix: string;
   fetchPage: FetchS3Page;
-  /** Shards listing at once (NumThreads); 1 lists the prefix as one flat stream. */
+  /** Shards listing at once at most (NumThreads); 1 lists the prefix as one flat stream. */
   maxShards: number;
+  /** The walk's adaptive level: new shards start only while fewer than `pace.level` run. */
+  pace?: ListingPace;
   signal: AbortSignal;
   /** Maps a fetch failure to a DcError (the SDK error mapping). */
   toError: (err: unknown) => DcError;
@@ -72,6 +77,7 @@ export async function* streamS3Tree(o: S3TreeOptions): AsyncGenerator<TreeItem[]
     notify();
   };
   const aborted = () => new DcError('ABORTED', `listing ${o.top} aborted`);
+  const shardLimit = () => (o.pace ? Math.min(o.maxShards, o.pace.level) : o.maxShards);
 
   const runShard = async (after: string | undefined, through: string | undefined) => {
     const b = new TreeBuilder({ top: o.top, merger, after, through });
@@ -82,17 +88,21 @@ export async function* streamS3Tree(o: S3TreeOptions): AsyncGenerator<TreeItem[]
         if (internal.signal.aborted) throw aborted();
         const first = requests++ === 0;
         let page: S3Page;
+        const began = performance.now();
         try {
           page = await o.fetchPage({ prefix: o.prefix, startAfter: token || after === undefined ? undefined : o.prefix + after, token }, internal.signal);
         } catch (err) {
           if (internal.signal.aborted) throw aborted();
           const e = o.toError(err);
+          o.pace?.pushback({ kind: e.code === 'TIMEOUT' ? 'timeout' : 'error' });
           if (first) throw e;
           b.fail(e);
           return;
         }
         const objs = page.objects;
-        if (page.truncated && objs.length > 0 && running < o.maxShards) {
+        if (page.retried) o.pace?.pushback({ kind: 'throttled' });
+        else o.pace?.finished(performance.now() - began, objs.length, running);
+        if (page.truncated && objs.length > 0 && running < shardLimit()) {
           const cut = splitPoint(objs[objs.length - 1].key.slice(o.prefix.length), b.through);
           if (cut !== undefined) {
             const upper = b.through;

@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
-import { XrootdClient, parseXrootdUrl } from '../../protocols/xrootd/xrootd-client.ts';
+import type { Pushback } from '../../core/listing-pace.ts';
+import { XrootdClient, parseXrootdUrl, type XrootdClientOptions } from '../../protocols/xrootd/xrootd-client.ts';
 import type { XrootdEndpoint } from '../../protocols/xrootd/xrootd-pool.ts';
 import { xrootdOptionsFromSite, type XrootdSiteOptions } from '../../protocols/xrootd/xrootd-site-options.ts';
 import type { DirlistEntry } from '../../protocols/xrootd/codec/requests/xrootd-dirlist.ts';
@@ -49,6 +50,11 @@ export class XrootdLister implements Lister {
 
   private full(path: string): string {
     return this.base + (path.startsWith('/') ? path : '/' + path);
+  }
+
+  /** kXR_wait answers the client honoured (and drops it recovered from) reach the walker's pace. */
+  watchPushback(listener: (p: Pushback) => void): () => void {
+    return this.client.watchPushback(listener);
   }
 
   async stat(path: string, signal: AbortSignal): Promise<DirEntry> {

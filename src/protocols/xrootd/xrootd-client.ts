@@ -1,4 +1,5 @@
 import { DcError } from '../../core/errors.ts';
+import type { Pushback } from '../../core/listing-pace.ts';
 import { sleep } from '../../core/sleep.ts';
 import { Status } from './codec/xrootd-constants.ts';
 import { decodeError, decodeRedirect, decodeWait, errorFromServer, type RedirectReply } from './codec/xrootd-responses.ts';
@@ -74,6 +75,7 @@ export class XrootdClient {
   private readonly maxWaits: number;
   private readonly maxWaitSeconds: number;
   private readonly dropRetries: number;
+  private readonly pushbackListeners = new Set<(p: Pushback) => void>();
 
   constructor(origin: XrootdEndpoint, opts: XrootdClientOptions = {}) {
     this.origin = origin;
@@ -89,6 +91,19 @@ export class XrootdClient {
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       maxWaitSeconds: this.maxWaitSeconds,
     });
+  }
+
+  /**
+   * Reports the push-back this client absorbs: each kXR_wait it honours before asking again, each
+   * request it sends again after its connection dropped. Returns the function that stops the reports.
+   */
+  watchPushback(listener: (p: Pushback) => void): () => void {
+    this.pushbackListeners.add(listener);
+    return () => this.pushbackListeners.delete(listener);
+  }
+
+  private pushback(p: Pushback): void {
+    for (const l of this.pushbackListeners) l(p);
   }
 
   stat(path: string, ro: RequestOptions = {}): Promise<StatInfo> {
@@ -205,6 +220,7 @@ export class XrootdClient {
         const e = toDcError(err, what);
         if (e.code === 'IO' && spec.idempotent && !sawPartial && drops++ < this.dropRetries && !ro.signal?.aborted) {
           this.counters.retriesAfterDrop++;
+          this.pushback({ kind: 'error' });
           continue;
         }
         throw e;
@@ -228,6 +244,7 @@ export class XrootdClient {
           const w = decodeWait(res.body);
           if (++waits > this.maxWaits) throw new DcError('TIMEOUT', `${what}: server still asks to wait after ${this.maxWaits} waits (${w.message})`);
           this.counters.waits++;
+          this.pushback({ kind: 'wait' });
           await sleep(Math.min(w.seconds, this.maxWaitSeconds) * 1000, ro.signal);
           continue;
         }

@@ -44,6 +44,8 @@ const SINK: ResponseHandler = { partial() {}, final() {}, fail() {} };
 export class XrootdConnection {
   private readonly mux: XrootdStreamMux<ResponseHandler>;
   private socket: net.Socket;
+  /** The socket is corked until the end of this tick (send). */
+  private corked = false;
   private decoder: XrootdFrameDecoder;
   private down: DcError | undefined;
   private isDown = false;
@@ -233,6 +235,17 @@ export class XrootdConnection {
     } catch (err) {
       this.mux.release(id);
       throw err;
+    }
+    // Requests sent in the same tick (a walker refilling its level) leave in one writev, not one
+    // syscall each: the socket is corked until the tick's work is done.
+    if (!this.corked) {
+      const socket = this.socket;
+      this.corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        socket.uncork();
+      });
     }
     this.socket.write(bytes);
     return id;

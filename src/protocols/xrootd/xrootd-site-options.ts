@@ -32,7 +32,8 @@ export function xrootdOptionsFromSite(site: BackendSite<XrootdSiteSettings>): Xr
   const opts: XrootdSiteOptions = {
     requestTimeoutMs: Math.max(1, site.timeoutSeconds) * 1000,
     connectTimeoutMs: Math.min(Math.max(1, site.timeoutSeconds) * 1000, 30_000),
-    // One connection carries many requests; a few more spread the server's work over threads.
+    // One connection carries many requests; a few more spread the server's work over threads. The
+    // pool opens them only as the walker's level grows past `spreadAt` per connection.
     connectionsPerHost: Math.min(4, Math.max(1, Math.ceil(site.concurrency / 16))),
     spreadAt: 16,
   };

@@ -276,8 +276,10 @@ describe('check: what is listed', () => {
     for (let i = 0; i < 40; i++) files.push({ path: `/store/d${i}/f.root`, mtime: OLD });
     const lister = new MemoryLister(files);
     lister.delayMs = 5;
-    await runCheck(testSite({ NumThreads: 3 }), new MemoryInventory([]), lister);
+    const r = await runCheck(testSite({ NumThreads: 3 }), new MemoryInventory([]), lister);
     assert.equal(lister.maxInFlight, 3);
+    // The summary says what level the listing reached, under the cap NumThreads set.
+    assert.deepEqual([r.summary.listing.inFlight?.peak, r.summary.listing.inFlight?.cap, r.summary.listing.inFlight?.adaptive], [3, 3, true]);
   });
 
   it('handles awkward names: spaces, #, %, unicode NFC and NFD, newline', async () => {
@@ -357,7 +359,10 @@ describe('check: partitioned judging', () => {
     for (const parts of [1, 5, 16]) {
       const { lister, inventory } = scenario();
       const r = await runCheck(testSite(), inventory, lister, parts);
-      results.push({ missing: r.missing, orphan: r.orphan, sizeMismatch: r.sizeMismatch, empty: r.empty, unlisted: r.unlisted, inventory: r.summary.inventory, skipped: r.summary.skipped, listing: { ...r.summary.listing } });
+      // The in-flight level follows the timing of the run (the pace adapts to it), not the partitions.
+      const { inFlight, ...listing } = r.summary.listing;
+      assert.ok(inFlight && inFlight.peak <= 4 && inFlight.cap === 4);
+      results.push({ missing: r.missing, orphan: r.orphan, sizeMismatch: r.sizeMismatch, empty: r.empty, unlisted: r.unlisted, inventory: r.summary.inventory, skipped: r.summary.skipped, listing });
     }
     assert.ok(results[0].missing.length > 10 && results[0].orphan.length > 100 && results[0].sizeMismatch.length > 3, JSON.stringify(results[0].skipped));
     assert.deepEqual(results[1], results[0]);

@@ -41,3 +41,10 @@ describe('terminal summary: held-back files (issue 10)', () => {
     assert.match(text, /orphan +1 /);
   });
 });
+
+describe('terminal summary: listings in flight (issue 13)', () => {
+  it('prints the peak level, the cap and the back-offs of the listing', async () => {
+    const text = await printed(testSite({ NumThreads: 4 }), new MemoryInventory([], new Set()), new MemoryLister([{ path: '/store/a/f.root', mtime: OLD }]));
+    assert.match(text, /in flight +peak \d+ of cap 4, \d+ at the end, \d+ back-offs \(\d+ push-backs\)\n/);
+  });
+});

@@ -7,6 +7,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { DcError } from '../../../src/core/errors.ts';
+import { ListingPace } from '../../../src/core/listing-pace.ts';
 import type { TreeItem } from '../../../src/listers/lister.ts';
 import { compareKeys, dirKeyPrefix, parseS3Url, skipSubtree, splitPoint } from '../../../src/protocols/s3/s3-keys.ts';
 import { streamS3Tree, type FetchS3Page } from '../../../src/listers/s3/s3-tree.ts';
@@ -181,5 +182,32 @@ describe('S3 tree stream: abort listeners', () => {
     } finally {
       process.off('warning', onWarning);
     }
+  });
+
+  it('starts shards only while fewer than the pace allows run, and tells the pace of pages the SDK had to retry (issue 13)', async () => {
+    const keys = makeKeys();
+    const { fetchPage } = bucket(keys, 5);
+    let running = 0;
+    let most = 0;
+    let calls = 0;
+    const pace = new ListingPace({ cap: 64, start: 3 });
+    const paced: FetchS3Page = async (req, signal) => {
+      running++;
+      most = Math.max(most, running);
+      try {
+        const page = await fetchPage(req, signal);
+        return { ...page, retried: ++calls % 10 === 0 };
+      } finally {
+        running--;
+      }
+    };
+    const items: TreeItem[] = [];
+    const stream = streamS3Tree({ top: '/t', prefix: 't/', fetchPage: paced, maxShards: 64, pace, signal: new AbortController().signal, toError: (e) => new DcError('IO', String(e)) });
+    for await (const batch of stream) items.push(...batch);
+    const { unlisted, files } = verify(items, keys);
+    assert.deepEqual(unlisted, []);
+    assert.equal(files.size, keys.filter((k) => !k.endsWith('/')).length);
+    assert.ok(most >= 2 && most <= 3, `${most} shards at once`);
+    assert.ok(pace.report().pushbacks > 0);
   });
 });

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import type { DirEntry } from '../../../src/core/entries.ts';
 import { DcError } from '../../../src/core/errors.ts';
 import type { Lister } from '../../../src/listers/lister.ts';
-import { walk, type WalkEvent } from '../../../src/listers/walker.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Pushback } from '../../../src/core/listing-pace.ts';
+import { walk, type WalkEvent, type WalkProgress } from '../../../src/listers/walker.ts';
 import { MemoryLister } from '../../helpers/memory-site.ts';
 
 async function collect(it: AsyncIterable<WalkEvent>): Promise<WalkEvent[]> {
@@ -123,5 +125,73 @@ describe('walker', () => {
     await new Promise((r) => setTimeout(r, 50));
     assert.ok(l.listed.length <= listedAtBreak + base.concurrency);
     assert.equal(l.inFlight, 0);
+  });
+});
+
+/** A wide tree (`dirs` directories of `files` files under /store) whose every listing takes `delayMs`, as over a long round trip. */
+class SlowWideLister implements Lister {
+  readonly kind = 'slow-wide';
+  inFlight = 0;
+  maxInFlight = 0;
+  private readonly listeners = new Set<(p: Pushback) => void>();
+  constructor(
+    private readonly dirs: number,
+    private readonly files: number,
+    private readonly delayMs: number,
+    /** Above this many listings at once, each new one is made to wait (kXR_wait absorbed by a client). */
+    private readonly waitAbove = Infinity,
+  ) {}
+  watchPushback(l: (p: Pushback) => void): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+  async *listDir(path: string, signal: AbortSignal): AsyncIterable<DirEntry[]> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.inFlight > this.waitAbove) for (const l of this.listeners) l({ kind: 'wait' });
+      await sleep(this.delayMs, undefined, { signal });
+      if (path === '/store') {
+        yield Array.from({ length: this.dirs }, (_, i) => ({ name: `d${i}`, isDir: true, size: 0, mtime: 1 }));
+      } else {
+        yield Array.from({ length: this.files }, (_, i) => ({ name: `f${i}`, isDir: false, size: 1, mtime: 1 }));
+      }
+    } finally {
+      this.inFlight--;
+    }
+  }
+  async close() {}
+}
+
+describe('walker: listings in flight adapt (issue 13)', () => {
+  it('raises the level well above the start while a long round trip, not the storage, limits it', async () => {
+    const l = new SlowWideLister(2000, 3, 40);
+    let last: WalkProgress | undefined;
+    const evs = await collect(walk(l, { ...base, concurrency: 512, tops: ['/store'], onProgress: (p) => (last = p) }));
+    assert.equal(evs.filter((e) => e.type === 'files').length, 2000, 'every directory listed');
+    assert.ok(last && last.pace.peak >= 64, `peak ${last?.pace.peak}`);
+    assert.ok(l.maxInFlight <= last!.pace.peak);
+    assert.equal(last!.pace.cap, 512);
+  });
+
+  it('backs off when the storage answers with waits under load, and still lists everything', async () => {
+    const l = new SlowWideLister(1500, 3, 20, 40);
+    let last: WalkProgress | undefined;
+    const evs = await collect(walk(l, { ...base, concurrency: 512, tops: ['/store'], onProgress: (p) => (last = p) }));
+    assert.equal(evs.filter((e) => e.type === 'files').length, 1500);
+    const pace = last!.pace;
+    assert.ok(pace.pushbacks > 0 && pace.backoffs > 0, JSON.stringify(pace));
+    assert.ok(pace.peak < 512, JSON.stringify(pace));
+  });
+
+  it('keeps NumThreads as a cap, and as the fixed level when not adaptive', async () => {
+    const capped = new SlowWideLister(300, 1, 10);
+    let last: WalkProgress | undefined;
+    await collect(walk(capped, { ...base, concurrency: 24, tops: ['/store'], onProgress: (p) => (last = p) }));
+    assert.ok(capped.maxInFlight <= 24 && last!.pace.peak <= 24);
+    const fixed = new SlowWideLister(300, 1, 10);
+    await collect(walk(fixed, { ...base, concurrency: 24, adaptive: false, tops: ['/store'], onProgress: (p) => (last = p) }));
+    assert.equal(fixed.maxInFlight, 24);
+    assert.deepEqual([last!.pace.peak, last!.pace.adaptive], [24, false]);
   });
 });

@@ -46,6 +46,20 @@ describe('xrootd client against a scripted server', () => {
     assert.equal(s.seen.length, 2);
   });
 
+  it('tells its push-back watchers of each kXR_wait it honours, until they stop watching (issue 13)', async () => {
+    let n = 0;
+    const s = await fake((r, c) => c.send(n++ % 2 === 0 ? B.waitReply(r.streamId, 0, 'busy') : statOk(r.streamId)));
+    const c = client(s);
+    const seen: string[] = [];
+    const stop = c.watchPushback((p) => seen.push(p.kind));
+    await c.stat('/f');
+    assert.deepEqual(seen, ['wait']);
+    stop();
+    await c.stat('/g');
+    assert.deepEqual(seen, ['wait'], 'no report after stop');
+    assert.equal(c.counters.waits, 2);
+  });
+
   it('follows a redirect to another server, carrying its opaque CGI', async () => {
     const target = await fake(treeScript(tree));
     const origin = await fake((r, c) => c.send(B.redirectReply(r.streamId, target.port, `${target.host}?tried=origin&x=1`)));

@@ -25,14 +25,21 @@ export interface StatInfo {
  * dirlist decoder relies on that to tell a name holding a newline from the stat that follows it.
  */
 export function parseStatLine(buf: Buffer, start: number, end: number): StatInfo | undefined {
-  const vals = [0, 0, 0, 0];
+  // Four locals, not an array: this runs once per directory entry (a profile of a 200 000-file
+  // listing showed the array among its allocations).
+  let size = 0;
+  let flags = 0;
+  let mtime = 0;
   let field = 0;
   let digits = 0;
-  let i = start;
-  for (; i < end; i++) {
+  for (let i = start; i < end; i++) {
     const c = buf[i];
     if (c >= 48 && c <= 57) {
-      vals[field] = vals[field] * 10 + (c - 48);
+      const d = c - 48;
+      // Field 0 is the file id: checked to be digits, not kept.
+      if (field === 1) size = size * 10 + d;
+      else if (field === 2) flags = flags * 10 + d;
+      else if (field === 3) mtime = mtime * 10 + d;
       digits++;
     } else if (c === 32 && digits > 0) {
       field++;
@@ -43,9 +50,8 @@ export function parseStatLine(buf: Buffer, start: number, end: number): StatInfo
     }
   }
   if (field < 3 || (field === 3 && digits === 0)) return undefined;
-  const flags = vals[2];
   const isDir = (flags & StatFlag.isDir) !== 0;
-  return { size: isDir ? 0 : vals[1], flags, mtime: vals[3], isDir };
+  return { size: isDir ? 0 : size, flags, mtime, isDir };
 }
 
 export function decodeStatReply(body: Buffer): StatInfo {
