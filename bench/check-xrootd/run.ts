@@ -57,6 +57,8 @@ interface Summary {
   missing: { count: number };
   orphan: { count: number };
   listing: { files: number; directories?: number; unlisted?: number };
+  /** Seconds per phase, as the check reports them. */
+  timings: { inventoryBefore: number; listing: number; inventoryAfter: number; finalize: number; total: number };
 }
 
 try {
@@ -107,5 +109,7 @@ console.log('| run | seconds | peak RSS MB | result |');
 console.log('|---|---|---|---|');
 console.log(`| xrdfs ls -l -R (listing alone) | ${xs.toFixed(1)} | ${Math.max(...xrdfsRuns.map((r) => r.maxRssMb)).toFixed(0)} | ${xrdfsRuns[0].lines} lines |`);
 console.log(`| dynamo-consistency check, default configuration | ${cs.toFixed(1)} | ${crss.toFixed(0)} | ${last.listing.files} files listed, ${last.missing.count} missing, ${last.orphan.count} orphan |`);
+const ph = last.timings;
+console.log(`\ncheck phases (last run, s): inventory before ${ph.inventoryBefore.toFixed(1)}, listing ${ph.listing.toFixed(1)}, inventory after ${ph.inventoryAfter.toFixed(1)}, judging and lists ${ph.finalize.toFixed(1)}; total ${ph.total.toFixed(1)} (the rest of the process: start-up, store, outputs)`);
 console.log('');
 console.log(`check / xrdfs = ${(cs / xs).toFixed(2)} (target ≤ 1.5: ${cs / xs <= 1.5 ? 'met' : 'MISSED'});  check peak RSS ${crss.toFixed(0)} MB (target < 500: ${crss < 500 ? 'met' : 'MISSED'})`);
