@@ -37,8 +37,8 @@ export function shapeOf(files: number): { leafDirs: number; dirs: number } {
 
 /**
  * `files` sparse files, PER_DIR to a leaf directory, all dated MTIME, under `root/tree-FILES/`.
- * Built once and reused (a marker is written last; a half-built tree is rebuilt). Parents are
- * made world-readable: the server drops to user xrootd.
+ * Built once and reused (a marker is written last; a half-built tree is rebuilt). The tree is
+ * world-readable: the server drops to user xrootd.
  */
 export function generateCheckTree(root: string, files: number, log: (s: string) => void = () => {}): CheckTree {
   const dataDir = join(root, `tree-${files}`);
@@ -48,10 +48,8 @@ export function generateCheckTree(root: string, files: number, log: (s: string) 
   if (existsSync(marker) && readFileSync(marker, 'utf8').startsWith(`${files} `)) return tree;
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
-  for (let p = root; p !== dirname(p); p = dirname(p)) {
-    if (p === '/tmp' || p === '/var/tmp') break;
-    chmodSync(p, 0o755);
-  }
+  // Only what is made here is opened up; a parent user xrootd cannot enter makes startXrootd say so.
+  chmodSync(root, 0o755);
   chmodSync(dataDir, 0o755);
   const made = new Set<string>();
   const t0 = Date.now();
