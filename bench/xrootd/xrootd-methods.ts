@@ -4,11 +4,13 @@ import { backendSite, siteFromKeys } from '../../src/config/config-loader.ts';
 import { createLister } from '../../src/listers/registry.ts';
 import { walk } from '../../src/listers/walker.ts';
 import type { Netns } from '../../test/servers/netns.ts';
+import { runCommand, writeConfig } from '../bench-process.ts';
 
 /** What one listing method reported; every method must find the same numbers. */
 export interface MethodResult {
   seconds: number;
   files: number;
+  /** NaN where the method does not print directories (the whole `list`: exit 0 says all were listed). */
   dirs: number;
   /** Directories the method says it could not list (xrdfs -R can only say "some"). */
   failed: number | 'some';
@@ -85,4 +87,17 @@ export async function runSeed(netns: Netns, hostPort: string, top: string, threa
   if (r.code !== 0 || !json) throw new Error(`seed-dirlist.py failed (exit ${r.code}): ${r.stderr.slice(0, 1000)}`);
   const o = JSON.parse(json) as { files: number; dirs: number; failed: number; seconds: number };
   return { seconds: o.seconds, processSeconds: r.seconds, files: o.files, dirs: o.dirs, failed: o.failed };
+}
+
+/**
+ * The installed command as a user runs it: `dynamo-consistency list SITE` on the compiled package,
+ * a configuration naming only the site's Url and RootPath (no NumThreads or any other tuning key),
+ * timed as a whole process with its peak RSS. Without `--dirs` it prints files only; exit 0 is the
+ * command's word that every directory was listed (it exits 1 on any unlisted one).
+ */
+export async function runWholeList(workDir: string, url: string, top: string): Promise<MethodResult & { maxRssMb: number }> {
+  const cwd = writeConfig(workDir, { RootPath: top, Sites: { T2_XX_Bench: { Url: url } } });
+  const r = await runCommand(['list', 'T2_XX_Bench'], { cwd });
+  if (r.code !== 0 && r.code !== 1) throw new Error(`dynamo-consistency list exited ${r.code}: ${r.stderr.slice(-1000)}`);
+  return { seconds: r.seconds, files: r.lines, dirs: Number.NaN, failed: r.code === 0 ? 0 : 'some', maxRssMb: r.maxRssMb };
 }
