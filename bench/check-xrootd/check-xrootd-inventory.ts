@@ -1,8 +1,7 @@
 import { createConnection, type Connection } from 'mysql2/promise';
-import type { Kysely } from 'kysely';
 import { placeOf, type ImportLine } from '../../src/inventory/sql/dynamo-import.ts';
 import { createDynamoSchema, type DynamoDb } from '../../src/inventory/sql/dynamo-schema.ts';
-import { openKysely } from '../../src/store/store-db.ts';
+import { openSql } from '../../src/sql/sql-database.ts';
 import { fileOf, PER_DIR } from './check-xrootd-tree.ts';
 
 const ADMIN = { host: '127.0.0.1', port: 3306, user: 'root', database: 'test', connectTimeout: 5000 };
@@ -62,11 +61,11 @@ export async function prepareInventory(site: string, files: number, log: (s: str
       await conn.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
       const t0 = Date.now();
-      const { db } = await openKysely<DynamoDb>(url);
+      const database = await openSql<DynamoDb>(url);
       try {
-        await createDynamoSchema(db as Kysely<any>);
+        await createDynamoSchema(database);
       } finally {
-        await db.destroy();
+        await database.close();
       }
       await conn.changeUser({ database: name });
       const r = await writeDynamoRows(conn, site, inventoryLines(files));
