@@ -1,0 +1,50 @@
+import { Queue } from 'bullmq';
+import type { Config } from '../config/config-loader.ts';
+import { errorMessage } from '../core/errors.ts';
+import { asCheckJob, checkJobId, type CheckJob, type FleetExecutor, type Log } from './fleet-executor.ts';
+import type { PlannedCheck } from './fleet-plan.ts';
+import { redisOptions } from './fleet-redis.ts';
+import type { QueueSettings } from './fleet-settings.ts';
+
+/** Tries of one job: a worker shutting down or a busy site puts a job back without using one. */
+const ATTEMPTS = 5;
+
+/**
+ * The distributed daemon's side of the queue: due checks become BullMQ jobs whose id names the
+ * site and its run slot, so a check already queued, running, or just finished is never added
+ * again (BullMQ ignores an add whose job id exists); workers run them (fleet-worker.ts).
+ */
+export class QueueExecutor implements FleetExecutor {
+  private readonly queue: Queue<CheckJob>;
+
+  constructor(settings: QueueSettings, log: Log) {
+    this.queue = new Queue<CheckJob>(settings.name, { connection: redisOptions(settings.url, log, 'daemon') });
+    this.queue.on('error', (err) => log('queue-error', { role: 'daemon', error: errorMessage(err) }));
+  }
+
+  async collectBusy(): Promise<{ site: string; lockGroup: string }[]> {
+    const jobs = await this.queue.getJobs(['active', 'waiting', 'delayed', 'prioritized', 'waiting-children']);
+    const out: { site: string; lockGroup: string }[] = [];
+    for (const j of jobs) {
+      const data = asCheckJob(j.data);
+      if (data) out.push({ site: data.site, lockGroup: data.lockGroup });
+    }
+    return out;
+  }
+
+  async start(check: PlannedCheck, _config: Config): Promise<void> {
+    const data: CheckJob = { site: check.site, slot: check.slot, lockGroup: check.lockGroup };
+    await this.queue.add('check', data, {
+      jobId: checkJobId(check.site, check.slot),
+      attempts: ATTEMPTS,
+      backoff: { type: 'exponential', delay: 10_000 },
+      // Kept a day, so a slot just checked is not queued again by a round that read the history a moment before.
+      removeOnComplete: { age: 86_400, count: 10_000 },
+      removeOnFail: { age: 3_600, count: 10_000 },
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}
