@@ -66,7 +66,8 @@ export function planRound(sites: readonly SiteSchedule[], opts: { now: number; f
     }
     due.push({ s, dueAt });
   }
-  due.sort((a, b) => (a.s.last?.startedAt ?? -1) - (b.s.last?.startedAt ?? -1) || a.s.site.localeCompare(b.s.site));
+  const lastStart = (s: SiteSchedule) => s.last?.startedAt ?? -Infinity;
+  due.sort((a, b) => (lastStart(a.s) === lastStart(b.s) ? 0 : lastStart(a.s) < lastStart(b.s) ? -1 : 1) || a.s.site.localeCompare(b.s.site));
   const groups = new Set(opts.busyGroups);
   let free = opts.freeSlots;
   const start: PlannedCheck[] = [];

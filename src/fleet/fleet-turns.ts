@@ -12,7 +12,7 @@ import { createIndexIfAbsent, serialId } from '../store/store-db.ts';
  * no turn: the site stays due, so restarting the daemon loses no check.
  */
 export type TurnsDb = {
-  fleet_turns: { id: Generated<number>; site: string; run_id: number; started_at: number; status: string };
+  fleet_turns: { id: Generated<number>; site: string; run_id: number; started_ms: number; status: string };
 };
 
 function turnsDb(store: HistoryStore): Kysely<HistoryDb & TurnsDb> {
@@ -25,7 +25,7 @@ export async function migrateTurns(store: HistoryStore): Promise<void> {
     .addColumn('id', 'integer', serialId(db))
     .addColumn('site', 'varchar(128)', (c) => c.notNull())
     .addColumn('run_id', 'integer', (c) => c.notNull())
-    .addColumn('started_at', 'bigint', (c) => c.notNull())
+    .addColumn('started_ms', 'bigint', (c) => c.notNull())
     .addColumn('status', 'varchar(16)', (c) => c.notNull())
     .execute();
   await createIndexIfAbsent(db, 'fleet_turns_site_idx', 'fleet_turns', ['site', 'id']);
@@ -46,7 +46,7 @@ export async function recordTurn(store: HistoryStore, site: string, outcome: Run
   const run = await store.getRun(outcome.runId);
   await turnsDb(store)
     .insertInto('fleet_turns')
-    .values({ site, run_id: outcome.runId, started_at: Math.floor(Date.parse(run.started_at) / 1000), status: outcome.status })
+    .values({ site, run_id: outcome.runId, started_ms: Date.parse(run.started_at), status: outcome.status })
     .execute();
 }
 
@@ -72,12 +72,12 @@ export async function collectSiteHistory(store: HistoryStore, sites: readonly st
   }
   const turns = await db
     .selectFrom('fleet_turns as t')
-    .select(['t.site', 't.run_id', 't.started_at'])
+    .select(['t.site', 't.run_id', 't.started_ms'])
     .where('t.id', 'in', db.selectFrom('fleet_turns').select((eb) => eb.fn.max('id').as('id')).where('site', 'in', [...sites]).groupBy('site'))
     .execute();
   for (const t of turns) {
     const h = out.get(t.site);
-    if (h) h.last = { runId: t.run_id, startedAt: Number(t.started_at) };
+    if (h) h.last = { runId: t.run_id, startedAt: Number(t.started_ms) / 1000 };
   }
   const withoutTurn = sites.filter((s) => out.get(s) && !out.get(s)!.last);
   if (withoutTurn.length) {
@@ -86,7 +86,7 @@ export async function collectSiteHistory(store: HistoryStore, sites: readonly st
       .select(['site', 'id', 'started_at'])
       .where('id', 'in', db.selectFrom('runs').select((eb) => eb.fn.max('id').as('id')).where('site', 'in', withoutTurn).where('status', '=', 'done').groupBy('site'))
       .execute();
-    for (const r of done) out.get(r.site)!.last = { runId: r.id, startedAt: Math.floor(Date.parse(r.started_at) / 1000) };
+    for (const r of done) out.get(r.site)!.last = { runId: r.id, startedAt: Date.parse(r.started_at) / 1000 };
   }
   return out;
 }
