@@ -95,7 +95,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
       log(settings.queue ? 'check-queued' : 'check-started', { site: p.site, slot: p.slot, lockGroup: p.lockGroup || undefined, dueSince: p.dueAt ? new Date(p.dueAt * 1000).toISOString() : 'never checked' });
     }
     const untilDue = plan.nextDueAt === undefined ? MAX_SLEEP_SECONDS : Math.max(0.05, plan.nextDueAt - now);
-    return Math.min(untilDue, MAX_SLEEP_SECONDS);
+    const out = busy.size + plan.start.length > 0 && executor.pollSeconds !== undefined ? executor.pollSeconds : MAX_SLEEP_SECONDS;
+    return Math.min(untilDue, out, MAX_SLEEP_SECONDS);
   }
 
   /** A step of the round, given up when the daemon is stopped (a Redis or database that does not answer must not hold SIGTERM). */

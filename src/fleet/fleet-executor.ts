@@ -12,6 +12,11 @@ export interface FleetExecutor {
   collectBusy(): Promise<{ site: string; lockGroup: string }[]>;
   /** Starts (or enqueues) one planned check; returns once it is started, not when it ends. */
   start(check: PlannedCheck, config: Config): Promise<void>;
+  /**
+   * Seconds between rounds while checks are out: an executor that cannot tell the daemon when a
+   * check ends (the queue's run on other hosts) is asked again this often. Undefined: it tells.
+   */
+  readonly pollSeconds?: number;
   /** Stops taking work; running checks (embedded) are halted and awaited. */
   close(): Promise<void>;
 }

@@ -16,6 +16,7 @@ const ATTEMPTS = 5;
  */
 export class QueueExecutor implements FleetExecutor {
   private readonly queue: Queue<CheckJob>;
+  readonly pollSeconds = 2;
 
   constructor(settings: QueueSettings, log: Log) {
     this.queue = new Queue<CheckJob>(settings.name, { connection: redisOptions(settings.url, log, 'daemon') });
