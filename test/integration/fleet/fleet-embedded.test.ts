@@ -7,12 +7,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeTree } from '../../../src/demo/demo-site.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
-import { cadenceProblems, CliProcess, collectRunRows, makePosixSite, writeFleetConfig, type RunRow } from './fleet-fixture.ts';
+import { startDelayProxy } from '../../servers/delay-proxy.ts';
+import { startNginx } from '../../servers/nginx-server.ts';
+import { cadenceProblems, CliProcess, collectRunRows, makePosixSite, waitFor, writeFleetConfig, type RunRow } from './fleet-fixture.ts';
 
 const CYCLE = 7.2; // CheckEvery 0.002 hours
 const SITES = ['T2_AA_One', 'T2_BB_Two', 'T2_CC_Three', 'T2_DD_Down'];
@@ -23,8 +25,8 @@ let cfg: string;
 let feed: Server;
 const procs: CliProcess[] = [];
 
-async function runs(): Promise<RunRow[]> {
-  const store = await HistoryStore.open(`sqlite:${join(root, 'var', 'history.sqlite')}`);
+async function runs(dir = root): Promise<RunRow[]> {
+  const store = await HistoryStore.open(`sqlite:${join(dir, 'var', 'history.sqlite')}`);
   try {
     return await collectRunRows(store);
   } finally {
@@ -87,6 +89,43 @@ describe('the embedded daemon', () => {
       const mine = all.filter((r) => r.site === site);
       assert.ok(mine.length > before.filter((r) => r.site === site).length, `${site} checked again after the restart`);
       assert.deepEqual(cadenceProblems(mine, CYCLE), [], 'the cadence holds across the restart');
+    }
+  });
+});
+
+describe('the embedded daemon stopped in the middle of a check', () => {
+  it('halts the check on SIGTERM, exits 0, and checks the site again when started again', async () => {
+    // One slow WebDAV site (nginx behind a 600 ms round trip, 30 directories listed one at a time).
+    const dir = join(root, 'slow');
+    const data = join(dir, 'dav');
+    const lines: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const lfn = `/store/mc/d${String(i).padStart(2, '0')}/f.root`;
+      mkdirSync(join(data, lfn, '..'), { recursive: true });
+      writeFileSync(data + lfn, 'x');
+      lines.push(`${lfn} 1`);
+    }
+    for (const d of [root, dir, data]) chmodSync(d, 0o755); // nginx workers run as nobody
+    mkdirSync(join(dir, 'inv'));
+    writeFileSync(join(dir, 'inv', 'T2_ZZ_Slow.txt'), lines.join('\n') + '\n');
+    const nginx = await startNginx({ dataDir: data });
+    const proxy = await startDelayProxy({ targetHost: '127.0.0.1', targetPort: Number(new URL(nginx.httpUrl).port), rttMs: 600 });
+    try {
+      const slowCfg = writeFleetConfig(dir, { Sites: { T2_ZZ_Slow: { Url: `http://127.0.0.1:${proxy.port}/`, NumThreads: 1, Timeout: 60 } } });
+      for (const round of [1, 2]) {
+        const daemon = new CliProcess(['daemon', '--config', slowCfg], dir);
+        procs.push(daemon);
+        await waitFor(`run ${round} to be running`, async () => (await runs(dir)).length === round && (await runs(dir))[round - 1].status === 'running', 30_000);
+        await sleep(1);
+        const stopped = await daemon.stop('SIGTERM');
+        assert.equal(stopped.code, 0, daemon.stderr.slice(-3000));
+        assert.ok(stopped.ms < 15_000, `exited ${stopped.ms} ms after SIGTERM`);
+      }
+      const all = await runs(dir);
+      assert.deepEqual(all.map((r) => r.status), ['halted', 'halted'], 'the check stopped by SIGTERM took no turn: the next daemon ran it again at once');
+    } finally {
+      await proxy.close();
+      await nginx.stop();
     }
   });
 });
