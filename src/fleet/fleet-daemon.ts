@@ -14,8 +14,6 @@ import { collectSiteHistory, migrateTurns } from './fleet-turns.ts';
 const MAX_SLEEP_SECONDS = 60;
 /** Longest wait after a round that failed (history or Redis unreachable). */
 const MAX_BACKOFF_SECONDS = 30;
-/** How long the daemon waits for its queue connection to close on shutdown. */
-const CLOSE_TIMEOUT_MS = 5_000;
 
 export interface DaemonOptions {
   settings: FleetSettings;
@@ -63,8 +61,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     }
   } finally {
     log('daemon-stopping', { message: 'taking no more work; halting running checks' });
-    // Embedded checks stop within a heartbeat; a queue connection to a Redis that is down would wait forever.
-    await (settings.queue ? Promise.race([executor.close(), sleep(CLOSE_TIMEOUT_MS, undefined, { ref: false })]) : executor.close());
+    await executor.close();
     log('daemon-stopped', {});
   }
 

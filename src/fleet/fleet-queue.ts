@@ -1,9 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type { Config } from '../config/config-loader.ts';
 import { errorMessage } from '../core/errors.ts';
 import { asCheckJob, checkJobId, type CheckJob, type FleetExecutor, type Log } from './fleet-executor.ts';
 import type { PlannedCheck } from './fleet-plan.ts';
-import { redisOptions } from './fleet-redis.ts';
+import { CLOSE_TIMEOUT_MS, redisOptions } from './fleet-redis.ts';
 import type { QueueSettings } from './fleet-settings.ts';
 
 /** Tries of one job: a worker shutting down or a busy site puts a job back without using one. */
@@ -16,10 +17,11 @@ const ATTEMPTS = 5;
  */
 export class QueueExecutor implements FleetExecutor {
   private readonly queue: Queue<CheckJob>;
+  private readonly closing = new AbortController();
   readonly pollSeconds = 2;
 
   constructor(settings: QueueSettings, log: Log) {
-    this.queue = new Queue<CheckJob>(settings.name, { connection: redisOptions(settings.url, log, 'daemon') });
+    this.queue = new Queue<CheckJob>(settings.name, { connection: redisOptions(settings.url, log, 'daemon', this.closing.signal) });
     this.queue.on('error', (err) => log('queue-error', { role: 'daemon', error: errorMessage(err) }));
   }
 
@@ -46,6 +48,9 @@ export class QueueExecutor implements FleetExecutor {
   }
 
   async close(): Promise<void> {
-    await this.queue.close();
+    this.closing.abort();
+    // A Redis that is away would hold a graceful close forever: give it a moment, then cut the connection.
+    const closed = await Promise.race([this.queue.close().then(() => true), sleep(CLOSE_TIMEOUT_MS, false, { ref: false })]).catch(() => false);
+    if (!closed) await this.queue.disconnect().catch(() => undefined);
   }
 }

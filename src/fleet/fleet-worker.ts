@@ -1,10 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Config } from '../config/config-loader.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
 import { runSite } from '../run/run-site.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { asCheckJob, FLEET_HEARTBEAT_SECONDS, type CheckJob, type Log } from './fleet-executor.ts';
-import { redisOptions } from './fleet-redis.ts';
+import { CLOSE_TIMEOUT_MS, redisOptions } from './fleet-redis.ts';
 import type { QueueSettings } from './fleet-settings.ts';
 import { collectSiteHistory, recordTurn, takesTurn } from './fleet-turns.ts';
 
@@ -90,7 +91,7 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
 
   const ms = opts.queue.stallSeconds * 1000;
   const worker = new Worker<CheckJob, CheckJobResult>(opts.queue.name, processor, {
-    connection: redisOptions(opts.queue.url, log, 'worker'),
+    connection: redisOptions(opts.queue.url, log, 'worker', stop.signal),
     concurrency: opts.concurrency,
     lockDuration: ms,
     stalledInterval: ms,
@@ -105,6 +106,16 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
     if (!stop.signal.aborted) await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
   } finally {
     opts.signal.removeEventListener('abort', onStop);
-    await worker.close();
+    // Waits for the running checks (halted by `stop`) to end. With Redis away the close never ends
+    // once they have (BullMQ waits for its connection), so the connection is then cut, and after
+    // that the worker is left behind.
+    const closed = worker.close().then(() => true, () => true);
+    let done: boolean;
+    do done = await Promise.race([closed, sleep(CLOSE_TIMEOUT_MS, false)]);
+    while (!done && running.size > 0);
+    if (!done) {
+      log('queue-close-abandoned', { role: 'worker', message: 'Redis does not answer; the connection is cut' });
+      await Promise.race([worker.disconnect().catch(() => undefined), sleep(CLOSE_TIMEOUT_MS)]);
+    }
   }
 }

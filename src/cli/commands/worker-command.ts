@@ -36,6 +36,10 @@ export const registerWorker: CommandRegistrar = (program, run) => {
         } finally {
           await store.close();
         }
+        // BullMQ keeps timers (lock renewal, reconnection) of a worker whose Redis went away even
+        // after it is cut off; the process ends with its own code instead of waiting on them
+        // (the timer is unref'd: a process that exits by itself is not held by it).
+        setTimeout(() => process.exit(EXIT.OK), 1000).unref();
         return EXIT.OK;
       }),
     );
