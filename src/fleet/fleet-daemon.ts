@@ -40,6 +40,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const executor = opts.executor ?? (await defaultExecutor(settings, store, log, () => wake.abort()));
   const feed = settings.readinessUrl ? new ReadinessFeed(settings.readinessUrl, log) : undefined;
   const said = new Map<string, string>();
+  let sitesRead: { at: number; value: { config: Config; sites: string[] } } | undefined;
   let failures = 0;
   log('daemon-start', { mode: settings.queue ? 'distributed' : 'embedded', maxConcurrentChecks: settings.maxConcurrentChecks, ...(settings.queue ? { queue: settings.queue.name, redis: redactUrl(settings.queue.url) } : {}), ...(settings.readinessUrl ? { readinessUrl: redactUrl(settings.readinessUrl) } : {}) });
   try {
@@ -67,7 +68,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
 
   /** One round; returns the seconds to sleep before the next. */
   async function round(): Promise<number> {
-    const { config, sites } = await untilStopped(opts.candidates());
+    // The sites (and the inventory asked for them) are read again once a minute, not every round.
+    if (!sitesRead || Date.now() - sitesRead.at > MAX_SLEEP_SECONDS * 1000) sitesRead = { at: Date.now(), value: await untilStopped(opts.candidates()) };
+    const { config, sites } = sitesRead.value;
     const history = await untilStopped(collectSiteHistory(store, sites));
     const notReady = feed ? await feed.read(sites, signal) : new Map<string, string>();
     const held = await untilStopped(executor.collectBusy());

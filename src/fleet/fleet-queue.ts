@@ -12,8 +12,9 @@ const ATTEMPTS = 5;
 
 /**
  * The distributed daemon's side of the queue: due checks become BullMQ jobs whose id names the
- * site and its run slot, so a check already queued, running, or just finished is never added
- * again (BullMQ ignores an add whose job id exists); workers run them (fleet-worker.ts).
+ * site and its run slot, so a check already queued or running is never added again (BullMQ
+ * ignores an add whose job id exists, however many daemons plan it); workers run them
+ * (fleet-worker.ts).
  */
 export class QueueExecutor implements FleetExecutor {
   private readonly queue: Queue<CheckJob>;
@@ -36,14 +37,24 @@ export class QueueExecutor implements FleetExecutor {
   }
 
   async start(check: PlannedCheck, _config: Config): Promise<void> {
+    const jobId = checkJobId(check.site, check.slot);
+    // A finished job of the same slot (its run took no turn, or it failed every try) is replaced:
+    // the worker runs a slot only while it is the site's latest, so a slot checked meanwhile is not
+    // checked twice (fleet-worker.ts).
+    const existing = await this.queue.getJob(jobId);
+    if (existing) {
+      const state = await existing.getState();
+      if (state !== 'completed' && state !== 'failed') return;
+      await existing.remove();
+    }
     const data: CheckJob = { site: check.site, slot: check.slot, lockGroup: check.lockGroup };
     await this.queue.add('check', data, {
-      jobId: checkJobId(check.site, check.slot),
+      jobId,
       attempts: ATTEMPTS,
       backoff: { type: 'exponential', delay: 10_000 },
-      // Kept a day, so a slot just checked is not queued again by a round that read the history a moment before.
-      removeOnComplete: { age: 86_400, count: 10_000 },
-      removeOnFail: { age: 3_600, count: 10_000 },
+      // Kept a while for whoever looks at the queue; a slot is never run twice whatever is kept.
+      removeOnComplete: { age: 3_600, count: 10_000 },
+      removeOnFail: { age: 86_400, count: 10_000 },
     });
   }
 
