@@ -4,7 +4,9 @@
  * shared PostgreSQL history. Each site is checked once per cycle; a worker killed with -9 in the
  * middle of a slow site (WebDAV on nginx behind a 600 ms round trip) has its run recorded failed
  * and the site run again by another worker; a halt from another process stops that run within
- * 15 s; SIGTERM stops the daemon and the workers with exit 0 within 15 s.
+ * 15 s; SIGTERM stops the daemon and the workers with exit 0 within 15 s. The fast sites are in
+ * `act` mode with one orphan each, deleted through the registry sink once confirmed: one request
+ * per orphan, whatever worker ran which run.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +21,7 @@ import { createPostgresDatabase, type TestDatabase } from '../../servers/databas
 import { startDelayProxy, type DelayProxy } from '../../servers/delay-proxy.ts';
 import { startNginx, type NginxServer } from '../../servers/nginx-server.ts';
 import { runCli } from '../../helpers/run-cli.ts';
-import { cadenceProblems, CliProcess, collectRunRows, makePosixSite, waitFor, writeFleetConfig } from './fleet-fixture.ts';
+import { cadenceProblems, CliProcess, collectRunRows, makePosixSite, ORPHAN_LFN, waitFor, writeFleetConfig } from './fleet-fixture.ts';
 
 const CYCLE = 7.2; // CheckEvery 0.002 hours
 const FAST = ['T2_AA_One', 'T2_BB_Two', 'T2_CC_Three', 'T2_DD_Four'];
@@ -52,15 +54,16 @@ function makeSlowSite(): void {
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'dc-fleet-dist-'));
   const sites: Record<string, unknown> = {};
-  for (const s of FAST) sites[s] = makePosixSite(root, s);
+  for (const s of FAST) sites[s] = { ...makePosixSite(root, s, 3, true), Actions: ['registry'], MaxOrphanFraction: 1 };
   makeSlowSite();
   nginx = await startNginx({ dataDir: join(root, 'dav') });
   const port = Number(new URL(nginx.httpUrl).port);
   proxy = await startDelayProxy({ targetHost: '127.0.0.1', targetPort: port, rttMs: 600 });
   sites[SLOW] = { Url: `http://127.0.0.1:${proxy.port}/`, NumThreads: 1, CheckEvery: 1, Timeout: 60 };
   db = await createPostgresDatabase('dc_fleet');
-  cfg = writeFleetConfig(root, { CheckEvery: 0.002, MaxConcurrentChecks: 3, Sites: sites, History: { Url: db.url }, Queue: { Url: REDIS, Name: QUEUE, StallSeconds: 3 } });
+  cfg = writeFleetConfig(root, { CheckEvery: 0.002, MaxConcurrentChecks: 3, RegistryUrl: db.url, Sites: sites, History: { Url: db.url }, Queue: { Url: REDIS, Name: QUEUE, StallSeconds: 3 } });
   store = await HistoryStore.open(db.url);
+  for (const s of FAST) await store.setState(s, 'act', 'test');
 });
 
 after(async () => {
@@ -139,5 +142,8 @@ describe('a distributed fleet on BullMQ', () => {
     const turns = await store.db.withTables<{ fleet_turns: { run_id: number } }>().selectFrom('fleet_turns').select('run_id').execute();
     assert.equal(new Set(turns.map((t) => t.run_id)).size, turns.length, 'no run recorded twice');
     assert.ok(daemon.events('check-queued').length >= FAST.length * 2);
+    // Confirmed on each site's second run, the orphan is requested for deletion once.
+    const requests = await store.db.withTables<{ deletion_queue: { file: string; site: string } }>().selectFrom('deletion_queue').select(['file', 'site']).orderBy('site').execute();
+    assert.deepEqual(requests.map((r) => [r.site, r.file]), FAST.map((s) => [s, ORPHAN_LFN]));
   });
 });

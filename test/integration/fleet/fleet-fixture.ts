@@ -11,8 +11,14 @@ import { BIN } from '../../helpers/run-cli.ts';
 
 const OLD = Date.now() / 1000 - 5 * 86400;
 
-/** A POSIX site under `root/NAME` with `files` files below /store/mc, and its inventory dump `root/inv/NAME.txt`. */
-export function makePosixSite(root: string, name: string, files = 3): { Url: string } {
+/** LFN of the file `makePosixSite` leaves out of the inventory when asked for an orphan. */
+export const ORPHAN_LFN = '/store/mc/Era/Prim/TIER/Proc-v1/0000/orphan.root';
+
+/**
+ * A POSIX site under `root/NAME` with `files` files below /store/mc, and its inventory dump
+ * `root/inv/NAME.txt`; with `orphan`, one more old file the inventory does not know (ORPHAN_LFN).
+ */
+export function makePosixSite(root: string, name: string, files = 3, orphan = false): { Url: string } {
   const site = join(root, 'sites', name);
   const lines: string[] = [];
   for (let i = 0; i < files; i++) {
@@ -21,6 +27,10 @@ export function makePosixSite(root: string, name: string, files = 3): { Url: str
     writeFileSync(site + lfn, 'x'.repeat(i + 1));
     utimesSync(site + lfn, OLD, OLD);
     lines.push(`${lfn} ${i + 1}`);
+  }
+  if (orphan) {
+    writeFileSync(site + ORPHAN_LFN, 'orphan');
+    utimesSync(site + ORPHAN_LFN, OLD, OLD);
   }
   mkdirSync(join(root, 'inv'), { recursive: true });
   writeFileSync(join(root, 'inv', `${name}.txt`), lines.join('\n') + '\n');
