@@ -39,7 +39,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   let wake = new AbortController();
   const executor = opts.executor ?? (await defaultExecutor(settings, store, log, () => wake.abort()));
   const feed = settings.readinessUrl ? new ReadinessFeed(settings.readinessUrl, log) : undefined;
-  const said = new Map<string, string>();
+  /** Why each site waited last round: a reason is logged when it changes, not every round. */
+  let said = new Map<string, string>();
   let sitesRead: { at: number; value: { config: Config; sites: string[] } } | undefined;
   let failures = 0;
   log('daemon-start', { mode: settings.queue ? 'distributed' : 'embedded', maxConcurrentChecks: settings.maxConcurrentChecks, ...(settings.queue ? { queue: settings.queue.name, redis: redactUrl(settings.queue.url) } : {}), ...(settings.readinessUrl ? { readinessUrl: redactUrl(settings.readinessUrl) } : {}) });
@@ -84,13 +85,11 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     });
     const now = Date.now() / 1000;
     const plan = planRound(schedules, { now, freeSlots: settings.maxConcurrentChecks - busy.size, busyGroups: new Set([...busy.values()].filter(Boolean)) });
-    for (const w of plan.waiting) {
-      if (said.get(w.site) !== w.reason) log('site-waiting', { site: w.site, reason: w.reason });
-      said.set(w.site, w.reason);
-    }
+    const waiting = new Map(plan.waiting.map((w) => [w.site, w.reason]));
+    for (const [site, reason] of waiting) if (said.get(site) !== reason) log('site-waiting', { site, reason });
+    said = waiting;
     for (const p of plan.start) {
       if (signal.aborted) break;
-      said.delete(p.site);
       await untilStopped(executor.start(p, config));
       log(settings.queue ? 'check-queued' : 'check-started', { site: p.site, slot: p.slot, lockGroup: p.lockGroup || undefined, dueSince: p.dueAt ? new Date(p.dueAt * 1000).toISOString() : 'never checked' });
     }
