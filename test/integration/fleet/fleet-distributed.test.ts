@@ -79,7 +79,7 @@ after(async () => {
 });
 
 describe('a distributed fleet on BullMQ', () => {
-  it('refuses a SQLite history for a distributed fleet, with the keys to change', async () => {
+  it('refuses a SQLite history for a distributed fleet, and a worker without a queue, with the keys to change', async () => {
     const sqliteCfg = join(root, 'sqlite-queue.json');
     writeFileSync(sqliteCfg, JSON.stringify({ Sites: { T2_AA_One: { Url: 'file:///tmp' } }, Queue: { Url: REDIS, Name: QUEUE } }));
     for (const cmd of ['daemon', 'worker']) {
@@ -87,6 +87,11 @@ describe('a distributed fleet on BullMQ', () => {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /Queue.*History\.Url is SQLite/);
     }
+    const noQueue = join(root, 'no-queue.json');
+    writeFileSync(noQueue, JSON.stringify({ Sites: { T2_AA_One: { Url: 'file:///tmp' } }, History: { Url: db.url } }));
+    const r = await runCli(['worker', '--config', noQueue], { cwd: root });
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /a worker takes its checks from a queue: set Queue\.Url/);
   });
 
   it('runs each site once per cycle on the workers, re-runs a killed worker\'s site elsewhere, and obeys a halt within 15 s', async () => {
@@ -134,8 +139,9 @@ describe('a distributed fleet on BullMQ', () => {
     for (const site of FAST) {
       const mine = all.filter((r) => r.site === site);
       assert.ok(mine.length >= 2, `${site}: ${mine.length} runs in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-      assert.ok(mine.every((r) => r.status === 'done'), `${site}: ${JSON.stringify(mine)}`);
-      assert.deepEqual(cadenceProblems(mine, CYCLE), []);
+      // A check running when its worker got SIGTERM is halted and its job put back (another worker may run it at once).
+      assert.ok(mine.every((r) => r.status === 'done' || (r.status === 'halted' && r.error === 'stopped by signal')), `${site}: ${JSON.stringify(mine)}`);
+      assert.deepEqual(cadenceProblems(mine.filter((r) => r.status === 'done'), CYCLE), []);
     }
     const slow = all.filter((r) => r.site === SLOW);
     assert.deepEqual(slow.map((r) => r.status), ['failed', 'halted'], 'the halted run took the turn: the site is not run a third time');

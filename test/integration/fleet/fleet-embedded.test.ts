@@ -64,8 +64,9 @@ describe('the embedded daemon', () => {
     for (const site of SITES.filter((s) => s !== 'T2_DD_Down')) {
       const mine = all.filter((r) => r.site === site);
       assert.ok(mine.length >= 2 && mine.length <= 3, `${site}: ${mine.length} runs in 2.5 cycles`);
-      assert.ok(mine.every((r) => r.status === 'done'), `${site}: ${JSON.stringify(mine)}`);
-      assert.deepEqual(cadenceProblems(mine, CYCLE), []);
+      // Only a check running at the SIGTERM may be halted.
+      assert.ok(mine.slice(0, -1).every((r) => r.status === 'done') && ['done', 'halted'].includes(mine.at(-1)!.status), `${site}: ${JSON.stringify(mine)}`);
+      assert.deepEqual(cadenceProblems(mine.filter((r) => r.status === 'done'), CYCLE), []);
     }
     assert.equal(all.filter((r) => r.site === 'T2_DD_Down').length, 0, 'a site the feed calls not ready is never checked');
     const waiting = daemon.events('site-waiting').filter((e) => e.site === 'T2_DD_Down');
@@ -88,7 +89,7 @@ describe('the embedded daemon', () => {
     for (const site of SITES.filter((s) => s !== 'T2_DD_Down')) {
       const mine = all.filter((r) => r.site === site);
       assert.ok(mine.length > before.filter((r) => r.site === site).length, `${site} checked again after the restart`);
-      assert.deepEqual(cadenceProblems(mine, CYCLE), [], 'the cadence holds across the restart');
+      assert.deepEqual(cadenceProblems(mine.filter((r) => r.status === 'done'), CYCLE), [], 'the cadence holds across the restart');
     }
   });
 });
