@@ -9,9 +9,10 @@
 
 /** Top to bottom; each entry is one layer, the folders of src/ in it. */
 const LAYERS = [
-  // The faces: what a user or another program drives. src/demo builds the `demo` command's data;
-  // src/worker stays here until what it holds moves to src/run.
-  { name: 'faces', folders: ['cli', 'web', 'api', 'worker', 'demo'] },
+  // The faces: what a user or another program drives. src/demo builds the `demo` command's data.
+  { name: 'faces', folders: ['cli', 'web', 'api', 'demo'] },
+  // The fleet: the daemon's scheduling and the workers that take its checks, driving runs as the CLI does.
+  { name: 'fleet', folders: ['fleet'] },
   // One run of one site (lease, check, actions, outputs, history), driven by every face alike.
   { name: 'run', folders: ['run'] },
   { name: 'check-actions-store-config', folders: ['check', 'actions', 'store', 'config'] },

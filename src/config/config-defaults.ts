@@ -68,4 +68,6 @@ export const siteDefaults: SiteSettings = {
   MaxRedirects: 5,
   XrdfsCommand: 'xrdfs',
   GfalCommand: 'gfal-ls',
+  CheckEvery: 168,
+  LockGroup: '',
 };

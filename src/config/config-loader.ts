@@ -47,7 +47,7 @@ export interface SiteConfig extends Readonly<SiteSettings> {
 }
 
 export const DEFAULT_CONFIG_FILE = 'consistency_config.json';
-const ENV_KEYS = [...Object.keys(siteKeys), 'Inventory', 'History', 'Web', 'LogLevel'] as const;
+const ENV_KEYS = [...Object.keys(siteKeys), 'Inventory', 'History', 'Web', 'LogLevel', 'MaxConcurrentChecks', 'ReadinessUrl', 'Queue'] as const;
 
 function configError(file: string, message: string): DcError {
   return new DcError('CONFIG', `${file}: ${message}`, { detail: { file } });

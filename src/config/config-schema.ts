@@ -133,6 +133,10 @@ export const siteKeys = {
   ...s3SiteKeys,
   ...dumpSiteKeys,
   ...cliListerSiteKeys,
+  /** Hours between two checks of the site started by the daemon (fractions allowed: 0.001 is 3.6 s, for tests). */
+  CheckEvery: z.number().finite().positive(),
+  /** Sites sharing a lock group are checked one at a time by the daemon (the seed's `--lock gfal`); empty: no group. */
+  LockGroup: z.string(),
 } as const;
 
 const SiteOverrides = z.object(siteKeys).partial().strict();
@@ -162,11 +166,31 @@ export const WebSchema = z
   .strict()
   .refine((w) => !(w.Token && w.TokenFile), { message: 'give Web.Token or Web.TokenFile, not both' });
 
+/**
+ * The distributed fleet (issue 14): the daemon enqueues checks on BullMQ at `Url` and
+ * `dynamo-consistency worker` processes run them. Without it the daemon runs checks itself.
+ */
+export const QueueSchema = z
+  .object({
+    /** redis://[user:password@]host:port/db (rediss:// for TLS). */
+    Url: z.string().regex(/^rediss?:\/\//, 'a Redis URL: redis://host:6379/0'),
+    /** BullMQ queue name; fleets sharing one Redis database need different names. */
+    Name: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'queue names use letters, digits, _ . -').optional(),
+    /** Seconds after which the job of a worker that stopped answering (kill -9, lost host) is given to another worker. */
+    StallSeconds: z.number().finite().min(1).max(3600).optional(),
+  })
+  .strict();
+
 export const ConfigSchema = SiteOverrides.extend({
     Sites: z.record(siteName, SiteSchema).default({}),
     Inventory: InventorySchema.optional(),
     History: HistorySchema.optional(),
     Web: WebSchema.optional(),
+    /** Checks the daemon runs (or keeps queued and running) at once, over the whole fleet. */
+    MaxConcurrentChecks: z.number().int().min(1).max(10_000).optional(),
+    /** JSON site -> ready (true/false, or {"ready": bool, "reason": "..."}) read by the daemon before each round; a site not ready is skipped. */
+    ReadinessUrl: z.string().regex(/^https?:\/\//, 'an http:// or https:// URL').optional(),
+    Queue: QueueSchema.optional(),
     LogLevel: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   }).strict();
 

@@ -27,12 +27,17 @@ interface Pending {
  * waiting for their own listing close as incomplete. Listers that can resume (S3 pages) retry
  * inside the stream and report the directories they finally could not list as unlisted items.
  */
+/** Streams a flat walk starts with (each a paginated listing of a key range). */
+const TREE_START = 2;
+
 export async function* walkTree(lister: Lister, opts: WalkOptions): AsyncGenerator<WalkEvent, void, undefined> {
   const listTree = lister.listTree?.bind(lister);
   if (!listTree) throw new DcError('UNSUPPORTED', `${lister.kind} lister cannot list whole trees`);
   const prefix = opts.pathPrefix ?? '';
   // One pace for the whole walk: what a top's stream learnt about the storage holds for the next.
-  const pace = new ListingPace({ cap: opts.concurrency, adaptive: opts.adaptive });
+  // A flat stream starts narrow: each extra stream splits the key space and pages through it on its
+  // own, which pays only where the server answers pages in parallel — the pace finds out by doubling.
+  const pace = new ListingPace({ cap: opts.concurrency, adaptive: opts.adaptive, start: TREE_START });
   const unwatch = lister.watchPushback?.((p) => pace.pushback(p));
   const progress = newWalkProgress(pace);
   const report = progressReporter(progress, opts.onProgress, () => {

@@ -75,8 +75,27 @@ export async function migrateBaselines<DB>(database: SqlDatabase<DB>): Promise<v
     .execute();
 }
 
-/** Every table of the history store: runs, findings and site states, the action log, baselines. */
-export type StoreDb = HistoryDb & ActionsDb & BaselineDb;
+/**
+ * The daemon's turns (store/site-turns.ts): a run of the daemon or a worker that took the site's
+ * turn, so when a site is next due survives a restart.
+ */
+export interface TurnsDb {
+  fleet_turns: { id: Generated<number>; site: string; run_id: number; started_ms: number; status: string };
+}
+
+export async function migrateTurns(database: SqlDatabase<StoreDb>): Promise<void> {
+  await database.db.schema.createTable('fleet_turns').ifNotExists()
+    .addColumn('id', 'integer', serialId(database.engine))
+    .addColumn('site', 'varchar(128)', (c) => c.notNull())
+    .addColumn('run_id', 'integer', (c) => c.notNull())
+    .addColumn('started_ms', 'bigint', (c) => c.notNull())
+    .addColumn('status', 'varchar(16)', (c) => c.notNull())
+    .execute();
+  await createIndexIfAbsent(database, 'fleet_turns_site_idx', 'fleet_turns', ['site', 'id']);
+}
+
+/** Every table of the history store: runs, findings and site states, the action log, baselines, turns. */
+export type StoreDb = HistoryDb & ActionsDb & BaselineDb & TurnsDb;
 
 export const HISTORY_SCHEMA_VERSION = 1;
 

@@ -1,5 +1,4 @@
 import { nameFromStoredText, nameToStoredText } from '../core/escape.ts';
-import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import { DcError } from '../core/errors.ts';
 import { hashString, newHash } from '../core/lfn-hash.ts';
@@ -9,8 +8,12 @@ import type { SqlEngine } from '../sql/sql-engine.ts';
 import { ActionLog } from './action-log.ts';
 import { migrateActions } from './actions-schema.ts';
 import { queryLatestRuns, queryRunPoints, type LatestRuns, type RunPoint } from './history-overview.ts';
-import { migrateBaselines, migrateHistory, type HistoryDb, type StoreDb } from './history-schema.ts';
+import { migrateBaselines, migrateHistory, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
 import { SiteBaselines } from './site-baselines.ts';
+import { defaultOwner, isDeadLocalOwner, isLockLive, LOCK_STALE_SECONDS } from './site-lock.ts';
+import { SiteTurns } from './site-turns.ts';
+
+export { defaultOwner, isDeadLocalOwner, LOCK_STALE_SECONDS } from './site-lock.ts';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'halted';
 export type FindingCategory = 'missing' | 'orphan' | 'size_mismatch' | 'empty';
@@ -35,8 +38,6 @@ export interface FindingFilter {
   limit?: number;
 }
 
-/** A lock is stale when its heartbeat is older than this: the run that held it is gone. */
-export const LOCK_STALE_SECONDS = 120;
 
 const hashHex = (() => {
   const h = newHash();
@@ -57,6 +58,8 @@ export class HistoryStore {
   readonly actions: ActionLog;
   /** The sizes shrinking is judged against (store/site-baselines.ts). */
   readonly baselines: SiteBaselines;
+  /** The daemon's turns: when each site is next due (store/site-turns.ts). */
+  readonly turns: SiteTurns;
   private readonly db: Kysely<StoreDb>;
 
   private constructor(private readonly database: SqlDatabase<StoreDb>) {
@@ -64,6 +67,7 @@ export class HistoryStore {
     this.db = database.db;
     this.actions = new ActionLog(this.db);
     this.baselines = new SiteBaselines(this.db);
+    this.turns = new SiteTurns(this.db);
   }
 
   static async open(url: string): Promise<HistoryStore> {
@@ -72,6 +76,7 @@ export class HistoryStore {
       await migrateHistory(database);
       await migrateActions(database);
       await migrateBaselines(database);
+      await migrateTurns(database);
     } catch (err) {
       await database.close().catch(() => undefined);
       throw err;
@@ -430,29 +435,5 @@ export class HistoryStore {
     const r = await this.db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
     if (!r) throw new DcError('NOT_FOUND', `no run ${id}`);
     return r;
-  }
-}
-
-export function defaultOwner(): string {
-  return `${hostname()}:${process.pid}`;
-}
-
-/** A lock held by a run that is still alive: fresh heartbeat and, on this host, a live process. */
-function isLockLive(r: { lock_owner: string | null; lock_heartbeat: number | string | null }, now: number): boolean {
-  if (!r.lock_owner || r.lock_heartbeat === null) return false;
-  return Number(r.lock_heartbeat) >= now - LOCK_STALE_SECONDS && !isDeadLocalOwner(r.lock_owner);
-}
-
-/** True when `owner` (host:pid) names a process of this host that no longer exists. */
-export function isDeadLocalOwner(owner: string): boolean {
-  const at = owner.lastIndexOf(':');
-  if (at < 0 || owner.slice(0, at) !== hostname()) return false;
-  const pid = Number(owner.slice(at + 1));
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }

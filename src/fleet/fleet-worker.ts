@@ -1,0 +1,121 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Config } from '../config/config-loader.ts';
+import { DcError, errorMessage } from '../core/errors.ts';
+import { runSite } from '../run/run-site.ts';
+import type { HistoryStore } from '../store/history-store.ts';
+import { asCheckJob, FLEET_HEARTBEAT_SECONDS, type CheckJob, type Log } from './fleet-executor.ts';
+import { CLOSE_TIMEOUT_MS, redisOptions } from './fleet-redis.ts';
+import type { QueueSettings } from './fleet-settings.ts';
+import { collectSiteHistory, recordTurn, takesTurn } from './fleet-turns.ts';
+
+/** Seconds a job waits before another try when its site is held by another process. */
+const BUSY_DELAY_SECONDS = 15;
+
+export interface FleetWorkerOptions {
+  config: Config;
+  /** The configuration again, widened to the inventory's sites, for a job naming a site it does not know. */
+  refreshConfig?: () => Promise<Config>;
+  store: HistoryStore;
+  queue: QueueSettings;
+  /** Checks this process runs at once. */
+  concurrency: number;
+  /** Stops taking jobs; running checks are halted (recorded `halted`) and their jobs put back on the queue. */
+  signal: AbortSignal;
+  log: Log;
+  heartbeatSeconds?: number;
+}
+
+export interface CheckJobResult {
+  runId?: number;
+  status?: string;
+  /** Why no run was made: the slot was already checked (the job outlived its run). */
+  skipped?: string;
+}
+
+/**
+ * A `worker` process: takes check jobs from the queue and runs each as runSite does, under the
+ * site's lease in the shared history. A job of a worker killed mid-check stalls (its BullMQ lock
+ * is not renewed) and is given to another worker after Queue.StallSeconds; that worker waits for
+ * the dead run's lease to expire (at once on the same host, LOCK_STALE_SECONDS elsewhere), which
+ * records the dead run `failed`, and runs the site again. A job whose slot was checked meanwhile
+ * completes without a run, so no check runs twice.
+ */
+export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
+  const { store, log } = opts;
+  let config = opts.config;
+  const running = new Set<string>();
+  const stop = new AbortController();
+  const onStop = () => stop.abort();
+  opts.signal.addEventListener('abort', onStop, { once: true });
+  if (opts.signal.aborted) stop.abort();
+
+  const later = async (job: Job<CheckJob>, token: string | undefined, seconds: number, why: string): Promise<never> => {
+    log('check-deferred', { jobId: job.id, site: job.data.site, inSeconds: seconds, reason: why });
+    await job.moveToDelayed(Date.now() + seconds * 1000, token);
+    throw new DelayedError();
+  };
+
+  const processor = async (job: Job<CheckJob>, token?: string): Promise<CheckJobResult> => {
+    const data = asCheckJob(job.data);
+    if (!data) throw new DcError('INPUT', `job ${job.id}: not a check job`);
+    const { site, slot } = data;
+    if (stop.signal.aborted) return later(job, token, 0, 'this worker is stopping');
+    if (running.has(site)) return later(job, token, BUSY_DELAY_SECONDS, 'this worker is checking the site already');
+    const last = (await collectSiteHistory(store, [site])).get(site)?.last;
+    if ((last?.runId ?? 0) !== slot) {
+      log('check-skipped', { jobId: job.id, site, slot, lastRun: last?.runId, message: 'the slot was checked already' });
+      return { skipped: 'slot already checked' };
+    }
+    if (!config.siteNames.includes(site) && opts.refreshConfig) config = await opts.refreshConfig();
+    running.add(site);
+    let outcome;
+    try {
+      log('check-job', { jobId: job.id, site, slot, attempt: job.attemptsMade + 1 });
+      outcome = await runSite(config, site, store, { signal: stop.signal, heartbeatSeconds: opts.heartbeatSeconds ?? FLEET_HEARTBEAT_SECONDS, log });
+    } catch (err) {
+      // Another process holds the site (a dead worker's lease not yet expired, a `check` by hand) or FreeMem: later.
+      if (err instanceof DcError && err.code === 'STATE') return later(job, token, BUSY_DELAY_SECONDS, err.message);
+      throw err;
+    } finally {
+      running.delete(site);
+    }
+    if (takesTurn(outcome, stop.signal.aborted)) {
+      await recordTurn(store, site, outcome);
+      return { runId: outcome.runId, status: outcome.status };
+    }
+    // Stopped by this worker's shutdown: the job goes back for another worker, without using a try.
+    if (stop.signal.aborted) return later(job, token, 0, 'this worker stopped; the check runs again');
+    return { runId: outcome.runId, status: outcome.status, skipped: 'the site\'s lock was taken over by another process' };
+  };
+
+  const ms = opts.queue.stallSeconds * 1000;
+  const worker = new Worker<CheckJob, CheckJobResult>(opts.queue.name, processor, {
+    connection: redisOptions(opts.queue.url, log, 'worker', stop.signal),
+    concurrency: opts.concurrency,
+    lockDuration: ms,
+    stalledInterval: ms,
+    // A job may stall twice (two dead workers) before it is failed.
+    maxStalledCount: 2,
+  });
+  worker.on('error', (err) => log('queue-error', { role: 'worker', error: errorMessage(err) }));
+  worker.on('ready', () => log('queue-connected', { role: 'worker', queue: opts.queue.name }));
+  worker.on('failed', (job, err) => log('check-job-failed', { jobId: job?.id, site: job?.data.site, error: errorMessage(err) }));
+  worker.on('stalled', (jobId) => log('check-job-stalled', { jobId, message: 'its worker stopped answering; the job goes to another worker' }));
+  try {
+    if (!stop.signal.aborted) await new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve(), { once: true }));
+  } finally {
+    opts.signal.removeEventListener('abort', onStop);
+    // Waits for the running checks (halted by `stop`) to end. With Redis away the close never ends
+    // once they have (BullMQ waits for its connection), so the connection is then cut, and after
+    // that the worker is left behind.
+    const closed = worker.close().then(() => true, () => true);
+    let done: boolean;
+    do done = await Promise.race([closed, sleep(CLOSE_TIMEOUT_MS, false)]);
+    while (!done && running.size > 0);
+    if (!done) {
+      log('queue-close-abandoned', { role: 'worker', message: 'Redis does not answer; the connection is cut' });
+      await Promise.race([worker.disconnect().catch(() => undefined), sleep(CLOSE_TIMEOUT_MS)]);
+    }
+  }
+}
