@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN } from '../../helpers/run-cli.ts';
 import { openSql } from '../../../src/sql/sql-database.ts';
+import { HistoryStore } from '../../../src/store/history-store.ts';
 import type { StoreDb } from '../../../src/store/history-schema.ts';
 
 const OLD = Date.now() / 1000 - 5 * 86400;
@@ -107,7 +108,9 @@ export interface RunRow {
 
 /** Every run of the history, oldest first, with start and end in epoch seconds. */
 export async function collectRunRows(historyUrl: string): Promise<RunRow[]> {
-  // A connection of the test's own: the store keeps its database to itself.
+  // Opening the store first creates its tables when no daemon has yet; then a connection of the
+  // test's own reads them (the store keeps its database to itself).
+  await (await HistoryStore.open(historyUrl)).close();
   const history = await openSql<StoreDb>(historyUrl);
   const rows = await history.db.selectFrom('runs').select(['id', 'site', 'status', 'started_at', 'finished_at', 'error']).orderBy('id').execute().finally(() => history.close());
   return rows.map((r) => ({ id: r.id, site: r.site, status: r.status, start: Date.parse(r.started_at) / 1000, end: r.finished_at ? Date.parse(r.finished_at) / 1000 : Infinity, error: r.error }));
