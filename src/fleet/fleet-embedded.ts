@@ -1,6 +1,6 @@
 import type { Config } from '../config/config-loader.ts';
 import { errorCode, errorMessage } from '../core/errors.ts';
-import { runSite } from '../run/run-site.ts';
+import { runSite, type RunOutcome } from '../run/run-site.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { FLEET_HEARTBEAT_SECONDS, type FleetExecutor, type Log } from './fleet-executor.ts';
 import type { PlannedCheck } from './fleet-plan.ts';
@@ -31,9 +31,13 @@ export class EmbeddedExecutor implements FleetExecutor {
     const { site } = check;
     const done = (async () => {
       try {
-        const outcome = await runSite(config, site, this.store, { signal: this.stop.signal, heartbeatSeconds: this.heartbeatSeconds, log: this.log });
-        const turn = takesTurn(outcome, this.stop.signal.aborted);
-        if (turn) await recordTurn(this.store, site, outcome);
+        let turn = false;
+        // The turn is written while the run still holds the site, so no other process starts it in between.
+        const onOutcome = async (o: RunOutcome) => {
+          turn = takesTurn(o, this.stop.signal.aborted);
+          if (turn) await recordTurn(this.store, site, o);
+        };
+        const outcome = await runSite(config, site, this.store, { signal: this.stop.signal, heartbeatSeconds: this.heartbeatSeconds, log: this.log, onOutcome });
         this.log('fleet-check-finished', { site, runId: outcome.runId, status: outcome.status, turn, ...(outcome.error ? { error: outcome.error.message } : {}) });
       } catch (err) {
         // Busy (another process holds the site), FreeMem, a configuration problem: no run was recorded.

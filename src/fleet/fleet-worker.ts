@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Config } from '../config/config-loader.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
-import { runSite } from '../run/run-site.ts';
+import { runSite, type RunOutcome } from '../run/run-site.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { asCheckJob, FLEET_HEARTBEAT_SECONDS, type CheckJob, type Log } from './fleet-executor.ts';
 import { CLOSE_TIMEOUT_MS, redisOptions } from './fleet-redis.ts';
@@ -70,9 +70,16 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
     if (!config.siteNames.includes(site) && opts.refreshConfig) config = await opts.refreshConfig();
     running.add(site);
     let outcome;
+    let turn = false;
+    // The turn is written while the run still holds the site: a stalled copy of this job handed to
+    // another worker cannot start the same slot in between.
+    const onOutcome = async (o: RunOutcome) => {
+      turn = takesTurn(o, stop.signal.aborted);
+      if (turn) await recordTurn(store, site, o);
+    };
     try {
       log('check-job', { jobId: job.id, site, slot, attempt: job.attemptsMade + 1 });
-      outcome = await runSite(config, site, store, { signal: stop.signal, heartbeatSeconds: opts.heartbeatSeconds ?? FLEET_HEARTBEAT_SECONDS, log });
+      outcome = await runSite(config, site, store, { signal: stop.signal, heartbeatSeconds: opts.heartbeatSeconds ?? FLEET_HEARTBEAT_SECONDS, log, onOutcome });
     } catch (err) {
       // Another process holds the site (a dead worker's lease not yet expired, a `check` by hand) or FreeMem: later.
       if (err instanceof DcError && err.code === 'STATE') return later(job, token, BUSY_DELAY_SECONDS, err.message);
@@ -80,10 +87,7 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
     } finally {
       running.delete(site);
     }
-    if (takesTurn(outcome, stop.signal.aborted)) {
-      await recordTurn(store, site, outcome);
-      return { runId: outcome.runId, status: outcome.status };
-    }
+    if (turn) return { runId: outcome.runId, status: outcome.status };
     // Stopped by this worker's shutdown: the job goes back for another worker, without using a try.
     if (stop.signal.aborted) return later(job, token, 0, 'this worker stopped; the check runs again');
     return { runId: outcome.runId, status: outcome.status, skipped: 'the site\'s lock was taken over by another process' };

@@ -36,6 +36,12 @@ export interface RunOptions {
    * run) and before the outputs are written. Default: the site's action sinks (src/actions).
    */
   onResult?: (ctx: ResultContext) => Promise<ResultActions>;
+  /**
+   * Called with the run's outcome once it is recorded and before the site's lease is released, so
+   * what the caller records of it (the daemon's turn) is written while no other process can start
+   * the site. A failure here is logged, never changes the outcome.
+   */
+  onOutcome?: (outcome: RunOutcome) => Promise<void>;
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** Free memory as seen by the FreeMem check (default: the machine's), for tests. */
   freeMemoryBytes?: number;
@@ -163,6 +169,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
   let inventory: Inventory | undefined;
   let lister: Lister | undefined;
   let result: CheckResult | undefined;
+  let outcome: RunOutcome | undefined;
   try {
     inventory = await openInventory(config);
     // The door is settled once, so the lister and the storage deleter (ctx.site) use the same one.
@@ -184,7 +191,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     });
     for (const u of result.summary.unlisted.dirs.slice(0, 200)) runLog.write('unlisted', { ...u });
     const unlistedTops = everyTopUnlisted(result);
-    if (unlistedTops) return await finishUnlisted(record, site, result, unlistedTops, log);
+    if (unlistedTops) return (outcome = await finishUnlisted(record, site, result, unlistedTops, log));
     const gates = await judge(record, site, result, opts.dryRun, runLog);
     // From here on the check is complete: a stop request only cuts the actions short (each one
     // not taken is recorded as skipped) and the run is still recorded as done with its findings.
@@ -198,7 +205,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, { ...acted.outputs, blockGroups });
     await record.finish('done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: gates.act && acted.actions.done.length > 0 });
     log('check-done', { site: site.name, runId, missing: summary.missing.count, orphan: summary.orphan.count, unlisted: summary.unlisted.count, seconds: summary.timings.total });
-    return { runId, status: 'done', summary, files };
+    return (outcome = { runId, status: 'done', summary, files });
   } catch (err) {
     const e = err instanceof DcError ? err : new DcError('INTERNAL', errorMessage(err), { cause: err });
     const stop = e.code === 'ABORTED' ? stopCause(signal, lease) : undefined;
@@ -206,11 +213,14 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     const why = stop === 'halt' ? 'site halted or disabled during the run' : stop === 'signal' ? 'stopped by signal' : stop === 'lost' ? 'the site\'s lock was taken over by another process during the run' : e.message;
     await record.finish(status, { error: why });
     log(status === 'halted' ? 'check-halted' : 'check-failed', { site: site.name, runId, error: why });
-    return { runId, status, error: e };
+    return (outcome = { runId, status, error: e });
   } finally {
     result?.dispose();
     await lister?.close().catch(() => undefined);
     await inventory?.close().catch(() => undefined);
+    if (outcome && opts.onOutcome) {
+      await opts.onOutcome(outcome).catch((err) => log('outcome-hook-failed', { site: site.name, runId, error: errorMessage(err) }));
+    }
     await lease.release();
   }
 }

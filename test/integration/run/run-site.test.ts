@@ -31,6 +31,31 @@ describe('one run of one site', () => {
     }
   });
 
+  it('hands the recorded outcome to onOutcome while the site is still leased, then frees it', async () => {
+    const plan = await createDemoSite(join(dir, 'outcome'));
+    const config = loadConfig(plan.configFile);
+    const store = await HistoryStore.open(config.historyUrl);
+    try {
+      let seen: { runId: number; status: string; runStatus: string; lockOwner: string | null } | undefined;
+      const outcome = await runSite(config, DEMO_SITE, store, {
+        retryDelayMs: 1,
+        onOutcome: async (o) => {
+          seen = { runId: o.runId, status: o.status, runStatus: (await store.getRun(o.runId)).status, lockOwner: (await store.getLock(DEMO_SITE)).owner };
+        },
+      });
+      assert.deepEqual(seen, { runId: outcome.runId, status: 'done', runStatus: 'done', lockOwner: defaultOwner() });
+      assert.equal((await store.getLock(DEMO_SITE)).owner, null, 'the lease is released after the hook');
+      // A failing hook is logged and changes nothing of the run.
+      const events: string[] = [];
+      const again = await runSite(config, DEMO_SITE, store, { retryDelayMs: 1, log: (e) => events.push(e), onOutcome: async () => Promise.reject(new Error('hook broke')) });
+      assert.equal(again.status, 'done');
+      assert.ok(events.includes('outcome-hook-failed'));
+      assert.equal((await store.getLock(DEMO_SITE)).owner, null);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('stops within a heartbeat when the site is halted, and records the run as halted', async () => {
     const plan = await createDemoSite(join(dir, 'b'), { filesPerDataset: 3000 });
     const config = loadConfig(plan.configFile);
