@@ -1,5 +1,15 @@
 import type { InventoryFile } from '../core/entries.ts';
 
+/** Options of one `streamFiles` read. */
+export interface StreamFilesOptions {
+  /**
+   * Called once, before the first batch, when the read's content is fixed (see
+   * Inventory.snapshotReads): from then on, writes to the inventory no longer change what the
+   * read yields. Inventories without that capability never call it.
+   */
+  onSnapshot?: () => void;
+}
+
 /**
  * What the data-management system believes is at a site. One implementation per source
  * (SQL engines, dumps); all of them pass test/conformance/inventory-suite.
@@ -8,10 +18,17 @@ export interface Inventory {
   /** Backend name for logs ("sqlite", "mysql", "postgres", "dump"). */
   readonly kind: string;
   /**
+   * Optional capability: `streamFiles` reads one read-consistent snapshot (a repeatable-read
+   * transaction) and calls `onSnapshot` as soon as it is fixed. A check then reads its "before"
+   * inventory while the listing runs: the content is the inventory at the listing's start
+   * (SEMANTICS.md, race safety), however long the reading takes.
+   */
+  readonly snapshotReads?: boolean;
+  /**
    * Streams every file the inventory places at `site`, settled or in flux, in batches.
    * Rows come from a cursor: a 10 M-file site is never one result set in memory.
    */
-  streamFiles(site: string, signal?: AbortSignal): AsyncIterable<InventoryFile[]>;
+  streamFiles(site: string, signal?: AbortSignal, opts?: StreamFilesOptions): AsyncIterable<InventoryFile[]>;
   /**
    * Datasets whose files must never be reported orphan at the site (replicated there, IGNORED,
    * or with a pending transfer to it). Undefined when the backend knows no datasets.

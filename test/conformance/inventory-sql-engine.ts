@@ -14,6 +14,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Inventory } from '../../src/inventory/inventory.ts';
 import type { SqlInventoryOptions } from '../../src/inventory/sql/sql-inventory.ts';
 import { openSql } from '../../src/sql/sql-database.ts';
+import { beginReadSnapshot } from '../../src/sql/sql-snapshot.ts';
 import type { TestDatabase } from '../servers/databases.ts';
 import { createPublishedDynamoSchema } from '../helpers/dynamo-published-schema.ts';
 import { loadFixtureSql } from './inventory-fixture.ts';
@@ -152,6 +153,41 @@ async function killMidStream(e: SqlEngineUnderTest, t: TestDatabase): Promise<vo
   }
   assert.ok(killed > 0, 'the streaming connection was found and killed');
   assert.ok(rows < BIG_ROWS, `read stopped at ${rows} rows`);
+}
+
+/**
+ * The read snapshot a check's "before" inventory is read in while the listing runs (issue 13):
+ * fixed by the transaction's first read, not by BEGIN, and blind to every write after it.
+ */
+export function runSqlEngineSnapshot(e: SqlEngineUnderTest): void {
+  it('a read snapshot is fixed by its first read and sees no write made after it', async () => {
+    const t = await e.createDatabase('dc_snap');
+    try {
+      const created = await e.open(t.url, { create: true });
+      await created.close();
+      const database = await openSql<any>(t.url);
+      const names = async (db: Kysely<any>) => (await db.selectFrom('sites').select('name').orderBy('name').execute()).map((r) => String(r.name));
+      try {
+        await database.db.insertInto('sites').values({ name: 'A', status: 'ready' }).execute();
+        const trx = await beginReadSnapshot(database);
+        try {
+          // BEGIN alone fixes nothing: a write between it and the first read is seen.
+          await database.db.insertInto('sites').values({ name: 'B', status: 'ready' }).execute();
+          assert.deepEqual(await names(trx), ['A', 'B'], 'the first read fixes the snapshot');
+          await database.db.insertInto('sites').values({ name: 'C', status: 'ready' }).execute();
+          await database.db.deleteFrom('sites').where('name', '=', 'A').execute();
+          assert.deepEqual(await names(trx), ['A', 'B'], 'writes after the first read are not seen');
+        } finally {
+          await trx.commit().execute();
+        }
+        assert.deepEqual(await names(database.db), ['B', 'C']);
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await t.drop();
+    }
+  });
 }
 
 /** Config-level password handling, through openInventory, with redacted messages. */

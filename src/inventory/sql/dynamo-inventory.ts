@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import type { SqlDatabase } from '../../sql/sql-database.ts';
 import type { InventoryFile } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
-import type { Inventory } from '../inventory.ts';
+import type { Inventory, StreamFilesOptions } from '../inventory.ts';
+import { beginReadSnapshot } from '../../sql/sql-snapshot.ts';
 import type { DynamoDb } from './dynamo-schema.ts';
 import { detectDynamoLayout, type DynamoLayout } from './dynamo-layout.ts';
 
@@ -38,11 +39,30 @@ export class DynamoInventory implements Inventory {
     return this.layoutRead;
   }
 
-  async *streamFiles(site: string, signal?: AbortSignal): AsyncIterable<InventoryFile[]> {
+  /** Every read is one repeatable-read snapshot (sql-snapshot.ts), fixed before the first row. */
+  readonly snapshotReads = true;
+
+  async *streamFiles(site: string, signal?: AbortSignal, opts: StreamFilesOptions = {}): AsyncIterable<InventoryFile[]> {
+    // Read before the transaction: on SQLite the transaction holds the only connection.
     await this.layout();
-    const siteId = await this.siteId(site);
-    if (siteId === undefined) return;
-    const rows = this.db
+    const trx = await beginReadSnapshot(this.database);
+    let finished = false;
+    try {
+      // The transaction's first read: from here on its snapshot is fixed.
+      const siteId = await this.siteId(site, trx);
+      opts.onSnapshot?.();
+      if (siteId !== undefined) yield* this.streamReplicas(trx, siteId, signal);
+      finished = true;
+    } finally {
+      // A read-only transaction: commit and rollback differ only in that a failed or abandoned
+      // read must not wait on a connection that may be dead.
+      if (finished) await trx.commit().execute();
+      else await trx.rollback().execute().catch(() => undefined);
+    }
+  }
+
+  private async *streamReplicas(db: Kysely<DynamoDb>, siteId: number, signal: AbortSignal | undefined): AsyncIterable<InventoryFile[]> {
+    const rows = db
       .selectFrom('block_replicas as br')
       .innerJoin('files as f', 'f.block_id', 'br.block_id')
       .innerJoin('blocks as b', 'b.id', 'br.block_id')
@@ -118,8 +138,8 @@ export class DynamoInventory implements Inventory {
     return rows.map((r) => r.name);
   }
 
-  private async siteId(site: string): Promise<number | undefined> {
-    const row = await this.db.selectFrom('sites').select('id').where('name', '=', site).executeTakeFirst();
+  private async siteId(site: string, db: Kysely<DynamoDb> = this.db): Promise<number | undefined> {
+    const row = await db.selectFrom('sites').select('id').where('name', '=', site).executeTakeFirst();
     return row?.id;
   }
 
