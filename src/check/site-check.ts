@@ -123,7 +123,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     const readBefore = async () => {
       const h = newHash();
       let inventoryRows = 0;
-      for await (const batch of inventory.streamFiles(site.name, signal, { onSnapshot: snapshotFixed })) {
+      for await (const batch of inventory.streamFiles(site.name, signal, { onSnapshot: snapshotFixed, withDatasets: false })) {
         checkAbort();
         for (const f of batch) {
           hashString(f.lfn, h);

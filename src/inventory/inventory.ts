@@ -8,6 +8,11 @@ export interface StreamFilesOptions {
    * read yields. Inventories without that capability never call it.
    */
   onSnapshot?: () => void;
+  /**
+   * False: the files' `dataset` and `block` may be left out (a check's "before" read needs
+   * neither; leaving them saves reading two names per file). Default true.
+   */
+  withDatasets?: boolean;
 }
 
 /**

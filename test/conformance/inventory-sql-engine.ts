@@ -14,7 +14,6 @@ import { sql, type Kysely } from 'kysely';
 import type { Inventory } from '../../src/inventory/inventory.ts';
 import type { SqlInventoryOptions } from '../../src/inventory/sql/sql-inventory.ts';
 import { openSql } from '../../src/sql/sql-database.ts';
-import { beginReadSnapshot } from '../../src/sql/sql-snapshot.ts';
 import type { TestDatabase } from '../servers/databases.ts';
 import { createPublishedDynamoSchema } from '../helpers/dynamo-published-schema.ts';
 import { loadFixtureSql } from './inventory-fixture.ts';
@@ -157,30 +156,41 @@ async function killMidStream(e: SqlEngineUnderTest, t: TestDatabase): Promise<vo
 
 /**
  * The read snapshot a check's "before" inventory is read in while the listing runs (issue 13):
- * fixed by the transaction's first read, not by BEGIN, and blind to every write after it.
+ * fixed when open, blind to every write after it, in its small queries and in its streams alike.
  */
-export function runSqlEngineSnapshot(e: SqlEngineUnderTest): void {
-  it('a read snapshot is fixed by its first read and sees no write made after it', async () => {
-    const t = await e.createDatabase('dc_snap');
+export function runSqlSnapshotCase(name: string, createDatabase: (prefix: string) => Promise<TestDatabase>): void {
+  it(`${name}: a read snapshot is fixed when open; neither its queries nor its streams see later writes`, async () => {
+    const t = await createDatabase('dc_snap');
     try {
-      const created = await e.open(t.url, { create: true });
-      await created.close();
       const database = await openSql<any>(t.url);
-      const names = async (db: Kysely<any>) => (await db.selectFrom('sites').select('name').orderBy('name').execute()).map((r) => String(r.name));
+      const ROWS = 2500;
+      const ids = async () => (await database.db.selectFrom('names').select('id').orderBy('id').execute()).map((r) => Number(r.id));
       try {
-        await database.db.insertInto('sites').values({ name: 'A', status: 'ready' }).execute();
-        const trx = await beginReadSnapshot(database);
-        try {
-          // BEGIN alone fixes nothing: a write between it and the first read is seen.
-          await database.db.insertInto('sites').values({ name: 'B', status: 'ready' }).execute();
-          assert.deepEqual(await names(trx), ['A', 'B'], 'the first read fixes the snapshot');
-          await database.db.insertInto('sites').values({ name: 'C', status: 'ready' }).execute();
-          await database.db.deleteFrom('sites').where('name', '=', 'A').execute();
-          assert.deepEqual(await names(trx), ['A', 'B'], 'writes after the first read are not seen');
-        } finally {
-          await trx.commit().execute();
+        await database.db.schema.createTable('names').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'varchar(64)').execute();
+        for (let i = 1; i <= ROWS; i += 500) {
+          await database.db.insertInto('names').values(Array.from({ length: 500 }, (_, k) => ({ id: i + k, name: `n${i + k}` }))).execute();
         }
-        assert.deepEqual(await names(database.db), ['B', 'C']);
+        const snapshot = await database.openSnapshot();
+        try {
+          await database.db.insertInto('names').values({ id: 9999, name: 'late' }).execute();
+          await database.db.deleteFrom('names').where('id', '<=', 10).execute();
+          const query = database.db.selectFrom('names').select(['id', 'name']).orderBy('id').compile();
+          const all = await snapshot.collectArrays(query);
+          assert.equal(all.length, ROWS, 'the query sees the rows as they were when the snapshot opened');
+          assert.deepEqual(all[0].map(String), ['1', 'n1'], 'rows are arrays in select order');
+          const streamed: number[] = [];
+          let batches = 0;
+          for await (const batch of snapshot.streamArrays(query, 1000)) {
+            // Everything is deleted while the stream is between batches.
+            if (batches++ === 0) await database.db.deleteFrom('names').execute();
+            for (const r of batch) streamed.push(Number(r[0]));
+          }
+          assert.ok(batches >= 3, `${batches} batches of about 1000 rows`);
+          assert.deepEqual(streamed, Array.from({ length: ROWS }, (_, k) => k + 1), 'the stream sees the rows as they were when the snapshot opened');
+        } finally {
+          await snapshot.close();
+        }
+        assert.deepEqual(await ids(), [], 'outside the snapshot, the writes are there');
       } finally {
         await database.close();
       }
