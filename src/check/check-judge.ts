@@ -2,9 +2,9 @@ import { hasRawBytes, isUndecodable } from '../core/name-bytes.ts';
 import { unescapeName } from '../core/escape.ts';
 import type { DirectorySet } from '../core/lfn.ts';
 import type { CheckSummary } from './check-types.ts';
-import { fields, type CheckSpool } from './check-spool.ts';
+import { fields, hashHex, HASH_HEX_LENGTH, readHashHex, type CheckSpool } from './check-spool.ts';
 import { HashTable } from './hash-table.ts';
-import { hashString, newHash } from '../core/lfn-hash.ts';
+import { newHash, type Hash96 } from '../core/lfn-hash.ts';
 import type { MissingDatasetTally } from './missing-datasets.ts';
 import type { SortedList } from './sorted-list.ts';
 
@@ -23,15 +23,23 @@ const sizeField = (size: number | null) => (size === null ? '' : String(size));
 const UNKNOWN = -1;
 const sizeOf = (text: string) => (text === '' ? UNKNOWN : Number(text));
 
-/** Spool line formats (names escaped, so they hold no tab): */
+/**
+ * Spool line formats: the LFN's hash (hashHex, 24 characters), then tab-separated fields (names
+ * escaped, so they hold no tab). The inventory before the listing is only ever looked up by hash:
+ * its lines carry no name.
+ */
 export const spoolLine = {
-  /** inventory before: settled, size ('' unknown), lfn */
-  before: (settled: boolean, size: number | null, lfn: string) => `${settled ? 1 : 0}\t${sizeField(size)}\t${lfn}`,
-  /** listing: size, mtime, lfn */
-  scan: (size: number, mtime: number, lfn: string) => `${size}\t${mtime}\t${lfn}`,
-  /** inventory after: settled, size ('' unknown), dataset, block, lfn */
-  after: (settled: boolean, size: number | null, dataset: string, block: string, lfn: string) => `${settled ? 1 : 0}\t${sizeField(size)}\t${dataset}\t${block}\t${lfn}`,
+  /** inventory before: hash, settled (one character), size ('' unknown) */
+  before: (h: Hash96, settled: boolean, size: number | null) => `${hashHex(h)}\t${settled ? 1 : 0}\t${sizeField(size)}`,
+  /** listing: hash, size, mtime, lfn */
+  scan: (h: Hash96, size: number, mtime: number, lfn: string) => `${hashHex(h)}\t${size}\t${mtime}\t${lfn}`,
+  /** inventory after: hash, settled, size ('' unknown), dataset, block, lfn */
+  after: (h: Hash96, settled: boolean, size: number | null, dataset: string, block: string, lfn: string) =>
+    `${hashHex(h)}\t${settled ? 1 : 0}\t${sizeField(size)}\t${dataset}\t${block}\t${lfn}`,
 };
+
+/** Where a spool line's fields start, after the hash and its tab. */
+const FIELDS = HASH_HEX_LENGTH + 1;
 
 export interface JudgeContext {
   spools: { before: CheckSpool; scan: CheckSpool; after: CheckSpool };
@@ -60,10 +68,9 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
   const h = newHash();
   const table = new HashTable(1 << 12, { size: 'f64' });
   for await (const line of ctx.spools.before.lines(p)) {
-    const [settledText, sizeText, name] = fields(line, 3);
-    const settled = settledText === '1';
-    const size = sizeOf(sizeText);
-    hashString(unescapeName(name), h);
+    readHashHex(line, h);
+    const settled = line.charCodeAt(FIELDS) === 0x31; // '1'
+    const size = sizeOf(line.slice(FIELDS + 2));
     const slot = table.upsert(h);
     if (table.lastWasNew) {
       table.cols.size[slot] = size;
@@ -80,12 +87,13 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
   const candidates = new HashTable(1 << 10);
   const mismatch = new Map<string, number>();
   for await (const line of ctx.spools.scan.lines(p)) {
-    const [sizeText, mtimeText, name] = fields(line, 3);
+    readHashHex(line, h);
+    const [sizeText, mtimeText, name] = fields(line, 3, FIELDS);
     const size = Number(sizeText);
     const isNew = Number(mtimeText) > ctx.ageCut;
-    const lfn = unescapeName(name);
-    hashString(lfn, h);
     const slot = table.find(h);
+    // Most listed files are in the inventory: their name is not needed as a name.
+    const lfn = slot >= 0 ? '' : unescapeName(name);
     if (slot < 0 && isUndecodable(lfn)) s.skipped.undecodableNames++;
     else if (slot >= 0) {
       table.setFlags(slot, SEEN);
@@ -95,7 +103,7 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
         if (isNew) s.skipped.newFiles++;
         else {
           table.setFlags(slot, MISMATCH);
-          mismatch.set(lfn, size);
+          mismatch.set(unescapeName(name), size);
         }
       }
     } else if (isNew) s.skipped.newFiles++;
@@ -106,20 +114,20 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
 
   // The inventory after the listing.
   for await (const line of ctx.spools.after.lines(p)) {
-    const [settledText, sizeText, datasetText, blockText, name] = fields(line, 5);
-    const settled = settledText === '1';
-    const size = sizeOf(sizeText);
-    const knownSize = size === UNKNOWN ? 0 : size;
-    const lfn = unescapeName(name);
-    hashString(lfn, h);
+    readHashHex(line, h);
     const c = candidates.find(h);
     if (c >= 0) candidates.setFlags(c, IN_AFTER);
     const slot = table.find(h);
     if (slot < 0) continue;
     const flags = table.flags(slot);
     if (flags & DONE) continue;
+    const settled = line.charCodeAt(FIELDS) === 0x31; // '1'
     table.setFlags(slot, DONE | IN_AFTER | (settled ? SETTLED_AFTER : 0));
     if (!(flags & SETTLED_BEFORE) || flags & FLUX_BEFORE) continue;
+    const [, sizeText, datasetText, blockText, name] = fields(line, 5, FIELDS);
+    const size = sizeOf(sizeText);
+    const knownSize = size === UNKNOWN ? 0 : size;
+    const lfn = unescapeName(name);
     if (!ctx.inScope(lfn)) {
       s.skipped.outsideListedTops++;
       continue;
@@ -166,11 +174,11 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
   // so no name is held in memory meanwhile).
   if (candidates.size === 0) return;
   for await (const line of ctx.spools.scan.lines(p)) {
-    const [sizeText, , name] = fields(line, 3);
-    const lfn = unescapeName(name);
-    hashString(lfn, h);
+    readHashHex(line, h);
     const c = candidates.find(h);
     if (c < 0) continue;
+    const [sizeText, , name] = fields(line, 3, FIELDS);
+    const lfn = unescapeName(name);
     const cflags = candidates.flags(c);
     if (cflags & DONE) continue; // a name listed twice is one orphan
     candidates.setFlags(c, DONE);

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckSpool, fields } from '../../../src/check/check-spool.ts';
+import { CheckSpool, fields, hashHex, readHashHex } from '../../../src/check/check-spool.ts';
+import { hashString, newHash } from '../../../src/core/lfn-hash.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dc-spool-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,5 +43,32 @@ describe('check spool (partitioned, compressed scratch lines)', () => {
 
   it('splits fields from the left, leaving the name whole', () => {
     assert.deepEqual(fields('1\t20\tname with spaces', 3), ['1', '20', 'name with spaces']);
+  });
+
+  it('writes a hash as 24 hex digits and reads it back, extremes included', () => {
+    const h = newHash();
+    const back = newHash();
+    const cases: number[][] = [[0, 0, 1], [0xffffffff, 0x80000000, 0xffffffff], [0x0123abcd, 0xdeadbeef, 0x00000f01]];
+    for (const name of ['/store/a.root', 'caf\u00e9', '']) {
+      hashString(name, h);
+      cases.push([...h]);
+    }
+    for (const c of cases) {
+      h.set(c);
+      const text = hashHex(h);
+      assert.match(text, /^[0-9a-f]{24}$/);
+      readHashHex(`${text}\t1\t2\tname`, back);
+      assert.deepEqual([...back], c);
+    }
+  });
+
+  it('keeps lines longer than a block whole', async () => {
+    const s = new CheckSpool(dir, 'long', 1);
+    const long = `x${'\u00e9'.repeat(200_000)}`;
+    await s.write(0, 'short');
+    await s.write(0, long);
+    await s.write(0, 'after');
+    await s.close();
+    assert.deepEqual(await all(s.lines(0)), ['short', long, 'after']);
   });
 });
