@@ -10,6 +10,9 @@ import type { Hash96 } from '../core/lfn-hash.ts';
 const BLOCK = 128 << 10;
 const gzipAsync = promisify(gzip);
 const NEWLINE = 0x0a;
+const TAB = 0x09;
+/** ASCII of 0-9a-f, as hashHex writes them. */
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 /**
  * Lines of one source of a check (inventory before, listing, inventory after) spread over
@@ -76,6 +79,35 @@ export class CheckSpool {
     return pending;
   }
 
+  /**
+   * Adds the line `hashHex(h) + "\t" + rest` to partition `p`, the hash's digits written straight
+   * into the block (no string made for them). Returns as write() does.
+   */
+  writeHashed(p: number, h: Hash96, rest: string): Promise<void> | undefined {
+    const most = HASH_HEX_LENGTH + 1 + rest.length * 3 + 1;
+    let block = this.blocks[p];
+    let pending: Promise<void> | undefined;
+    if (block && this.filled[p] + most > block.length) {
+      pending = this.flush(p);
+      block = undefined;
+    }
+    if (!block) {
+      block = Buffer.allocUnsafe(Math.max(BLOCK, most));
+      this.blocks[p] = block;
+      this.filled[p] = 0;
+    }
+    let at = this.filled[p];
+    for (let w = 0; w < 3; w++) {
+      const v = h[w];
+      for (let shift = 28; shift >= 0; shift -= 4) block[at++] = HEX_DIGITS[(v >>> shift) & 15];
+    }
+    block[at++] = TAB;
+    at += block.write(rest, at, 'utf8');
+    block[at++] = NEWLINE;
+    this.filled[p] = at;
+    return pending;
+  }
+
   /** Compresses and writes partition `p`'s block, taking it out of the partition. */
   private async flush(p: number): Promise<void> {
     if (this.failure) throw this.failure;
@@ -108,6 +140,14 @@ export class CheckSpool {
    * would read the whole file ahead into memory when the consumer is slower than the disk).
    */
   async *lines(p: number): AsyncGenerator<string> {
+    for await (const batch of this.batches(p)) yield* batch;
+  }
+
+  /**
+   * The lines of partition `p` in batches, one per decompressed chunk: the judging loops over a
+   * batch synchronously instead of awaiting a promise per line.
+   */
+  async *batches(p: number): AsyncGenerator<string[]> {
     if (!this.used[p]) return;
     let rest = '';
     const text$ = createGunzip({ chunkSize: 1 << 20 });
@@ -116,14 +156,16 @@ export class CheckSpool {
     text$.setEncoding('utf8');
     for await (const chunk of text$) {
       const text = rest + (chunk as string);
+      const batch: string[] = [];
       let start = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-        yield text.slice(start, nl);
+        batch.push(text.slice(start, nl));
         start = nl + 1;
       }
       rest = text.slice(start);
+      if (batch.length > 0) yield batch;
     }
-    if (rest) yield rest;
+    if (rest) yield [rest];
   }
 }
 

@@ -127,7 +127,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
         checkAbort();
         for (const f of batch) {
           hashString(f.lfn, h);
-          const w = before.write(h[1] % parts, spoolLine.before(h, f.settled, f.size));
+          const w = before.writeHashed(h[1] % parts, h, spoolLine.before(f.settled, f.size));
           if (w) await w;
           if (needTops) {
             const top = topOf(root, f.lfn);
@@ -184,7 +184,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
           s.listing.bytes += f.size;
           if (f.mtime > ageCut) s.listing.newFiles++;
           hashString(f.lfn, h);
-          const w = scan.write(h[1] % parts, spoolLine.scan(h, f.size, f.mtime, escapeName(f.lfn)));
+          const w = scan.writeHashed(h[1] % parts, h, spoolLine.scan(f.size, f.mtime, escapeName(f.lfn)));
           if (w) await w;
         }
       } else if (ev.type === 'dir') {
@@ -223,7 +223,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       checkAbort();
       for (const f of batch) {
         hashString(f.lfn, h);
-        const w = after.write(h[1] % parts, spoolLine.after(h, f.settled, f.size, escapeName(f.dataset ?? ''), escapeName(f.block ?? ''), escapeName(f.lfn)));
+        const w = after.writeHashed(h[1] % parts, h, spoolLine.after(f.settled, f.size, escapeName(f.dataset ?? ''), escapeName(f.block ?? ''), escapeName(f.lfn)));
         if (w) await w;
       }
       progress();

@@ -62,6 +62,19 @@ describe('check spool (partitioned, compressed scratch lines)', () => {
     }
   });
 
+  it('writes a hashed line as the hash in hex, a tab and the rest', async () => {
+    const s = new CheckSpool(dir, 'hashed', 1);
+    const h = newHash();
+    hashString('/store/mc/x.root', h);
+    await s.writeHashed(0, h, '1\t20\t/store/mc/x.root');
+    await s.close();
+    const [line] = await all(s.lines(0));
+    assert.equal(line, `${hashHex(h)}\t1\t20\t/store/mc/x.root`);
+    const back = newHash();
+    readHashHex(line, back);
+    assert.deepEqual([...back], [...h]);
+  });
+
   it('keeps lines longer than a block whole', async () => {
     const s = new CheckSpool(dir, 'long', 1);
     const long = `x${'\u00e9'.repeat(200_000)}`;
