@@ -15,20 +15,35 @@ const TAB = 0x09;
 const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
 
 /**
+ * Scratch bytes a check may write uncompressed, shared by its spools: compressing costs CPU that
+ * a check on a small machine needs for the listing and the inventory reads, while the disk a
+ * site of a few million files needs uncompressed is small. A site larger than the budget has the
+ * rest of its blocks compressed.
+ */
+export class ScratchBudget {
+  constructor(public rawBytesLeft: number) {}
+}
+
+/** The default raw scratch of one check: a 1 M-file site spools about 0.4 GiB. */
+export const RAW_SCRATCH_BYTES = 1 << 30;
+
+/**
  * Lines of one source of a check (inventory before, listing, inventory after) spread over
  * `parts` files by LFN hash, so the judging afterwards holds one partition at a time in memory:
- * a 100 M-file site is judged in slices of a few million entries. Each flushed block is one gzip
- * member (level 1, compressed on libuv's thread pool): LFNs share long prefixes, so the scratch
- * files are several times smaller than the text. Lines are written as UTF-8 straight into each
- * partition's block buffer: no string is built per block and none flattened to bytes again.
+ * a 100 M-file site is judged in slices of a few million entries. Lines are written as UTF-8
+ * straight into each partition's block buffer (no string built per block). A full block is
+ * written as it is while the check's ScratchBudget lasts, then as one gzip member (level 1,
+ * compressed on libuv's thread pool: LFNs share long prefixes, so compressed scratch is several
+ * times smaller than the text). A partition's raw blocks all come before its compressed ones, in
+ * two files, so its lines are read back in the order written.
  */
 export class CheckSpool {
   /** Each partition's block being filled (allocated on its first line) and how far. */
   private readonly blocks: (Buffer | undefined)[];
   private readonly filled: Int32Array;
-  private readonly streams: WriteStream[];
-  /** Partitions that received at least one block (an empty file is not a gzip stream). */
-  private readonly used: boolean[];
+  /** Per partition: its raw file and its gzip file, each opened on its first block. */
+  private readonly raw: (WriteStream | undefined)[];
+  private readonly packed: (WriteStream | undefined)[];
   /** A stream error, kept for the next write or close (never an unhandled 'error' event). */
   private failure: Error | undefined;
 
@@ -36,20 +51,23 @@ export class CheckSpool {
     private readonly dir: string,
     private readonly name: string,
     readonly parts: number,
+    private readonly budget = new ScratchBudget(0),
   ) {
     this.blocks = new Array(parts).fill(undefined);
     this.filled = new Int32Array(parts);
-    this.used = new Array(parts).fill(false);
-    this.streams = [];
-    for (let p = 0; p < parts; p++) {
-      const ws = createWriteStream(this.path(p), { highWaterMark: 1 << 20 });
-      ws.on('error', (err) => (this.failure ??= err));
-      this.streams.push(ws);
-    }
+    this.raw = new Array(parts).fill(undefined);
+    this.packed = new Array(parts).fill(undefined);
   }
 
-  private path(p: number): string {
-    return join(this.dir, `${this.name}-${p}`);
+  private path(p: number, raw: boolean): string {
+    return join(this.dir, raw ? `${this.name}-${p}.raw` : `${this.name}-${p}`);
+  }
+
+  private open(p: number, raw: boolean): WriteStream {
+    const ws = createWriteStream(this.path(p, raw), { highWaterMark: 1 << 20 });
+    ws.on('error', (err) => (this.failure ??= err));
+    (raw ? this.raw : this.packed)[p] = ws;
+    return ws;
   }
 
   /**
@@ -108,7 +126,7 @@ export class CheckSpool {
     return pending;
   }
 
-  /** Compresses and writes partition `p`'s block, taking it out of the partition. */
+  /** Writes partition `p`'s block, raw or compressed (see ScratchBudget), taking it out of the partition. */
   private async flush(p: number): Promise<void> {
     if (this.failure) throw this.failure;
     const block = this.blocks[p];
@@ -116,23 +134,34 @@ export class CheckSpool {
     this.blocks[p] = undefined;
     this.filled[p] = 0;
     if (!block || size === 0) return;
-    const packed = await gzipAsync(block.subarray(0, size), { level: 1 });
-    this.used[p] = true;
-    if (!this.streams[p].write(packed)) await once(this.streams[p], 'drain');
+    let ws: WriteStream;
+    let data: Buffer;
+    if (!this.packed[p] && this.budget.rawBytesLeft >= size) {
+      this.budget.rawBytesLeft -= size;
+      ws = this.raw[p] ?? this.open(p, true);
+      data = block.subarray(0, size);
+    } else {
+      data = await gzipAsync(block.subarray(0, size), { level: 1 });
+      ws = this.packed[p] ?? this.open(p, false);
+    }
+    if (!ws.write(data)) await once(ws, 'drain');
   }
 
   async close(): Promise<void> {
     for (let p = 0; p < this.parts; p++) {
       await this.flush(p);
-      this.streams[p].end();
-      await once(this.streams[p], 'close');
+      for (const ws of [this.raw[p], this.packed[p]]) {
+        if (!ws) continue;
+        ws.end();
+        await once(ws, 'close');
+      }
     }
     if (this.failure) throw this.failure;
   }
 
   /** Closes without waiting for the data (on failure). */
   destroy(): void {
-    for (const s of this.streams) s.destroy();
+    for (const ws of [...this.raw, ...this.packed]) ws?.destroy();
   }
 
   /**
@@ -148,25 +177,37 @@ export class CheckSpool {
    * batch synchronously instead of awaiting a promise per line.
    */
   async *batches(p: number): AsyncGenerator<string[]> {
-    if (!this.used[p]) return;
-    let rest = '';
-    const text$ = createGunzip({ chunkSize: 1 << 20 });
-    // pipeline() carries a read error into the gunzip stream, so the loop below throws instead of waiting.
-    pipeline(createReadStream(this.path(p), { highWaterMark: 1 << 20 }), text$, () => undefined);
-    text$.setEncoding('utf8');
-    for await (const chunk of text$) {
-      const text = rest + (chunk as string);
-      const batch: string[] = [];
-      let start = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-        batch.push(text.slice(start, nl));
-        start = nl + 1;
-      }
-      rest = text.slice(start);
-      if (batch.length > 0) yield batch;
+    // Every line ends with a newline: the raw file ends where the gzip file begins.
+    if (this.raw[p]) {
+      const text$ = createReadStream(this.path(p, true), { highWaterMark: 1 << 20 });
+      text$.setEncoding('utf8');
+      yield* splitLines(text$);
     }
-    if (rest) yield [rest];
+    if (this.packed[p]) {
+      const text$ = createGunzip({ chunkSize: 1 << 20 });
+      // pipeline() carries a read error into the gunzip stream, so the loop below throws instead of waiting.
+      pipeline(createReadStream(this.path(p, false), { highWaterMark: 1 << 20 }), text$, () => undefined);
+      text$.setEncoding('utf8');
+      yield* splitLines(text$);
+    }
   }
+}
+
+/** The lines of a text stream, a batch per chunk. */
+async function* splitLines(text$: AsyncIterable<unknown>): AsyncGenerator<string[]> {
+  let rest = '';
+  for await (const chunk of text$) {
+    const text = rest + (chunk as string);
+    const batch: string[] = [];
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      batch.push(text.slice(start, nl));
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+    if (batch.length > 0) yield batch;
+  }
+  if (rest) yield [rest];
 }
 
 /**

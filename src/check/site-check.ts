@@ -10,7 +10,7 @@ import { walk, type WalkProgress } from '../listers/walker.ts';
 import { candidateTops, makeIgnoreTest, makeProtectedTest, makeScopeTest, topOf } from './check-filters.ts';
 import { EmptyDirJudge } from './check-empty-dirs.ts';
 import { judgePartition, spoolLine } from './check-judge.ts';
-import { CheckSpool } from './check-spool.ts';
+import { CheckSpool, RAW_SCRATCH_BYTES, ScratchBudget } from './check-spool.ts';
 import type { CheckPhase, CheckProgress, CheckSummary, TopReport, UnlistedDir } from './check-types.ts';
 import { hashString, newHash } from '../core/lfn-hash.ts';
 import { SortedList } from './sorted-list.ts';
@@ -104,8 +104,9 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     // protected by dataset, whatever the inventory knows.
     const protectedSet = site.CmsDatasets ? await inventory.collectProtectedDatasets(site.name) : undefined;
     const queued = new Set(await inventory.collectQueuedDeletions(site.name));
+    const budget = new ScratchBudget(RAW_SCRATCH_BYTES);
     const spool = (name: string) => {
-      const sp = new CheckSpool(scratch, name, parts);
+      const sp = new CheckSpool(scratch, name, parts, budget);
       openSpools.push(sp);
       return sp;
     };

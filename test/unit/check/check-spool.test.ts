@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CheckSpool, fields, hashHex, readHashHex } from '../../../src/check/check-spool.ts';
+import { CheckSpool, ScratchBudget, fields, hashHex, readHashHex } from '../../../src/check/check-spool.ts';
 import { hashString, newHash } from '../../../src/core/lfn-hash.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'dc-spool-'));
@@ -31,6 +31,23 @@ describe('check spool (partitioned, compressed scratch lines)', () => {
     assert.deepEqual(await all(s.lines(2)), []);
     const raw = want[0].join('\n').length;
     assert.ok(statSync(join(dir, 'a-0')).size * 3 < raw, 'stored compressed');
+  });
+
+  it('writes raw blocks while the scratch budget lasts, then compressed ones, and reads them back in order', async () => {
+    const budget = new ScratchBudget(300 << 10);
+    const s = new CheckSpool(dir, 'mixed', 2, budget);
+    const want: string[][] = [[], []];
+    for (let i = 0; i < 40_000; i++) {
+      const line = `${i}\t/store/mc/Era/Primary/TIER/Processed-v1/${i % 7}/file ${i}.root`;
+      want[i % 2].push(line);
+      await s.write(i % 2, line);
+    }
+    await s.close();
+    assert.ok(budget.rawBytesLeft < 128 << 10, 'the budget was used');
+    for (const p of [0, 1]) {
+      assert.deepEqual(await all(s.lines(p)), want[p], `partition ${p} in the order written`);
+      assert.ok(statSync(join(dir, `mixed-${p}.raw`)).size > 0 && statSync(join(dir, `mixed-${p}`)).size > 0, 'both files used');
+    }
   });
 
   it('fails, not hangs, when a partition file is gone', async () => {
