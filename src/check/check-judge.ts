@@ -37,6 +37,12 @@ export const spoolLine = {
   after: (settled: boolean, size: number | null, dataset: string, block: string, lfn: string) => `${settled ? 1 : 0}\t${sizeField(size)}\t${dataset}\t${block}\t${lfn}`,
 };
 
+/**
+ * Listing lines of one partition kept in memory for the orphan pass: beyond this (an inventory
+ * that lost most of the site) the listing's spool is read a second time instead.
+ */
+const KEPT_ORPHAN_LINES = 100_000;
+
 /** Where a spool line's fields start, after the hash and its tab. */
 const FIELDS = HASH_HEX_LENGTH + 1;
 
@@ -52,6 +58,8 @@ export interface JudgeContext {
   missingDatasets: MissingDatasetTally;
   summary: CheckSummary;
   checkAbort: () => void;
+  /** Listing lines a partition keeps for its orphan pass (default KEPT_ORPHAN_LINES; tests set it low). */
+  keptOrphanLines?: number;
   /** The lister's protocol carries UTF-8 names only (Lister.utf8Names): a name that is not cannot be on the storage. */
   utf8Names?: boolean;
 }
@@ -87,6 +95,9 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
   // The listing: seen files, size-mismatch candidates, orphan candidates (by hash only).
   const candidates = new HashTable(1 << 10);
   const mismatch = new Map<string, number>();
+  // The listed lines not in the inventory before: the only ones that can be orphans. Kept (up to
+  // a bound) so the orphan pass below need not read the listing again.
+  let outsideBefore: string[] | undefined = [];
   for await (const batch of ctx.spools.scan.batches(p)) {
     for (const line of batch) {
       readHashHex(line, h);
@@ -96,6 +107,10 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
       const slot = table.find(h);
       // Most listed files are in the inventory: their name is not needed as a name.
       const lfn = slot >= 0 ? '' : unescapeName(name);
+      if (slot < 0 && outsideBefore) {
+        if (outsideBefore.length < (ctx.keptOrphanLines ?? KEPT_ORPHAN_LINES)) outsideBefore.push(line);
+        else outsideBefore = undefined;
+      }
       if (slot < 0 && isUndecodable(lfn)) s.skipped.undecodableNames++;
       else if (slot >= 0) {
         table.setFlags(slot, SEEN);
@@ -175,10 +190,10 @@ export async function judgePartition(ctx: JudgeContext, p: number): Promise<void
   });
   ctx.checkAbort();
 
-  // Orphans: candidates absent from the inventory after the listing too (the listing read again,
-  // so no name is held in memory meanwhile).
+  // Orphans: candidates absent from the inventory after the listing too: from the kept lines, or
+  // (too many to keep) the listing read again.
   if (candidates.size === 0) return;
-  for await (const batch of ctx.spools.scan.batches(p)) {
+  for await (const batch of outsideBefore ? [outsideBefore] : ctx.spools.scan.batches(p)) {
     for (const line of batch) {
       readHashHex(line, h);
       const c = candidates.find(h);

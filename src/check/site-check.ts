@@ -33,6 +33,8 @@ export interface CheckInput {
   retryDelayMs?: number;
   /** Hash partitions judged one at a time (default CHECK_PARTITIONS). */
   partitions?: number;
+  /** Listing lines a partition keeps in memory for its orphan pass (tests set it low to read the spool again). */
+  keptOrphanLines?: number;
 }
 
 export type { MissingDataset } from './missing-datasets.ts';
@@ -251,6 +253,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       summary: s,
       checkAbort,
       utf8Names: lister.utf8Names === true,
+      keptOrphanLines: input.keptOrphanLines,
     };
     for (let p = 0; p < parts; p++) {
       await judgePartition(ctx, p);
