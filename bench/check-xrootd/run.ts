@@ -4,14 +4,14 @@
  * configuration — next to `xrdfs ls -l -R` of the same tree through the same proxy. Not part of
  * the test suite. See README.md.
  *   node --import tsx bench/check-xrootd/run.ts [--files 1000000] [--rtt 25] [--repeat 1]
- *        [--root /var/tmp/dc-bench/check-xrootd] [--keep-db] [--prepare-only]
+ *        [--root /var/tmp/dc-bench/check-xrootd] [--keep-db] [--prepare-only] [--cpu-prof DIR]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startDelayProxyInNetns, type DelayProxy } from '../../test/servers/delay-proxy.ts';
 import { startXrootd } from '../../test/servers/xrootd-server.ts';
-import { machineLine, median, requireBuild, runCommand, runProcess, watchLoad, writeConfig, type ProcessResult } from '../bench-process.ts';
+import { BIN, machineLine, median, requireBuild, runCommand, runProcess, watchLoad, writeConfig, type ProcessResult } from '../bench-process.ts';
 import { prepareInventory } from './check-xrootd-inventory.ts';
 import { generateCheckTree } from './check-xrootd-tree.ts';
 
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     root: { type: 'string', default: '/var/tmp/dc-bench/check-xrootd' },
     'keep-db': { type: 'boolean', default: false },
     'prepare-only': { type: 'boolean', default: false },
+    // Profiles the check process (node --cpu-prof) into DIR; its time then includes the profiler's.
+    'cpu-prof': { type: 'string' },
   },
 });
 const files = Number(values.files);
@@ -82,7 +84,12 @@ try {
       History: { Url: 'sqlite:var/history.sqlite' },
     });
     let out = '';
-    const c = await runCommand(['check', '--site', `^${SITE}$`, '--json'], { cwd, onStdout: (b) => (out += b.toString('utf8')) });
+    const args = ['check', '--site', `^${SITE}$`, '--json'];
+    const onStdout = (b: Buffer) => (out += b.toString('utf8'));
+    const profDir = values['cpu-prof'];
+    const c = profDir
+      ? await runProcess([process.execPath, '--cpu-prof', `--cpu-prof-dir=${profDir}`, BIN, ...args], { cwd, onStdout })
+      : await runCommand(args, { cwd, onStdout });
     if (c.code !== 0) throw new Error(`check exited ${c.code}: ${c.stderr.slice(-2000)}`);
     const summary = JSON.parse(out) as Summary;
     if (summary.listing.files !== tree.files || summary.missing.count !== inventory.missing || summary.orphan.count !== inventory.orphan) {

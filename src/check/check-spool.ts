@@ -4,22 +4,46 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createGunzip, gzip } from 'node:zlib';
+import type { Hash96 } from '../core/lfn-hash.ts';
 
-const FLUSH_AT = 64 << 10;
+/** Bytes of one partition's block before it is compressed and written. */
+const BLOCK = 128 << 10;
 const gzipAsync = promisify(gzip);
+const NEWLINE = 0x0a;
+const TAB = 0x09;
+/** ASCII of 0-9a-f, as hashHex writes them. */
+const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/**
+ * Scratch bytes a check may write uncompressed, shared by its spools: compressing costs CPU that
+ * a check on a small machine needs for the listing and the inventory reads, while the disk a
+ * site of a few million files needs uncompressed is small. A site larger than the budget has the
+ * rest of its blocks compressed.
+ */
+export class ScratchBudget {
+  constructor(public rawBytesLeft: number) {}
+}
+
+/** The default raw scratch of one check: a 1 M-file site spools about 0.4 GiB. */
+export const RAW_SCRATCH_BYTES = 1 << 30;
 
 /**
  * Lines of one source of a check (inventory before, listing, inventory after) spread over
  * `parts` files by LFN hash, so the judging afterwards holds one partition at a time in memory:
- * a 100 M-file site is judged in slices of a few million entries. Each flushed block is one gzip
- * member (level 1, compressed on libuv's thread pool): LFNs share long prefixes, so the scratch
- * files are several times smaller than the text.
+ * a 100 M-file site is judged in slices of a few million entries. Lines are written as UTF-8
+ * straight into each partition's block buffer (no string built per block). A full block is
+ * written as it is while the check's ScratchBudget lasts, then as one gzip member (level 1,
+ * compressed on libuv's thread pool: LFNs share long prefixes, so compressed scratch is several
+ * times smaller than the text). A partition's raw blocks all come before its compressed ones, in
+ * two files, so its lines are read back in the order written.
  */
 export class CheckSpool {
-  private readonly buffers: string[];
-  private readonly streams: WriteStream[];
-  /** Partitions that received at least one block (an empty file is not a gzip stream). */
-  private readonly used: boolean[];
+  /** Each partition's block being filled (allocated on its first line) and how far. */
+  private readonly blocks: (Buffer | undefined)[];
+  private readonly filled: Int32Array;
+  /** Per partition: its raw file and its gzip file, each opened on its first block. */
+  private readonly raw: (WriteStream | undefined)[];
+  private readonly packed: (WriteStream | undefined)[];
   /** A stream error, kept for the next write or close (never an unhandled 'error' event). */
   private failure: Error | undefined;
 
@@ -27,53 +51,117 @@ export class CheckSpool {
     private readonly dir: string,
     private readonly name: string,
     readonly parts: number,
+    private readonly budget = new ScratchBudget(0),
   ) {
-    this.buffers = new Array(parts).fill('');
-    this.used = new Array(parts).fill(false);
-    this.streams = [];
-    for (let p = 0; p < parts; p++) {
-      const ws = createWriteStream(this.path(p), { highWaterMark: 1 << 20 });
-      ws.on('error', (err) => (this.failure ??= err));
-      this.streams.push(ws);
-    }
+    this.blocks = new Array(parts).fill(undefined);
+    this.filled = new Int32Array(parts);
+    this.raw = new Array(parts).fill(undefined);
+    this.packed = new Array(parts).fill(undefined);
   }
 
-  private path(p: number): string {
-    return join(this.dir, `${this.name}-${p}`);
+  private path(p: number, raw: boolean): string {
+    return join(this.dir, raw ? `${this.name}-${p}.raw` : `${this.name}-${p}`);
+  }
+
+  private open(p: number, raw: boolean): WriteStream {
+    const ws = createWriteStream(this.path(p, raw), { highWaterMark: 1 << 20 });
+    ws.on('error', (err) => (this.failure ??= err));
+    (raw ? this.raw : this.packed)[p] = ws;
+    return ws;
   }
 
   /**
    * Adds one line (without newline) to partition `p`. Returns a promise only when the line filled a
-   * block, which is then being compressed and written: await it (the disk may lag). The common case
-   * costs no promise and no turn of the microtask queue, so spooling keeps pace with a listing.
+   * block, which is then being compressed and written: await it (the disk may lag) before the next
+   * write. The common case costs no promise and no turn of the microtask queue, so spooling keeps
+   * pace with a listing.
    */
   write(p: number, line: string): Promise<void> | undefined {
-    this.buffers[p] += line + '\n';
-    return this.buffers[p].length >= FLUSH_AT ? this.flush(p) : undefined;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; the newline one more.
+    const most = line.length * 3 + 1;
+    let block = this.blocks[p];
+    let pending: Promise<void> | undefined;
+    if (block && this.filled[p] + most > block.length) {
+      pending = this.flush(p);
+      block = undefined;
+    }
+    if (!block) {
+      block = Buffer.allocUnsafe(Math.max(BLOCK, most));
+      this.blocks[p] = block;
+      this.filled[p] = 0;
+    }
+    let at = this.filled[p];
+    at += block.write(line, at, 'utf8');
+    block[at++] = NEWLINE;
+    this.filled[p] = at;
+    return pending;
   }
 
+  /**
+   * Adds the line `hashHex(h) + "\t" + rest` to partition `p`, the hash's digits written straight
+   * into the block (no string made for them). Returns as write() does.
+   */
+  writeHashed(p: number, h: Hash96, rest: string): Promise<void> | undefined {
+    const most = HASH_HEX_LENGTH + 1 + rest.length * 3 + 1;
+    let block = this.blocks[p];
+    let pending: Promise<void> | undefined;
+    if (block && this.filled[p] + most > block.length) {
+      pending = this.flush(p);
+      block = undefined;
+    }
+    if (!block) {
+      block = Buffer.allocUnsafe(Math.max(BLOCK, most));
+      this.blocks[p] = block;
+      this.filled[p] = 0;
+    }
+    let at = this.filled[p];
+    for (let w = 0; w < 3; w++) {
+      const v = h[w];
+      for (let shift = 28; shift >= 0; shift -= 4) block[at++] = HEX_DIGITS[(v >>> shift) & 15];
+    }
+    block[at++] = TAB;
+    at += block.write(rest, at, 'utf8');
+    block[at++] = NEWLINE;
+    this.filled[p] = at;
+    return pending;
+  }
+
+  /** Writes partition `p`'s block, raw or compressed (see ScratchBudget), taking it out of the partition. */
   private async flush(p: number): Promise<void> {
     if (this.failure) throw this.failure;
-    const chunk = this.buffers[p];
-    if (!chunk) return;
-    this.buffers[p] = '';
-    const packed = await gzipAsync(chunk, { level: 1 });
-    this.used[p] = true;
-    if (!this.streams[p].write(packed)) await once(this.streams[p], 'drain');
+    const block = this.blocks[p];
+    const size = this.filled[p];
+    this.blocks[p] = undefined;
+    this.filled[p] = 0;
+    if (!block || size === 0) return;
+    let ws: WriteStream;
+    let data: Buffer;
+    if (!this.packed[p] && this.budget.rawBytesLeft >= size) {
+      this.budget.rawBytesLeft -= size;
+      ws = this.raw[p] ?? this.open(p, true);
+      data = block.subarray(0, size);
+    } else {
+      data = await gzipAsync(block.subarray(0, size), { level: 1 });
+      ws = this.packed[p] ?? this.open(p, false);
+    }
+    if (!ws.write(data)) await once(ws, 'drain');
   }
 
   async close(): Promise<void> {
     for (let p = 0; p < this.parts; p++) {
       await this.flush(p);
-      this.streams[p].end();
-      await once(this.streams[p], 'close');
+      for (const ws of [this.raw[p], this.packed[p]]) {
+        if (!ws) continue;
+        ws.end();
+        await once(ws, 'close');
+      }
     }
     if (this.failure) throw this.failure;
   }
 
   /** Closes without waiting for the data (on failure). */
   destroy(): void {
-    for (const s of this.streams) s.destroy();
+    for (const ws of [...this.raw, ...this.packed]) ws?.destroy();
   }
 
   /**
@@ -81,29 +169,54 @@ export class CheckSpool {
    * would read the whole file ahead into memory when the consumer is slower than the disk).
    */
   async *lines(p: number): AsyncGenerator<string> {
-    if (!this.used[p]) return;
-    let rest = '';
-    const text$ = createGunzip({ chunkSize: 1 << 20 });
-    // pipeline() carries a read error into the gunzip stream, so the loop below throws instead of waiting.
-    pipeline(createReadStream(this.path(p), { highWaterMark: 1 << 20 }), text$, () => undefined);
-    text$.setEncoding('utf8');
-    for await (const chunk of text$) {
-      const text = rest + (chunk as string);
-      let start = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
-        yield text.slice(start, nl);
-        start = nl + 1;
-      }
-      rest = text.slice(start);
+    for await (const batch of this.batches(p)) yield* batch;
+  }
+
+  /**
+   * The lines of partition `p` in batches, one per decompressed chunk: the judging loops over a
+   * batch synchronously instead of awaiting a promise per line.
+   */
+  async *batches(p: number): AsyncGenerator<string[]> {
+    // Every line ends with a newline: the raw file ends where the gzip file begins.
+    if (this.raw[p]) {
+      const text$ = createReadStream(this.path(p, true), { highWaterMark: 1 << 20 });
+      text$.setEncoding('utf8');
+      yield* splitLines(text$);
     }
-    if (rest) yield rest;
+    if (this.packed[p]) {
+      const text$ = createGunzip({ chunkSize: 1 << 20 });
+      // pipeline() carries a read error into the gunzip stream, so the loop below throws instead of waiting.
+      pipeline(createReadStream(this.path(p, false), { highWaterMark: 1 << 20 }), text$, () => undefined);
+      text$.setEncoding('utf8');
+      yield* splitLines(text$);
+    }
   }
 }
 
-/** Splits a spool line into its `count` tab-separated fields; the last one (a name) keeps any tab. */
-export function fields(line: string, count: number): string[] {
+/** The lines of a text stream, a batch per chunk. */
+async function* splitLines(text$: AsyncIterable<unknown>): AsyncGenerator<string[]> {
+  let rest = '';
+  for await (const chunk of text$) {
+    const text = rest + (chunk as string);
+    const batch: string[] = [];
+    let start = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
+      batch.push(text.slice(start, nl));
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+    if (batch.length > 0) yield batch;
+  }
+  if (rest) yield [rest];
+}
+
+/**
+ * Splits a spool line, from `from` on, into its `count` tab-separated fields; the last one (a
+ * name) keeps any tab.
+ */
+export function fields(line: string, count: number, from = 0): string[] {
   const out: string[] = [];
-  let start = 0;
+  let start = from;
   for (let i = 1; i < count; i++) {
     const tab = line.indexOf('\t', start);
     out.push(line.slice(start, tab));
@@ -111,4 +224,31 @@ export function fields(line: string, count: number): string[] {
   }
   out.push(line.slice(start));
   return out;
+}
+
+/** Characters of a hash written by hashHex: 24 hex digits, then the line's first tab. */
+export const HASH_HEX_LENGTH = 24;
+
+let hex4: string[] | undefined;
+
+/**
+ * An LFN's 96-bit hash as 24 lowercase hex digits, fixed width. Spool lines start with it, so the
+ * judging reads the hash back instead of unescaping and hashing the name again: only names that
+ * end up in a list are read as names.
+ */
+export function hashHex(h: Hash96): string {
+  const t = (hex4 ??= Array.from({ length: 1 << 16 }, (_, v) => v.toString(16).padStart(4, '0')));
+  return t[h[0] >>> 16] + t[h[0] & 0xffff] + t[h[1] >>> 16] + t[h[1] & 0xffff] + t[h[2] >>> 16] + t[h[2] & 0xffff];
+}
+
+/** Reads the hash hashHex wrote at the start of `line` into `out`. */
+export function readHashHex(line: string, out: Hash96): void {
+  for (let w = 0; w < 3; w++) {
+    let v = 0;
+    for (let i = w * 8, end = i + 8; i < end; i++) {
+      const c = line.charCodeAt(i);
+      v = (v << 4) | (c <= 57 ? c - 48 : c - 87);
+    }
+    out[w] = v >>> 0;
+  }
 }

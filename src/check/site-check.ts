@@ -10,7 +10,7 @@ import { walk, type WalkProgress } from '../listers/walker.ts';
 import { candidateTops, makeIgnoreTest, makeProtectedTest, makeScopeTest, topOf } from './check-filters.ts';
 import { EmptyDirJudge } from './check-empty-dirs.ts';
 import { judgePartition, spoolLine } from './check-judge.ts';
-import { CheckSpool } from './check-spool.ts';
+import { CheckSpool, RAW_SCRATCH_BYTES, ScratchBudget } from './check-spool.ts';
 import type { CheckPhase, CheckProgress, CheckSummary, TopReport, UnlistedDir } from './check-types.ts';
 import { hashString, newHash } from '../core/lfn-hash.ts';
 import { SortedList } from './sorted-list.ts';
@@ -33,6 +33,8 @@ export interface CheckInput {
   retryDelayMs?: number;
   /** Hash partitions judged one at a time (default CHECK_PARTITIONS). */
   partitions?: number;
+  /** Listing lines a partition keeps in memory for its orphan pass (tests set it low to read the spool again). */
+  keptOrphanLines?: number;
 }
 
 export type { MissingDataset } from './missing-datasets.ts';
@@ -93,42 +95,70 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     if (input.signal?.aborted) throw new DcError('ABORTED', `check of ${site.name} stopped`);
   };
 
+  // Stops the listing when the before-read fails and the before-read when the listing fails.
+  const stop = new AbortController();
+  const signal = input.signal ? AbortSignal.any([input.signal, stop.signal]) : stop.signal;
+  let beforeRead: Promise<void> | undefined;
+  let beforeError: unknown;
   try {
-    // Phase 1: inventory before the listing, spooled by hash partition.
     const parts = Math.max(1, input.partitions ?? CHECK_PARTITIONS);
     // Dataset protection is CMS's convention (the seed's --cms): without CmsDatasets no orphan is
     // protected by dataset, whatever the inventory knows.
     const protectedSet = site.CmsDatasets ? await inventory.collectProtectedDatasets(site.name) : undefined;
     const queued = new Set(await inventory.collectQueuedDeletions(site.name));
-    const h = newHash();
+    const budget = new ScratchBudget(RAW_SCRATCH_BYTES);
     const spool = (name: string) => {
-      const sp = new CheckSpool(scratch, name, parts);
+      const sp = new CheckSpool(scratch, name, parts, budget);
       openSpools.push(sp);
       return sp;
     };
+
+    // Phase 1: the inventory before the listing, spooled by hash partition. From an inventory that
+    // reads a consistent snapshot it runs beside the listing: the listing starts once the snapshot
+    // is fixed, so the content is the inventory at the listing's start (SEMANTICS.md, race
+    // safety). Otherwise, and when the inventory decides which tops are listed, it runs first.
     const before = spool('before');
     const inventoryTops = new Set<string>();
-    let inventoryRows = 0;
-    for await (const batch of inventory.streamFiles(site.name, input.signal)) {
-      checkAbort();
-      for (const f of batch) {
-        hashString(f.lfn, h);
-        const w = before.write(h[1] % parts, spoolLine.before(f.settled, f.size, escapeName(f.lfn)));
-        if (w) await w;
-        const top = topOf(root, f.lfn);
-        if (top) inventoryTops.add(top);
+    const needTops = site.ListOnlyInventoryDirs && site.DirectoryList.length > 0;
+    const overlap = inventory.snapshotReads === true && !needTops;
+    let snapshotFixed: () => void = () => undefined;
+    const snapshot = new Promise<void>((resolve) => (snapshotFixed = resolve));
+    const readBefore = async () => {
+      const h = newHash();
+      let inventoryRows = 0;
+      for await (const batch of inventory.streamFiles(site.name, signal, { onSnapshot: snapshotFixed, withDatasets: false })) {
+        checkAbort();
+        for (const f of batch) {
+          hashString(f.lfn, h);
+          const w = before.writeHashed(h[1] % parts, h, spoolLine.before(f.settled, f.size));
+          if (w) await w;
+          if (needTops) {
+            const top = topOf(root, f.lfn);
+            if (top) inventoryTops.add(top);
+          }
+        }
+        inventoryRows += batch.length;
+        inventoryProgress = inventoryRows;
+        progress();
       }
-      inventoryRows += batch.length;
-      inventoryProgress = inventoryRows;
-      progress();
-    }
-    await before.close();
+      await before.close();
+      s.timings.inventoryBefore = (Date.now() - t0) / 1000;
+    };
+    if (overlap) {
+      beforeRead = readBefore();
+      // A failed read stops the listing; the error itself is rethrown where the read is awaited.
+      beforeRead.catch((err: unknown) => {
+        beforeError ??= err;
+        stop.abort(err);
+      });
+      // A read that ends (an unknown site) or fails before fixing its snapshot also lets this go on.
+      await Promise.race([snapshot, beforeRead]);
+    } else await readBefore();
     const t1 = Date.now();
-    s.timings.inventoryBefore = (t1 - t0) / 1000;
 
     // Which top directories to list.
     let tops = candidateTops(site);
-    if (site.ListOnlyInventoryDirs && site.DirectoryList.length > 0) tops = tops.filter((t) => inventoryTops.has(t));
+    if (needTops) tops = tops.filter((t) => inventoryTops.has(t));
 
     // Phase 2: the listing, spooled; directories and failures are judged as they come.
     phase = 'listing';
@@ -137,6 +167,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     const topReports = new Map<string, TopReport>();
     const emptyDirs = new EmptyDirJudge(ageCut, isIgnored);
     const scan = spool('scan');
+    const h = newHash();
     for await (const ev of walk(lister, {
       tops,
       pathPrefix: site.PathPrefix,
@@ -144,7 +175,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       retries: site.Retries,
       timeoutMs: site.Timeout * 1000,
       retryDelayMs: input.retryDelayMs,
-      signal: input.signal,
+      signal,
       onProgress: (p) => {
         walkProgress = p;
         progress();
@@ -156,7 +187,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
           s.listing.bytes += f.size;
           if (f.mtime > ageCut) s.listing.newFiles++;
           hashString(f.lfn, h);
-          const w = scan.write(h[1] % parts, spoolLine.scan(f.size, f.mtime, escapeName(f.lfn)));
+          const w = scan.writeHashed(h[1] % parts, h, spoolLine.scan(f.size, f.mtime, escapeName(f.lfn)));
           if (w) await w;
         }
       } else if (ev.type === 'dir') {
@@ -178,8 +209,9 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     s.unlisted.dirs = unlistedInfo.sort((a, b) => (a.lfn < b.lfn ? -1 : 1));
     s.tops = tops.map((t) => topReports.get(t) ?? { lfn: t, files: 0, bytes: 0, unlisted: true });
     for (const t of s.tops) if (unlistedDirs.has(t.lfn)) t.unlisted = true;
+    s.timings.listing = (Date.now() - t1) / 1000;
+    await beforeRead;
     const t2 = Date.now();
-    s.timings.listing = (t2 - t1) / 1000;
 
     // Phase 3: the inventory after the listing, spooled. Protection and queued deletions are read
     // again: one that began during a long listing counts.
@@ -188,11 +220,13 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     const protectedAfter = site.CmsDatasets ? await inventory.collectProtectedDatasets(site.name) : undefined;
     if (protectedSet && protectedAfter) for (const d of protectedAfter) protectedSet.add(d);
     const after = spool('after');
-    for await (const batch of inventory.streamFiles(site.name, input.signal)) {
+    // The after-read starts only now, the listing ended; a before-read still running ends first
+    // on SQLite (one connection), beside it on server engines.
+    for await (const batch of inventory.streamFiles(site.name, signal)) {
       checkAbort();
       for (const f of batch) {
         hashString(f.lfn, h);
-        const w = after.write(h[1] % parts, spoolLine.after(f.settled, f.size, escapeName(f.dataset ?? ''), escapeName(f.block ?? ''), escapeName(f.lfn)));
+        const w = after.writeHashed(h[1] % parts, h, spoolLine.after(f.settled, f.size, escapeName(f.dataset ?? ''), escapeName(f.block ?? ''), escapeName(f.lfn)));
         if (w) await w;
       }
       progress();
@@ -219,6 +253,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       summary: s,
       checkAbort,
       utf8Names: lister.utf8Names === true,
+      keptOrphanLines: input.keptOrphanLines,
     };
     for (let p = 0; p < parts; p++) {
       await judgePartition(ctx, p);
@@ -237,9 +272,14 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       dispose,
     };
   } catch (err) {
+    // The listing stopped because the before-read failed: that failure is the cause to report.
+    const cause = beforeError !== undefined && !input.signal?.aborted ? beforeError : err;
+    // A before-read still running is stopped and waited for: its spool is about to be removed.
+    stop.abort(err);
+    await beforeRead?.catch(() => undefined);
     for (const sp of openSpools) sp.destroy();
     dispose();
-    throw err;
+    throw cause;
   }
 }
 

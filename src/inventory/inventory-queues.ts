@@ -1,5 +1,5 @@
 import type { InventoryFile } from '../core/entries.ts';
-import type { Inventory } from './inventory.ts';
+import type { Inventory, StreamFilesOptions } from './inventory.ts';
 
 /**
  * Where queued deletions and pending transfers come from, besides the inventory's own tables:
@@ -22,16 +22,18 @@ export interface QueueSource {
  */
 export class QueueFilteredInventory implements Inventory {
   readonly kind: string;
+  readonly snapshotReads: boolean;
 
   constructor(
     private readonly base: Inventory,
     private readonly sources: readonly QueueSource[],
   ) {
     this.kind = base.kind;
+    this.snapshotReads = base.snapshotReads === true;
   }
 
-  streamFiles(site: string, signal?: AbortSignal): AsyncIterable<InventoryFile[]> {
-    return this.base.streamFiles(site, signal);
+  streamFiles(site: string, signal?: AbortSignal, opts?: StreamFilesOptions): AsyncIterable<InventoryFile[]> {
+    return this.base.streamFiles(site, signal, opts);
   }
 
   async collectProtectedDatasets(site: string): Promise<Set<string> | undefined> {

@@ -1,4 +1,5 @@
 import { Kysely, type Dialect } from 'kysely';
+import type { SnapshotOpener, SqlSnapshot } from './sql-snapshot.ts';
 import { DcError } from '../core/errors.ts';
 import { SQL_ENGINE_NAMES, sqlEngineOfUrl, type SqlDialectOptions, type SqlEngine } from './sql-engine.ts';
 import { redactUrl } from '../core/redact-url.ts';
@@ -26,7 +27,19 @@ export class SqlDatabase<DB> {
   constructor(
     readonly db: Kysely<DB>,
     readonly engine: SqlEngine,
+    private readonly snapshotOpener?: SnapshotOpener,
   ) {}
+
+  /** Whether openSnapshot() works (not for an in-memory SQLite database). */
+  get hasSnapshots(): boolean {
+    return this.snapshotOpener !== undefined;
+  }
+
+  /** A read-only transaction with its snapshot fixed (sql-snapshot.ts); close it when done. */
+  openSnapshot(): Promise<SqlSnapshot> {
+    if (!this.snapshotOpener) throw new DcError('UNSUPPORTED', `${this.engineName} in memory: no snapshot reads`);
+    return this.snapshotOpener();
+  }
 
   /** "SQLite", "MySQL", "PostgreSQL". */
   get engineName(): string {
@@ -47,10 +60,10 @@ export class SqlDatabase<DB> {
 export async function openSql<DB>(url: string, opts: SqlOpenOptions = {}): Promise<SqlDatabase<DB>> {
   const engine = opts.engine ?? sqlEngineOfUrl(url);
   const options: SqlDialectOptions = { create: opts.create ?? true, poolSize: opts.poolSize ?? 4, role: opts.role ?? 'database' };
-  let dialect: Dialect;
-  if (engine === 'sqlite') dialect = (await import('./sqlite/sqlite-dialect.ts')).createSqliteDialect(url, options);
-  else if (engine === 'mysql') dialect = (await import('./mysql/mysql-dialect.ts')).createMysqlDialect(url, options);
-  else if (engine === 'postgres') dialect = (await import('./postgres/postgres-dialect.ts')).createPostgresDialect(url, options);
+  let made: { dialect: Dialect; openSnapshot?: SnapshotOpener };
+  if (engine === 'sqlite') made = (await import('./sqlite/sqlite-dialect.ts')).createSqliteDialect(url, options);
+  else if (engine === 'mysql') made = (await import('./mysql/mysql-dialect.ts')).createMysqlDialect(url, options);
+  else if (engine === 'postgres') made = (await import('./postgres/postgres-dialect.ts')).createPostgresDialect(url, options);
   else throw new DcError('CONFIG', `unsupported database URL scheme in ${redactUrl(url)} (use sqlite:, postgres:// or mysql://)`);
-  return new SqlDatabase(new Kysely<DB>({ dialect }), engine);
+  return new SqlDatabase(new Kysely<DB>({ dialect: made.dialect }), engine, made.openSnapshot);
 }

@@ -12,7 +12,7 @@ import { DcError } from '../../src/core/errors.ts';
 import { openSqlInventory } from '../../src/inventory/sql/sql-inventory.ts';
 import { openInventory } from '../../src/inventory/open-inventory.ts';
 import { createMariadbDatabase, type TestDatabase } from '../servers/databases.ts';
-import { runSqlEngineConformance, runSqlEngineStreaming, withConfigFile, type SqlEngineUnderTest } from './inventory-sql-engine.ts';
+import { runSqlEngineConformance, runSqlSnapshotCase, runSqlEngineStreaming, withConfigFile, type SqlEngineUnderTest } from './inventory-sql-engine.ts';
 
 const admin = () => createConnection({ host: '127.0.0.1', port: 3306, user: 'root', database: 'test' });
 
@@ -35,6 +35,7 @@ const mariadb: SqlEngineUnderTest = {
 
 runSqlEngineConformance(mariadb);
 describe('mariadb inventory: streaming', () => runSqlEngineStreaming(mariadb));
+describe('mariadb inventory: read snapshot', () => runSqlSnapshotCase('mariadb', mariadb.createDatabase));
 
 describe('mariadb inventory: passwords from the configuration', () => {
   const secret = 'S3cret-pw!with@odd:chars';

@@ -3,7 +3,7 @@ import { describe } from 'node:test';
 import pg from 'pg';
 import { openSqlInventory } from '../../src/inventory/sql/sql-inventory.ts';
 import { createPostgresDatabase, type TestDatabase } from '../servers/databases.ts';
-import { runSqlEngineConformance, runSqlEngineStreaming, type SqlEngineUnderTest } from './inventory-sql-engine.ts';
+import { runSqlEngineConformance, runSqlSnapshotCase, runSqlEngineStreaming, type SqlEngineUnderTest } from './inventory-sql-engine.ts';
 
 const postgres: SqlEngineUnderTest = {
   name: 'postgres',
@@ -24,3 +24,4 @@ const postgres: SqlEngineUnderTest = {
 
 runSqlEngineConformance(postgres);
 describe('postgres inventory: streaming', () => runSqlEngineStreaming(postgres));
+describe('postgres inventory: read snapshot', () => runSqlSnapshotCase('postgres', postgres.createDatabase));

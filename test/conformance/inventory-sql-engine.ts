@@ -154,6 +154,52 @@ async function killMidStream(e: SqlEngineUnderTest, t: TestDatabase): Promise<vo
   assert.ok(rows < BIG_ROWS, `read stopped at ${rows} rows`);
 }
 
+/**
+ * The read snapshot a check's "before" inventory is read in while the listing runs (issue 13):
+ * fixed when open, blind to every write after it, in its small queries and in its streams alike.
+ */
+export function runSqlSnapshotCase(name: string, createDatabase: (prefix: string) => Promise<TestDatabase>): void {
+  it(`${name}: a read snapshot is fixed when open; neither its queries nor its streams see later writes`, async () => {
+    const t = await createDatabase('dc_snap');
+    try {
+      const database = await openSql<any>(t.url);
+      const ROWS = 2500;
+      const ids = async () => (await database.db.selectFrom('names').select('id').orderBy('id').execute()).map((r) => Number(r.id));
+      try {
+        await database.db.schema.createTable('names').addColumn('id', 'integer', (c) => c.primaryKey()).addColumn('name', 'varchar(64)').execute();
+        for (let i = 1; i <= ROWS; i += 500) {
+          await database.db.insertInto('names').values(Array.from({ length: 500 }, (_, k) => ({ id: i + k, name: `n${i + k}` }))).execute();
+        }
+        const snapshot = await database.openSnapshot();
+        try {
+          await database.db.insertInto('names').values({ id: 9999, name: 'late' }).execute();
+          await database.db.deleteFrom('names').where('id', '<=', 10).execute();
+          const query = database.db.selectFrom('names').select(['id', 'name']).orderBy('id').compile();
+          const all = await snapshot.collectArrays(query);
+          assert.equal(all.length, ROWS, 'the query sees the rows as they were when the snapshot opened');
+          assert.deepEqual(all[0].map(String), ['1', 'n1'], 'rows are arrays in select order');
+          const streamed: number[] = [];
+          let batches = 0;
+          for await (const batch of snapshot.streamArrays(query, 1000)) {
+            // Everything is deleted while the stream is between batches.
+            if (batches++ === 0) await database.db.deleteFrom('names').execute();
+            for (const r of batch) streamed.push(Number(r[0]));
+          }
+          assert.ok(batches >= 3, `${batches} batches of about 1000 rows`);
+          assert.deepEqual(streamed, Array.from({ length: ROWS }, (_, k) => k + 1), 'the stream sees the rows as they were when the snapshot opened');
+        } finally {
+          await snapshot.close();
+        }
+        assert.deepEqual(await ids(), [], 'outside the snapshot, the writes are there');
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await t.drop();
+    }
+  });
+}
+
 /** Config-level password handling, through openInventory, with redacted messages. */
 export async function withConfigFile(inventory: Record<string, unknown>, fn: (file: string, dir: string) => Promise<void>): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'dc-inv-cfg-'));

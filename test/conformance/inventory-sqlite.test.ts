@@ -1,3 +1,4 @@
+import { describe } from 'node:test';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { createPublishedDynamoSchema } from '../helpers/dynamo-published-schema.
 import { loadFixtureSql } from './inventory-fixture.ts';
 import { runInventoryConformance } from './inventory-suite.ts';
 import { GENERIC_QUERY } from './inventory-sql-helpers.ts';
+import { runSqlSnapshotCase } from './inventory-sql-engine.ts';
 
 async function fixtureDb(): Promise<{ dir: string; path: string }> {
   const dir = await mkdtemp(join(tmpdir(), 'dc-inv-sqlite-'));
@@ -47,3 +49,9 @@ runInventoryConformance(
   },
   { datasets: 'the operator query returns files only', siteList: 'the operator query is per site' },
 );
+
+describe('sqlite inventory: read snapshot', () =>
+  runSqlSnapshotCase('sqlite', async (prefix) => {
+    const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+    return { url: `sqlite:${join(dir, 'snapshot.sqlite')}`, name: prefix, drop: () => rm(dir, { recursive: true, force: true }) };
+  }));

@@ -20,10 +20,10 @@ export const settled = (lfn: string, size = 100): InventoryFile => ({ lfn, size,
 export const flux = (lfn: string, size = 100): InventoryFile => ({ lfn, size, settled: false });
 
 /** Runs checkSite and returns the lists as arrays plus the summary. */
-export async function runCheck(site: SiteConfig, inventory: MemoryInventory, lister: MemoryLister, partitions?: number) {
+export async function runCheck(site: SiteConfig, inventory: MemoryInventory, lister: MemoryLister, partitions?: number, keptOrphanLines?: number) {
   const work = mkdtempSync(join(tmpdir(), 'dc-check-'));
   try {
-    const r = await checkSite({ site, inventory, lister, now: NOW, workDir: work, retryDelayMs: 1, partitions });
+    const r = await checkSite({ site, inventory, lister, now: NOW, workDir: work, retryDelayMs: 1, partitions, keptOrphanLines });
     const collect = async (l: { lines(): AsyncGenerator<string> }) => {
       const out: string[] = [];
       for await (const x of l.lines()) out.push(x);

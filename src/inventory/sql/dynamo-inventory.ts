@@ -1,9 +1,9 @@
 import { nameFromStoredText } from '../../core/escape.ts';
-import { sql, type Kysely } from 'kysely';
+import { sql, type CompiledQuery, type Kysely } from 'kysely';
 import type { SqlDatabase } from '../../sql/sql-database.ts';
 import type { InventoryFile } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
-import type { Inventory } from '../inventory.ts';
+import type { Inventory, StreamFilesOptions } from '../inventory.ts';
 import type { DynamoDb } from './dynamo-schema.ts';
 import { detectDynamoLayout, type DynamoLayout } from './dynamo-layout.ts';
 
@@ -27,6 +27,7 @@ export class DynamoInventory implements Inventory {
   constructor(private readonly database: SqlDatabase<DynamoDb>) {
     this.kind = database.engine;
     this.db = database.db;
+    this.snapshotReads = database.hasSnapshots;
   }
 
   /** The database's layout, read once per open inventory (a failed read is tried again next time). */
@@ -38,35 +39,46 @@ export class DynamoInventory implements Inventory {
     return this.layoutRead;
   }
 
-  async *streamFiles(site: string, signal?: AbortSignal): AsyncIterable<InventoryFile[]> {
+  /** Every read is one repeatable-read snapshot (src/sql/sql-snapshot.ts), fixed before its first row. */
+  readonly snapshotReads: boolean;
+
+  async *streamFiles(site: string, signal?: AbortSignal, opts: StreamFilesOptions = {}): AsyncIterable<InventoryFile[]> {
     await this.layout();
-    const siteId = await this.siteId(site);
-    if (siteId === undefined) return;
-    const rows = this.db
+    const withDatasets = opts.withDatasets !== false;
+    if (!this.database.hasSnapshots) {
+      // An in-memory SQLite database: small by nature, read in one go on kysely's connection.
+      const siteId = await this.siteId(site);
+      if (siteId === undefined) return;
+      const { rows } = await this.db.executeQuery(this.replicaQuery(siteId, withDatasets));
+      yield* toFiles(rows.map((r) => Object.values(r as Record<string, unknown>)), withDatasets, signal);
+      return;
+    }
+    const snapshot = await this.database.openSnapshot();
+    try {
+      opts.onSnapshot?.();
+      const found = await snapshot.collectArrays(this.db.selectFrom('sites').select('id').where('name', '=', site).compile());
+      if (found.length === 0) return;
+      for await (const rows of snapshot.streamArrays(this.replicaQuery(Number(found[0][0]), withDatasets), BATCH)) {
+        yield* toFiles(rows, withDatasets, signal);
+      }
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  /**
+   * The site's replicas: lfn, size, settled (0/1), then dataset and block names when asked. The
+   * joins are the same either way, so both give the same files.
+   */
+  private replicaQuery(siteId: number, withDatasets: boolean): CompiledQuery {
+    const q = this.db
       .selectFrom('block_replicas as br')
       .innerJoin('files as f', 'f.block_id', 'br.block_id')
       .innerJoin('blocks as b', 'b.id', 'br.block_id')
       .innerJoin('datasets as d', 'd.id', 'b.dataset_id')
-      .select([
-        'f.name as lfn',
-        'f.size as size',
-        sql<number>`case when br.is_complete = 1 and br.group_id <> 0 then 1 else 0 end`.as('settled'),
-        'd.name as dataset',
-        'b.name as block',
-      ])
-      .where('br.site_id', '=', siteId)
-      .stream(BATCH);
-    let batch: InventoryFile[] = [];
-    for await (const r of rows) {
-      if (signal?.aborted) throw new DcError('ABORTED', 'inventory read aborted');
-      // Names stored escaped when not UTF-8 (import, src/core/escape.ts nameToStoredText) read back as bytes.
-      batch.push({ lfn: nameFromStoredText(r.lfn), size: Number(r.size), settled: Number(r.settled) === 1, dataset: r.dataset && nameFromStoredText(r.dataset), block: r.block && nameFromStoredText(r.block) });
-      if (batch.length >= BATCH) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length) yield batch;
+      .select(['f.name as lfn', 'f.size as size', sql<number>`case when br.is_complete = 1 and br.group_id <> 0 then 1 else 0 end`.as('settled')])
+      .where('br.site_id', '=', siteId);
+    return (withDatasets ? q.select(['d.name as dataset', 'b.name as block']) : q).compile();
   }
 
   async collectProtectedDatasets(site: string): Promise<Set<string>> {
@@ -126,4 +138,21 @@ export class DynamoInventory implements Inventory {
   async close(): Promise<void> {
     await this.database.close();
   }
+}
+
+/** One batch of replica rows (replicaQuery's columns) as inventory files. */
+function toFiles(rows: unknown[][], withDatasets: boolean, signal: AbortSignal | undefined): InventoryFile[][] {
+  if (signal?.aborted) throw new DcError('ABORTED', 'inventory read aborted');
+  const out: InventoryFile[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    // Names stored escaped when not UTF-8 (import, src/core/escape.ts nameToStoredText) read back as bytes.
+    const file: InventoryFile = { lfn: nameFromStoredText(String(r[0])), size: Number(r[1]), settled: Number(r[2]) === 1 };
+    if (withDatasets) {
+      file.dataset = r[3] == null ? undefined : nameFromStoredText(String(r[3]));
+      file.block = r[4] == null ? undefined : nameFromStoredText(String(r[4]));
+    }
+    out[i] = file;
+  }
+  return [out];
 }

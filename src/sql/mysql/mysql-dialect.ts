@@ -2,6 +2,8 @@ import { MysqlDialect } from 'kysely';
 import { createPool } from 'mysql2';
 import type { SqlDialectOptions } from '../sql-engine.ts';
 import { guardedPool } from './mysql-pool.ts';
+import { mysqlSnapshotOpener } from './mysql-snapshot.ts';
+import type { SnapshotOpener } from '../sql-snapshot.ts';
 
 /**
  * mysql2 for kysely (MySQL and MariaDB). mysql2 streams a result set row by row off the socket and
@@ -9,7 +11,7 @@ import { guardedPool } from './mysql-pool.ts';
  * Names are byte-exact UTF-8 (utf8mb4); integers beyond 2^53 would lose precision as numbers:
  * none exist (sizes, ids), and bigNumberStrings: false keeps every smaller one a number.
  */
-export function createMysqlDialect(url: string, opts: SqlDialectOptions): MysqlDialect {
+export function createMysqlDialect(url: string, opts: SqlDialectOptions): { dialect: MysqlDialect; openSnapshot: SnapshotOpener } {
   const pool = createPool({
     uri: url,
     connectionLimit: opts.poolSize,
@@ -17,5 +19,5 @@ export function createMysqlDialect(url: string, opts: SqlDialectOptions): MysqlD
     bigNumberStrings: false,
     charset: 'utf8mb4',
   });
-  return new MysqlDialect({ pool: guardedPool(pool) });
+  return { dialect: new MysqlDialect({ pool: guardedPool(pool) }), openSnapshot: mysqlSnapshotOpener(pool) };
 }

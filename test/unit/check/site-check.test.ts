@@ -368,6 +368,18 @@ describe('check: partitioned judging', () => {
     assert.deepEqual(results[1], results[0]);
     assert.deepEqual(results[2], results[0]);
   });
+
+  it('finds the same orphans whether their listing lines are kept or the listing is read again', async () => {
+    const results = [];
+    for (const kept of [undefined, 3, 0]) {
+      const { lister, inventory } = scenario();
+      const r = await runCheck(testSite(), inventory, lister, 5, kept);
+      results.push({ missing: r.missing, orphan: r.orphan, sizeMismatch: r.sizeMismatch, skipped: r.summary.skipped, orphanCount: r.summary.orphan });
+    }
+    assert.ok(results[0].orphan.length > 100);
+    assert.deepEqual(results[1], results[0]);
+    assert.deepEqual(results[2], results[0]);
+  });
 });
 
 describe('check: every held-back file is counted (issue 10)', () => {
