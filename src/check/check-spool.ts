@@ -40,6 +40,8 @@ export const RAW_SCRATCH_BYTES = 1 << 30;
 export class CheckSpool {
   /** Each partition's block being filled (allocated on its first line) and how far. */
   private readonly blocks: (Buffer | undefined)[];
+  /** The flush a write started, for it to return (see blockFor). */
+  private flushing: Promise<void> | undefined;
   private readonly filled: Int32Array;
   /** Per partition: its raw file and its gzip file, each opened on its first block. */
   private readonly raw: (WriteStream | undefined)[];
@@ -71,6 +73,25 @@ export class CheckSpool {
   }
 
   /**
+   * The block of partition `p` with room for `most` more bytes. A block too full for them is handed
+   * to flush() first and its promise left in `flushing`, which the write returns (undefined otherwise).
+   */
+  private blockFor(p: number, most: number): Buffer {
+    let block = this.blocks[p];
+    this.flushing = undefined;
+    if (block && this.filled[p] + most > block.length) {
+      this.flushing = this.flush(p);
+      block = undefined;
+    }
+    if (!block) {
+      block = Buffer.allocUnsafe(Math.max(BLOCK, most));
+      this.blocks[p] = block;
+      this.filled[p] = 0;
+    }
+    return block;
+  }
+
+  /**
    * Adds one line (without newline) to partition `p`. Returns a promise only when the line filled a
    * block, which is then being compressed and written: await it (the disk may lag) before the next
    * write. The common case costs no promise and no turn of the microtask queue, so spooling keeps
@@ -79,22 +100,12 @@ export class CheckSpool {
   write(p: number, line: string): Promise<void> | undefined {
     // UTF-8 takes at most 3 bytes per UTF-16 unit; the newline one more.
     const most = line.length * 3 + 1;
-    let block = this.blocks[p];
-    let pending: Promise<void> | undefined;
-    if (block && this.filled[p] + most > block.length) {
-      pending = this.flush(p);
-      block = undefined;
-    }
-    if (!block) {
-      block = Buffer.allocUnsafe(Math.max(BLOCK, most));
-      this.blocks[p] = block;
-      this.filled[p] = 0;
-    }
+    const block = this.blockFor(p, most);
     let at = this.filled[p];
     at += block.write(line, at, 'utf8');
     block[at++] = NEWLINE;
     this.filled[p] = at;
-    return pending;
+    return this.flushing;
   }
 
   /**
@@ -103,17 +114,7 @@ export class CheckSpool {
    */
   writeHashed(p: number, h: Hash96, rest: string): Promise<void> | undefined {
     const most = HASH_HEX_LENGTH + 1 + rest.length * 3 + 1;
-    let block = this.blocks[p];
-    let pending: Promise<void> | undefined;
-    if (block && this.filled[p] + most > block.length) {
-      pending = this.flush(p);
-      block = undefined;
-    }
-    if (!block) {
-      block = Buffer.allocUnsafe(Math.max(BLOCK, most));
-      this.blocks[p] = block;
-      this.filled[p] = 0;
-    }
+    const block = this.blockFor(p, most);
     let at = this.filled[p];
     for (let w = 0; w < 3; w++) {
       const v = h[w];
@@ -123,7 +124,7 @@ export class CheckSpool {
     at += block.write(rest, at, 'utf8');
     block[at++] = NEWLINE;
     this.filled[p] = at;
-    return pending;
+    return this.flushing;
   }
 
   /** Writes partition `p`'s block, raw or compressed (see ScratchBudget), taking it out of the partition. */
