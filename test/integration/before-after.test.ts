@@ -56,20 +56,13 @@ class SlowLister implements Lister {
   }
 }
 
-/** The seed's way: one inventory read, replayed for the "after" snapshot. */
-class SingleRead implements Inventory {
+/** An inventory that passes everything but its file stream to the one it wraps. */
+abstract class WrappedInventory implements Inventory {
   readonly kind: string;
-  private snapshot?: InventoryFile[][];
-  constructor(private readonly inner: Inventory) {
+  constructor(protected readonly inner: Inventory) {
     this.kind = inner.kind;
   }
-  async *streamFiles(site: string, signal?: AbortSignal) {
-    if (!this.snapshot) {
-      this.snapshot = [];
-      for await (const b of this.inner.streamFiles(site, signal)) this.snapshot.push(b);
-    }
-    yield* this.snapshot;
-  }
+  abstract streamFiles(site: string, signal?: AbortSignal, opts?: StreamFilesOptions): AsyncIterable<InventoryFile[]>;
   collectProtectedDatasets(site: string) {
     return this.inner.collectProtectedDatasets(site);
   }
@@ -84,24 +77,35 @@ class SingleRead implements Inventory {
   }
 }
 
+/** The seed's way: one inventory read, replayed for the "after" snapshot. */
+class SingleRead extends WrappedInventory {
+  private snapshot?: InventoryFile[][];
+  async *streamFiles(site: string, signal?: AbortSignal) {
+    if (!this.snapshot) {
+      this.snapshot = [];
+      for await (const b of this.inner.streamFiles(site, signal)) this.snapshot.push(b);
+    }
+    yield* this.snapshot;
+  }
+}
+
 /**
  * The before-read held back while the listing runs: the first batch comes off the database, then
  * the rest waits until the racing changes are made. `honest` passes the inner snapshot through;
  * otherwise the listing is let go at once and the read itself only starts after the changes,
  * as an inventory claiming a snapshot it does not take would behave.
  */
-class HeldBackRead implements Inventory {
-  readonly kind: string;
+class HeldBackRead extends WrappedInventory {
   readonly snapshotReads = true;
   private reads = 0;
   /** LFNs of the before-read that came off the database after the racing changes. */
   readonly readAfterChanges = new Set<string>();
   constructor(
-    private readonly inner: Inventory,
+    inner: Inventory,
     private readonly changesMade: Promise<void>,
     private readonly honest: boolean,
   ) {
-    this.kind = inner.kind;
+    super(inner);
   }
   async *streamFiles(site: string, signal?: AbortSignal, opts?: StreamFilesOptions) {
     if (++this.reads > 1) {
@@ -121,18 +125,6 @@ class HeldBackRead implements Inventory {
       if (first) await this.changesMade;
       first = false;
     }
-  }
-  collectProtectedDatasets(site: string) {
-    return this.inner.collectProtectedDatasets(site);
-  }
-  collectQueuedDeletions(site: string) {
-    return this.inner.collectQueuedDeletions(site);
-  }
-  collectSites() {
-    return this.inner.collectSites();
-  }
-  close() {
-    return this.inner.close();
   }
 }
 
