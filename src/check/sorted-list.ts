@@ -29,7 +29,8 @@ export class SortedList {
     return this.added;
   }
 
-  add(name: string, size = 0): void {
+  /** `size` may be any text without a newline (`dump` keeps "size mtime" there); entries() reads a number. */
+  add(name: string, size: number | string = 0): void {
     this.added++;
     // A copy of its own: a name sliced out of a large read buffer would otherwise keep the
     // whole buffer alive for as long as the list holds it. ASCII goes through latin1 (one byte a
@@ -57,6 +58,14 @@ export class SortedList {
   /** Sorted, de-duplicated lines as written: escaped names. */
   async *lines(): AsyncGenerator<string> {
     for await (const e of this.sortedEntries()) yield e.slice(0, e.lastIndexOf('\t'));
+  }
+
+  /** Sorted, de-duplicated lines `escapedName SEP size-text`, as `dump` writes them. */
+  async *linesWithSize(sep = ' '): AsyncGenerator<string> {
+    for await (const e of this.sortedEntries()) {
+      const tab = e.lastIndexOf('\t');
+      yield e.slice(0, tab) + sep + e.slice(tab + 1);
+    }
   }
 
   /** Sorted, de-duplicated names (unescaped) with their sizes. */

@@ -8,6 +8,7 @@ import { registerCompare } from './commands/compare-command.ts';
 import { registerCompare3 } from './commands/compare3-command.ts';
 import { registerDaemon } from './commands/daemon-command.ts';
 import { registerDemo } from './commands/demo-command.ts';
+import { registerDump } from './commands/dump-command.ts';
 import { registerImport } from './commands/import-command.ts';
 import { registerInvalidate } from './commands/invalidate-command.ts';
 import { registerList } from './commands/list-command.ts';
@@ -15,7 +16,7 @@ import { registerServe } from './commands/serve-command.ts';
 import { registerSetStatus } from './commands/set-status-command.ts';
 import { registerWorker } from './commands/worker-command.ts';
 
-const registrars: CommandRegistrar[] = [registerCheck, registerList, registerCompare, registerImport, registerSetStatus, registerDemo, registerServe, registerInvalidate, registerCompare3, registerDaemon, registerWorker];
+const registrars: CommandRegistrar[] = [registerCheck, registerList, registerCompare, registerImport, registerSetStatus, registerDemo, registerServe, registerInvalidate, registerCompare3, registerDaemon, registerWorker, registerDump];
 
 /** The package's version, from package.json (two levels up from src/cli and from dist/cli). */
 export function packageVersion(): string {

@@ -58,6 +58,8 @@ export const siteDefaults: SiteSettings = {
   DumpFormat: 'auto',
   MaxDumpAge: 7,
   DumpTempDir: '',
+  DumpUrl: '',
+  DumpDate: '',
   BearerTokenFile: '',
   X509UserProxy: '',
   X509UserCert: '',

@@ -13,6 +13,9 @@ import { streamLines } from './line-reader.ts';
  *   line is the name, read with the documented escaping (unescapeName); sizes are unknown.
  * - `lfn-size`: `name size` or `name size settled|flux`, one space or tab between fields. Fields are
  *   taken from the right, so a name may hold spaces inside; the name is escaped as above.
+ * - `lfn-size-mtime`: `name size mtime` (what `dump` writes), mtime in whole seconds since the epoch
+ *   or `-` when unknown (an inventory's dump), size `-` when unknown; fields taken from the right as in `lfn-size`. Told
+ *   from `lfn-size` only by DUMP_HEADER on the file's first line (a name may end in " 123"), or declared.
  * - `rucio-dump`: a Rucio replica dump, 9 tab-separated columns
  *   `rse scope name checksum size creation_date path update_date state`; the name is `path`, or
  *   `name` when `path` is empty, escaped as above (a list the tool writes round-trips); state `A` is settled.
@@ -22,8 +25,11 @@ import { streamLines } from './line-reader.ts';
  * space or tab (surrounding blanks belong to a name only escaped, `\x20`), so a stray blank is
  * reported instead of silently becoming part of a name.
  */
-export const LIST_FORMATS = ['paths', 'lfn-size', 'rucio-dump'] as const;
+export const LIST_FORMATS = ['paths', 'lfn-size', 'lfn-size-mtime', 'rucio-dump'] as const;
 export type ListFormat = (typeof LIST_FORMATS)[number];
+
+/** The first line `dump` writes: it declares the file's format (`lfn-size-mtime`) to every reader. */
+export const DUMP_HEADER = '# dynamo-consistency dump: lfn size mtime';
 
 /** The size of an entry whose format carries none (`paths`). */
 export const UNKNOWN_SIZE = -1;
@@ -167,6 +173,21 @@ export function parseListLine(format: ListFormat, buf: Uint8Array, start: number
     out.size = size;
     return checkName(buf, start, sep, true, out);
   }
+  if (format === 'lfn-size-mtime') {
+    const j = lastBlank(buf, start, end);
+    if (j < 0) return bad(out, 'no mtime column (expected "name size mtime")');
+    if (j === end - 1) return bad(out, 'raw space or tab at the end of the line');
+    if (!(end - j === 2 && buf[j + 1] === 45) && parseSize(buf, j + 1, end) < 0) return bad(out, `mtime ${text(buf, j + 1, end)} is neither whole seconds nor "-"`);
+    const k = lastBlank(buf, start, j);
+    if (k < 0) return bad(out, 'no size column (expected "name size mtime")');
+    const unknown = j - k === 2 && buf[k + 1] === 45;
+    const size = unknown ? UNKNOWN_SIZE : parseSize(buf, k + 1, j);
+    if (size === -1 && !unknown) return bad(out, `size ${text(buf, k + 1, j)} is neither a non-negative integer nor "-"`);
+    if (size === -2) return bad(out, `size ${text(buf, k + 1, j)} is ${MAX_SIZE_TEXT}`);
+    out.size = size;
+    out.settled = true;
+    return checkName(buf, start, k, true, out);
+  }
   // rucio-dump. Columns: 0 rse, 1 scope, 2 name, 3 checksum, 4 size, 5 created, 6 path, 7 updated, 8 state.
   const cols = RUCIO_COLS;
   let n = 0;
@@ -279,6 +300,9 @@ export async function detectListFormat(path: string, allowed: readonly ListForma
     if (nl < 0 || nl >= end) nl = end;
     const e = nl > s && buf[nl - 1] === 13 ? nl - 1 : nl;
     lineNo++;
+    if (lineNo === 1 && allowed.includes('lfn-size-mtime') && buf.toString('latin1', s, e) === DUMP_HEADER) {
+      return { format: 'lfn-size-mtime', how: 'declared by its first line (a dump)' };
+    }
     const kind = parseListLine('paths', buf, s, e, r);
     if (kind === ENTRY || kind === BAD) {
       entries++;
@@ -299,7 +323,7 @@ export async function detectListFormat(path: string, allowed: readonly ListForma
   if (!withSize) return { format: 'paths', how };
   throw new DcError(
     'INPUT',
-    `${path}:${without.line}: ${without.problem} (${quoteBytes(buf, without.s, without.e)}), but line ${withSize.line} ends in a size column (${quoteBytes(buf, withSize.s, withSize.e)}): the list format cannot be told; declare it with --format paths|lfn-size|rucio-dump`,
+    `${path}:${without.line}: ${without.problem} (${quoteBytes(buf, without.s, without.e)}), but line ${withSize.line} ends in a size column (${quoteBytes(buf, withSize.s, withSize.e)}): the list format cannot be told; declare it with --format ${LIST_FORMATS.join('|')}`,
     { detail: { file: path, line: without.line } },
   );
 }

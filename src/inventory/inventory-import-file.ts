@@ -12,7 +12,7 @@ export interface ImportFile {
 }
 
 /** Formats `import` reads: every entry needs a size. */
-export const IMPORT_FORMATS: readonly ListFormat[] = ['lfn-size', 'rucio-dump'];
+export const IMPORT_FORMATS: readonly ListFormat[] = ['lfn-size', 'lfn-size-mtime', 'rucio-dump'];
 
 /**
  * Reads a whole import file through the shared list reader (src/core/list-format.ts) and checks
@@ -33,6 +33,7 @@ export async function readImportFile(path: string, declared?: ListFormat): Promi
     for (const e of batch) {
       const problem = lfnProblem(e.name);
       if (problem) throw new DcError('INPUT', `${path}:${e.line}: ${problem}: ${quoteName(e.name)}`, { detail: { file: path, line: e.line } });
+      if (e.size < 0) throw new DcError('INPUT', `${path}:${e.line}: no size ("-") for ${quoteName(e.name)}: import needs a size for every file`, { detail: { file: path, line: e.line } });
       const before = seen.get(e.name);
       if (before) {
         if (before.size !== e.size) {

@@ -13,7 +13,7 @@ export const inventoryKeys = z
     PasswordFile: z.string().optional(),
     Query: z.string().optional(),
     /** Type dump: the dumps' list format (paths, lfn-size, rucio-dump); default: detected per file from its first lines. */
-    Format: z.enum(['paths', 'lfn-size', 'rucio-dump']).optional(),
+    Format: z.enum(['paths', 'lfn-size', 'lfn-size-mtime', 'rucio-dump']).optional(),
     /** Pending deletions / transfers as files, for deployments without Dynamo's registry tables. */
     DeletionQueueFile: z.string().optional(),
     TransferQueueFile: z.string().optional(),

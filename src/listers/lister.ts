@@ -75,7 +75,10 @@ export type ListerSiteSettings = SiteBasics &
   DumpSettings &
   CliListerSettings;
 
-/** What a lister is built from (src/config's backendSite makes it from a validated site). */
-export type ListerSettings = BackendSite<ListerSiteSettings>;
+/**
+ * What a lister is built from (src/config's backendSite makes it from a validated site), and the
+ * run's stop signal for a lister that works before its first listing (a dump fetched from the site).
+ */
+export type ListerSettings = BackendSite<ListerSiteSettings> & { signal?: AbortSignal };
 
 export type ListerFactory = (settings: ListerSettings) => Lister | Promise<Lister>;

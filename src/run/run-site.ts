@@ -174,7 +174,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     inventory = await openInventory(config);
     // The door is settled once, so the lister and the storage deleter (ctx.site) use the same one.
     site = await resolveSiteDoor(site, { signal, now, log, env: config.env });
-    lister = await createLister(backendSite(site, config.env));
+    lister = await createLister({ ...backendSite(site, config.env), signal });
     log('check-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
     result = await checkSite({
       site,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { SiteSettings } from '../../config/config-schema.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../cli-command.ts';
+import { dateStringOption } from '../date-string-option.ts';
 
 interface CheckOptions {
   site?: string;
@@ -10,6 +11,7 @@ interface CheckOptions {
   cms?: boolean;
   /** False with --no-orphan. */
   orphan?: boolean;
+  dateString?: string;
 }
 
 export const registerCheck: CommandRegistrar = (program, run) => {
@@ -20,6 +22,7 @@ export const registerCheck: CommandRegistrar = (program, run) => {
     .option('--dry-run', 'write lists and history, never act')
     .option('--json', 'print the run summary as JSON on stdout and log JSON lines on stderr')
     .option('--cms', 'CMS dataset conventions for this run (CmsDatasets true)')
+    .option('--date-string <YYYYMMDD>', 'RAL-Reader sites: the day of the site\'s dump to read (default today, UTC)')
     .option('--no-orphan', 'list no orphans in this run, every one held back (ListOrphans false, the seed\'s --no-orphan)')
     .action((opts: CheckOptions) =>
       run(async (ctx) => {
@@ -33,6 +36,7 @@ export const registerCheck: CommandRegistrar = (program, run) => {
         const overrides: Partial<SiteSettings> = {};
         if (opts.cms) overrides.CmsDatasets = true;
         if (opts.orphan === false) overrides.ListOrphans = false;
+        if (opts.dateString !== undefined) overrides.DumpDate = dateStringOption(opts.dateString);
         if (Object.keys(overrides).length) ctx.log.info('run-settings', { ...overrides, message: 'set for this run by --cms / --no-orphan, over the configuration' });
         // The configured sites, the history and the inventory are checked before the inventory is
         // asked for the sites it knows; those are checked in turn.

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../cli-command.ts';
 import type { WalkProgress } from '../../listers/walk-types.ts';
+import { dateStringOption } from '../date-string-option.ts';
 
 /** Characters of output gathered before a write. */
 const FLUSH_AT = 256 << 10;
@@ -15,17 +16,18 @@ export const registerList: CommandRegistrar = (program, run) => {
     .description('print the listing of a site: "LFN size mtime" per file (names escaped as in the lists); unlisted directories on stderr')
     .argument('<site>')
     .option('--dirs', 'also print directories, as "LFN/ - mtime"')
-    .action((siteName: string, opts: { dirs?: boolean }) =>
+    .option('--date-string <YYYYMMDD>', 'RAL-Reader sites: the day of the site\'s dump to read (default today, UTC)')
+    .action((siteName: string, opts: { dirs?: boolean; dateString?: string }) =>
       run(async (ctx) => {
-        const { backendSite, siteConfig } = await import('../../config/config-loader.ts');
+        const { backendSite, siteConfig, withOverrides } = await import('../../config/config-loader.ts');
         const { escapeName } = await import('../../core/escape.ts');
         const { candidateTops } = await import('../../check/check-filters.ts');
         const { createLister } = await import('../../listers/registry.ts');
         const { resolveSiteDoor } = await import('../../listers/xrootd/xrootd-site-door.ts');
         const { walk } = await import('../../listers/walker.ts');
-        const config = ctx.config();
+        const config = opts.dateString === undefined ? ctx.config() : withOverrides(ctx.config(), { DumpDate: dateStringOption(opts.dateString) });
         const site = await resolveSiteDoor(siteConfig(config, siteName), { signal: ctx.signal, env: config.env });
-        const lister = await createLister(backendSite(site, config.env));
+        const lister = await createLister({ ...backendSite(site, config.env), signal: ctx.signal });
         let unlisted = 0;
         let last: WalkProgress | undefined;
         // Output leaves in blocks, not one write per directory (a write is a syscall on a pipe); on

@@ -27,6 +27,8 @@ export interface DumpListerOptions {
   tempDir?: string;
   /** The environment `sort` runs in, as captured by the configuration layer (default: none). */
   env?: SiteEnv;
+  /** A scratch directory the lister owns from the start (a fetched dump lies in it); removed on close. */
+  workDir?: string;
 }
 
 /** Records handed to the walker between heartbeats. */
@@ -48,7 +50,9 @@ export class DumpLister implements Lister {
   private readonly children = new Set<{ kill(): void }>();
   private closed = false;
 
-  constructor(private readonly o: DumpListerOptions) {}
+  constructor(private readonly o: DumpListerOptions) {
+    this.workDir = o.workDir;
+  }
 
   /** A dump past MaxDumpAge describes a site that has moved on: refuse rather than mislead. */
   private async checkAge(): Promise<void> {
@@ -261,14 +265,36 @@ export function dumpFileOf(url: string, settings: Readonly<Pick<DumpSettings, 'D
   throw new DcError('CONFIG', `a dump site needs DumpPath or a dump:///path/to/file Url (Url is ${JSON.stringify(url)})`);
 }
 
-/** Site keys: `DumpPath`, `DumpFormat` (auto, days, find, csv), `MaxDumpAge` (days), `DumpTempDir`. */
-export function createDumpLister(settings: ListerSettings): Lister {
+/**
+ * Site keys: `DumpPath`, `DumpFormat` (auto, days, find, csv), `MaxDumpAge` (days), `DumpTempDir`,
+ * and for dumps the site publishes `DumpUrl` and `DumpDate` (src/listers/dump/dump-fetch.ts). A
+ * dump chosen by day (a published one, or a DumpPath holding `{date}`) is judged by that day and
+ * must exist before any listing starts: a stale or absent dump fails the run, naming the day and
+ * where it was looked for, instead of showing as every directory unlisted.
+ */
+export async function createDumpLister(settings: ListerSettings): Promise<Lister> {
   const s = settings.settings;
-  return new DumpLister({
-    file: dumpFileOf(settings.url, s),
-    format: s.DumpFormat,
-    maxAgeDays: s.MaxDumpAge,
-    tempDir: s.DumpTempDir || undefined,
-    env: settings.env,
-  });
+  const common = { format: s.DumpFormat, tempDir: s.DumpTempDir || undefined, env: settings.env };
+  const byDay = Boolean(s.DumpUrl) || s.DumpPath.includes('{date}') || (!s.DumpPath && s.AccessMethod === 'RAL-Reader');
+  if (!byDay) return new DumpLister({ ...common, file: dumpFileOf(settings.url, s), maxAgeDays: s.MaxDumpAge });
+  const { checkDumpDay, dumpDay, fetchDump, fillDumpTemplate, publishedDumpUrl } = await import('./dump-fetch.ts');
+  const day = dumpDay(s);
+  checkDumpDay(day, s.MaxDumpAge, s.name);
+  const url = publishedDumpUrl(settings, day);
+  if (!url) {
+    const file = fillDumpTemplate(dumpFileOf(settings.url, s), day, s.name);
+    await stat(file).catch((err) => {
+      throw new DcError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'INPUT', `site ${s.name}: there is no dump of ${day} at ${file} (${(err as NodeJS.ErrnoException).code ?? err})`, { cause: err });
+    });
+    return new DumpLister({ ...common, file });
+  }
+  const workDir = await mkdtemp(join(s.DumpTempDir || tmpdir(), 'dc-dump-'));
+  const file = join(workDir, 'fetched');
+  try {
+    await fetchDump(url, file, settings, settings.signal);
+  } catch (err) {
+    await rm(workDir, { recursive: true, force: true });
+    throw err;
+  }
+  return new DumpLister({ ...common, file, workDir });
 }

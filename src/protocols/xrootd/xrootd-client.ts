@@ -9,6 +9,9 @@ import { encodePing } from './codec/requests/xrootd-ping.ts';
 import { encodeRm } from './codec/requests/xrootd-rm.ts';
 import { encodeRmdir } from './codec/requests/xrootd-rmdir.ts';
 import { decodeStatReply, encodeStat, type StatInfo } from './codec/requests/xrootd-stat.ts';
+import { decodeOpenReply, encodeOpenRead } from './codec/requests/xrootd-open.ts';
+import { encodeRead } from './codec/requests/xrootd-read.ts';
+import { encodeClose } from './codec/requests/xrootd-close.ts';
 import type { ResponseHandler, XrootdConnection } from './xrootd-connection.ts';
 import { XrootdPool, type PoolOptions, type XrootdEndpoint } from './xrootd-pool.ts';
 
@@ -35,8 +38,21 @@ interface RequestSpec<T> {
   idempotent: boolean;
   encode(streamId: number, path: string): Buffer;
   partial?(body: Buffer): void;
-  ok(body: Buffer): T;
+  /** The final answer, and the connection it came on (a file handle lives on it). */
+  ok(body: Buffer, conn: XrootdConnection): T;
 }
+
+/** A file opened for reading: its handle is valid on this one connection only. */
+export interface XrootdOpenFile {
+  readonly path: string;
+  readonly conn: XrootdConnection;
+  readonly handle: Buffer;
+  /** From kXR_retstat, when the server gave it. */
+  readonly stat?: StatInfo;
+}
+
+/** Bytes asked for by one kXR_read: the most a reader holds in memory at once. */
+const READ_CHUNK = 4 << 20;
 
 /** Parses `root://host[:port]/path` (or `roots://`) into an endpoint and a path. */
 export function parseXrootdUrl(url: string): { endpoint: XrootdEndpoint; path: string } {
@@ -210,10 +226,11 @@ export class XrootdClient {
     for (;;) {
       if (ro.signal?.aborted) throw new DcError('ABORTED', `${what} aborted`);
       let res: { status: number; body: Buffer };
+      let conn: XrootdConnection;
       try {
         // A server that accepts and never answers holds the connection set-up: the caller's stop
         // must not wait for the connect timeout.
-        const conn = await untilAborted(this.pool.acquire(ep), ro.signal, what);
+        conn = await untilAborted(this.pool.acquire(ep), ro.signal, what);
         this.counters.requests++;
         res = await this.exchange(conn, (sid) => spec.encode(sid, path), partial, ro.signal, what);
       } catch (err) {
@@ -227,7 +244,7 @@ export class XrootdClient {
       }
       switch (res.status) {
         case Status.ok:
-          return spec.ok(res.body);
+          return spec.ok(res.body, conn);
         case Status.error:
           throw errorFromServer(decodeError(res.body), what);
         case Status.redirect: {
@@ -250,6 +267,94 @@ export class XrootdClient {
         }
         default:
           throw new DcError('PROTOCOL', `${what}: unexpected response status ${res.status}`, { detail: { status: res.status } });
+      }
+    }
+  }
+
+  /**
+   * Opens a file for reading (kXR_open, following redirects to the server holding it). Read it with
+   * `read`, then `closeFile`; `readFile` does all three.
+   */
+  openRead(path: string, ro: RequestOptions = {}): Promise<XrootdOpenFile> {
+    return this.run({ what: 'open', path, idempotent: true, encode: encodeOpenRead, ok: (body, conn) => ({ path, conn, ...decodeOpenReply(body) }) }, ro);
+  }
+
+  /** Up to `length` bytes at `offset` (kXR_read), as the bodies came; fewer in all at the end of the file. */
+  read(file: XrootdOpenFile, offset: number, length: number, ro: RequestOptions = {}): Promise<Buffer[]> {
+    const parts: Buffer[] = [];
+    return this.runOn(file.conn, {
+      what: `read ${file.path} @${offset}`,
+      path: file.path,
+      idempotent: true,
+      encode: (sid) => encodeRead(sid, file.handle, offset, length),
+      partial: (body) => parts.push(Buffer.from(body)),
+      ok: (body) => {
+        if (body.length) parts.push(Buffer.from(body));
+        return parts;
+      },
+    }, ro);
+  }
+
+  closeFile(file: XrootdOpenFile, ro: RequestOptions = {}): Promise<void> {
+    return this.runOn(file.conn, { what: `close ${file.path}`, path: file.path, idempotent: true, encode: (sid) => encodeClose(sid, file.handle), ok: () => undefined }, ro);
+  }
+
+  /**
+   * A whole file, streamed: one kXR_read of READ_CHUNK bytes at a time, each yielded once it is
+   * complete, so memory holds one chunk. The file is closed however the iteration ends.
+   * `onOpen` gets the open file first (its kXR_retstat size and mtime, for age checks).
+   */
+  async *readFile(path: string, opts: RequestOptions & { onOpen?: (f: XrootdOpenFile) => void; chunk?: number } = {}): AsyncGenerator<Buffer, void, undefined> {
+    const file = await this.openRead(path, opts);
+    const chunk = opts.chunk ?? READ_CHUNK;
+    try {
+      opts.onOpen?.(file);
+      let offset = 0;
+      for (;;) {
+        const parts = await this.read(file, offset, chunk, opts);
+        let got = 0;
+        for (const p of parts) {
+          got += p.length;
+          if (p.length) yield p;
+        }
+        offset += got;
+        if (got === 0 || (file.stat && !file.stat.isDir && offset >= file.stat.size && got < chunk)) return;
+      }
+    } finally {
+      // A close that fails (the connection dropped) leaves nothing behind: the server closes the
+      // file with the session.
+      await this.closeFile(file).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A request bound to one connection (a file handle's): kXR_wait is honoured; a redirect or a
+   * dropped connection fails it, since the handle means nothing elsewhere.
+   */
+  private async runOn<T>(conn: XrootdConnection, spec: RequestSpec<T>, ro: RequestOptions): Promise<T> {
+    let waits = 0;
+    for (;;) {
+      if (ro.signal?.aborted) throw new DcError('ABORTED', `${spec.what} aborted`);
+      this.counters.requests++;
+      const res = await this.exchange(conn, (sid) => spec.encode(sid, spec.path), spec.partial, ro.signal, spec.what).catch((err) => {
+        throw toDcError(err, spec.what);
+      });
+      switch (res.status) {
+        case Status.ok:
+          return spec.ok(res.body, conn);
+        case Status.error:
+          throw errorFromServer(decodeError(res.body), spec.what);
+        case Status.wait: {
+          const w = decodeWait(res.body);
+          if (++waits > this.maxWaits) throw new DcError('TIMEOUT', `${spec.what}: server still asks to wait after ${this.maxWaits} waits (${w.message})`);
+          this.counters.waits++;
+          await sleep(Math.min(w.seconds, this.maxWaitSeconds) * 1000, ro.signal);
+          continue;
+        }
+        case Status.redirect:
+          throw new DcError('IO', `${spec.what}: redirected while a file is open on ${conn.key}`);
+        default:
+          throw new DcError('PROTOCOL', `${spec.what}: unexpected response status ${res.status}`, { detail: { status: res.status } });
       }
     }
   }

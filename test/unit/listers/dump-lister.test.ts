@@ -71,7 +71,7 @@ describe('dump lister', () => {
     const lines = ['/site/store/b/z.root 3 1600000300', '/site/store 4096 1600000000', '/site/store/a.txt 1 1600000100', '/site/store/a/x.root 2 1600000200', '/site/other/o 9 1600000000', '/site/store/a 4096 1600000050'];
     const file = join(dir, 'unsorted.gz');
     await writeFile(file, gzipSync(lines.join('\n') + '\n'));
-    const lister = createDumpLister(siteBackend({ Url: `dump://${file}`, NumThreads: 2, Timeout: 5 })) as DumpLister;
+    const lister = (await createDumpLister(siteBackend({ Url: `dump://${file}`, NumThreads: 2, Timeout: 5 }))) as DumpLister;
     try {
       const got = await collect(lister, '/site/store');
       assert.deepEqual([...got.files.keys()].sort(), ['/site/store/a.txt', '/site/store/a/x.root', '/site/store/b/z.root']);
@@ -90,7 +90,7 @@ describe('dump lister', () => {
   it('reports a bad line with its number, and the top as unlisted', async () => {
     const file = join(dir, 'bad.txt');
     await writeFile(file, '/s/a 1 19000\n/s/b 2 19000\n/s/c three 19000\n');
-    const lister = createDumpLister(siteBackend({ Url: 'root://x/', NumThreads: 1, Timeout: 5, DumpPath: file, DumpFormat: 'days' })) as DumpLister;
+    const lister = (await createDumpLister(siteBackend({ Url: 'root://x/', NumThreads: 1, Timeout: 5, DumpPath: file, DumpFormat: 'days' }))) as DumpLister;
     try {
       const got = await collect(lister, '/s');
       assert.equal(got.unlisted.length, 1);
@@ -107,8 +107,8 @@ describe('dump lister', () => {
     await writeFile(file, '/s/a 1 1600000000\n');
     const threeDaysAgo = Date.now() / 1000 - 3 * 86400;
     await utimes(file, threeDaysAgo, threeDaysAgo);
-    const stale = createDumpLister(siteBackend({ Url: `dump://${file}`, NumThreads: 1, Timeout: 5, MaxDumpAge: 2 })) as DumpLister;
-    const fresh = createDumpLister(siteBackend({ Url: `dump://${file}`, NumThreads: 1, Timeout: 5, MaxDumpAge: 4 })) as DumpLister;
+    const stale = (await createDumpLister(siteBackend({ Url: `dump://${file}`, NumThreads: 1, Timeout: 5, MaxDumpAge: 2 }))) as DumpLister;
+    const fresh = (await createDumpLister(siteBackend({ Url: `dump://${file}`, NumThreads: 1, Timeout: 5, MaxDumpAge: 4 }))) as DumpLister;
     try {
       const got = await collect(stale, '/s');
       assert.deepEqual(got.unlisted.map((u) => u.code), ['INPUT']);
@@ -123,7 +123,7 @@ describe('dump lister', () => {
   it('rejects a duplicated path and bad settings', async () => {
     const file = join(dir, 'dup.txt');
     await writeFile(file, '/s/a 1 1600000000\n/s/a 1 1600000000\n');
-    const lister = createDumpLister(siteBackend({ Url: `dump://${file}`, NumThreads: 1, Timeout: 5 })) as DumpLister;
+    const lister = (await createDumpLister(siteBackend({ Url: `dump://${file}`, NumThreads: 1, Timeout: 5 }))) as DumpLister;
     try {
       const got = await collect(lister, '/s');
       assert.deepEqual(got.unlisted.map((u) => u.code), ['INPUT']);

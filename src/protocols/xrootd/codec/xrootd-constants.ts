@@ -6,10 +6,13 @@
 /** Request ids (XProtocol.hh `XRequestTypes`). */
 export const Req = {
   auth: 3000,
+  close: 3003,
   dirlist: 3004,
   protocol: 3006,
   login: 3007,
+  open: 3010,
   ping: 3011,
+  read: 3013,
   rm: 3014,
   rmdir: 3015,
   stat: 3017,
@@ -100,6 +103,9 @@ export const DirlistOpt = { online: 0x01, dstat: 0x02 } as const;
 
 /** Flags of a stat reply (XProtocol.hh `XStatRespFlags`). */
 export const StatFlag = { xset: 1, isDir: 2, other: 4, offline: 8, readable: 16, writable: 32 } as const;
+
+/** kXR_open options (XProtocol.hh `XOpenRequestOption`): the slice a reader uses. */
+export const OpenOpt = { openRead: 0x0010, retstat: 0x0400 } as const;
 
 /** kXR_locate options. */
 export const LocateOpt = { refresh: 128, prefname: 256, nowait: 8192 } as const;
