@@ -131,7 +131,7 @@ describe('dump lister', () => {
     } finally {
       await lister.close();
     }
-    assert.throws(() => createDumpLister(siteBackend({ Url: 'root://x/', NumThreads: 1, Timeout: 5 })), /DumpPath/);
+    await assert.rejects(async () => createDumpLister(siteBackend({ Url: 'root://x/', NumThreads: 1, Timeout: 5 })), /DumpPath/);
     assert.throws(() => createDumpLister(siteBackend({ Url: `dump://${file}`, NumThreads: 1, Timeout: 5, DumpFormat: 'xml' })), /DumpFormat/);
   });
 });
