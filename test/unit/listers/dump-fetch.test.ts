@@ -1,0 +1,32 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { DcError } from '../../../src/core/errors.ts';
+import { checkDumpDay, dumpDay, publishedDumpUrl } from '../../../src/listers/dump/dump-fetch.ts';
+import { siteBackend } from '../../helpers/backend-site.ts';
+
+// Issue 15 part 3: which day's dump is read, where it is, and when it is too old.
+const NOW = Date.UTC(2026, 10, 30, 23, 59); // 2026-11-30, late in the day (UTC)
+const code = (c: string) => (e: unknown) => e instanceof DcError && e.code === c;
+
+describe('published site dumps: day, age and URL', () => {
+  it('reads today (UTC) unless DumpDate (--date-string) names a day', () => {
+    assert.equal(dumpDay({ DumpDate: '' }, NOW), '20261130');
+    assert.equal(dumpDay({ DumpDate: '20261129' }, NOW), '20261129');
+    assert.throws(() => dumpDay({ DumpDate: '20260230' }, NOW), code('CONFIG'));
+  });
+
+  it('judges a dump by the day in its name: at most MaxDumpAge whole days before today, never after', () => {
+    checkDumpDay('20261130', 0, 'S', NOW);
+    checkDumpDay('20261123', 7, 'S', NOW);
+    assert.throws(() => checkDumpDay('20261122', 7, 'S', NOW), (e: unknown) => code('INPUT')(e) && /the dump of 20261122 is 8 days old, more than MaxDumpAge 7/.test((e as Error).message));
+    assert.throws(() => checkDumpDay('20261129', 0, 'S', NOW), code('INPUT'));
+    assert.throws(() => checkDumpDay('20261201', 7, 'S', NOW), (e: unknown) => code('CONFIG')(e) && /a day after today/.test((e as Error).message));
+  });
+
+  it('fills {date} and {site} in DumpUrl; RAL-Reader without one reads <Url><PathPrefix>/store/accounting/<site>-<date>.tsv', () => {
+    const s = (keys: Record<string, unknown>) => siteBackend({ Url: 'root://door.example:1094/', ...keys }); // site T2_TEST
+    assert.equal(publishedDumpUrl(s({ DumpUrl: 'https://web.example/acc/{site}/dump-{date}.gz' }), '20261130'), 'https://web.example/acc/T2_TEST/dump-20261130.gz');
+    assert.equal(publishedDumpUrl(s({ AccessMethod: 'RAL-Reader', PathPrefix: '/cms' }), '20261130'), 'root://door.example:1094/cms/store/accounting/T2_TEST-20261130.tsv');
+    assert.equal(publishedDumpUrl(s({ AccessMethod: 'RAL-Reader', DumpPath: '/data/dump-{date}.tsv' }), '20261130'), undefined, 'a local DumpPath is read, not fetched');
+  });
+});
