@@ -321,9 +321,9 @@ export class XrootdClient {
         if (got === 0 || (file.stat && !file.stat.isDir && offset >= file.stat.size && got < chunk)) return;
       }
     } finally {
-      // A close that fails (the connection dropped) leaves nothing behind: the server closes the
-      // file with the session.
-      await this.closeFile(file).catch(() => undefined);
+      // A close that fails (the connection dropped), or is not sent because the caller stopped,
+      // leaves nothing behind: the server closes the file with the session.
+      if (!opts.signal?.aborted) await this.closeFile(file).catch(() => undefined);
     }
   }
 
