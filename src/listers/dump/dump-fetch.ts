@@ -12,6 +12,7 @@ import { DcError } from '../../core/errors.ts';
 import { redactUrl } from '../../core/redact-url.ts';
 import { parseXrootdUrl, XrootdClient } from '../../protocols/xrootd/xrootd-client.ts';
 import { xrootdOptionsFromSite } from '../../protocols/xrootd/xrootd-site-options.ts';
+import { readXrootdFile } from '../../protocols/xrootd/xrootd-read-file.ts';
 import { openWebdavAccess, webdavAccessOptions } from '../../protocols/webdav/webdav-access.ts';
 import type { ListerSettings } from '../lister.ts';
 
@@ -92,7 +93,7 @@ async function fetchXrootd(url: string, dest: string, site: ListerSettings, sign
   const out = createWriteStream(dest);
   let bytes = 0;
   try {
-    for await (const chunk of client.readFile(path, { signal })) {
+    for await (const chunk of readXrootdFile(client, path, { signal })) {
       bytes += chunk.length;
       if (!out.write(chunk)) await once(out, 'drain');
     }

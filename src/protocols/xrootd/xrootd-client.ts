@@ -51,8 +51,7 @@ export interface XrootdOpenFile {
   readonly stat?: StatInfo;
 }
 
-/** Bytes asked for by one kXR_read: the most a reader holds in memory at once. */
-const READ_CHUNK = 4 << 20;
+
 
 /** Parses `root://host[:port]/path` (or `roots://`) into an endpoint and a path. */
 export function parseXrootdUrl(url: string): { endpoint: XrootdEndpoint; path: string } {
@@ -273,7 +272,7 @@ export class XrootdClient {
 
   /**
    * Opens a file for reading (kXR_open, following redirects to the server holding it). Read it with
-   * `read`, then `closeFile`; `readFile` does all three.
+   * `read`, then `closeFile`; `readXrootdFile` (xrootd-read-file.ts) does all three, streamed.
    */
   openRead(path: string, ro: RequestOptions = {}): Promise<XrootdOpenFile> {
     return this.run({ what: 'open', path, idempotent: true, encode: encodeOpenRead, ok: (body, conn) => ({ path, conn, ...decodeOpenReply(body) }) }, ro);
@@ -297,34 +296,6 @@ export class XrootdClient {
 
   closeFile(file: XrootdOpenFile, ro: RequestOptions = {}): Promise<void> {
     return this.runOn(file.conn, { what: `close ${file.path}`, path: file.path, idempotent: true, encode: (sid) => encodeClose(sid, file.handle), ok: () => undefined }, ro);
-  }
-
-  /**
-   * A whole file, streamed: one kXR_read of READ_CHUNK bytes at a time, each yielded once it is
-   * complete, so memory holds one chunk. The file is closed however the iteration ends.
-   * `onOpen` gets the open file first (its kXR_retstat size and mtime, for age checks).
-   */
-  async *readFile(path: string, opts: RequestOptions & { onOpen?: (f: XrootdOpenFile) => void; chunk?: number } = {}): AsyncGenerator<Buffer, void, undefined> {
-    const file = await this.openRead(path, opts);
-    const chunk = opts.chunk ?? READ_CHUNK;
-    try {
-      opts.onOpen?.(file);
-      let offset = 0;
-      for (;;) {
-        const parts = await this.read(file, offset, chunk, opts);
-        let got = 0;
-        for (const p of parts) {
-          got += p.length;
-          if (p.length) yield p;
-        }
-        offset += got;
-        if (got === 0 || (file.stat && !file.stat.isDir && offset >= file.stat.size && got < chunk)) return;
-      }
-    } finally {
-      // A close that fails (the connection dropped), or is not sent because the caller stopped,
-      // leaves nothing behind: the server closes the file with the session.
-      if (!opts.signal?.aborted) await this.closeFile(file).catch(() => undefined);
-    }
   }
 
   /**

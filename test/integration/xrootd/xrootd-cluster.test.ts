@@ -7,6 +7,7 @@ import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { XrootdClient } from '../../../src/protocols/xrootd/xrootd-client.ts';
+import { readXrootdFile } from '../../../src/protocols/xrootd/xrootd-read-file.ts';
 import { XrootdLister } from '../../../src/listers/xrootd/xrootd-lister.ts';
 import type { Netns } from '../../servers/netns.ts';
 import { startXrootdCluster, type XrootdCluster } from '../../servers/xrootd-cluster.ts';
@@ -61,13 +62,13 @@ describe('xrootd lister through a real manager + data server cluster', () => {
       const before = client.counters.redirects;
       const parts: Buffer[] = [];
       let size: number | undefined;
-      for await (const c of client.readFile('/store/big.bin', { chunk: 3000, onOpen: (f) => (size = f.stat?.size) })) parts.push(c);
+      for await (const c of readXrootdFile(client, '/store/big.bin', { chunk: 3000, onOpen: (f) => (size = f.stat?.size) })) parts.push(c);
       assert.ok(client.counters.redirects > before, `open followed no redirect (${JSON.stringify(client.counters)})`);
       assert.equal(size, BIG.length, 'kXR_retstat gave the size');
       assert.ok(parts.length >= 4, `read in chunks of 3000 (${parts.length} parts)`);
       assert.ok(Buffer.concat(parts).equals(BIG), 'the bytes as stored');
       await assert.rejects(async () => {
-        for await (const _ of client.readFile('/store/nope.bin')) assert.fail('no data for a missing file');
+        for await (const _ of readXrootdFile(client, '/store/nope.bin')) assert.fail('no data for a missing file');
       }, (e: unknown) => (e as { code?: string }).code === 'NOT_FOUND');
     } finally {
       client.destroy();
