@@ -169,6 +169,16 @@ export function withKnownSites(config: Config, names: Iterable<string>): Config 
   return Object.freeze({ ...config, siteNames: Object.freeze([...all].sort()) });
 }
 
+/**
+ * A RAL-Reader site needs no door when its dump is named (DumpUrl or DumpPath): its Url is then
+ * where the dump comes from, for the lister registry and the logs.
+ */
+function dumpUrlOf(s: Pick<SiteSettings, 'AccessMethod' | 'DumpUrl' | 'DumpPath'>): string | undefined {
+  if (s.AccessMethod !== 'RAL-Reader') return undefined;
+  if (s.DumpUrl) return s.DumpUrl;
+  return s.DumpPath ? `dump://${encodeURI(s.DumpPath)}` : undefined;
+}
+
 /** The door a site's first redirector gives: `root://<host[:port]>/`, or the URL as written. */
 function doorOf(redirectors: readonly string[]): string | undefined {
   const first = redirectors[0];
@@ -210,7 +220,7 @@ export function siteConfig(config: Config, name: string, env: SiteEnv = config.e
     merged[key] = isAbsolute(v) ? v : resolve(base, v);
   }
   const settings = merged as SiteSettings;
-  const Url = (site.Url as string | undefined) ?? doorOf(settings.Redirectors) ?? '';
+  const Url = (site.Url as string | undefined) ?? doorOf(settings.Redirectors) ?? dumpUrlOf(settings) ?? '';
   return deepFreeze({ ...settings, name, Url });
 }
 
@@ -224,7 +234,7 @@ export function siteFromKeys(name: string, keys: Readonly<Record<string, unknown
   if (!parsed.success) throw new DcError('CONFIG', `site ${name}: ${parsed.error.issues.map(formatIssue).join('; ')}`);
   const { Url, ...settings } = parsed.data;
   const merged: SiteSettings = { ...siteDefaults, ...settings };
-  return deepFreeze({ ...merged, VarLocation: resolve(merged.VarLocation), WebDir: resolve(merged.WebDir), name, Url: Url ?? doorOf(merged.Redirectors) ?? '' });
+  return deepFreeze({ ...merged, VarLocation: resolve(merged.VarLocation), WebDir: resolve(merged.WebDir), name, Url: Url ?? doorOf(merged.Redirectors) ?? dumpUrlOf(merged) ?? '' });
 }
 
 /**

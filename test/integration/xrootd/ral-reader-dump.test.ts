@@ -72,7 +72,8 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
         // The published dump is named for the storage (T1_XX_Ral), not for each configured site here.
         Sites: {
           T1_XX_RalRoot: { Url: `${xrd.url}/`, AccessMethod: 'RAL-Reader', DumpUrl: `${xrd.url}//store/accounting/T1_XX_Ral-{date}.tsv` },
-          T1_XX_RalHttps: { Url: `${xrd.url}/`, AccessMethod: 'RAL-Reader', DumpUrl: `${nginx.httpsUrl}/store/accounting/T1_XX_Ral-{date}.tsv`, CaFile: nginx.caFile },
+          // No Url: a RAL-Reader site whose dump is named needs no door.
+          T1_XX_RalHttps: { AccessMethod: 'RAL-Reader', DumpUrl: `${nginx.httpsUrl}/store/accounting/T1_XX_Ral-{date}.tsv`, CaFile: nginx.caFile },
           T1_XX_RalLocal: { Url: `${xrd.url}/`, AccessMethod: 'RAL-Reader', DumpPath: join(local, 'copy-{date}.tsv') },
         },
         Inventory: { Type: 'sqlite', Path: 'var/inventory.sqlite' },
