@@ -275,7 +275,9 @@ export function dumpFileOf(url: string, settings: Readonly<Pick<DumpSettings, 'D
 export async function createDumpLister(settings: ListerSettings): Promise<Lister> {
   const s = settings.settings;
   const common = { format: s.DumpFormat, tempDir: s.DumpTempDir || undefined, env: settings.env };
-  const byDay = Boolean(s.DumpUrl) || s.DumpPath.includes('{date}') || (!s.DumpPath && s.AccessMethod === 'RAL-Reader');
+  // A local dump is named by DumpPath or a dump:// Url; without one, a RAL-Reader site fetches its own.
+  const local = s.DumpPath || (settings.url.startsWith('dump:') ? dumpFileOf(settings.url, s) : '');
+  const byDay = Boolean(s.DumpUrl) || local.includes('{date}') || (!local && s.AccessMethod === 'RAL-Reader');
   if (!byDay) return new DumpLister({ ...common, file: dumpFileOf(settings.url, s), maxAgeDays: s.MaxDumpAge });
   const { checkDumpDay, dumpDay, fetchDump, fillDumpTemplate, publishedDumpUrl } = await import('./dump-fetch.ts');
   const day = dumpDay(s);

@@ -30,3 +30,30 @@ describe('published site dumps: day, age and URL', () => {
     assert.equal(publishedDumpUrl(s({ AccessMethod: 'RAL-Reader', DumpPath: '/data/dump-{date}.tsv' }), '20261130'), undefined, 'a local DumpPath is read, not fetched');
   });
 });
+
+describe('which dumps are judged by day (issue 15)', () => {
+  it('a fixed local dump of a RAL-Reader site is still judged by its file\'s mtime', async () => {
+    const { mkdtempSync, writeFileSync, utimesSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createDumpLister } = await import('../../../src/listers/dump/dump-lister.ts');
+    const { walk } = await import('../../../src/listers/walker.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'dc-ralfixed-'));
+    try {
+      const file = join(dir, 'dump.tsv');
+      writeFileSync(file, '/store/mc/a 1 19000\n');
+      const old = Date.now() / 1000 - 20 * 86400;
+      utimesSync(file, old, old);
+      const lister = await createDumpLister(siteBackend({ Url: `dump://${file}`, AccessMethod: 'RAL-Reader', MaxDumpAge: 7 }));
+      try {
+        const codes: string[] = [];
+        for await (const ev of walk(lister, { tops: ['/store/mc'], concurrency: 1, retries: 0, timeoutMs: 10_000 })) if (ev.type === 'unlisted') codes.push(ev.message);
+        assert.match(codes.join(), /days old, more than MaxDumpAge 7/);
+      } finally {
+        await lister.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
