@@ -115,6 +115,13 @@ describe('dump command (issue 15)', () => {
     assert.deepEqual(fileLines(join(root, 'out/c3_orphan.txt')), fileLines(join(root, 'var/T2_DUMP_compare_orphan.txt')));
   });
 
+  it('imports a dump (its format told by its first line)', async () => {
+    const r = await runCli(['import', '--site', 'T2_COPY', join(root, 'out/inventory.txt'), '--config', cfg], { cwd: root });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /imported 5 files/);
+    assert.match(r.stdout, /format lfn-size-mtime/);
+  });
+
   it('writes to standard output without -o', async () => {
     const r = await runCli(['dump', '--site', 'T2_DUMP', '--config', cfg], { cwd: root });
     assert.equal(r.code, 0, r.stderr);
