@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Readable } from 'node:stream';
 import type { DirEntry } from '../../core/entries.ts';
 import { escapeName, unescapeName } from '../../core/escape.ts';
@@ -29,10 +30,14 @@ export interface DumpListerOptions {
   env?: SiteEnv;
   /** A scratch directory the lister owns from the start (a fetched dump lies in it); removed on close. */
   workDir?: string;
+  /** While the dump is parsed and sorted, an empty batch this often (ms; default 5000). */
+  heartbeatMs?: number;
 }
 
 /** Records handed to the walker between heartbeats. */
 const BATCH = 2000;
+/** While the dump is being sorted, an empty batch this often (ms). */
+const HEARTBEAT_MS = 5000;
 
 /**
  * Lists a site from one storage dump file (the seed's AccessMethod `RAL-Reader`, generalised).
@@ -197,6 +202,12 @@ export class DumpLister implements Lister {
     const cut = path === '/' ? 1 : path.length + 1;
     let items: TreeItem[] = [];
     let n = 0;
+    // Parsing and sorting a dump of millions of lines takes minutes before its first record: an
+    // empty batch every HEARTBEAT_MS tells the walker the listing is alive (the Lister contract
+    // counts it as progress), so a site's Timeout bounds a stall, not the size of its dump.
+    await this.checkAge();
+    const sorted = this.sorted(signal);
+    while (!(await Promise.race([sorted.then(() => true, () => true), delay(this.o.heartbeatMs ?? HEARTBEAT_MS, false, { ref: false })]))) yield [];
     for await (const r of this.range(path, signal)) {
       const rel = r.path === path ? '' : r.path.slice(cut) + (r.isDir ? '/' : '');
       for (const it of b.add({ rel, size: r.size, mtime: r.mtime })) items.push(it);

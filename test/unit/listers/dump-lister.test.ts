@@ -135,3 +135,33 @@ describe('dump lister', () => {
     assert.throws(() => createDumpLister(siteBackend({ Url: `dump://${file}`, NumThreads: 1, Timeout: 5, DumpFormat: 'xml' })), /DumpFormat/);
   });
 });
+
+describe('dump lister on a large dump', () => {
+  it('keeps the walk alive while it sorts: a Timeout shorter than the sort is no failure (issue 15)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dc-dump-big-'));
+    try {
+      const file = join(dir, 'big.tsv');
+      const n = 300_000;
+      const lines: string[] = [];
+      for (let i = n - 1; i >= 0; i--) lines.push(`/s/d${i % 97}/f${i} ${i} 19000`);
+      await writeFile(file, lines.join('\n') + '\n');
+      const lister = new DumpLister({ file, heartbeatMs: 20 });
+      try {
+        let files = 0;
+        const unlisted: string[] = [];
+        const t0 = Date.now();
+        for await (const ev of walk(lister, { tops: ['/s'], concurrency: 1, retries: 0, timeoutMs: 150 })) {
+          if (ev.type === 'files') files += ev.files.length;
+          if (ev.type === 'unlisted') unlisted.push(ev.message);
+        }
+        assert.deepEqual(unlisted, []);
+        assert.equal(files, n);
+        assert.ok(Date.now() - t0 > 150, 'the sort took longer than the Timeout, so heartbeats carried it');
+      } finally {
+        await lister.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
