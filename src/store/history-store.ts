@@ -8,7 +8,8 @@ import type { SqlEngine } from '../sql/sql-engine.ts';
 import { ActionLog } from './action-log.ts';
 import { migrateActions } from './actions-schema.ts';
 import { queryLatestRuns, queryRunPoints, type LatestRuns, type RunPoint } from './history-overview.ts';
-import { migrateBaselines, migrateHistory, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
+import { migrateBaselines, migrateHistory, migrateProtectedLists, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
+import { ProtectedLists } from './protected-lists.ts';
 import { SiteBaselines } from './site-baselines.ts';
 import { defaultOwner, isDeadLocalOwner, isLockLive, LOCK_STALE_SECONDS } from './site-lock.ts';
 import { SiteTurns } from './site-turns.ts';
@@ -16,7 +17,8 @@ import { SiteTurns } from './site-turns.ts';
 export { defaultOwner, isDeadLocalOwner, LOCK_STALE_SECONDS } from './site-lock.ts';
 
 export type RunStatus = 'running' | 'done' | 'failed' | 'halted';
-export type FindingCategory = 'missing' | 'orphan' | 'size_mismatch' | 'empty';
+/** `unmerged`: a file or directory the unmerged cleaning would remove (issue 15), confirmed like orphans. */
+export type FindingCategory = 'missing' | 'orphan' | 'size_mismatch' | 'empty' | 'unmerged';
 
 /** A finding as the actions and the dashboard read it: the name as it was reported (not escaped). */
 export interface FindingOfRun {
@@ -60,6 +62,8 @@ export class HistoryStore {
   readonly baselines: SiteBaselines;
   /** The daemon's turns: when each site is next due (store/site-turns.ts). */
   readonly turns: SiteTurns;
+  /** The last protected list each site's unmerged cleaning accepted (store/protected-lists.ts). */
+  readonly protectedLists: ProtectedLists;
   private readonly db: Kysely<StoreDb>;
 
   private constructor(private readonly database: SqlDatabase<StoreDb>) {
@@ -68,6 +72,7 @@ export class HistoryStore {
     this.actions = new ActionLog(this.db);
     this.baselines = new SiteBaselines(this.db);
     this.turns = new SiteTurns(this.db);
+    this.protectedLists = new ProtectedLists(this.db);
   }
 
   static async open(url: string): Promise<HistoryStore> {
@@ -77,6 +82,7 @@ export class HistoryStore {
       await migrateActions(database);
       await migrateBaselines(database);
       await migrateTurns(database);
+      await migrateProtectedLists(database);
     } catch (err) {
       await database.close().catch(() => undefined);
       throw err;
