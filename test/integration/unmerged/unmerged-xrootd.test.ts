@@ -4,10 +4,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { collectActions } from '../../../src/store/action-log.ts';
+import { openSql } from '../../../src/sql/sql-database.ts';
 import { startNginx } from '../../servers/nginx-server.ts';
 import { startXrootd } from '../../servers/xrootd-server.ts';
 import { EXPECTED, makeCase, plantTree, SITE, TREE, writeProtectedLists, type UnmergedEnv } from './unmerged-site.ts';
@@ -210,6 +211,68 @@ describe('unmerged cleaning on a real xrootd (issue 15)', () => {
       }
     });
   }
+
+  it('queues the deletions in the registry\'s deletion_queue with Actions registry, deleting nothing itself', async () => {
+    plantTree(env.dataDir);
+    const c = await makeCase(env, { Actions: ['registry'], RegistryUrl: `sqlite:${join(env.work, `registry-${process.pid}.sqlite`)}` });
+    try {
+      const r = await c.run();
+      const u = r.summary!.unmerged!;
+      assert.deepEqual({ files: u.deleted.files, dirs: u.deleted.directories }, { files: 5, dirs: 9 });
+      const reg = await openSql<any>(`sqlite:${join(env.work, `registry-${process.pid}.sqlite`)}`);
+      try {
+        const rows = await reg.db.selectFrom('deletion_queue').select(['file', 'site', 'status']).orderBy('file').execute();
+        assert.deepEqual(rows.map((x: { file: string }) => x.file), [...EXPECTED.list, ...EXPECTED.dirs].sort());
+        assert.ok(rows.every((x: { site: string; status: string }) => x.site === SITE && x.status === 'new'));
+      } finally {
+        await reg.close();
+      }
+      assert.equal(surviving().length, Object.keys(TREE.files).length, 'the registry deletes later, not this tool');
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('reads the protected list with a bearer token, or from ProtectedLfnsFile', async () => {
+    const { startNginx: start } = await import('../../servers/nginx-server.ts');
+    const www = join(env.work, 'lists');
+    const ng = await start({ dataDir: www, bearerTokens: ['tok-unmerged-123'] });
+    try {
+      const tokenFile = join(env.work, 'token');
+      writeFileSync(tokenFile, 'tok-unmerged-123\n', { mode: 0o600 });
+      const wrongFile = join(env.work, 'wrong-token');
+      writeFileSync(wrongFile, 'tok-other\n', { mode: 0o600 });
+      const viaToken = { ProtectedLfnsUrl: `${ng.httpsUrl}/protected.json`, CaFile: ng.caFile, X509UserCert: '', X509UserKey: '' };
+      plantTree(env.dataDir);
+      const wrong = await makeCase(env, { ...viaToken, BearerTokenFile: wrongFile });
+      try {
+        const r = await wrong.run();
+        assert.match(r.summary!.unmerged!.refused ?? '', /HTTP 401/);
+        assert.equal(surviving().length, Object.keys(TREE.files).length);
+      } finally {
+        await wrong.close();
+      }
+      const good = await makeCase(env, { ...viaToken, BearerTokenFile: tokenFile });
+      try {
+        const r = await good.run();
+        assert.equal(r.summary!.unmerged!.refused, undefined);
+        assert.equal(r.summary!.unmerged!.cleaned, 5);
+      } finally {
+        await good.close();
+      }
+      plantTree(env.dataDir);
+      const file = await makeCase(env, { ProtectedLfnsUrl: '', ProtectedLfnsFile: join(www, 'protected.json') });
+      try {
+        const r = await file.run();
+        assert.equal(r.summary!.unmerged!.protectedList.source, join(www, 'protected.json'));
+        assert.equal(r.summary!.unmerged!.cleaned, 5);
+      } finally {
+        await file.close();
+      }
+    } finally {
+      await ng.stop();
+    }
+  });
 
   it('--no-inventory runs the unmerged phase alone: no inventory is opened, nothing compared', async () => {
     plantTree(env.dataDir);
