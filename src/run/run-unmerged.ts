@@ -72,9 +72,9 @@ export async function unmergedStep(o: UnmergedStepOptions): Promise<UnmergedRepo
 }
 
 /**
- * `check --no-inventory`: a run made of the unmerged phase alone, recorded `done` with a summary whose
- * check part is empty (no inventory was read, nothing compared) and `unmergedOnly` set. It records
- * no findings of the check and never moves the site's size baseline.
+ * `check --no-inventory`: a run made of the unmerged phase alone, recorded `cleaned` (not `done`: it
+ * is no check, so confirmation chains, size baselines and the dashboard's figures ignore it) with a
+ * summary whose check part is empty and `unmergedOnly` set.
  */
 export async function runUnmergedOnly(o: UnmergedStepOptions & { record: RunRecord; dryRun?: boolean; url: string }): Promise<{ summary: RunSummaryWithUnmerged; files: Record<string, string> }> {
   const { state } = await o.record.gateInputs();

@@ -80,7 +80,8 @@ export const registerCheck: CommandRegistrar = (program, run) => {
           }
           const { site, outcome } = picked;
           ctx.log.endStatus();
-          if (outcome.status !== 'done' || !outcome.summary) {
+          // `cleaned`: the unmerged phase alone (--no-inventory) finished.
+          if ((outcome.status !== 'done' && outcome.status !== 'cleaned') || !outcome.summary) {
             ctx.log.error(`check-${outcome.status}`, { site, runId: outcome.runId, message: outcome.error?.message });
             return outcome.error?.code === 'INTERNAL' ? EXIT.INTERNAL : EXIT.RUN_FAILED; // a bug, not the site
           }

@@ -47,14 +47,18 @@ for (const engine of ENGINES) {
       assert.equal((await store.protectedLists.get('T2_B'))?.count, 3);
 
       const rule = { runs: 2, days: 0, now: T0 + 1000 };
-      const run = async (t: number, names: string[]) => {
+      const run = async (t: number, names: string[] | undefined) => {
         const id = await store!.startRun('T2_A', iso(t));
-        await store!.recordFindings('T2_A', id, 'unmerged', names, iso(t));
+        // As the unmerged phase: its sightings continue those of the last run that cleaned.
+        if (names) await store!.recordFindings('T2_A', id, 'unmerged', names, iso(t), (await store!.lastFindingsRun('T2_A', 'unmerged')) ?? -1);
+        else await store!.recordFindings('T2_A', id, 'orphan', ['/store/mc/o.root'], iso(t));
         await store!.finishRun(id, 'done', {});
         return id;
       };
       const r1 = await run(T0, ['/store/unmerged/a.root', '/store/unmerged/d']);
       assert.deepEqual(await collectConfirmed(store, 'T2_A', r1, 'unmerged', rule), []);
+      assert.equal(await store.lastFindingsRun('T2_A', 'unmerged'), r1);
+      await run(T0 + 50, undefined); // a plain check in between breaks no chain
       const r2 = await run(T0 + 100, ['/store/unmerged/a.root', '/store/unmerged/b.root']);
       assert.deepEqual((await collectConfirmed(store, 'T2_A', r2, 'unmerged', rule)).map((c) => c.lfn), ['/store/unmerged/a.root']);
       await markActed(store, 'T2_A', 'unmerged', ['/store/unmerged/a.root'], r2);
