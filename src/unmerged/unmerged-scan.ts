@@ -140,11 +140,11 @@ export async function scanUnmerged(o: ScanOptions): Promise<ScanResult> {
   if (o.settings.whichList === 'directories') {
     // Whole directories: only files below a removed directory go, besides the logs; the rest stay.
     const tops = topmost(removable);
+    const removableSet = new Set(removable);
     const under = (lfn: string) => {
       for (let a = parentDir(lfn); a !== '/'; a = parentDir(a)) if (removableSet.has(a)) return true;
       return false;
     };
-    const removableSet = new Set(removable);
     const staying = r.files.filter((f) => !f.log && !under(f.lfn));
     for (const f of staying) {
       r.kept.notListed++;
