@@ -62,11 +62,13 @@ export async function unmergedStep(o: UnmergedStepOptions): Promise<UnmergedRepo
     return await runUnmergedPhase(o);
   } catch (err) {
     if (err instanceof DcError && (err.code === 'ABORTED' || err.code === 'INTERNAL')) throw err;
-    if (!(err instanceof DcError)) throw new DcError('INTERNAL', `unmerged phase: ${errorMessage(err)}`, { cause: err });
+    // The disk (EACCES, ENOSPC) or SQLite writing the outputs: the phase's failure, not a bug.
+    const io = err instanceof DcError || /^E[A-Z]+$/.test(String((err as NodeJS.ErrnoException)?.code ?? '')) || (err as Error)?.name === 'SqliteError';
+    if (!io) throw new DcError('INTERNAL', `unmerged phase: ${errorMessage(err)}`, { cause: err });
     const s = unmergedSettings(o.site, { moreLogs: o.moreLogs });
     const report = emptyUnmergedReport(s.area.lfn, s.area.storage, s.whichList, o.moreLogs === true);
-    report.refused = `the unmerged phase failed: ${err.message}`;
-    o.log('unmerged-failed', { site: o.site.name, runId: o.runId, error: err.message });
+    report.refused = `the unmerged phase failed: ${errorMessage(err)}`;
+    o.log('unmerged-failed', { site: o.site.name, runId: o.runId, error: errorMessage(err) });
     return report;
   }
 }

@@ -91,6 +91,7 @@ export async function runUnmergedPhase(o: UnmergedPhaseOptions): Promise<Unmerge
       db.abort();
       throw err;
     }
+    o.log('unmerged-listed', { site: site.name, runId: o.runId, files: scan.listed.files, deletable: scan.files.length, directories: scan.dirs.length, unlisted: scan.unlisted.length });
     const logFiles = scan.files.filter((f) => f.log);
     report.listed = scan.listed;
     report.unlisted = { count: scan.unlisted.length, dirs: scan.unlisted.slice(0, 200) };
@@ -117,6 +118,7 @@ export async function runUnmergedPhase(o: UnmergedPhaseOptions): Promise<Unmerge
     const files = scan.files.filter((f) => confirmed.has(f.lfn));
     const dirs = scan.dirs.filter((d) => confirmed.has(d));
     report.confirmed = { files: files.length, directories: dirs.length };
+    o.log('unmerged-confirmed', { site: site.name, runId: o.runId, files: files.length, directories: dirs.length });
 
     const held: UnmergedHold[] = [...o.held];
     const total = scan.files.length + scan.dirs.length;
