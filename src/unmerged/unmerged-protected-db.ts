@@ -59,12 +59,22 @@ export class ProtectedDbWriter {
   /** Writes the timestamp (epoch seconds), indexes the names for searching, and puts the file in place. */
   commit(timestamp: number): void {
     if (this.done) return;
-    this.flush();
+    try {
+      this.flush();
+    } catch (err) {
+      this.abort();
+      throw err;
+    }
     this.db.prepare('INSERT INTO timestamp (timestamp) VALUES (?)').run(Math.floor(timestamp));
     this.db.exec('CREATE INDEX files_dir_idx ON files (dir)');
     this.db.close();
     this.done = true;
-    renameSync(this.tmp, this.path);
+    try {
+      renameSync(this.tmp, this.path);
+    } catch (err) {
+      rmSync(this.tmp, { force: true });
+      throw err;
+    }
   }
 
   abort(): void {

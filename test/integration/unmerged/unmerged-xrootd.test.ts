@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { collectActions } from '../../../src/store/action-log.ts';
@@ -271,6 +271,21 @@ describe('unmerged cleaning on a real xrootd (issue 15)', () => {
       }
     } finally {
       await ng.stop();
+    }
+  });
+
+  it('a SITE_protected.db that cannot be written stops the phase before any deletion; the check stands', async () => {
+    plantTree(env.dataDir);
+    const c = await makeCase(env);
+    try {
+      mkdirSync(join(c.dir, 'var', `${SITE}_protected.db`, 'in-the-way'), { recursive: true });
+      const r = await c.run();
+      assert.equal(r.status, 'done', r.error?.message);
+      assert.match(r.summary!.unmerged!.refused ?? '', /the unmerged phase failed/);
+      assert.equal(surviving().length, Object.keys(TREE.files).length);
+      assert.equal(readdirSync(join(c.dir, 'var')).filter((n) => n.includes('.tmp-')).length, 0, 'no temporary file left');
+    } finally {
+      await c.close();
     }
   });
 
