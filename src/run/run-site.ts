@@ -183,8 +183,6 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
       lister = await createLister(backendSite(site, config.env));
       log('unmerged-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
       const only = await runUnmergedOnly({ config, site, store, runId, now, signal, log, lister, moreLogs: opts.moreLogs, held: [], retryDelayMs: opts.retryDelayMs, record, dryRun: opts.dryRun, url: site.Url });
-      await record.finish('cleaned', { summary: only.summary, gatesHeld: only.summary.unmerged?.gates.held.map((g) => g.gate), acted: (only.summary.unmerged?.deleted.files ?? 0) + (only.summary.unmerged?.deleted.directories ?? 0) > 0 });
-      log('check-done', { site: site.name, runId, unmergedCleaned: only.summary.unmerged?.cleaned });
       return (outcome = { runId, status: 'cleaned', summary: only.summary, files: only.files });
     }
     inventory = await openInventory(config);

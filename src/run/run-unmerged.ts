@@ -76,7 +76,7 @@ export async function unmergedStep(o: UnmergedStepOptions): Promise<UnmergedRepo
 /**
  * `check --no-inventory`: a run made of the unmerged phase alone, recorded `cleaned` (not `done`: it
  * is no check, so confirmation chains, size baselines and the dashboard's figures ignore it) with a
- * summary whose check part is empty and `unmergedOnly` set.
+ * summary whose check part is empty and `unmergedOnly` set. Writes SITE_summary.json and finishes the record.
  */
 export async function runUnmergedOnly(o: UnmergedStepOptions & { record: RunRecord; dryRun?: boolean; url: string }): Promise<{ summary: RunSummaryWithUnmerged; files: Record<string, string> }> {
   const { state } = await o.record.gateInputs();
@@ -96,6 +96,8 @@ export async function runUnmergedOnly(o: UnmergedStepOptions & { record: RunReco
   }
   const files: Record<string, string> = { summary: path };
   for (const [k, v] of Object.entries(unmerged.files)) files[k] = join(o.site.VarLocation, v);
+  await o.record.finish('cleaned', { summary, gatesHeld: unmerged.gates.held.map((g) => g.gate), acted: unmerged.deleted.files + unmerged.deleted.directories > 0 });
+  o.log('check-done', { site: o.site.name, runId: o.runId, unmergedCleaned: unmerged.cleaned });
   return { summary, files };
 }
 
