@@ -15,7 +15,8 @@ const LAYERS = [
   { name: 'fleet', folders: ['fleet'] },
   // One run of one site (lease, check, actions, outputs, history), driven by every face alike.
   { name: 'run', folders: ['run'] },
-  { name: 'check-actions-store-config', folders: ['check', 'actions', 'store', 'config'] },
+  // src/unmerged: the CMS unmerged-area cleaning (issue 15), a phase of a run beside the check and its actions.
+  { name: 'check-actions-store-config', folders: ['check', 'actions', 'store', 'config', 'unmerged'] },
   { name: 'listers-inventory', folders: ['listers', 'inventory'] },
   { name: 'sql-protocols', folders: ['sql', 'protocols'] },
   { name: 'core', folders: ['core'] },

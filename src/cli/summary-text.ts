@@ -1,6 +1,8 @@
 import type { ActionCounts, ActionsReport, AwaitingCount, HeldCount } from '../actions/actions-types.ts';
 import type { RunSummaryFile } from '../check/check-outputs.ts';
 import type { PaceReport } from '../core/listing-pace.ts';
+import type { UnmergedReport } from '../unmerged/unmerged-types.ts';
+import { unmergedLines } from './summary-unmerged.ts';
 
 function bytes(n: number): string {
   const u = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
@@ -41,7 +43,12 @@ function inFlightLines(p: PaceReport | undefined): string[] {
 }
 
 /** The human summary printed at the end of a check. */
-export function summaryText(s: RunSummaryFile<ActionsReport>, files: Record<string, string>): string {
+export function summaryText(s: RunSummaryFile<ActionsReport> & { unmerged?: UnmergedReport; unmergedOnly?: boolean }, files: Record<string, string>): string {
+  if (s.unmergedOnly) {
+    const only = [`Site ${s.site} (${s.url}) — run ${s.runId ?? '?'} in ${s.timings.total.toFixed(1)} s, unmerged cleaning only (--no-inventory)`, ...unmergedLines(s.unmerged), 'Lists:'];
+    for (const [k, v] of Object.entries(files)) only.push(`  ${k.padEnd(16)} ${v}`);
+    return only.join('\n') + '\n';
+  }
   const lines = [
     `Site ${s.site} (${s.url}) — run ${s.runId ?? '?'} in ${s.timings.total.toFixed(1)} s`,
     `  listed      ${s.listing.files} files, ${bytes(s.listing.bytes)}, ${s.listing.directories} directories (${s.listing.newFiles} new)`,
@@ -58,6 +65,7 @@ export function summaryText(s: RunSummaryFile<ActionsReport>, files: Record<stri
   lines.push('Lists:');
   for (const [k, v] of Object.entries(files)) lines.push(`  ${k.padEnd(16)} ${v}`);
   lines.push(...actionsBlock(s));
+  lines.push(...unmergedLines(s.unmerged));
   return lines.join('\n') + '\n';
 }
 

@@ -56,7 +56,12 @@ function configError(file: string, message: string): DcError {
 /** Converts an environment string to the type the key's schema expects. */
 function fromEnv(key: string, value: string, schema: z.ZodType, file: string): unknown {
   const where = `environment variable ${key}`;
-  const inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+  let inner = schema instanceof z.ZodOptional ? (schema.unwrap() as z.ZodType) : schema;
+  if (inner instanceof z.ZodNullable) {
+    // MaxUnmergedDeletions: a number, or null (no limit).
+    if (value.trim() === 'null') return null;
+    inner = inner.unwrap() as z.ZodType;
+  }
   if (inner instanceof z.ZodNumber) {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n)) throw configError(file, `${where}: expected a number, got ${JSON.stringify(value)}`);

@@ -27,14 +27,14 @@ export const siteName = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'site names use le
 export const ACCESS_METHODS = ['', 'SRM', 'directx', 'RAL-Reader', 'file', 'root', 'roots', 'davs', 'https', 'dav', 'http', 's3', 'dump', 'gfal'] as const;
 
 /**
- * The seed's `ListDeletable`: settings of its unmerged-area cleaning (CMS "listdeletable"). Validated
- * and kept for compatibility; the cleaning itself is not part of this version.
+ * The seed's `ListDeletable`: settings of the unmerged-area cleaning (CMS "ListDeletable", src/unmerged).
+ * Every key is optional; src/unmerged/unmerged-settings.ts holds the defaults.
  */
 export const ListDeletableSchema = z
   .object({
-    /** LFN of the unmerged area to clean. */
+    /** LFN the deletion list names the unmerged area by (default UNMERGED_DIR_LOCATION). */
     LFN_TO_CLEAN: z.string().startsWith('/'),
-    /** Where that area is on the storage. */
+    /** The unmerged area listed (default /store/unmerged); AlternateRoot replaces its RootPath part. */
     UNMERGED_DIR_LOCATION: z.string().startsWith('/'),
     /** Whether the deletion list names files or directories. */
     WHICH_LIST: z.enum(['files', 'directories']),
@@ -116,14 +116,24 @@ export const siteKeys = {
   WebhookTimeout: z.number().positive().max(MAX_TIMER_SECONDS, `at most ${MAX_TIMER_SECONDS} seconds (about 24 days; longer timers overflow)`),
   /** Storage deletions in flight at once. */
   DeleteThreads: z.number().int().min(1).max(256),
-  /** The seed's list of sites whose /store/unmerged it cleaned (accepted and validated; not implemented here). */
+  /** Sites whose unmerged area `check --unmerged` cleans (the seed's list); empty: none. */
   Unmerged: z.array(siteName),
-  /** Days: minimum age of unmerged log files the seed deleted (not implemented here). */
+  /** Days: minimum age of the log files deleted in <unmerged>/logs and AdditionalLogDeletions. */
   UnmergedLogsAge: nonNeg,
-  /** The seed's unmerged cleaning settings, or a boolean (not implemented here). */
+  /** The unmerged cleaning settings (the seed's object); a boolean: the defaults. */
   ListDeletable: z.union([z.boolean(), ListDeletableSchema]),
-  /** Extra log directories (relative to RootPath) the seed cleaned with --more-logs (not implemented here). */
+  /** Extra log directories (relative to RootPath) cleaned with --more-logs. */
   AdditionalLogDeletions: z.array(z.string().min(1)),
+  /** https:// URL of the protected LFN list (the CMS workload service's `{"result": [...]}` or a JSON list). */
+  ProtectedLfnsUrl: z.string().regex(/^(https?:\/\/|$)/, 'an https:// URL'),
+  /** A file holding the protected LFN list, used when ProtectedLfnsUrl is empty. */
+  ProtectedLfnsFile: z.string(),
+  /** Fraction by which the protected list may shrink against the last accepted one before nothing is cleaned. */
+  MaxProtectedShrink: fraction,
+  /** Unmerged deletions (files and directories) above which none is done; null: no limit. */
+  MaxUnmergedDeletions: z.number().int().nonnegative().nullable(),
+  /** Fraction of the unmerged area's files above which no unmerged deletion is done. */
+  MaxUnmergedFraction: fraction,
   /** Minimum free memory in GB before a run starts (0 disables the check). */
   FreeMem: nonNeg,
   // Each backend declares the keys it reads; merged here, so an unknown key is still an error.

@@ -42,10 +42,6 @@ export const NO_EFFECT_KEYS: Readonly<Record<string, string>> = {
   LogLocation: 'has no effect: each run writes its log to VarLocation/SITE_run<ID>.log',
 };
 
-/** Keys validated for compatibility whose work (the seed's unmerged-area cleaning) is not part of this version. */
-const UNMERGED_KEYS = ['Unmerged', 'UnmergedLogsAge', 'ListDeletable', 'AdditionalLogDeletions'] as const;
-const UNMERGED_NOTE = 'is validated but has no effect: cleaning /store/unmerged (the seed\'s --unmerged and --more-logs) is not part of this version';
-
 /** Top-level keys the seed wrote as `{SITE: value}`; a site named in one of them is configured. */
 const NAMING_DICTS = ['Redirectors', 'PathPrefix', 'AccessMethod'] as const;
 
@@ -170,10 +166,6 @@ export function normaliseSeedShapes(input: Record<string, unknown>, fail: Fail):
     if (!(key in data)) continue;
     delete data[key];
     notices.push({ key, message: why });
-  }
-  for (const key of UNMERGED_KEYS) {
-    const inSites = isDict(data.Sites) && Object.values(data.Sites).some((b) => isDict(b) && key in b);
-    if (key in input || inSites) notices.push({ key, message: UNMERGED_NOTE });
   }
 
   return { data, perSite, namedSites: [...named].sort(), notices };

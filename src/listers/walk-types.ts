@@ -47,4 +47,10 @@ export interface WalkOptions {
   onProgress?: (p: WalkProgress) => void;
   /** List one directory at a time even when the lister can stream whole trees (`listTree`). */
   perDirectory?: boolean;
+  /**
+   * Directories (LFNs) not to list at all: they get no event and their parent is closed without
+   * them. Honoured by the per-directory walk; a tree stream (`listTree`) cannot leave them out, so
+   * callers also drop the events below them.
+   */
+  skipDir?: (lfn: string) => boolean;
 }

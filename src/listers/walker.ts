@@ -118,6 +118,7 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
         for (const e of entries) {
           const lfn = joinPath(node.lfn, e.name);
           if (e.isDir) {
+            if (opts.skipDir?.(lfn)) continue;
             children.push({ lfn, mtime: e.mtime, parent: node, pending: 1, files: 0, bytes: 0, newestMtime: e.mtime, unlistedBelow: false, isTop: false });
           } else {
             files.push({ lfn, size: e.size, mtime: e.mtime });

@@ -19,6 +19,7 @@ import type { HistoryStore, RunStatus } from '../store/history-store.ts';
 import { SiteLease, type LeaseOptions } from '../store/site-lease.ts';
 import { RunLog } from './run-log.ts';
 import { startRunRecord, type RunRecord } from './run-record.ts';
+import { runUnmergedOnly, unmergedStep, unmergedWanted, type RunSummaryWithUnmerged } from './run-unmerged.ts';
 
 export interface RunOptions {
   /** Write lists and history but never act, whatever the site's mode. */
@@ -45,6 +46,12 @@ export interface RunOptions {
   log?: (event: string, fields: Record<string, unknown>) => void;
   /** Free memory as seen by the FreeMem check (default: the machine's), for tests. */
   freeMemoryBytes?: number;
+  /** `--unmerged`: after the check, clean the unmerged area of a site in `Unmerged` (src/unmerged). */
+  unmerged?: boolean;
+  /** `--more-logs`: the unmerged phase also cleans the AdditionalLogDeletions directories. */
+  moreLogs?: boolean;
+  /** `--no-inventory`: the unmerged phase only, no inventory opened, nothing compared. */
+  noInventory?: boolean;
 }
 
 /** What the result hook did: the summary's `actions` block and the lists its sinks produced. */
@@ -75,7 +82,7 @@ export async function defaultOnResult(ctx: ResultContext): Promise<ResultActions
 export interface RunOutcome {
   runId: number;
   status: RunStatus;
-  summary?: RunSummaryFile<ActionsReport>;
+  summary?: RunSummaryWithUnmerged;
   files?: Record<string, string>;
   error?: DcError;
 }
@@ -91,7 +98,7 @@ type Log = (event: string, fields: Record<string, unknown>) => void;
  */
 export async function runSite(config: Config, siteName: string, store: HistoryStore, opts: RunOptions = {}): Promise<RunOutcome> {
   const events = runEvents(opts.log);
-  const site = prepareSite(config, siteName, opts, events.log);
+  const site = prepareSite(config, siteName, opts);
   const lease = await SiteLease.acquire(store, site.name, leaseOptions(opts, events.log));
   return runLeased(config, site, store, lease, opts, events);
 }
@@ -107,7 +114,7 @@ export async function runNextSite(config: Config, candidates: readonly string[],
   if (!lease) return undefined;
   let site: SiteConfig;
   try {
-    site = prepareSite(config, lease.site, opts, events.log);
+    site = prepareSite(config, lease.site, opts);
   } catch (err) {
     await lease.release();
     throw err;
@@ -134,15 +141,14 @@ function leaseOptions(opts: RunOptions, log: Log): LeaseOptions {
 }
 
 /** The site's settings, once the machine is known to suit them (nothing is recorded otherwise). */
-function prepareSite(config: Config, siteName: string, opts: RunOptions, log: Log): SiteConfig {
+function prepareSite(config: Config, siteName: string, opts: RunOptions): SiteConfig {
   const site = siteConfig(config, siteName);
   const freeGb = (opts.freeMemoryBytes ?? freemem()) / 1e9;
   if (site.FreeMem > 0 && freeGb < site.FreeMem) {
     throw new DcError('STATE', `site ${site.name}: ${freeGb.toFixed(1)} GB of memory free, FreeMem asks for ${site.FreeMem} GB before a check starts`);
   }
-  if (site.Unmerged.length > 0 || site.ListDeletable) {
-    // The seed's cleaning of the unmerged area is not part of this version: say so instead of ignoring it.
-    log('unmerged-not-supported', { site: site.name, message: 'Unmerged/ListDeletable/UnmergedLogsAge are accepted for compatibility; unmerged-area cleaning is not implemented' });
+  if (opts.noInventory && !site.Unmerged.includes(site.name)) {
+    throw new DcError('CONFIG', `--no-inventory runs only the unmerged cleaning, and site ${site.name} is not in Unmerged`);
   }
   return site;
 }
@@ -171,8 +177,15 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
   let result: CheckResult | undefined;
   let outcome: RunOutcome | undefined;
   try {
-    inventory = await openInventory(config);
     // The door is settled once, so the lister and the storage deleter (ctx.site) use the same one.
+    if (opts.noInventory) {
+      site = await resolveSiteDoor(site, { signal, now, log, env: config.env });
+      lister = await createLister(backendSite(site, config.env));
+      log('unmerged-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
+      const only = await runUnmergedOnly({ config, site, store, runId, now, signal, log, lister, moreLogs: opts.moreLogs, held: [], retryDelayMs: opts.retryDelayMs, record, dryRun: opts.dryRun, url: site.Url });
+      return (outcome = { runId, status: 'cleaned', summary: only.summary, files: only.files });
+    }
+    inventory = await openInventory(config);
     site = await resolveSiteDoor(site, { signal, now, log, env: config.env });
     lister = await createLister({ ...backendSite(site, config.env), signal });
     log('check-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
@@ -201,9 +214,14 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
       log('missing-groups-failed', { site: site.name, error: errorMessage(err) });
       return new Map<string, string>();
     });
-    const summary: RunSummaryFile<ActionsReport> = { ...result.summary, runId, gates, actions: acted.actions, files: {} };
+    const unmerged = unmergedWanted(site, opts.unmerged, log)
+      ? await unmergedStep({ config, site, store, runId, now, signal, log, lister, moreLogs: opts.moreLogs, held: gates.held.filter((g) => OPERATIONAL_GATES.has(g.gate)), retryDelayMs: opts.retryDelayMs })
+      : undefined;
+    const summary: RunSummaryWithUnmerged = { ...result.summary, runId, gates, actions: acted.actions, files: {}, ...(unmerged ? { unmerged } : {}) };
     const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, { ...acted.outputs, blockGroups });
-    await record.finish('done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: gates.act && acted.actions.done.length > 0 });
+    if (unmerged) for (const [k, v] of Object.entries(unmerged.files)) files[`unmerged.${k}`] = join(site.VarLocation, v);
+    const cleanedSomething = (unmerged?.deleted.files ?? 0) + (unmerged?.deleted.directories ?? 0) > 0;
+    await record.finish('done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: (gates.act && acted.actions.done.length > 0) || cleanedSomething });
     log('check-done', { site: site.name, runId, missing: summary.missing.count, orphan: summary.orphan.count, unlisted: summary.unlisted.count, seconds: summary.timings.total });
     return (outcome = { runId, status: 'done', summary, files });
   } catch (err) {

@@ -94,8 +94,23 @@ export async function migrateTurns(database: SqlDatabase<StoreDb>): Promise<void
   await createIndexIfAbsent(database, 'fleet_turns_site_idx', 'fleet_turns', ['site', 'id']);
 }
 
-/** Every table of the history store: runs, findings and site states, the action log, baselines, turns. */
-export type StoreDb = HistoryDb & ActionsDb & BaselineDb & TurnsDb;
+/** The last protected LFN list each site's unmerged cleaning accepted (store/protected-lists.ts). */
+export interface ProtectedListDb {
+  protected_lists: { site: string; count: number; run_id: number; fetched_at: string; source: string };
+}
+
+export async function migrateProtectedLists<DB>(database: SqlDatabase<DB>): Promise<void> {
+  await database.db.schema.createTable('protected_lists').ifNotExists()
+    .addColumn('site', 'varchar(128)', (c) => c.primaryKey())
+    .addColumn('count', 'bigint', (c) => c.notNull())
+    .addColumn('run_id', 'integer', (c) => c.notNull())
+    .addColumn('fetched_at', 'varchar(32)', (c) => c.notNull())
+    .addColumn('source', 'varchar(1000)', (c) => c.notNull())
+    .execute();
+}
+
+/** Every table of the history store: runs, findings and site states, the action log, baselines, turns, protected lists. */
+export type StoreDb = HistoryDb & ActionsDb & BaselineDb & TurnsDb & ProtectedListDb;
 
 export const HISTORY_SCHEMA_VERSION = 1;
 

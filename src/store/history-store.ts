@@ -8,15 +8,21 @@ import type { SqlEngine } from '../sql/sql-engine.ts';
 import { ActionLog } from './action-log.ts';
 import { migrateActions } from './actions-schema.ts';
 import { queryLatestRuns, queryRunPoints, type LatestRuns, type RunPoint } from './history-overview.ts';
-import { migrateBaselines, migrateHistory, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
+import { migrateBaselines, migrateHistory, migrateProtectedLists, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
+import { ProtectedLists } from './protected-lists.ts';
 import { SiteBaselines } from './site-baselines.ts';
 import { defaultOwner, isDeadLocalOwner, isLockLive, LOCK_STALE_SECONDS } from './site-lock.ts';
 import { SiteTurns } from './site-turns.ts';
 
 export { defaultOwner, isDeadLocalOwner, LOCK_STALE_SECONDS } from './site-lock.ts';
 
-export type RunStatus = 'running' | 'done' | 'failed' | 'halted';
-export type FindingCategory = 'missing' | 'orphan' | 'size_mismatch' | 'empty';
+/**
+ * `cleaned`: a run of the unmerged cleaning alone (`check --no-inventory`, issue 15). It is no check:
+ * it never counts as a site's last `done` run (confirmation, baselines, the dashboard's figures).
+ */
+export type RunStatus = 'running' | 'done' | 'failed' | 'halted' | 'cleaned';
+/** `unmerged`: a file or directory the unmerged cleaning would remove (issue 15), confirmed like orphans. */
+export type FindingCategory = 'missing' | 'orphan' | 'size_mismatch' | 'empty' | 'unmerged';
 
 /** A finding as the actions and the dashboard read it: the name as it was reported (not escaped). */
 export interface FindingOfRun {
@@ -60,6 +66,8 @@ export class HistoryStore {
   readonly baselines: SiteBaselines;
   /** The daemon's turns: when each site is next due (store/site-turns.ts). */
   readonly turns: SiteTurns;
+  /** The last protected list each site's unmerged cleaning accepted (store/protected-lists.ts). */
+  readonly protectedLists: ProtectedLists;
   private readonly db: Kysely<StoreDb>;
 
   private constructor(private readonly database: SqlDatabase<StoreDb>) {
@@ -68,6 +76,7 @@ export class HistoryStore {
     this.actions = new ActionLog(this.db);
     this.baselines = new SiteBaselines(this.db);
     this.turns = new SiteTurns(this.db);
+    this.protectedLists = new ProtectedLists(this.db);
   }
 
   static async open(url: string): Promise<HistoryStore> {
@@ -77,6 +86,7 @@ export class HistoryStore {
       await migrateActions(database);
       await migrateBaselines(database);
       await migrateTurns(database);
+      await migrateProtectedLists(database);
     } catch (err) {
       await database.close().catch(() => undefined);
       throw err;
@@ -298,10 +308,12 @@ export class HistoryStore {
     category: FindingCategory,
     findings: AsyncIterable<string | { name: string; size: number }> | Iterable<string | { name: string; size: number }>,
     seenAt?: string,
+    /** The run whose sightings this one continues (default: the site's previous done run). */
+    previousRun?: number,
   ): Promise<number> {
     // Sightings are dated by the run's start, so OrphanConfirmDays spans runs, not write times.
     const now = seenAt ?? new Date().toISOString();
-    const prev = (await this.previousDoneRun(site, runId)) ?? -1;
+    const prev = previousRun ?? (await this.previousDoneRun(site, runId)) ?? -1;
     let n = 0;
     await this.db.deleteFrom('findings_stage').where('run_id', '=', runId).where('category', '=', category).execute();
     let batch: HistoryDb['findings_stage'][] = [];
@@ -351,6 +363,15 @@ export class HistoryStore {
       await trx.deleteFrom('findings_stage').where('run_id', '=', runId).where('category', '=', category).execute();
     });
     return n;
+  }
+
+  /**
+   * The last run that recorded findings of `category` at the site: every finding still kept was seen
+   * by it. Categories recorded only by some runs (`unmerged`: runs with --unmerged) continue from it.
+   */
+  async lastFindingsRun(site: string, category: FindingCategory): Promise<number | undefined> {
+    const r = await this.db.selectFrom('findings').select((eb) => eb.fn.max('last_run').as('m')).where('site', '=', site).where('category', '=', category).executeTakeFirst();
+    return r?.m === null || r?.m === undefined ? undefined : Number(r.m);
   }
 
   async collectFindings(site: string, category: FindingCategory) {

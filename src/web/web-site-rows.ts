@@ -43,6 +43,8 @@ export interface SiteRow {
   orphanBytes: number | null;
   sizeMismatch: number | null;
   unmergedCleaned: number | null;
+  /** Of those, `.tar.gz` log archives (issue 15). */
+  unmergedLogArchives: number | null;
   gatesHeld: string[];
   overdue: boolean;
   downloads: Partial<Record<'missing' | 'missingDatasets' | 'orphan' | 'sizeMismatch' | 'unlisted' | 'empty' | 'missingNoSite' | 'unrecoverable', string>>;
@@ -68,7 +70,7 @@ export async function buildSiteRows(latest: LatestRuns[], opts: RowOptions): Pro
 
 async function buildRow(l: LatestRuns, opts: RowOptions, listing: DirListing): Promise<SiteRow> {
   const d = l.done;
-  const summary = d ? parseJson<Partial<RunSummaryFile> & { unmerged?: { cleaned?: number } }>(d.summary) : undefined;
+  const summary = d ? parseJson<Partial<RunSummaryFile> & { unmerged?: { cleaned?: number; deleted?: { logArchives?: number } } }>(d.summary) : undefined;
   const gatesHeld = d ? (parseJson<string[]>(d.gatesHeld) ?? []) : [];
   const isRunning = l.last?.status === 'running';
   const heartbeat = l.last?.heartbeatAt ?? l.last?.startedAt ?? null;
@@ -134,6 +136,7 @@ async function buildRow(l: LatestRuns, opts: RowOptions, listing: DirListing): P
     orphanBytes: d?.orphanBytes ?? null,
     sizeMismatch: d?.sizeMismatch ?? null,
     unmergedCleaned: typeof summary?.unmerged?.cleaned === 'number' ? summary.unmerged.cleaned : null,
+    unmergedLogArchives: typeof summary?.unmerged?.deleted?.logArchives === 'number' ? summary.unmerged.deleted.logArchives : null,
     gatesHeld,
     overdue,
     downloads,

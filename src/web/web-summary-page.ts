@@ -50,7 +50,7 @@ ${numCell(r.missing, r.missing === null ? undefined : h`${formatCount(r.missing)
 ${numCell(r.noDiskSource, r.noDiskSource === null && r.unrecoverable === null ? undefined : h`${formatCount(r.noDiskSource)} / ${formatCount(r.unrecoverable)}`, h`${link(r.downloads.missingNoSite, 'list')}${link(r.downloads.unrecoverable, 'list')}`)}
 ${numCell(r.orphan, r.orphan === null ? undefined : h`${formatCount(r.orphan)} <span class="sub">${formatBytes(r.orphanBytes)}</span>`, link(r.downloads.orphan, 'list'))}
 ${numCell(r.sizeMismatch, undefined, link(r.downloads.sizeMismatch, 'list'))}
-${numCell(r.unmergedCleaned)}
+${numCell(r.unmergedCleaned, r.unmergedCleaned === null || !r.unmergedLogArchives ? undefined : h`${formatCount(r.unmergedCleaned)} <span class="sub">(${formatCount(r.unmergedLogArchives)} logs)</span>`)}
 <td class="hidden" data-v="${r.attention}"></td>
 </tr>`;
 }

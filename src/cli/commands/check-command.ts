@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Config } from '../../config/config-loader.ts';
 import type { SiteSettings } from '../../config/config-schema.ts';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../cli-command.ts';
@@ -12,6 +13,10 @@ interface CheckOptions {
   /** False with --no-orphan. */
   orphan?: boolean;
   dateString?: string;
+  unmerged?: boolean;
+  moreLogs?: boolean;
+  /** False with --no-inventory. */
+  inventory?: boolean;
 }
 
 export const registerCheck: CommandRegistrar = (program, run) => {
@@ -24,9 +29,13 @@ export const registerCheck: CommandRegistrar = (program, run) => {
     .option('--cms', 'CMS dataset conventions for this run (CmsDatasets true)')
     .option('--date-string <YYYYMMDD>', 'RAL-Reader sites: the day of the site\'s dump to read (default today, UTC)')
     .option('--no-orphan', 'list no orphans in this run, every one held back (ListOrphans false, the seed\'s --no-orphan)')
+    .option('--unmerged', 'after the check, clean the unmerged area of a site listed in Unmerged (ListDeletable)')
+    .option('--more-logs', 'with --unmerged: also clean the AdditionalLogDeletions log directories')
+    .option('--no-inventory', 'only the unmerged cleaning of --site (a site in Unmerged): no inventory is read, nothing is compared')
     .action((opts: CheckOptions) =>
       run(async (ctx) => {
-        const { withOverrides } = await import('../../config/config-loader.ts');
+        const { siteConfig, withOverrides } = await import('../../config/config-loader.ts');
+        const { DcError } = await import('../../core/errors.ts');
         const { HistoryStore } = await import('../../store/history-store.ts');
         const { preflight } = await import('../../run/run-preflight.ts');
         const { runNextSite } = await import('../../run/run-site.ts');
@@ -38,17 +47,33 @@ export const registerCheck: CommandRegistrar = (program, run) => {
         if (opts.orphan === false) overrides.ListOrphans = false;
         if (opts.dateString !== undefined) overrides.DumpDate = dateStringOption(opts.dateString);
         if (Object.keys(overrides).length) ctx.log.info('run-settings', { ...overrides, message: 'set for this run by --cms / --no-orphan, over the configuration' });
-        // The configured sites, the history and the inventory are checked before the inventory is
-        // asked for the sites it knows; those are checked in turn.
-        preflight(ctx.config(), { sites: matchSites(ctx.config().siteNames, opts.site), history: true, inventory: 'read' });
-        const { config, sites: candidates } = await checkCandidates(withOverrides(ctx.config(), overrides), opts.site, ctx.log);
-        preflight(config, { sites: candidates });
+        const noInventory = opts.inventory === false;
+        let config: Config;
+        let candidates: string[];
+        if (noInventory) {
+          // The unmerged phase alone: the configured sites in Unmerged matching --site; no inventory at all.
+          if (!opts.site) throw new DcError('CONFIG', '--no-inventory needs --site: it runs the unmerged cleaning of one site');
+          config = withOverrides(ctx.config(), overrides);
+          const matched = matchSites(config.siteNames, opts.site);
+          candidates = matched.filter((n) => siteConfig(config, n).Unmerged.includes(n));
+          if (candidates.length === 0) throw new DcError('CONFIG', `${config.file}: --no-inventory: no site matching ${JSON.stringify(opts.site)} is in Unmerged (matched: ${matched.join(', ') || 'none'})`);
+          preflight(config, { sites: candidates, history: true });
+        } else {
+          // The configured sites, the history and the inventory are checked before the inventory is
+          // asked for the sites it knows; those are checked in turn.
+          preflight(ctx.config(), { sites: matchSites(ctx.config().siteNames, opts.site), history: true, inventory: 'read' });
+          ({ config, sites: candidates } = await checkCandidates(withOverrides(ctx.config(), overrides), opts.site, ctx.log));
+          preflight(config, { sites: candidates });
+        }
         const store = await HistoryStore.open(config.historyUrl);
         let report: ReturnType<typeof progressReporter> | undefined;
         try {
           // The site is picked with its lease taken: a site another process is checking is skipped for the next.
           const picked = await runNextSite(config, candidates, store, {
             dryRun: opts.dryRun,
+            unmerged: opts.unmerged || noInventory,
+            moreLogs: opts.moreLogs,
+            noInventory,
             signal: ctx.signal,
             onProgress: (p, site) => (report ??= progressReporter(ctx.log, site))(p),
             log: (e, f) => ctx.log.info(e, f),
@@ -59,7 +84,8 @@ export const registerCheck: CommandRegistrar = (program, run) => {
           }
           const { site, outcome } = picked;
           ctx.log.endStatus();
-          if (outcome.status !== 'done' || !outcome.summary) {
+          // `cleaned`: the unmerged phase alone (--no-inventory) finished.
+          if ((outcome.status !== 'done' && outcome.status !== 'cleaned') || !outcome.summary) {
             ctx.log.error(`check-${outcome.status}`, { site, runId: outcome.runId, message: outcome.error?.message });
             return outcome.error?.code === 'INTERNAL' ? EXIT.INTERNAL : EXIT.RUN_FAILED; // a bug, not the site
           }

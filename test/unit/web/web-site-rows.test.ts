@@ -60,4 +60,10 @@ describe('summary rows', () => {
     const rows = await buildSiteRows([site('A', { done: done(1, 2 * H) }), site('B', { done: done(2, 5 * H) }), site('C', { done: done(3, H) })], { ...opts, configured: new Set(['A', 'B', 'C']) });
     assert.deepEqual(rows.filter((r) => r.colour === 'queued').map((r) => r.site), ['B']);
   });
+
+  it('shows the files the latest check cleaned from the unmerged area and the log archives among them (issue 15)', async () => {
+    const unmerged = JSON.stringify({ unmerged: { cleaned: 7, deleted: { logArchives: 2 } } });
+    const rows = await buildSiteRows([site('U', { done: done(1, H, { summary: unmerged }) }), site('N', { done: done(2, H) })], opts);
+    assert.deepEqual(rows.map((r) => [r.site, r.unmergedCleaned, r.unmergedLogArchives]), [['U', 7, 2], ['N', null, null]]);
+  });
 });
