@@ -156,6 +156,9 @@ describe('drill D6: the dashboard under attack', { timeout: 900_000 }, () => {
     assert.ok(server.requestTimeout > 0 && server.requestTimeout <= REQUEST_TIMEOUT_MS, `requestTimeout ${server.requestTimeout}`);
     assert.ok(server.headersTimeout > 0 && server.headersTimeout <= server.requestTimeout, `headersTimeout ${server.headersTimeout}`);
     const clients = 1000;
+    // Both ends of every connection live in this process: it needs two descriptors per slow client.
+    const nofile = Number(/Max open files\s+(\d+)/.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 0);
+    assert.ok(nofile >= 2 * clients + 500, `this drill needs ${2 * clients + 500} open files, the limit is ${nofile}: raise it (ulimit -n 8192)`);
     const holdMs = drillSize(8_000, 75_000);
     const sockets: Socket[] = [];
     let closedByServer = 0;
