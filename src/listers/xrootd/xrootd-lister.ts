@@ -2,17 +2,14 @@ import { setMaxListeners } from 'node:events';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 import type { Pushback } from '../../core/listing-pace.ts';
-import { encodeName } from '../../core/name-bytes.ts';
 import { XrootdClient, parseXrootdUrl, type XrootdClientOptions } from '../../protocols/xrootd/xrootd-client.ts';
 import type { XrootdEndpoint } from '../../protocols/xrootd/xrootd-pool.ts';
 import { xrootdOptionsFromSite, type XrootdSiteOptions } from '../../protocols/xrootd/xrootd-site-options.ts';
 import type { DirlistEntry } from '../../protocols/xrootd/codec/requests/xrootd-dirlist.ts';
 import type { StatInfo } from '../../protocols/xrootd/codec/requests/xrootd-stat.ts';
+import { existsByStat, refuseCutNames } from '../cut-names.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
 import { XrootdDoors } from './xrootd-doors.ts';
-
-/** Length xrootd 5.5 cuts a 255-byte name to in kXR_dirlist replies. */
-const CUT_NAME_BYTES = 254;
 
 /** Per-entry stats in flight for one directory of a server without kXR_dstat. */
 const STAT_FANOUT = 16;
@@ -74,10 +71,10 @@ export class XrootdLister implements Lister {
     const target = await this.doors.pick(signal);
     for await (const batch of this.client.dirlist(full, { signal, target, dstat: true })) {
       if (signal.aborted) throw new DcError('ABORTED', `listing ${path} aborted`);
+      await refuseCutNames(path, batch, (name) => existsByStat(() => this.client.stat(full + '/' + name, { signal, target })));
       const out: DirEntry[] = [];
       let bare: DirlistEntry[] | undefined;
       for (const e of batch) {
-        if (Buffer.byteLength(e.name) >= CUT_NAME_BYTES && encodeName(e.name).length === CUT_NAME_BYTES) await this.checkNotCut(full, e.name, signal, target);
         if (e.stat) out.push(toEntry(e.name, e.stat));
         else (bare ??= []).push(e);
       }
@@ -85,23 +82,6 @@ export class XrootdLister implements Lister {
       if (out.length) yield out;
     }
     if (signal.aborted) throw new DcError('ABORTED', `listing ${path} aborted`);
-  }
-
-  /**
-   * xrootd 5.5's kXR_dirlist cuts a 255-byte name (NAME_MAX) to 254 bytes. Listed so, the file would
-   * be a false orphan under the cut name and a false missing under its own (drill D5). A 254-byte
-   * name is therefore checked with kXR_stat: when no such file exists the directory cannot be
-   * listed faithfully, and fails — it becomes unlisted, and nothing below it is judged.
-   */
-  private async checkNotCut(dir: string, name: string, signal: AbortSignal, target: XrootdEndpoint | undefined): Promise<void> {
-    try {
-      await this.client.stat(dir + '/' + name, { signal, target });
-    } catch (err) {
-      if (!(err instanceof DcError && err.code === 'NOT_FOUND')) throw err;
-      throw new DcError('UNSUPPORTED', `dirlist ${dir}: the server gave a name cut to ${CUT_NAME_BYTES} bytes (${JSON.stringify(name.slice(0, 40))}…, no such file): names of ${CUT_NAME_BYTES + 1} bytes cannot be listed over this door`, {
-        detail: { path: dir, cutName: name },
-      });
-    }
   }
 
   /** Fallback for servers without kXR_dstat: a bounded number of kXR_stat in flight. */
