@@ -1,6 +1,7 @@
-import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.ts';
+import { DcError, errorMessage } from '../core/errors.ts';
 import { escapeName } from '../core/escape.ts';
 import type { CheckSummary } from './check-types.ts';
 import type { GateDecision } from './gates.ts';
@@ -86,12 +87,24 @@ export async function writeOutputs(
   return written;
 }
 
+/**
+ * Copies the run's files into WebDir: every copy is made first, under a temporary name, and only
+ * then are they renamed into place (renames need no space), so a full or read-only WebDir keeps the
+ * previous set whole rather than a mix of old and new lists (drill D7).
+ */
 function publish(files: string[], webDir: string): void {
-  mkdirSync(webDir, { recursive: true });
-  for (const f of files) {
-    const target = join(webDir, basename(f));
-    const tmp = `${target}.tmp-${process.pid}`;
-    copyFileSync(f, tmp);
-    renameSync(tmp, target);
+  const staged: [string, string][] = [];
+  try {
+    mkdirSync(webDir, { recursive: true });
+    for (const f of files) {
+      const target = join(webDir, basename(f));
+      const tmp = `${target}.tmp-${process.pid}`;
+      staged.push([tmp, target]);
+      copyFileSync(f, tmp);
+    }
+  } catch (err) {
+    for (const [tmp] of staged) rmSync(tmp, { force: true });
+    throw new DcError('IO', `cannot publish the lists to WebDir ${webDir}: ${errorMessage(err)}`, { cause: err, detail: { errno: (err as NodeJS.ErrnoException).code } });
   }
+  for (const [tmp, target] of staged) renameSync(tmp, target);
 }

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createGunzip, gzip } from 'node:zlib';
+import { DcError } from '../core/errors.ts';
 import type { Hash96 } from '../core/lfn-hash.ts';
 
 /** Bytes of one partition's block before it is compressed and written. */
@@ -66,8 +67,10 @@ export class CheckSpool {
   }
 
   private open(p: number, raw: boolean): WriteStream {
-    const ws = createWriteStream(this.path(p, raw), { highWaterMark: 1 << 20 });
-    ws.on('error', (err) => (this.failure ??= err));
+    const path = this.path(p, raw);
+    const ws = createWriteStream(path, { highWaterMark: 1 << 20 });
+    // A stream's write error names no file ("ENOSPC: no space left on device, write"): say which (drill D7).
+    ws.on('error', (err: NodeJS.ErrnoException) => (this.failure ??= new DcError('IO', `cannot write the scratch file ${path}: ${err.message}`, { cause: err, detail: { errno: err.code, path } })));
     (raw ? this.raw : this.packed)[p] = ws;
     return ws;
   }
@@ -145,7 +148,16 @@ export class CheckSpool {
       data = await gzipAsync(block.subarray(0, size), { level: 1 });
       ws = this.packed[p] ?? this.open(p, false);
     }
-    if (!ws.write(data)) await once(ws, 'drain');
+    if (!ws.write(data)) await this.settle(once(ws, 'drain'));
+  }
+
+  /** Waits for a stream event; a stream error comes out as the failure that names the file. */
+  private async settle(event: Promise<unknown>): Promise<void> {
+    try {
+      await event;
+    } catch (err) {
+      throw this.failure ?? err;
+    }
   }
 
   async close(): Promise<void> {
@@ -154,7 +166,7 @@ export class CheckSpool {
       for (const ws of [this.raw[p], this.packed[p]]) {
         if (!ws) continue;
         ws.end();
-        await once(ws, 'close');
+        await this.settle(once(ws, 'close'));
       }
     }
     if (this.failure) throw this.failure;

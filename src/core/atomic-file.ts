@@ -1,3 +1,4 @@
+import { DcError } from './errors.ts';
 import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { once } from 'node:events';
@@ -17,6 +18,9 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     renameSync(tmp, path);
   } catch (err) {
     rmSync(tmp, { force: true });
+    const e = err as NodeJS.ErrnoException;
+    // "ENOSPC: no space left on device, write" names no file: say which (drill D7).
+    if (e.code === 'ENOSPC' || e.code === 'EDQUOT' || e.code === 'EIO') throw new DcError('IO', `cannot write ${path}: ${e.message}`, { cause: err, detail: { errno: e.code, path } });
     throw err;
   }
 }
@@ -46,22 +50,33 @@ export class AtomicWriter {
   }
 
   async write(chunk: string): Promise<void> {
-    if (this.failure) throw this.failure;
+    if (this.failure) await this.settle(Promise.reject(this.failure));
     const w = this.gzip ?? this.stream;
-    if (!w.write(chunk)) await once(w, 'drain');
+    if (!w.write(chunk)) await this.settle(once(w, 'drain'));
   }
 
   async commit(): Promise<void> {
     if (this.done) return;
-    this.done = true;
     if (this.gzip) this.gzip.end();
     else this.stream.end();
-    await once(this.stream, 'close');
-    if (this.failure) {
-      rmSync(this.tmp, { force: true });
-      throw this.failure;
-    }
+    await this.settle(once(this.stream, 'close'));
+    if (this.failure) await this.settle(Promise.reject(this.failure));
+    this.done = true;
     renameSync(this.tmp, this.path);
+  }
+
+  /**
+   * A stream error (a full or read-only disk) names no file: it comes out as an IO error naming the
+   * target, and the temporary file is removed, so the previous version stays whole and alone (drill D7).
+   */
+  private async settle(event: Promise<unknown>): Promise<void> {
+    try {
+      await event;
+    } catch (err) {
+      await this.abort();
+      const e = err as NodeJS.ErrnoException;
+      throw new DcError('IO', `cannot write ${this.path}: ${e.message}`, { cause: err, detail: { errno: e.code, path: this.path } });
+    }
   }
 
   async abort(): Promise<void> {
@@ -69,7 +84,7 @@ export class AtomicWriter {
     this.done = true;
     this.gzip?.destroy();
     this.stream.destroy();
-    await once(this.stream, 'close').catch(() => undefined);
+    if (!this.stream.closed) await once(this.stream, 'close').catch(() => undefined);
     rmSync(this.tmp, { force: true });
   }
 }

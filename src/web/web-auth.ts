@@ -33,7 +33,9 @@ const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 /**
  * Token checks and login sessions. Comparisons run on SHA-256 digests with timingSafeEqual, so
  * their time depends neither on where a guess first differs nor on its length. A session is a
- * signed issue time under a key drawn at start: restarting the server logs everyone out.
+ * signed issue time and random nonce under a key drawn at start: restarting the server logs
+ * everyone out. The nonce makes two logins in the same second distinct sessions with distinct
+ * CSRF values (drill D6 found them identical without it).
  */
 export class WebAuth {
   private readonly tokenDigest: Buffer | undefined;
@@ -57,17 +59,17 @@ export class WebAuth {
   }
 
   newSession(): { value: string; maxAge: number } {
-    const issued = String(Math.floor(this.now() / 1000));
+    const issued = `${Math.floor(this.now() / 1000)}.${randomBytes(16).toString('base64url')}`;
     return { value: `${issued}.${this.sign(`session:${issued}`)}`, maxAge: SESSION_SECONDS };
   }
 
   checkSession(value: string | undefined): boolean {
     if (!this.configured || !value) return false;
-    const dot = value.indexOf('.');
+    const dot = value.lastIndexOf('.');
     if (dot <= 0) return false;
     const issued = value.slice(0, dot);
-    if (!/^[0-9]{1,12}$/.test(issued)) return false;
-    const age = this.now() / 1000 - Number(issued);
+    if (!/^[0-9]{1,12}\.[A-Za-z0-9_-]{22}$/.test(issued)) return false;
+    const age = this.now() / 1000 - Number(issued.slice(0, issued.indexOf('.')));
     if (age < -60 || age > SESSION_SECONDS) return false;
     const want = Buffer.from(this.sign(`session:${issued}`));
     const got = Buffer.from(value.slice(dot + 1));

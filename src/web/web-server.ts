@@ -15,6 +15,8 @@ import { registerPageRoutes } from './web-page-routes.ts';
 
 export { DEFAULT_WEB_HOST, DEFAULT_WEB_PORT } from './web-defaults.ts';
 const DEFAULT_OVERDUE_DAYS = 7;
+/** Time a client has to send a whole request (headers and body); the pages answer in milliseconds. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** No script, style or frame from anywhere but this server; no inline script. */
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -47,7 +49,11 @@ export async function createWebServer(opts: WebServerOptions): Promise<{ app: Fa
     now: opts.now ?? Date.now,
     log: opts.log ?? (() => undefined),
   };
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false });
+  // A request must arrive whole within REQUEST_TIMEOUT_MS: without it (Fastify's default is none) a
+  // client sending its headers a byte at a time holds its connection forever (drill D6, slowloris).
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false, requestTimeout: REQUEST_TIMEOUT_MS });
+  // Node keeps its own 60 s for the headers alone, longer than the whole request may take: align it.
+  app.server.headersTimeout = REQUEST_TIMEOUT_MS;
   // Parses the Cookie header into req.cookies (the session cookie); nothing is signed with it.
   await app.register(fastifyCookie);
   app.addHook('onSend', async (_req, reply, payload) => {

@@ -63,8 +63,14 @@ export const AWKWARD_NAMES: readonly string[] = [
   'cjk-日本語-데이터.txt',
   'caf\u00e9.txt', // NFC "café"
   'cafe\u0301.txt', // NFD "café": a distinct name on POSIX, must stay distinct
-  'L'.repeat(251) + '.txt', // 255 bytes: the usual NAME_MAX
 ];
+
+/**
+ * NAME_MAX-sized entries (255 bytes), each in /long: a 255-byte file and a directory of 85
+ * three-byte characters. Apart from /names, so a backend that cannot list such a name and refuses
+ * its directory (xrootd 5.5 cuts them to 254 bytes) still shows how it lists the other awkward names.
+ */
+export const LONG_FILE_NAME = 'L'.repeat(251) + '.txt';
 
 /**
  * Names whose bytes are not UTF-8 (issue 11 §2), as the tool holds them (U+DC80 + byte,
@@ -117,10 +123,14 @@ export async function writeListerFixture(root: string, opts: FixtureOptions = {}
 
   await addDir('/names');
   for (const name of AWKWARD_NAMES) await addFile('/names/' + name, 1 + (n++ % 300));
-  for (const dir of ['dir with space #1', 'dir%25&amp?x', LONG_CJK_DIR, 'caf\u00e9', 'cafe\u0301']) {
+  for (const dir of ['dir with space #1', 'dir%25&amp?x', 'caf\u00e9', 'cafe\u0301']) {
     await addDir('/names/' + dir);
     await addFile(`/names/${dir}/inside.txt`, sizeOf(n++));
   }
+  await addDir('/long');
+  await addFile('/long/' + LONG_FILE_NAME, 1 + (n++ % 300));
+  await addDir('/long/' + LONG_CJK_DIR);
+  await addFile(`/long/${LONG_CJK_DIR}/inside.txt`, sizeOf(n++));
 
   await addDir('/bytes');
   for (const name of RAW_BYTE_NAMES) await addFile('/bytes/' + name, 1 + (n++ % 300));

@@ -65,6 +65,9 @@ export function compareWalk(c: CompareInput): void {
       [...expected.dirs.keys(), ...expected.files.keys()].some((k) => parent(k) === rel && ((Buffer.byteLength(leaf(k)) >= 255 && /[^\x00-\x7f]/.test(leaf(k))) || hasRawBytes(leaf(k))))
     ) {
       excluded.push(rel);
+    } else if (gaps.longNames !== undefined && u.code === 'UNSUPPORTED' && [...expected.dirs.keys(), ...expected.files.keys()].some((k) => parent(k) === rel && Buffer.byteLength(leaf(k)) >= 255)) {
+      // The lister saw a name cut short and refused the directory rather than list a wrong name.
+      excluded.push(rel);
     } else if (gaps.longNames !== undefined && truncated(rel)) {
       // A truncated directory name cannot be listed; its real subtree is covered by longNames below.
     } else {

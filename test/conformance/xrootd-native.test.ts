@@ -9,7 +9,7 @@ import { xrootdFixtureTarget } from './xrootd-fixture-server.ts';
 
 /** Limits of the xrootd 5.5.3 server and of the protocol seen here, not lister choices. */
 const gaps: Partial<Record<GapKey, string>> = {
-  longNames: 'xrootd 5.5 kXR_dirlist cuts 255-byte names to 254 bytes (mid-character for multi-byte UTF-8)',
+  longNames: 'xrootd 5.5 kXR_dirlist cuts 255-byte names to 254 bytes (mid-character for multi-byte UTF-8): the lister leaves their directory unlisted (UNSUPPORTED)',
   unaddressableNames: 'XRootD takes "?" in a request path as the start of CGI, so a directory named with "?" answers kXR_NotFound (xrdfs fails alike)',
 };
 

@@ -3,6 +3,7 @@ import { DcError } from '../../core/errors.ts';
 import type { CliListerOptions } from '../cli-lister-options.ts';
 import { commandWords } from '../cli-lister-settings.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
+import { existsByStat, refuseCutNames } from '../cut-names.ts';
 import { errorFromOutput, parseLsLine, parseStatOutput, quoteXrdfsPath, toDirEntry } from './xrdfs-output.ts';
 import { XrdfsProcess } from './xrdfs-process.ts';
 
@@ -150,6 +151,7 @@ export class XrdfsLister implements Lister {
       signal,
     );
     if (errors.length) throw errorFromOutput(full, errors);
+    await refuseCutNames(path, entries, (name) => existsByStat(() => this.stat(`${path}/${name}`, signal)));
     for (let i = 0; i < entries.length; i += BATCH) {
       if (signal.aborted) throw new DcError('ABORTED', `listing ${full} aborted`);
       yield entries.slice(i, i + BATCH);

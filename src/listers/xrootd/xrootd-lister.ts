@@ -7,6 +7,7 @@ import type { XrootdEndpoint } from '../../protocols/xrootd/xrootd-pool.ts';
 import { xrootdOptionsFromSite, type XrootdSiteOptions } from '../../protocols/xrootd/xrootd-site-options.ts';
 import type { DirlistEntry } from '../../protocols/xrootd/codec/requests/xrootd-dirlist.ts';
 import type { StatInfo } from '../../protocols/xrootd/codec/requests/xrootd-stat.ts';
+import { existsByStat, refuseCutNames } from '../cut-names.ts';
 import type { Lister, ListerSettings } from '../lister.ts';
 import { XrootdDoors } from './xrootd-doors.ts';
 
@@ -70,6 +71,7 @@ export class XrootdLister implements Lister {
     const target = await this.doors.pick(signal);
     for await (const batch of this.client.dirlist(full, { signal, target, dstat: true })) {
       if (signal.aborted) throw new DcError('ABORTED', `listing ${path} aborted`);
+      await refuseCutNames(path, batch, (name) => existsByStat(() => this.client.stat(full + '/' + name, { signal, target })));
       const out: DirEntry[] = [];
       let bare: DirlistEntry[] | undefined;
       for (const e of batch) {

@@ -175,6 +175,12 @@ describe('dashboard security', () => {
     assert.equal(new WebAuth(undefined).checkToken(TOKEN), false);
     assert.equal(auth.checkSession(auth.newSession().value), true);
     assert.equal(new WebAuth(TOKEN).checkSession(auth.newSession().value), false, 'a session from another server start');
+    // Issue 16 (drill D6): two logins in the same second were one session with one CSRF value.
+    const fixed = new WebAuth(TOKEN, () => 1_700_000_000_000);
+    const [a, b] = [fixed.newSession().value, fixed.newSession().value];
+    assert.notEqual(a, b, 'two logins in the same second are two sessions');
+    assert.notEqual(fixed.csrfFor(a), fixed.csrfFor(b));
+    assert.equal(fixed.checkCsrf(a, fixed.csrfFor(b)), false, "one session's form token does not serve another");
     let clock = Date.now();
     const timed = new WebAuth(TOKEN, () => clock);
     const session = timed.newSession().value;

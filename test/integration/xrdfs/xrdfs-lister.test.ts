@@ -108,6 +108,17 @@ describe('xrdfs CLI lister (AccessMethod directx) against a real xrootd', () => 
     assert.equal(await codeOf(collect(lister.listDir('/store/bytes\udce9', signal))), 'UNSUPPORTED');
   });
 
+  it('refuses a directory holding a 255-byte name, which the server cuts to 254 bytes (issue 16, drill D5)', async () => {
+    const dir = join(srv.dataDir, 'store', 'long');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'L'.repeat(251) + '.txt'), 'x');
+    const real254 = join(srv.dataDir, 'store', 'long254');
+    mkdirSync(real254, { recursive: true });
+    writeFileSync(join(real254, 'M'.repeat(250) + '.txt'), 'x');
+    assert.equal(await codeOf(collect(lister.listDir('/store/long', signal))), 'UNSUPPORTED');
+    assert.deepEqual(await collect(lister.listDir('/store/long254', signal)), ['M'.repeat(250) + '.txt'], 'a real 254-byte name is listed');
+  });
+
   it('reads a 10 000-entry directory of multi-byte names split across many pipe chunks', async () => {
     const big = join(srv.dataDir, 'store', 'big');
     mkdirSync(big, { recursive: true });
