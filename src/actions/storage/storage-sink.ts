@@ -1,4 +1,5 @@
 import { DcError, errorCode, errorMessage } from '../../core/errors.ts';
+import { failpoint } from '../../core/failpoint.ts';
 import { forEachLimited } from '../actions-pool.ts';
 import type { ActionPlan, ActionRecord, ActionSink, SinkContext, SinkReport } from '../actions-types.ts';
 import { createStorageDeleter } from './storage-deleter-factory.ts';
@@ -34,6 +35,7 @@ export class StorageSink implements ActionSink {
         if (st.isDir) return { outcome: 'skipped', detail: 'now a directory' };
         if (st.mtime > ageCut) return { outcome: 'skipped', detail: `modified since the check (mtime ${new Date(st.mtime * 1000).toISOString()})` };
         await deleter.deleteFile(storagePath(lfn), signal);
+        failpoint('acting');
         return { outcome: 'ok' };
       }));
     });
