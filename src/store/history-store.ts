@@ -210,6 +210,9 @@ export class HistoryStore {
       .where('site', '=', site)
       .where('status', '=', 'running')
       .execute();
+    // What those runs left half done: actions started and never settled, findings staged and never merged.
+    await this.actions.interruptStarted(site);
+    await this.db.deleteFrom('findings_stage').where('run_id', 'in', (eb) => eb.selectFrom('runs').select('id').where('site', '=', site).where('status', '<>', 'running')).execute();
     return true;
   }
 

@@ -75,7 +75,7 @@ async function drill(engine: 'sqlite' | 'postgres', historyUrl: (site: DrillSite
   const kills = drillSize(6, 20);
   const site = makeDrillSite({ tops: ['mc', 'data'], datasets: 3, blocks: 4, files: 5, missing: 6, orphans: 120 });
   const url = historyUrl(site);
-  const fig = { engine, seed: DRILL_SEED, kills: 0, killedAt: '', notReached: 0, recovered: 0, recoverMsMax: 0, listVersions: 0, deletedWhileKilled: 0, deletedInAll: 0, tempLeftovers: 0, problems: 0 };
+  const fig = { engine, seed: DRILL_SEED, kills: 0, killedAt: '', notReached: 0, recovered: 0, recoverMsMax: 0, listVersions: 0, deletedWhileKilled: 0, deletedInAll: 0, interrupted: 0, tempLeftovers: 0, problems: 0 };
   const problems: string[] = [];
   const versions = new Map<string, Set<string>>();
   const remember = () => {
@@ -99,6 +99,7 @@ async function drill(engine: 'sqlite' | 'postgres', historyUrl: (site: DrillSite
       // Only the acting kills run in act mode: the others must leave the orphans for later acting kills.
       await setMode(url, phase === 'acting' ? 'act' : 'dry');
       const onDiskBefore = new Set(site.orphansOnDisk());
+      const lastRun = (await inspectHistory(url, SITE, { recovered: true })).runs.at(-1)?.id ?? 0;
       const at = phase === 'random' ? rng.int(0, cleanMs) : rng.int(...HITS[phase]);
       const killed = phase === 'random' ? await check(site, {}, at) : await check(site, { DC_FAILPOINT: `${phase}@${at}` });
       fig.kills++;
@@ -130,9 +131,10 @@ async function drill(engine: 'sqlite' | 'postgres', historyUrl: (site: DrillSite
       }
       const after = await inspectHistory(url, SITE, { recovered: true });
       problems.push(...after.problems.map((p) => `after the run that followed kill ${i}: ${p}`));
-      if (killed.signal === 'SIGKILL') {
-        const dead = after.runs.at(-2);
-        if (dead?.status !== 'failed' || !/lock was recovered/.test(dead.error ?? '')) problems.push(`kill ${i}: the killed run is ${dead?.status} (${dead?.error}), not failed by lock recovery`);
+      // The killed run (none when the kill came before its record): done when the kill came after
+      // its end was recorded, else failed by the next run's lock recovery.
+      for (const dead of after.runs.filter((r) => r.id > lastRun).slice(0, -1)) {
+        if (dead.status !== 'done' && !(dead.status === 'failed' && /lock was recovered/.test(dead.error ?? ''))) problems.push(`kill ${i}: the killed run ${dead.id} is ${dead.status} (${dead.error})`);
       }
       try {
         problems.push(...judge(site.truth, readLists(site.varDir), { orphansOnDisk: site.orphansOnDisk() }).map((p) => `run after kill ${i} (${phase}@${at}): ${p}`));
@@ -154,7 +156,11 @@ async function drill(engine: 'sqlite' | 'postgres', historyUrl: (site: DrillSite
     const wrong = gone.filter((f) => !orphanSet.has(f));
     if (wrong.length) problems.push(`${wrong.length} files deleted that were no orphan, e.g. ${wrong[0]}`);
     if (site.orphansOnDisk().length) problems.push(`${site.orphansOnDisk().length} orphans left after the final act runs`);
-    const recorded = new Set(h.deletions.filter((d) => d.outcome === 'ok').map((d) => d.target));
+    // Done, or at least recorded as perhaps done by a run that died during it.
+    const recorded = new Set(h.deletions.filter((d) => d.outcome === 'ok' || d.outcome === 'interrupted').map((d) => d.target));
+    fig.interrupted = h.deletions.filter((d) => d.outcome === 'interrupted').length;
+    const leftStarted = h.deletions.filter((d) => d.outcome === 'started');
+    if (leftStarted.length) problems.push(`${leftStarted.length} actions still 'started' after recovery`);
     const unrecorded = gone.filter((f) => !recorded.has(f));
     if (unrecorded.length) problems.push(`${unrecorded.length} deletions done but recorded nowhere in the history (half-recorded), e.g. ${unrecorded[0]}`);
     fig.tempLeftovers = tempLeftovers(site.varDir).length + tempLeftovers(site.webDir).length;
