@@ -168,9 +168,10 @@ export function judge(truth: DrillTruth, lists: RunLists, o: { orphansOnDisk?: s
   const under = (lfn: string) => unlisted.some((u) => isAtOrBelow(lfn, u));
   const strange = unlisted.filter((u) => !truth.dirs.includes(u));
   if (strange.length) problems.push(`unlisted entries that are no directory of the site: ${strange.slice(0, 3).join(', ')}`);
-  const expectListed = truth.dirs.filter((d) => !under(d)).length;
-  const listed = lists.summary.listing?.directories;
-  if (listed !== expectListed) problems.push(`${listed} directories listed, ${expectListed} expected (${truth.dirs.length} in all, ${unlisted.length} unlisted)`);
+  // The summary's `listing.directories` counts the directories the walk closed: listed or unlisted.
+  const expectReached = truth.dirs.filter((d) => !under(d)).length + unlisted.length;
+  const reached = lists.summary.listing?.directories;
+  if (reached !== expectReached) problems.push(`${reached} directories reached, ${expectReached} expected (${truth.dirs.length} in all, ${unlisted.length} unlisted)`);
   const expect = (all: string[]) => new Set(all.filter((f) => !under(f)));
   const wantMissing = expect(truth.missing);
   const wantOrphan = expect(o.orphansOnDisk ?? truth.orphans);

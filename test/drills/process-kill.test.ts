@@ -20,7 +20,7 @@ import { HistoryStore } from '../../src/store/history-store.ts';
 import { outputNames } from '../../src/check/check-outputs.ts';
 import { drillSize, reportFigures } from './drill-mode.ts';
 import { inspectHistory } from './drill-history.ts';
-import { DRILL_SEED, seededRng } from './drill-rng.ts';
+import { DRILL_SEED, seededRng } from '../helpers/seeded-rng.ts';
 import { judge, makeDrillSite, readLists, SITE, tempLeftovers, type DrillSite } from './drill-site.ts';
 
 const PHASES = ['listing', 'judging', 'acting', 'outputs', 'recording', 'random'] as const;
