@@ -15,13 +15,15 @@ export interface FaultProxyOptions {
   rng: Rng;
   /** Per answer chunk: the chance a connection is reset there (default 0.05). */
   resetRate?: number;
-  /** Per connection: the chance it is stalled or cut at a random byte of its answers (default 0.3). */
+  /** Per connection: the chance it is stalled or cut at a random byte (within its first KiB) of its answers (default 1; a third of it in `mixed`). */
   connectionRate?: number;
   maxDelayMs?: number;
 }
 
 export interface FaultCounts {
   connections: number;
+  /** Answer chunks that reached the proxy. */
+  chunks: number;
   resets: number;
   stalls: number;
   truncations: number;
@@ -34,7 +36,7 @@ export interface FaultProxy {
   port: number;
   mode: FaultMode;
   counts: FaultCounts;
-  /** Frees stalled and blackholed connections (their clients see them close). */
+  /** Frees stalled and blackholed connections (their clients see them close); call between runs. */
   releaseHeld(): void;
   close(): Promise<void>;
 }
@@ -42,11 +44,12 @@ export interface FaultProxy {
 export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy> {
   const { rng } = o;
   const resetRate = o.resetRate ?? 0.05;
-  const connectionRate = o.connectionRate ?? 0.3;
+  const connectionRate = o.connectionRate ?? 1;
   const maxDelay = o.maxDelayMs ?? 200;
   const sockets = new Set<Socket>();
   const held = new Set<Socket>();
-  const counts: FaultCounts = { connections: 0, resets: 0, stalls: 0, truncations: 0, delayedChunks: 0, blackholed: 0 };
+  const counts: FaultCounts = { connections: 0, chunks: 0, resets: 0, stalls: 0, truncations: 0, delayedChunks: 0, blackholed: 0 };
+  let forced = -1;
   const proxy: FaultProxy = {
     host: '127.0.0.1',
     port: 0,
@@ -55,6 +58,7 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     releaseHeld: () => {
       for (const s of held) s.destroy();
       held.clear();
+      forced = -1;
     },
     close: () =>
       new Promise<void>((done) => {
@@ -95,8 +99,12 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
     upstream.on('close', () => void chain.then(() => !stalled && client.destroy()));
     // The fault of this connection's answers, decided at accept: at which answer byte it strikes.
     const mixed = mode === 'mixed';
-    const stallAt = (mode === 'stall' || mixed) && rng.chance(mixed ? connectionRate / 3 : connectionRate) ? rng.int(1, 20_000) : -1;
-    const cutAt = (mode === 'truncate' || mixed) && stallAt < 0 && rng.chance(mixed ? connectionRate / 3 : connectionRate) ? rng.int(1, 20_000) : -1;
+    const hit = (m: FaultMode) => (mode === m || mixed) && rng.chance(mixed ? connectionRate / 3 : connectionRate);
+    let stallAt = hit('stall') ? rng.int(1, 1024) : -1;
+    let cutAt = stallAt < 0 && hit('truncate') ? rng.int(1, 1024) : -1;
+    // One answer chunk among the first 20 of a run (since releaseHeld) always takes the run's fault
+    // in `reset`, `stall` and `truncate` mode, so every such run sees at least one.
+    if (forced < 0) forced = counts.chunks + rng.int(1, 20);
     const delays = mode === 'delay' || mixed;
     const resets = mode === 'reset' || mixed;
     client.pipe(upstream);
@@ -109,7 +117,11 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
           counts.delayedChunks++;
           await new Promise((r) => setTimeout(r, rng.int(0, maxDelay)));
         }
-        if (resets && rng.chance(mixed ? resetRate / 2 : resetRate)) {
+        counts.chunks++;
+        const forcedHere = counts.chunks === forced;
+        if (forcedHere && mode === 'stall') stallAt = sent + rng.int(0, chunk.length - 1);
+        if (forcedHere && mode === 'truncate') cutAt = sent + rng.int(0, chunk.length - 1);
+        if (resets && ((forcedHere && mode === 'reset') || rng.chance(mixed ? resetRate / 2 : resetRate))) {
           counts.resets++;
           // Part of the chunk first: the reset lands mid-frame.
           client.write(chunk.subarray(0, rng.int(0, chunk.length - 1)), () => {
@@ -120,10 +132,11 @@ export async function startFaultProxy(o: FaultProxyOptions): Promise<FaultProxy>
           return;
         }
         const limit = stallAt >= 0 ? stallAt : cutAt;
+        const stalling = stallAt >= 0;
         if (limit >= 0 && sent + chunk.length >= limit) {
           client.write(chunk.subarray(0, limit - sent));
           stalled = true;
-          if (stallAt >= 0) {
+          if (stalling) {
             counts.stalls++;
             held.add(client);
             upstream.destroy(); // the client is left waiting on an open, silent connection
