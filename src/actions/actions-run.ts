@@ -4,7 +4,7 @@ import type { GateDecision } from '../check/gates.ts';
 import { markActed, recordActions } from '../store/action-log.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { collectAwaiting, planActions } from './actions-confirm.ts';
-import type { ActionCounts, ActionPlan, ActionRecord, ActionSink, ActionsReport, HeldCount, SinkContext, SinkName, SinkOutcomeCount, SinkOutputs } from './actions-types.ts';
+import type { ActionCounts, ActionJournal, ActionPlan, ActionRecord, ActionSink, ActionsReport, HeldCount, SinkContext, SinkName, SinkOutcomeCount, SinkOutputs } from './actions-types.ts';
 import { RegistrySink } from './registry/registry-sink.ts';
 import { StorageSink } from './storage/storage-sink.ts';
 import { WebhookSink } from './webhook/webhook-sink.ts';
@@ -93,7 +93,11 @@ export async function actOnRun(o: ActOptions): Promise<ActResult> {
     return { summary, outputs: {}, records: [] };
   }
   summary.planned = countsOf(plan);
-  const ctx: SinkContext = { config: o.config, site: o.site, runId: o.runId, now: o.now, signal: o.signal, log };
+  const journal: ActionJournal = {
+    begin: (sink, kind, target) => o.store.actions.begin({ runId: o.runId, site: o.site.name, sink, kind, target }),
+    settle: (r) => o.store.actions.settle({ runId: o.runId, site: o.site.name, ...r }),
+  };
+  const ctx: SinkContext = { config: o.config, site: o.site, runId: o.runId, now: o.now, signal: o.signal, log, journal };
   const records: ActionRecord[] = [];
   const outputs: SinkOutputs = {};
   for (const sink of sinks) {
@@ -113,7 +117,7 @@ export async function actOnRun(o: ActOptions): Promise<ActResult> {
     }
     log('actions-sink', { site: o.site.name, runId: o.runId, sink: sink.name });
   }
-  await recordActions(o.store, records.map((r) => ({ runId: o.runId, site: o.site.name, ...r })));
+  await recordActions(o.store, records.filter((r) => !r.journaled).map(({ journaled: _, ...r }) => ({ runId: o.runId, site: o.site.name, ...r })));
   summary.done = countOutcomes(records, detail.sizes);
   // Planned targets no configured sink took (e.g. transfers with only the storage sink).
   const taken = new Set(records.map((r) => `${r.kind}\n${r.target}`));

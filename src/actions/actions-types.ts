@@ -6,9 +6,11 @@ export type ActionKind = 'transfer' | 'delete' | 'rmdir' | 'invalidate';
 /**
  * ok: done · gone: nothing left to do (already absent) · skipped: deliberately not done ·
  * refused: the storage (or the deleter's last-moment check) found the target not safe to remove,
- * e.g. a directory that is no longer empty · failed.
+ * e.g. a directory that is no longer empty · failed · started: written before a sink touches the
+ * target and replaced by its outcome after (a write-ahead record) · interrupted: left `started` by a
+ * run that died (kill -9, crash), set when the site's lock is recovered: it may or may not be done.
  */
-export type ActionOutcome = 'ok' | 'failed' | 'skipped' | 'gone' | 'refused';
+export type ActionOutcome = 'ok' | 'failed' | 'skipped' | 'gone' | 'refused' | 'started' | 'interrupted';
 
 /**
  * What a run may act on, decided once from the history (confirmation) and the site's settings.
@@ -32,6 +34,19 @@ export interface ActionRecord {
   target: string;
   outcome: ActionOutcome;
   detail?: string;
+  /** Already in the history through the run's journal (SinkContext.journal): not recorded again. */
+  journaled?: boolean;
+}
+
+/**
+ * The run's write-ahead action log: `begin` records the target `started` before the sink touches
+ * it, `settle` replaces that with the outcome. A process killed in between leaves the target
+ * `started`, and the next run to take the site's lock marks it `interrupted`: the history never
+ * loses an action that may have been done.
+ */
+export interface ActionJournal {
+  begin(sink: SinkName, kind: ActionKind, target: string): Promise<void>;
+  settle(record: ActionRecord): Promise<void>;
 }
 
 /** Lists a sink produces for the run's outputs (`SITE_missing_nosite.txt`, `SITE_unrecoverable.txt`). */
@@ -53,6 +68,8 @@ export interface SinkContext {
   now: number;
   signal?: AbortSignal;
   log: (event: string, fields: Record<string, unknown>) => void;
+  /** Set by actOnRun: a sink that acts on the storage records each target here as it goes. */
+  journal?: ActionJournal;
 }
 
 /** One pluggable way of acting on a plan. A sink never throws for one target: it records the outcome. */

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
 import { escapeName } from '../core/escape.ts';
+import { failpoint } from '../core/failpoint.ts';
 import type { CheckSummary } from './check-types.ts';
 import type { GateDecision } from './gates.ts';
 import { missingDatasetLines } from './missing-datasets.ts';
@@ -71,10 +72,15 @@ export async function writeOutputs(
   const written: Record<string, string> = {};
   const p = (n: string) => join(dirs.workDir, n);
   await result.missing.writeTo((written.missing = p(names.missing)));
+  failpoint('outputs');
   await result.orphan.writeTo((written.orphan = p(names.orphan)));
+  failpoint('outputs');
   await result.sizeMismatch.writeTo((written.sizeMismatch = p(names.sizeMismatch)));
+  failpoint('outputs');
   await result.unlisted.writeTo((written.unlisted = p(names.unlisted)));
+  failpoint('outputs');
   await result.empty.writeTo((written.empty = p(names.empty)));
+  failpoint('outputs');
   const dsLines = missingDatasetLines(result.missingDatasets, (block) => extra.blockGroups?.get(block));
   writeFileAtomic((written.missingDatasets = p(names.missingDatasets)), dsLines.length ? dsLines.join('\n') + '\n' : '');
   const listText = (l: readonly string[] | undefined) => (l?.length ? [...new Set(l)].sort().map(escapeName).join('\n') + '\n' : '');
@@ -83,6 +89,7 @@ export async function writeOutputs(
   writeFileAtomic((written.storage = p(names.storage)), JSON.stringify(storageReport(result.summary, dirs.rootPath), null, 2) + '\n');
   summary.files = Object.fromEntries(Object.entries(written).map(([k, v]) => [k, basename(v)]));
   writeFileAtomic((written.summary = p(names.summary)), JSON.stringify(summary, null, 2) + '\n');
+  failpoint('outputs');
   if (dirs.webDir && dirs.webDir !== dirs.workDir) publish(Object.values(written), dirs.webDir);
   return written;
 }
@@ -101,6 +108,7 @@ function publish(files: string[], webDir: string): void {
       const tmp = `${target}.tmp-${process.pid}`;
       staged.push([tmp, target]);
       copyFileSync(f, tmp);
+      failpoint('outputs');
     }
   } catch (err) {
     for (const [tmp] of staged) rmSync(tmp, { force: true });

@@ -1,5 +1,6 @@
 import type { RemoteFile } from '../core/entries.ts';
 import { DcError, errorCode, errorMessage, isRetryable } from '../core/errors.ts';
+import { failpoint } from '../core/failpoint.ts';
 import { joinPath, parentDir } from '../core/lfn.ts';
 import { ListingPace } from '../core/listing-pace.ts';
 import type { Lister, TreeItem } from './lister.ts';
@@ -101,6 +102,7 @@ export async function* walkTree(lister: Lister, opts: WalkOptions): AsyncGenerat
         t.files += files.length;
         progress.files += files.length;
         progress.dirsListed++;
+        failpoint('listing');
         if (files.length) yield { type: 'files', dir: lfn, files };
         yield* close(lfn, item.mtime, t);
       }

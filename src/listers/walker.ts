@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import type { DirEntry, RemoteFile } from '../core/entries.ts';
 import { DcError, errorCode, errorMessage, isRetryable } from '../core/errors.ts';
+import { failpoint } from '../core/failpoint.ts';
 import { joinPath } from '../core/lfn.ts';
 import { ListingPace } from '../core/listing-pace.ts';
 import type { Lister } from './lister.ts';
@@ -128,6 +129,7 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
         node.bytes += bytes;
         node.files += files.length;
         progress.dirsListed++;
+        failpoint('listing');
         progress.files += files.length;
         progress.bytes += bytes;
         if (files.length) out.push({ type: 'files', dir: node.lfn, files });

@@ -3,6 +3,7 @@ import type { RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckSummary } from '../check/check-types.ts';
 import type { CheckResult } from '../check/site-check.ts';
 import type { HistoryStore, RunStatus } from '../store/history-store.ts';
+import { failpoint } from '../core/failpoint.ts';
 import type { SiteState } from '../core/site-state.ts';
 import type { SiteBaseline } from '../store/site-baselines.ts';
 
@@ -43,7 +44,9 @@ export async function startRunRecord(store: HistoryStore, site: string, now: num
     moveBaseline: (summary) => store.baselines.set({ site, settled: summary.inventory.settled, listed: summary.listing.files, runId, setBy: 'run' }),
     async recordFindings(result) {
       await store.recordFindings(site, runId, 'missing', result.missing.entries(), startedAt);
+      failpoint('judging');
       await store.recordFindings(site, runId, 'orphan', result.orphan.entries(), startedAt);
+      failpoint('judging');
       await store.recordFindings(site, runId, 'size_mismatch', result.sizeMismatch.entries(), startedAt);
       await store.recordFindings(site, runId, 'empty', result.empty.entries(), startedAt);
     },

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Config, SiteConfig } from '../config/config-loader.ts';
 import { backendSite, siteConfig } from '../config/config-loader.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
+import { failpoint } from '../core/failpoint.ts';
 import { actOnRun, notActedReport } from '../actions/actions-run.ts';
 import type { ActionsReport } from '../actions/actions-types.ts';
 import { collectBlockGroups } from '../actions/missing-groups.ts';
@@ -221,6 +222,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, { ...acted.outputs, blockGroups });
     if (unmerged) for (const [k, v] of Object.entries(unmerged.files)) files[`unmerged.${k}`] = join(site.VarLocation, v);
     const cleanedSomething = (unmerged?.deleted.files ?? 0) + (unmerged?.deleted.directories ?? 0) > 0;
+    failpoint('recording');
     await record.finish('done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: (gates.act && acted.actions.done.length > 0) || cleanedSomething });
     log('check-done', { site: site.name, runId, missing: summary.missing.count, orphan: summary.orphan.count, unlisted: summary.unlisted.count, seconds: summary.timings.total });
     return (outcome = { runId, status: 'done', summary, files });
@@ -271,6 +273,7 @@ async function finishUnlisted(record: RunRecord, site: SiteConfig, result: Check
  * all open moves the size baseline, and one held by a shrink gate records no findings.
  */
 async function judge(record: RunRecord, site: SiteConfig, result: CheckResult, dryRun: boolean | undefined, runLog: RunLog): Promise<GateDecision> {
+  failpoint('judging');
   const { state, baseline } = await record.gateInputs();
   const gates = evaluateGates(result.summary, site, state, baseline);
   if (dryRun && gates.act) {
@@ -279,6 +282,7 @@ async function judge(record: RunRecord, site: SiteConfig, result: CheckResult, d
   }
   runLog.write('gates', { act: gates.act, held: gates.held, baseline });
   if (gates.held.every((g) => OPERATIONAL_GATES.has(g.gate))) await record.moveBaseline(result.summary);
+  failpoint('judging');
   // Sightings in a run held by a shrink gate are not confirmations: its findings are not recorded,
   // so the next run starts every count afresh.
   if (!gates.held.some((g) => SHRINK_GATES.has(g.gate))) await record.recordFindings(result);

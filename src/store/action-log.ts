@@ -39,6 +39,38 @@ export class ActionLog {
     }
   }
 
+  /** Write-ahead: the target recorded `started` before a sink touches it (`settle` gives the outcome). */
+  async begin(row: Omit<ActionRow, 'outcome' | 'detail'>): Promise<void> {
+    await this.record([{ ...row, outcome: 'started' }]);
+  }
+
+  /** Replaces the `started` row of this run's target with its outcome. */
+  async settle(row: ActionRow, at: string = new Date().toISOString()): Promise<void> {
+    await this.db
+      .updateTable('actions')
+      .set({ outcome: row.outcome, detail: row.detail ?? null, at })
+      .where('site', '=', row.site)
+      .where('run_id', '=', row.runId)
+      .where('sink', '=', row.sink)
+      .where('kind', '=', row.kind)
+      .where('target', '=', nameToStoredText(row.target))
+      .where('outcome', '=', 'started')
+      .execute();
+  }
+
+  /**
+   * Actions the site's dead runs left `started` (the process died between starting and recording
+   * one) become `interrupted`: done or not, nobody knows. Called with the site's lock just taken over.
+   */
+  async interruptStarted(site: string): Promise<void> {
+    await this.db
+      .updateTable('actions')
+      .set({ outcome: 'interrupted', detail: 'the run died during this action (crash or kill): it may or may not have been done' })
+      .where('site', '=', site)
+      .where('outcome', '=', 'started')
+      .execute();
+  }
+
   async collect(site: string, runId?: number) {
     let q = this.db.selectFrom('actions').selectAll().where('site', '=', site);
     if (runId !== undefined) q = q.where('run_id', '=', runId);

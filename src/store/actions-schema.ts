@@ -15,7 +15,7 @@ export interface ActionsDb {
     kind: string;
     /** An LFN (file or directory). */
     target: string;
-    /** ok | failed | skipped | gone (already absent: nothing left to do) */
+    /** ok | failed | skipped | gone (already absent: nothing left to do) | refused | started | interrupted (src/actions ActionOutcome) */
     outcome: string;
     detail: string | null;
     at: string;

@@ -1,6 +1,7 @@
 import { nameFromStoredText, nameToStoredText } from '../core/escape.ts';
 import type { Kysely } from 'kysely';
 import { DcError } from '../core/errors.ts';
+import { failpoint } from '../core/failpoint.ts';
 import { hashString, newHash } from '../core/lfn-hash.ts';
 import type { SiteMode, SiteState, SiteStatus } from '../core/site-state.ts';
 import { openSql, type SqlDatabase } from '../sql/sql-database.ts';
@@ -219,6 +220,9 @@ export class HistoryStore {
       .where('site', '=', site)
       .where('status', '=', 'running')
       .execute();
+    // What those runs left half done: actions started and never settled, findings staged and never merged.
+    await this.actions.interruptStarted(site);
+    await this.db.deleteFrom('findings_stage').where('run_id', 'in', (eb) => eb.selectFrom('runs').select('id').where('site', '=', site).where('status', '<>', 'running')).execute();
     return true;
   }
 
@@ -284,6 +288,7 @@ export class HistoryStore {
       })
       .where('id', '=', runId)
       .execute();
+    failpoint('recording');
     // Every finished run takes the site's turn, whatever its outcome: a site that fails or is
     // halted every time goes to the back of the rotation instead of starving the others.
     const run = await this.db.selectFrom('runs').select('site').where('id', '=', runId).executeTakeFirstOrThrow();

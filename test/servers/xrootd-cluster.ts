@@ -11,6 +11,8 @@ export interface XrootdCluster {
   /** The data server's address and port as the manager names it in kXR_locate answers. */
   serverHost: string;
   serverPort: number;
+  /** The data server disappears: its xrootd and its cmsd killed at once (-9). */
+  killDataServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -69,7 +71,11 @@ export async function startXrootdCluster(o: XrootdClusterOptions): Promise<Xroot
       for (;;) {
         const found = await probe.locate(o.readyPath ?? '/store/').catch(() => []);
         const server = found.find((e) => e.kind === 'server' && e.port === 1095);
-        if (server) return { netns: ns, manager: `${ns.nsAddr}:1094`, serverHost: server.host, serverPort: 1095, stop };
+        const killDataServer = async () => {
+          cmsds[1].kill('SIGKILL');
+          await servers[1].kill();
+        };
+        if (server) return { netns: ns, manager: `${ns.nsAddr}:1094`, serverHost: server.host, serverPort: 1095, killDataServer, stop };
         if (Date.now() > deadline) {
           const logs = roles.map((r) => `--- ${r.role} cmsd:\n${readFileSync(`${r.admin}/cmsd.log`, 'utf8').slice(-1500)}`).join('\n');
           throw new Error(`the data server never registered with the manager\n${logs}`);

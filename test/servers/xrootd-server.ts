@@ -42,6 +42,8 @@ export interface XrootdServer {
   kill(): Promise<void>;
   /** Starts the server again on the same ports and data after kill(). */
   restart(): Promise<void>;
+  /** Sends the running server a signal (SIGSTOP / SIGCONT: a server frozen, then thawed). */
+  signal(sig: NodeJS.Signals): void;
 }
 
 const SETUP_HINT = 'run scripts/setup-system.sh as root (installs xrootd-server, xrootd-client, python3-xrootd)';
@@ -200,6 +202,9 @@ export async function startXrootd(opts: XrootdServerOptions = {}): Promise<Xroot
       caDir: tls?.caDir,
       log,
       kill: () => killNow('SIGKILL'),
+      signal: (sig) => {
+        if (child && child.exitCode === null && child.signalCode === null) child.kill(sig);
+      },
       restart: async () => {
         await killNow('SIGKILL');
         await launch();

@@ -1,4 +1,5 @@
 import { DcError, errorCode, errorMessage } from '../../core/errors.ts';
+import { failpoint } from '../../core/failpoint.ts';
 import { forEachLimited } from '../actions-pool.ts';
 import type { ActionPlan, ActionRecord, ActionSink, SinkContext, SinkReport } from '../actions-types.ts';
 import { createStorageDeleter } from './storage-deleter-factory.ts';
@@ -29,16 +30,17 @@ export class StorageSink implements ActionSink {
     const ageCut = ctx.now - site.IgnoreAge * DAY;
     const storagePath = (lfn: string) => site.PathPrefix + lfn;
     await forEachLimited(plan.deletions, site.DeleteThreads, async (lfn) => {
-      records.push(await attempt('delete', lfn, async () => {
+      records.push(await attempt(ctx, 'delete', lfn, async () => {
         const st = await deleter.stat(storagePath(lfn), signal);
         if (st.isDir) return { outcome: 'skipped', detail: 'now a directory' };
         if (st.mtime > ageCut) return { outcome: 'skipped', detail: `modified since the check (mtime ${new Date(st.mtime * 1000).toISOString()})` };
         await deleter.deleteFile(storagePath(lfn), signal);
+        failpoint('acting');
         return { outcome: 'ok' };
       }));
     });
     for (const dir of plan.rmdirs) {
-      records.push(await attempt('rmdir', dir, async () => {
+      records.push(await attempt(ctx, 'rmdir', dir, async () => {
         await deleter.removeEmptyDir(storagePath(dir), signal);
         return { outcome: 'ok' };
       }));
@@ -52,7 +54,33 @@ export class StorageSink implements ActionSink {
   }
 }
 
-async function attempt(kind: 'delete' | 'rmdir', target: string, fn: () => Promise<{ outcome: ActionRecord['outcome']; detail?: string }>): Promise<ActionRecord> {
+/**
+ * One target: recorded `started` in the run's journal before the storage is touched and settled
+ * with its outcome after, so a kill in between leaves a trace (src/actions ActionJournal). A target
+ * whose start cannot be recorded is not touched.
+ */
+async function attempt(ctx: SinkContext, kind: 'delete' | 'rmdir', target: string, fn: () => Promise<{ outcome: ActionRecord['outcome']; detail?: string }>): Promise<ActionRecord> {
+  const journal = ctx.journal;
+  if (journal) {
+    try {
+      await journal.begin('storage', kind, target);
+    } catch (err) {
+      return { sink: 'storage', kind, target, outcome: 'skipped', detail: `not started: the history could not record it (${errorMessage(err)})` };
+    }
+  }
+  const record = await outcomeOf(kind, target, fn);
+  if (!journal) return record;
+  try {
+    await journal.settle(record);
+    return { ...record, journaled: true };
+  } catch (err) {
+    // Recorded with the run's other actions instead; the `started` row stays as a trace.
+    ctx.log('action-settle-failed', { site: ctx.site.name, target, error: errorMessage(err) });
+    return record;
+  }
+}
+
+async function outcomeOf(kind: 'delete' | 'rmdir', target: string, fn: () => Promise<{ outcome: ActionRecord['outcome']; detail?: string }>): Promise<ActionRecord> {
   try {
     const r = await fn();
     return { sink: 'storage', kind, target, ...r };

@@ -365,7 +365,13 @@ export class XrootdClient {
       };
       const arm = (ms: number) => {
         clearTimeout(timer);
-        timer = setTimeout(() => giveUp(new DcError('TIMEOUT', `${what}: no answer from ${conn.key} within ${ms} ms`)), ms);
+        timer = setTimeout(() => {
+          giveUp(new DcError('TIMEOUT', `${what}: no answer from ${conn.key} within ${ms} ms`));
+          // Not a byte from the server all that time: the connection is stalled (a dead peer, a
+          // black-holed path), not the server slow on this one request. Dropped, so the requests
+          // on it move to a new connection instead of each timing out in turn.
+          if (conn.silentMs() >= ms) conn.destroy(new DcError('IO', `connection to ${conn.key}: nothing received for ${ms} ms, dropped`));
+        }, ms);
       };
       const onAbort = () => giveUp(new DcError('ABORTED', `${what} aborted`));
       const handler: ResponseHandler = {

@@ -49,6 +49,7 @@ export class XrootdConnection {
   private decoder: XrootdFrameDecoder;
   private down: DcError | undefined;
   private isDown = false;
+  private lastDataAt = Date.now();
   session: SessionInfo | undefined;
 
   private constructor(
@@ -173,9 +174,16 @@ export class XrootdConnection {
     };
   }
 
+  /** Milliseconds since the server last sent this connection a byte. */
+  silentMs(): number {
+    return Date.now() - this.lastDataAt;
+  }
+
   private attach(): void {
     const s = this.socket;
+    this.lastDataAt = Date.now();
     s.on('data', (chunk: Buffer) => {
+      this.lastDataAt = Date.now();
       try {
         this.decoder.push(chunk, (f) => this.route(f.streamId, f.status, f.body));
       } catch (err) {

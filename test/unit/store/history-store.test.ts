@@ -154,4 +154,21 @@ describe('history store: locks', () => {
     assert.equal(r.status, 'failed');
     assert.match(r.error ?? '', /lock was recovered/);
   });
+
+  it('journals an action started then settled; one a dead run left started becomes interrupted when its lock is recovered, and its staged findings go (drill D3)', async () => {
+    assert.equal(await store.acquireLock('T2_A', 'host-x:1'), true);
+    const run = await store.startRun('T2_A', new Date().toISOString());
+    const row = { runId: run, site: 'T2_A', sink: 'storage', kind: 'delete' };
+    await store.actions.begin({ ...row, target: '/store/a' });
+    await store.actions.settle({ ...row, target: '/store/a', outcome: 'ok' });
+    await store.actions.begin({ ...row, target: '/store/b' });
+    await withRawDb((db) => db.insertInto('findings_stage').values({ run_id: run, category: 'orphan', lfn_hash: 'x', lfn: '/store/c', size: 1 }).execute());
+    // The holder dies here: /store/b may or may not be deleted.
+    await ageLock('T2_A');
+    assert.equal(await store.acquireLock('T2_A', 'host-y:2'), true);
+    const acts = await store.actions.collect('T2_A', run);
+    assert.deepEqual(acts.map((a) => [a.target, a.outcome]), [['/store/a', 'ok'], ['/store/b', 'interrupted']]);
+    assert.match(acts[1].detail ?? '', /may or may not have been done/);
+    assert.equal((await withRawDb((db) => db.selectFrom('findings_stage').selectAll().execute())).length, 0);
+  });
 });

@@ -148,6 +148,17 @@ describe('xrootd client against a scripted server', () => {
     assert.equal((await cl.stat('/fast')).size, 2);
   });
 
+  it('drops a connection silent past the request timeout: the next request goes on a new one (drill D1)', async () => {
+    // The first connection swallows every request (a stalled TCP path); later ones answer.
+    const s = await fake((r, c) => {
+      if (c.id !== 1) c.send(statOk(r.streamId, 7));
+    });
+    const cl = client(s, { requestTimeoutMs: 200, connectionsPerHost: 1 });
+    await assert.rejects(cl.stat('/stuck'), code('TIMEOUT'));
+    assert.equal((await cl.stat('/next')).size, 7);
+    assert.equal(s.connections, 2);
+  });
+
   it('maps kXR_error to typed codes and keeps the server fields', async () => {
     const s = await fake((r, c) => c.send(B.errorReply(r.streamId, 3010, 'permission denied')));
     await assert.rejects(client(s).stat('/secret'), (e: unknown) => e instanceof DcError && e.code === 'PERMISSION' && e.detail?.xrootdErrno === 3010 && e.detail?.xrootdMessage === 'permission denied');
