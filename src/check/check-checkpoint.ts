@@ -228,3 +228,14 @@ function parseRecord(line: string): JournalRecord | undefined {
   if (k === 'u' && a.length === 5 && typeof a[2] === 'string' && typeof a[3] === 'string' && typeof a[4] === 'number') return { kind: 'unlisted', lfn, code: a[2] as ErrorCode, message: a[3], attempts: a[4] };
   return undefined;
 }
+
+/**
+ * The summary's line on resuming (terminal and run page), or undefined for a listing done in one
+ * attempt with no checkpoint discarded.
+ */
+export function resumeText(r: ResumeReport | undefined): string | undefined {
+  if (!r || (r.resumed === 0 && !r.discarded)) return undefined;
+  const per = r.attempts.map((a) => `${a.runId !== undefined ? `run ${a.runId}` : a.startedAt}: ${a.dirsListed}`).join(', ');
+  const resumed = r.resumed > 0 ? `resumed ${r.resumed} ${r.resumed === 1 ? 'time' : 'times'}; directories listed per attempt: ${per}` : 'not resumed';
+  return r.discarded ? `${resumed} (${r.discarded})` : resumed;
+}

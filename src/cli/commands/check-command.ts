@@ -10,6 +10,7 @@ interface CheckOptions {
   cms?: boolean;
   /** False with --no-orphan. */
   orphan?: boolean;
+  resume?: boolean;
 }
 
 export const registerCheck: CommandRegistrar = (program, run) => {
@@ -20,6 +21,7 @@ export const registerCheck: CommandRegistrar = (program, run) => {
     .option('--dry-run', 'write lists and history, never act')
     .option('--json', 'print the run summary as JSON on stdout and log JSON lines on stderr')
     .option('--cms', 'CMS dataset conventions for this run (CmsDatasets true)')
+    .option('--resume', 'continue the listing an earlier run of the site left unfinished (killed, crashed, halted) from its last checkpoint; without it such a checkpoint is discarded')
     .option('--no-orphan', 'list no orphans in this run, every one held back (ListOrphans false, the seed\'s --no-orphan)')
     .action((opts: CheckOptions) =>
       run(async (ctx) => {
@@ -45,6 +47,7 @@ export const registerCheck: CommandRegistrar = (program, run) => {
           // The site is picked with its lease taken: a site another process is checking is skipped for the next.
           const picked = await runNextSite(config, candidates, store, {
             dryRun: opts.dryRun,
+            resume: opts.resume === true,
             signal: ctx.signal,
             onProgress: (p, site) => (report ??= progressReporter(ctx.log, site))(p),
             log: (e, f) => ctx.log.info(e, f),
