@@ -136,7 +136,11 @@ export class ListingCheckpoints {
   /** Keeps one directory event for a resumed check to judge again. */
   record(r: JournalRecord): void {
     const line = JSON.stringify(r.kind === 'top' ? ['t', r.lfn, r.files, r.bytes, r.unlisted] : r.kind === 'empty' ? ['e', r.lfn] : ['u', r.lfn, r.code, r.message, r.attempts]) + '\n';
-    this.journal$ ??= createWriteStream(join(this.dir, this.journalFile()));
+    if (!this.journal$) {
+      this.journal$ = createWriteStream(join(this.dir, this.journalFile()));
+      // Its failure is the pending write's, which the next save awaits: never an unhandled 'error'.
+      this.journal$.on('error', () => undefined);
+    }
     const ws = this.journal$;
     this.lastJournalWrite = new Promise((resolve, reject) => ws.write(line, (err) => (err ? reject(err) : resolve())));
     // A failed write surfaces at the next save; never as an unhandled rejection.
