@@ -257,6 +257,9 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     for (const t of s.tops) if (unlistedDirs.has(t.lfn)) t.unlisted = true;
     s.timings.listing = (Date.now() - t1) / 1000;
     await beforeRead;
+    // A walk stopped by the signal can end without an error (its listings in flight just return):
+    // it must never pass for a complete listing, least of all in a checkpoint.
+    if (signal.aborted) throw new DcError('ABORTED', `check of ${site.name} stopped`);
     if (cp) {
       // The listing is complete: a run that dies from here on resumes with the inventory read after it.
       if (resumed?.frontier !== null) await cp.save({ before, scan }, checkpointState(null), walkProgress?.dirsListed ?? 0);

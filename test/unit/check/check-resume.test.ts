@@ -104,6 +104,21 @@ describe('a listing stopped and resumed from its checkpoint', () => {
     }
   });
 
+  it('a check stopped during its first listing leaves no checkpoint (nothing to take up)', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'dc-resume-'));
+    try {
+      const dir = join(work, 'cp');
+      const a = makeSite();
+      const stop = new AbortController();
+      // One top, one listing at a time: stopped during the top's own listing, the walk has nothing queued.
+      a.lister.beforeList = () => stop.abort();
+      await assert.rejects(checkSite({ site: { ...site(), DirectoryList: ['t0'], NumThreads: 1 }, inventory: a.inventory, lister: a.lister, now: NOW, workDir: work, retryDelayMs: 1, partitions: 4, signal: stop.signal, checkpoint: settings(dir, true) }), /stopped|aborted/);
+      assert.ok(!existsSync(join(dir, 'checkpoint')), 'no checkpoint of a listing that never finished a directory');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
   it('resumes a listing that was complete by reading the inventory after it and judging only', async () => {
     const work = mkdtempSync(join(tmpdir(), 'dc-resume-'));
     try {
