@@ -104,14 +104,16 @@ describe('a listing stopped and resumed from its checkpoint', () => {
     }
   });
 
-  it('a check stopped during its first listing leaves no checkpoint (nothing to take up)', async () => {
+  it('never checkpoints a walk stopped while its last listing was in flight as a complete listing', async () => {
     const work = mkdtempSync(join(tmpdir(), 'dc-resume-'));
     try {
       const dir = join(work, 'cp');
       const a = makeSite();
       const stop = new AbortController();
-      // One top, one listing at a time: stopped during the top's own listing, the walk has nothing queued.
-      a.lister.beforeList = () => stop.abort();
+      // One top, one listing at a time: stopped while the top's own listing waits on the storage, the
+      // walk has nothing queued and ends without an error once that listing gives up.
+      a.lister.delayMs = 200;
+      a.lister.beforeList = () => void setTimeout(() => stop.abort(), 50);
       await assert.rejects(checkSite({ site: { ...site(), DirectoryList: ['t0'], NumThreads: 1 }, inventory: a.inventory, lister: a.lister, now: NOW, workDir: work, retryDelayMs: 1, partitions: 4, signal: stop.signal, checkpoint: settings(dir, true) }), /stopped|aborted/);
       assert.ok(!existsSync(join(dir, 'checkpoint')), 'no checkpoint of a listing that never finished a directory');
     } finally {
