@@ -62,6 +62,8 @@ export class CheckSpool {
   private failure: Error | undefined;
   /** Per stream: its last write, done when every byte written to it reached the file. */
   private readonly lastWrite = new Map<WriteStream, Promise<void>>();
+  /** Streams written since the last sync(): only their files need an fsync. */
+  private readonly unsynced = new Set<WriteStream>();
 
   constructor(
     private readonly dir: string,
@@ -162,6 +164,7 @@ export class CheckSpool {
       ws = this.packed[p] ?? this.open(p, false);
     }
     let ok = true;
+    this.unsynced.add(ws);
     this.lastWrite.set(ws, new Promise<void>((resolve) => (ok = ws.write(data, () => resolve()))));
     if (!ok) await once(ws, 'drain');
   }
@@ -174,6 +177,7 @@ export class CheckSpool {
   async sync(): Promise<SpoolSegment[][]> {
     for (let p = 0; p < this.parts; p++) await this.flush(p);
     const out: SpoolSegment[][] = [];
+    const toSync: string[] = [];
     for (let p = 0; p < this.parts; p++) {
       const segs = [...(this.prior[p] ?? [])];
       for (const [ws, packed] of [[this.raw[p], false], [this.packed[p], true]] as const) {
@@ -181,11 +185,13 @@ export class CheckSpool {
         await this.lastWrite.get(ws);
         if (this.failure) throw this.failure;
         const path = this.path(p, !packed);
-        await syncFile(path);
+        if (this.unsynced.delete(ws)) toSync.push(path);
         segs.push({ file: basename(path), length: ws.bytesWritten, packed });
       }
       out.push(segs);
     }
+    // At most two files a partition: the fsyncs run side by side on libuv's pool.
+    await Promise.all(toSync.map(syncFile));
     return out;
   }
 
