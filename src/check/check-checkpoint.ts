@@ -50,9 +50,17 @@ export function checkpointDir(workDir: string, site: string): string {
   return join(workDir, `.listing-${encodeURIComponent(site)}`);
 }
 
-/** Removes a site's checkpoint (the run it served is recorded). */
-export function removeCheckpoint(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
+/**
+ * Removes a site's checkpoint (the run it served is recorded). A failure is logged, never thrown:
+ * the run's outcome is recorded already, and a checkpoint left behind is discarded by the next
+ * run that does not resume, or by its age.
+ */
+export function removeCheckpoint(dir: string, log?: (event: string, fields: Record<string, unknown>) => void): void {
+  try {
+    rmSync(dir, { recursive: true, force: true });
+  } catch (err) {
+    log?.('checkpoint-not-removed', { dir, error: (err as Error).message });
+  }
 }
 
 /**
@@ -128,7 +136,7 @@ export class ListingCheckpoints {
     } else if (found) why = `the checkpoint ${path} ${found.problem}`;
     const discarded = why === undefined ? undefined : `a listing checkpoint was discarded, the listing starts afresh: ${why}`;
     if (discarded) settings.log?.('checkpoint-discarded', { checkpoint: path, message: discarded });
-    removeCheckpoint(settings.dir);
+    rmSync(settings.dir, { recursive: true, force: true });
     mkdirSync(settings.dir, { recursive: true });
     return new ListingCheckpoints(settings, fingerprint, undefined, [], discarded, attempt);
   }

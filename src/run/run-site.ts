@@ -211,7 +211,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     const summary: RunSummaryFile<ActionsReport> = { ...result.summary, runId, gates, actions: acted.actions, files: {} };
     const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, { ...acted.outputs, blockGroups });
     await record.finish('done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: gates.act && acted.actions.done.length > 0 });
-    removeCheckpoint(checkpointSettings(site, opts, runId).dir);
+    removeCheckpoint(checkpointSettings(site, opts, runId).dir, log);
     log('check-done', { site: site.name, runId, missing: summary.missing.count, orphan: summary.orphan.count, unlisted: summary.unlisted.count, seconds: summary.timings.total });
     return (outcome = { runId, status: 'done', summary, files });
   } catch (err) {
@@ -221,7 +221,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     const why = stop === 'halt' ? 'site halted or disabled during the run' : stop === 'signal' ? 'stopped by signal' : stop === 'lost' ? 'the site\'s lock was taken over by another process during the run' : e.message;
     await record.finish(status, { error: why });
     // A halted listing is taken up by the next run that resumes; a lost site's checkpoint is the new holder's.
-    if (status === 'failed' && stop !== 'lost') removeCheckpoint(checkpointSettings(site, opts, runId).dir);
+    if (status === 'failed' && stop !== 'lost') removeCheckpoint(checkpointSettings(site, opts, runId).dir, log);
     log(status === 'halted' ? 'check-halted' : 'check-failed', { site: site.name, runId, error: why });
     return (outcome = { runId, status, error: e });
   } finally {
@@ -269,7 +269,7 @@ async function finishUnlisted(record: RunRecord, site: SiteConfig, result: Check
   const summary: RunSummaryFile<ActionsReport> = { ...result.summary, runId, gates: { act: false, held: [] }, actions: notActedReport(site, `the run failed: ${why}`), files: {} };
   await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, {});
   await record.finish('failed', { summary, error: why });
-  removeCheckpoint(checkpointDir(join(site.VarLocation, 'work'), site.name));
+  removeCheckpoint(checkpointDir(join(site.VarLocation, 'work'), site.name), log);
   log('check-failed', { site: site.name, runId, error: why });
   return { runId, status: 'failed', summary, error: new DcError('IO', why) };
 }
