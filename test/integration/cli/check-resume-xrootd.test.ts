@@ -14,6 +14,8 @@ import { BIN, runCli } from '../../helpers/run-cli.ts';
 import { startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
 import { startDelayProxy, type DelayProxy } from '../../servers/delay-proxy.ts';
 import { readCheckpointFile } from '../../../src/check/check-checkpoint-file.ts';
+import { HistoryStore } from '../../../src/store/history-store.ts';
+import { CliProcess, waitFor } from '../fleet/fleet-fixture.ts';
 
 const SITE = 'T2_XX_Resume';
 const OLD = Date.now() / 1000 - 10 * 86400;
@@ -173,6 +175,49 @@ describe('check --resume after kill -9, over a real xrootd', () => {
     const s = JSON.parse(r.stdout);
     assert.equal(s.resume.resumed, 0);
     assert.match(s.resume.discarded, /without --resume/);
+    for (const l of LISTS) assert.ok(read(join(work, 'var', `${SITE}_${l}`)).equals(read(join(refDir(), l))), `${l} differs`);
+  });
+
+  it('the daemon killed with SIGKILL mid-listing: the next daemon resumes the listing by default', async () => {
+    const raw = JSON.parse(readFileSync(cfg, 'utf8'));
+    const dcfg = join(work, 'daemon.json');
+    writeFileSync(dcfg, JSON.stringify({ ...raw, CheckEvery: 0.0003 }));
+    const history = `sqlite:${join(work, 'var', 'history.sqlite')}`;
+    const lastRun = async () => {
+      const store = await HistoryStore.open(history);
+      try {
+        return await store.getRun((await store.latestRunId(SITE))!);
+      } finally {
+        await store.close();
+      }
+    };
+    const before = (await lastRun()).id;
+    const first = new CliProcess(['daemon', '--config', dcfg], work);
+    try {
+      await waitFor('a checkpoint of the daemon\'s run', async () => {
+        const cp = readCheckpointFile(cpFile);
+        return cp && 'body' in cp && (cp.body.attempts.at(-1)!.runId ?? 0) > before && cp.body.attempts.at(-1)!.dirsListed >= 40;
+      }, 120_000, 20);
+    } finally {
+      first.kill();
+    }
+    assert.equal((await first.exited).signal, 'SIGKILL');
+    const killed = (await lastRun()).id;
+    const second = new CliProcess(['daemon', '--config', dcfg], work);
+    let resumed: { id: number; summary: string | null } | undefined;
+    try {
+      resumed = await waitFor('the next daemon\'s run to finish', async () => {
+        const r = await lastRun();
+        return r.id > killed && r.status === 'done' ? r : undefined;
+      }, 120_000);
+    } finally {
+      await second.stop('SIGTERM');
+    }
+    const s = JSON.parse(resumed.summary!);
+    assert.equal(s.resume.resumed, 1, JSON.stringify(s.resume));
+    assert.equal(s.resume.attempts[0].runId, killed);
+    assert.equal(s.resume.attempts.reduce((a: number, t: { dirsListed: number }) => a + t.dirsListed, 0), dirs);
+    assert.match(second.stderr, /"event":"listing-resumed"/);
     for (const l of LISTS) assert.ok(read(join(work, 'var', `${SITE}_${l}`)).equals(read(join(refDir(), l))), `${l} differs`);
   });
 });
