@@ -18,6 +18,16 @@ export class EmptyDirJudge {
     private readonly isIgnored: (path: string) => boolean,
   ) {}
 
+  /** The marks of directories whose summary has not come yet (a listing checkpoint keeps them). */
+  pending(): string[] {
+    return [...this.notEmpty];
+  }
+
+  /** Takes back the marks of a checkpoint (before any summary of the resumed walk). */
+  restore(marks: readonly string[]): void {
+    for (const m of marks) this.notEmpty.add(m);
+  }
+
   /** Takes one directory summary (children before parents); true when it is an empty directory. */
   isEmpty(d: DirSummary): boolean {
     const heldByChild = this.notEmpty.delete(d.lfn);

@@ -1,7 +1,8 @@
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { pipeline } from 'node:stream';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { createGunzip, gzip } from 'node:zlib';
 import { DcError } from '../core/errors.ts';
@@ -23,6 +24,17 @@ const HEX_DIGITS = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
  */
 export class ScratchBudget {
   constructor(public rawBytesLeft: number) {}
+}
+
+/**
+ * A stretch of a spool file written by an earlier attempt of a listing (check-checkpoint.ts): its
+ * name in the spool's directory and how many of its bytes count (what follows was written after
+ * the checkpoint and is never read). `packed`: a gzip file (whole members end at `length`).
+ */
+export interface SpoolSegment {
+  file: string;
+  length: number;
+  packed: boolean;
 }
 
 /** The default raw scratch of one check: a 1 M-file site spools about 0.4 GiB. */
@@ -49,12 +61,18 @@ export class CheckSpool {
   private readonly packed: (WriteStream | undefined)[];
   /** A stream error, kept for the next write or close (never an unhandled 'error' event). */
   private failure: Error | undefined;
+  /** Per stream: its last write, done when every byte written to it reached the file. */
+  private readonly lastWrite = new Map<WriteStream, Promise<void>>();
+  /** Streams written since the last sync(): only their files need an fsync. */
+  private readonly unsynced = new Set<WriteStream>();
 
   constructor(
     private readonly dir: string,
     private readonly name: string,
     readonly parts: number,
     private readonly budget = new ScratchBudget(0),
+    /** Per partition, the segments earlier attempts wrote (read before this spool's own lines). */
+    private readonly prior: readonly (readonly SpoolSegment[])[] = [],
   ) {
     this.blocks = new Array(parts).fill(undefined);
     this.filled = new Int32Array(parts);
@@ -148,7 +166,10 @@ export class CheckSpool {
       data = await gzipAsync(block.subarray(0, size), { level: 1 });
       ws = this.packed[p] ?? this.open(p, false);
     }
-    if (!ws.write(data)) await this.settle(once(ws, 'drain'));
+    let ok = true;
+    this.unsynced.add(ws);
+    this.lastWrite.set(ws, new Promise<void>((resolve) => (ok = ws.write(data, () => resolve()))));
+    if (!ok) await this.settle(once(ws, 'drain'));
   }
 
   /** Waits for a stream event; a stream error comes out as the failure that names the file. */
@@ -158,6 +179,32 @@ export class CheckSpool {
     } catch (err) {
       throw this.failure ?? err;
     }
+  }
+
+  /**
+   * Writes every partition's block and waits until the bytes are on disk (fsync): the segments
+   * returned, the earlier attempts' and this spool's own, hold every line written so far. For a
+   * checkpoint; no write may run meanwhile.
+   */
+  async sync(): Promise<SpoolSegment[][]> {
+    for (let p = 0; p < this.parts; p++) await this.flush(p);
+    const out: SpoolSegment[][] = [];
+    const toSync: string[] = [];
+    for (let p = 0; p < this.parts; p++) {
+      const segs = [...(this.prior[p] ?? [])];
+      for (const [ws, packed] of [[this.raw[p], false], [this.packed[p], true]] as const) {
+        if (!ws) continue;
+        await this.lastWrite.get(ws);
+        if (this.failure) throw this.failure;
+        const path = this.path(p, !packed);
+        if (this.unsynced.delete(ws)) toSync.push(path);
+        segs.push({ file: basename(path), length: ws.bytesWritten, packed });
+      }
+      out.push(segs);
+    }
+    // At most two files a partition: the fsyncs run side by side on libuv's pool.
+    await Promise.all(toSync.map(syncFile));
+    return out;
   }
 
   async close(): Promise<void> {
@@ -190,19 +237,34 @@ export class CheckSpool {
    * batch synchronously instead of awaiting a promise per line.
    */
   async *batches(p: number): AsyncGenerator<string[]> {
+    for (const seg of this.prior[p] ?? []) if (seg.length > 0) yield* this.segmentBatches(join(this.dir, seg.file), seg.packed, seg.length - 1);
     // Every line ends with a newline: the raw file ends where the gzip file begins.
-    if (this.raw[p]) {
-      const text$ = createReadStream(this.path(p, true), { highWaterMark: 1 << 20 });
-      text$.setEncoding('utf8');
-      yield* splitLines(text$);
+    if (this.raw[p]) yield* this.segmentBatches(this.path(p, true), false);
+    if (this.packed[p]) yield* this.segmentBatches(this.path(p, false), true);
+  }
+
+  /** The lines of one file up to byte `end` (inclusive; undefined: to its end), raw or gzip. */
+  private async *segmentBatches(path: string, packed: boolean, end?: number): AsyncGenerator<string[]> {
+    const file$ = createReadStream(path, { highWaterMark: 1 << 20, end });
+    if (!packed) {
+      file$.setEncoding('utf8');
+      return yield* splitLines(file$);
     }
-    if (this.packed[p]) {
-      const text$ = createGunzip({ chunkSize: 1 << 20 });
-      // pipeline() carries a read error into the gunzip stream, so the loop below throws instead of waiting.
-      pipeline(createReadStream(this.path(p, false), { highWaterMark: 1 << 20 }), text$, () => undefined);
-      text$.setEncoding('utf8');
-      yield* splitLines(text$);
-    }
+    const text$ = createGunzip({ chunkSize: 1 << 20 });
+    // pipeline() carries a read error into the gunzip stream, so the loop throws instead of waiting.
+    pipeline(file$, text$, () => undefined);
+    text$.setEncoding('utf8');
+    yield* splitLines(text$);
+  }
+}
+
+/** Puts a file's written data on disk (fsync through a descriptor of its own: it syncs the file, not the descriptor). */
+export async function syncFile(path: string): Promise<void> {
+  const h = await open(path, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
   }
 }
 

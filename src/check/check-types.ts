@@ -1,5 +1,6 @@
 import type { ErrorCode } from '../core/errors.ts';
 import type { PaceReport } from '../core/listing-pace.ts';
+import type { ResumeReport } from './check-checkpoint.ts';
 
 export interface CountAndBytes {
   count: number;
@@ -51,6 +52,11 @@ export interface CheckSummary {
     inFlight?: PaceReport;
   };
   inventory: { files: number; settled: number; inFlux: number; bytes: number };
+  /**
+   * The listing's checkpoints (README "Resuming a listing"): times resumed, directories listed per
+   * attempt, a checkpoint discarded. Absent when the check did not checkpoint, and in older summaries.
+   */
+  resume?: ResumeReport;
   missing: CountAndBytes;
   orphan: CountAndBytes;
   sizeMismatch: CountAndBytes;

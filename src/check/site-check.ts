@@ -6,11 +6,12 @@ import { DcError } from '../core/errors.ts';
 import { DirectorySet, datasetOfLfn } from '../core/lfn.ts';
 import type { Inventory } from '../inventory/inventory.ts';
 import type { Lister } from '../listers/lister.ts';
-import { walk, type WalkProgress } from '../listers/walker.ts';
+import { walk, type WalkFrontier, type WalkOptions, type WalkProgress } from '../listers/walker.ts';
+import { listingFingerprint, ListingCheckpoints, type CheckpointSettings, type JournalRecord } from './check-checkpoint.ts';
 import { candidateTops, makeIgnoreTest, makeProtectedTest, makeScopeTest, topOf } from './check-filters.ts';
 import { EmptyDirJudge } from './check-empty-dirs.ts';
 import { judgePartition, spoolLine } from './check-judge.ts';
-import { CheckSpool, RAW_SCRATCH_BYTES, ScratchBudget } from './check-spool.ts';
+import { CheckSpool, RAW_SCRATCH_BYTES, ScratchBudget, type SpoolSegment } from './check-spool.ts';
 import type { CheckPhase, CheckProgress, CheckSummary, TopReport, UnlistedDir } from './check-types.ts';
 import { hashString, newHash } from '../core/lfn-hash.ts';
 import { SortedList } from './sorted-list.ts';
@@ -35,6 +36,8 @@ export interface CheckInput {
   partitions?: number;
   /** Listing lines a partition keeps in memory for its orphan pass (tests set it low to read the spool again). */
   keptOrphanLines?: number;
+  /** Checkpoint the listing, and take up an earlier attempt's checkpoint (check-checkpoint.ts). */
+  checkpoint?: CheckpointSettings;
 }
 
 export type { MissingDataset } from './missing-datasets.ts';
@@ -58,8 +61,13 @@ export interface CheckResult {
  * tables, never an object per file, so a 100 M-file site is judged in slices.
  */
 export async function checkSite(input: CheckInput): Promise<CheckResult> {
-  const { site, inventory, lister, now } = input;
+  const { site, inventory, lister } = input;
   const t0 = Date.now();
+  const parts = Math.max(1, input.partitions ?? CHECK_PARTITIONS);
+  // A resumed listing keeps its first attempt's start, inventory snapshot and spooled lines.
+  const cp = input.checkpoint && ListingCheckpoints.open(input.checkpoint, listingFingerprint(site, lister.kind, parts, input.checkpoint.fingerprintExtra), new Date(input.now * 1000).toISOString());
+  const resumed = cp?.resumed;
+  const now = resumed?.now ?? input.now;
   const ageCut = now - site.IgnoreAge * 86400;
   const root = site.RootPath.replace(/\/+$/, '') || '/';
   const isIgnored = makeIgnoreTest(site.IgnoreDirectories);
@@ -76,7 +84,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     for (const l of Object.values(lists)) l.dispose();
     rmSync(scratch, { recursive: true, force: true });
   };
-  const s = emptySummary(input, lister.kind, inventory.kind);
+  const s = emptySummary({ ...input, now }, lister.kind, inventory.kind);
   let phase: CheckPhase = 'inventory-before';
   let walkProgress: WalkProgress | undefined;
   let inventoryProgress = 0;
@@ -101,14 +109,14 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
   let beforeRead: Promise<void> | undefined;
   let beforeError: unknown;
   try {
-    const parts = Math.max(1, input.partitions ?? CHECK_PARTITIONS);
     // Dataset protection is CMS's convention (the seed's --cms): without CmsDatasets no orphan is
     // protected by dataset, whatever the inventory knows.
-    const protectedSet = site.CmsDatasets ? await inventory.collectProtectedDatasets(site.name) : undefined;
-    const queued = new Set(await inventory.collectQueuedDeletions(site.name));
-    const budget = new ScratchBudget(RAW_SCRATCH_BYTES);
-    const spool = (name: string) => {
-      const sp = new CheckSpool(scratch, name, parts, budget);
+    const protectedSet = resumed ? (resumed.protectedDatasets ? new Set(resumed.protectedDatasets) : undefined) : site.CmsDatasets ? await inventory.collectProtectedDatasets(site.name) : undefined;
+    const queued = new Set(resumed?.queuedDeletions ?? (await inventory.collectQueuedDeletions(site.name)));
+    const budget = new ScratchBudget(resumed?.rawBytesLeft ?? RAW_SCRATCH_BYTES);
+    // The before and listing spools of a checkpointed check live in its checkpoint directory.
+    const spool = (name: string, prior?: SpoolSegment[][]) => {
+      const sp = cp && prior !== undefined ? new CheckSpool(cp.dir, `${name}-${cp.tag}`, parts, budget, prior) : new CheckSpool(scratch, name, parts, budget);
       openSpools.push(sp);
       return sp;
     };
@@ -117,7 +125,10 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     // reads a consistent snapshot it runs beside the listing: the listing starts once the snapshot
     // is fixed, so the content is the inventory at the listing's start (SEMANTICS.md, race
     // safety). Otherwise, and when the inventory decides which tops are listed, it runs first.
-    const before = spool('before');
+    const before = spool('before', resumed ? resumed.before : cp && []);
+    // A checkpoint is written only once the before-read is complete: a resumed check reads it back.
+    let beforeDone = resumed !== undefined;
+    const queuedAtStart = [...queued];
     const inventoryTops = new Set<string>();
     const needTops = site.ListOnlyInventoryDirs && site.DirectoryList.length > 0;
     const overlap = inventory.snapshotReads === true && !needTops;
@@ -142,9 +153,12 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
         progress();
       }
       await before.close();
+      beforeDone = true;
       s.timings.inventoryBefore = (Date.now() - t0) / 1000;
     };
-    if (overlap) {
+    if (resumed) {
+      // The inventory before the listing is the first attempt's (SEMANTICS.md, race safety).
+    } else if (overlap) {
       beforeRead = readBefore();
       // A failed read stops the listing; the error itself is rethrown where the read is awaited.
       beforeRead.catch((err: unknown) => {
@@ -157,8 +171,8 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     const t1 = Date.now();
 
     // Which top directories to list.
-    let tops = candidateTops(site);
-    if (needTops) tops = tops.filter((t) => inventoryTops.has(t));
+    let tops = resumed?.tops ?? candidateTops(site);
+    if (needTops && !resumed) tops = tops.filter((t) => inventoryTops.has(t));
 
     // Phase 2: the listing, spooled; directories and failures are judged as they come.
     phase = 'listing';
@@ -166,9 +180,38 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     const unlistedInfo: UnlistedDir[] = [];
     const topReports = new Map<string, TopReport>();
     const emptyDirs = new EmptyDirJudge(ageCut, isIgnored);
-    const scan = spool('scan');
+    const scan = spool('scan', resumed ? resumed.scan : cp && []);
     const h = newHash();
-    for await (const ev of walk(lister, {
+    /** A directory event as judged; kept in the checkpoint's journal when `live`. */
+    const apply = (r: JournalRecord, live: boolean) => {
+      if (r.kind === 'top') topReports.set(r.lfn, { lfn: r.lfn, files: r.files, bytes: r.bytes, unlisted: r.unlisted });
+      else if (r.kind === 'empty') lists.empty.add(r.lfn);
+      else {
+        unlistedDirs.add(r.lfn);
+        unlistedInfo.push({ lfn: r.lfn, code: r.code, message: r.message, attempts: r.attempts });
+        lists.unlisted.add(r.lfn);
+        if (!isIgnored(r.lfn)) s.unlisted.outsideIgnored++;
+      }
+      if (live) cp?.record(r);
+    };
+    if (resumed) {
+      for (const r of cp.journaled) apply(r, false);
+      const c = resumed.counters;
+      Object.assign(s.listing, { files: c.files, bytes: c.bytes, newFiles: c.newFiles, directories: c.directories });
+      emptyDirs.restore(resumed.emptyPending);
+    }
+    const checkpointState = (frontier: WalkFrontier | null) => () => ({
+      now,
+      tops,
+      partitions: parts,
+      protectedDatasets: protectedSet ? [...protectedSet] : null,
+      queuedDeletions: queuedAtStart,
+      rawBytesLeft: budget.rawBytesLeft,
+      counters: { files: s.listing.files, bytes: s.listing.bytes, newFiles: s.listing.newFiles, directories: s.listing.directories, retries: (resumed?.counters.retries ?? 0) + (walkProgress?.retries ?? 0) },
+      emptyPending: emptyDirs.pending(),
+      frontier,
+    });
+    const walkOpts: WalkOptions = {
       tops,
       pathPrefix: site.PathPrefix,
       concurrency: site.NumThreads,
@@ -180,7 +223,11 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
         walkProgress = p;
         progress();
       },
-    })) {
+      resumeFrom: resumed?.frontier ?? undefined,
+    };
+    const events = cp ? walk(lister, { ...walkOpts, checkpoint: { everyDirs: cp.settings.everyDirs, everyMs: cp.settings.everySeconds * 1000 } }) : walk(lister, walkOpts);
+    // A checkpoint of a complete listing leaves nothing to list.
+    if (resumed?.frontier !== null) for await (const ev of events) {
       if (ev.type === 'files') {
         for (const f of ev.files) {
           s.listing.files++;
@@ -193,17 +240,16 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       } else if (ev.type === 'dir') {
         const d = ev.dir;
         s.listing.directories++;
-        if (d.isTop) topReports.set(d.lfn, { lfn: d.lfn, files: d.files, bytes: d.bytes, unlisted: d.unlistedBelow && unlistedDirs.has(d.lfn) });
-        if (emptyDirs.isEmpty(d)) lists.empty.add(d.lfn);
-      } else {
-        unlistedDirs.add(ev.lfn);
-        unlistedInfo.push({ lfn: ev.lfn, code: ev.code, message: ev.message, attempts: ev.attempts });
-        lists.unlisted.add(ev.lfn);
-        if (!isIgnored(ev.lfn)) s.unlisted.outsideIgnored++;
+        if (d.isTop) apply({ kind: 'top', lfn: d.lfn, files: d.files, bytes: d.bytes, unlisted: d.unlistedBelow && unlistedDirs.has(d.lfn) }, true);
+        if (emptyDirs.isEmpty(d)) apply({ kind: 'empty', lfn: d.lfn }, true);
+      } else if (ev.type === 'unlisted') {
+        apply({ kind: 'unlisted', lfn: ev.lfn, code: ev.code, message: ev.message, attempts: ev.attempts }, true);
+      } else if (cp && beforeDone && !signal.aborted) {
+        await cp.save({ before, scan }, checkpointState(ev.frontier), ev.frontier.dirsListed);
       }
     }
     await scan.close();
-    s.listing.retries = walkProgress?.retries ?? 0;
+    s.listing.retries = (resumed?.counters.retries ?? 0) + (walkProgress?.retries ?? 0);
     if (walkProgress) s.listing.inFlight = walkProgress.pace;
     s.unlisted.count = unlistedInfo.length;
     s.unlisted.dirs = unlistedInfo.sort((a, b) => (a.lfn < b.lfn ? -1 : 1));
@@ -211,6 +257,15 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     for (const t of s.tops) if (unlistedDirs.has(t.lfn)) t.unlisted = true;
     s.timings.listing = (Date.now() - t1) / 1000;
     await beforeRead;
+    // A walk stopped by the signal can end without an error (its listings in flight just return):
+    // it must never pass for a complete listing, least of all in a checkpoint.
+    if (signal.aborted) throw new DcError('ABORTED', `check of ${site.name} stopped`);
+    if (cp) {
+      // The listing is complete: a run that dies from here on resumes with the inventory read after it.
+      if (resumed?.frontier !== null) await cp.save({ before, scan }, checkpointState(null), walkProgress?.dirsListed ?? 0);
+      cp.close();
+      s.resume = cp.report(walkProgress?.dirsListed ?? 0);
+    }
     const t2 = Date.now();
 
     // Phase 3: the inventory after the listing, spooled. Protection and queued deletions are read
@@ -278,6 +333,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
     stop.abort(err);
     await beforeRead?.catch(() => undefined);
     for (const sp of openSpools) sp.destroy();
+    cp?.close();
     dispose();
     throw cause;
   }

@@ -3,6 +3,7 @@ import type { RunSummaryFile } from '../check/check-outputs.ts';
 import type { PaceReport } from '../core/listing-pace.ts';
 import type { UnmergedReport } from '../unmerged/unmerged-types.ts';
 import { unmergedLines } from './summary-unmerged.ts';
+import { resumeText } from '../check/check-checkpoint.ts';
 
 function bytes(n: number): string {
   const u = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
@@ -53,6 +54,7 @@ export function summaryText(s: RunSummaryFile<ActionsReport> & { unmerged?: Unme
     `Site ${s.site} (${s.url}) — run ${s.runId ?? '?'} in ${s.timings.total.toFixed(1)} s`,
     `  listed      ${s.listing.files} files, ${bytes(s.listing.bytes)}, ${s.listing.directories} directories (${s.listing.newFiles} new)`,
     ...inFlightLines(s.listing.inFlight),
+    ...[resumeText(s.resume)].filter((t) => t !== undefined).map((t) => `  listing     ${t}`),
     `  inventory   ${s.inventory.files} files (${s.inventory.settled} settled, ${s.inventory.inFlux} in flux)`,
     `  missing     ${s.missing.count} (${bytes(s.missing.bytes)})`,
     `  orphan      ${s.orphan.count} (${bytes(s.orphan.bytes)})`,

@@ -77,4 +77,8 @@ export const siteDefaults: SiteSettings = {
   GfalCommand: 'gfal-ls',
   CheckEvery: 168,
   LockGroup: '',
+  CheckpointDirectories: 5000,
+  CheckpointSeconds: 60,
+  ResumeMaxAge: 1,
+  DaemonResume: true,
 };

@@ -147,6 +147,14 @@ export const siteKeys = {
   CheckEvery: z.number().finite().positive(),
   /** Sites sharing a lock group are checked one at a time by the daemon (the seed's `--lock gfal`); empty: no group. */
   LockGroup: z.string(),
+  /** A listing writes a checkpoint (frontier and spool lengths) after this many directories listed... */
+  CheckpointDirectories: z.number().int().positive(),
+  /** ...or after this many seconds, whichever comes first (README "Resuming a listing"). */
+  CheckpointSeconds: z.number().finite().positive(),
+  /** Days: a listing checkpoint last written longer ago than this is discarded, never resumed. */
+  ResumeMaxAge: nonNeg,
+  /** The daemon and workers resume the listing of a run that died (false: they start afresh). */
+  DaemonResume: z.boolean(),
 } as const;
 
 const SiteOverrides = z.object(siteKeys).partial().strict();

@@ -37,7 +37,7 @@ export class EmbeddedExecutor implements FleetExecutor {
           turn = takesTurn(o, this.stop.signal.aborted);
           if (turn) await recordTurn(this.store, site, o);
         };
-        const outcome = await runSite(config, site, this.store, { signal: this.stop.signal, heartbeatSeconds: this.heartbeatSeconds, log: this.log, onOutcome });
+        const outcome = await runSite(config, site, this.store, { signal: this.stop.signal, heartbeatSeconds: this.heartbeatSeconds, log: this.log, onOutcome, resume: 'daemon' });
         this.log('fleet-check-finished', { site, runId: outcome.runId, status: outcome.status, turn, ...(outcome.error ? { error: outcome.error.message } : {}) });
       } catch (err) {
         // Busy (another process holds the site), FreeMem, a configuration problem: no run was recorded.

@@ -79,7 +79,7 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
     };
     try {
       log('check-job', { jobId: job.id, site, slot, attempt: job.attemptsMade + 1 });
-      outcome = await runSite(config, site, store, { signal: stop.signal, heartbeatSeconds: opts.heartbeatSeconds ?? FLEET_HEARTBEAT_SECONDS, log, onOutcome });
+      outcome = await runSite(config, site, store, { signal: stop.signal, heartbeatSeconds: opts.heartbeatSeconds ?? FLEET_HEARTBEAT_SECONDS, log, onOutcome, resume: 'daemon' });
     } catch (err) {
       // Another process holds the site (a dead worker's lease not yet expired, a `check` by hand) or FreeMem: later.
       if (err instanceof DcError && err.code === 'STATE') return later(job, token, BUSY_DELAY_SECONDS, err.message);

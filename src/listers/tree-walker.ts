@@ -7,7 +7,7 @@ import type { Lister, TreeItem } from './lister.ts';
 import { ListingAttempt, listerBug } from './listing-attempt.ts';
 import { sleepUnlessAborted as sleep } from '../core/sleep.ts';
 import { newWalkProgress, progressReporter } from './walk-progress.ts';
-import type { WalkEvent, WalkOptions } from './walk-types.ts';
+import type { CheckpointedWalkOptions, WalkCheckpointEvent, WalkEvent, WalkOptions } from './walk-types.ts';
 
 /** Totals of the closed subdirectories of a directory whose own listing has not arrived yet. */
 interface Pending {
@@ -31,7 +31,7 @@ interface Pending {
 /** Streams a flat walk starts with (each a paginated listing of a key range). */
 const TREE_START = 2;
 
-export async function* walkTree(lister: Lister, opts: WalkOptions): AsyncGenerator<WalkEvent, void, undefined> {
+export async function* walkTree(lister: Lister, opts: WalkOptions | CheckpointedWalkOptions): AsyncGenerator<WalkEvent | WalkCheckpointEvent, void, undefined> {
   const listTree = lister.listTree?.bind(lister);
   if (!listTree) throw new DcError('UNSUPPORTED', `${lister.kind} lister cannot list whole trees`);
   const prefix = opts.pathPrefix ?? '';
@@ -47,8 +47,19 @@ export async function* walkTree(lister: Lister, opts: WalkOptions): AsyncGenerat
   const aborted = () => new DcError('ABORTED', 'walk aborted');
   if (opts.signal?.aborted) throw aborted();
 
+  // Tree streams cannot be cut and taken up again: a checkpoint comes after each top, and a
+  // resumed walk skips the tops finished before it.
+  const resumed = opts.resumeFrom;
+  if (resumed && resumed.kind !== 'tops') throw new DcError('INTERNAL', `a ${resumed.kind} checkpoint cannot resume a tree walk`);
+  const done = resumed ? [...resumed.done] : [];
+  let started = false;
   try {
     for (const top of opts.tops) {
+      if (done.includes(top)) continue;
+      // Every top before this one is finished, its events consumed.
+      if (opts.checkpoint && started) yield { type: 'checkpoint', frontier: { kind: 'tops', done: [...done], dirsListed: progress.dirsListed } };
+      started = true;
+      done.push(top);
       const pending = new Map<string, Pending>();
       let topDone = false;
       let emitted = false;

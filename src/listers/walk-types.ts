@@ -15,6 +15,47 @@ export type WalkEvent =
   /** A directory that still failed after all retries: nothing at or below it is known. */
   | { type: 'unlisted'; lfn: string; code: ErrorCode; message: string; attempts: number };
 
+/**
+ * Yielded only by a walk given `checkpoint`: what is left to list, consistent with the events
+ * yielded before it (every event yielded earlier is accounted for in it, none yielded later is).
+ * Resuming a walk from it with `resumeFrom` yields exactly the events that would have come after it.
+ */
+export interface WalkCheckpointEvent {
+  type: 'checkpoint';
+  frontier: WalkFrontier;
+}
+
+/** Options of a walk that checkpoints (its events include WalkCheckpointEvent). */
+export type CheckpointedWalkOptions = Omit<WalkOptions, 'checkpoint'> & {
+  /** Yield a checkpoint event after this many directories listed or this many ms, whichever first. */
+  checkpoint: { everyDirs: number; everyMs: number };
+};
+
+/** One directory of a walk's frontier: listed and waiting for its subdirectories, or not listed yet. */
+export interface FrontierNode {
+  lfn: string;
+  mtime: number;
+  /** Index of the parent in `nodes` (always before this one), -1 for a top. */
+  parent: number;
+  /** False: its own listing is still to do (it was queued or in flight). */
+  listed: boolean;
+  /** Subdirectories not closed yet, plus one while its own listing is outstanding. */
+  pending: number;
+  files: number;
+  bytes: number;
+  newestMtime: number;
+  unlistedBelow: boolean;
+  isTop: boolean;
+}
+
+/**
+ * Where a walk stands (walk-frontier.ts). The per-directory walker keeps the open part of the tree;
+ * the tree walker, which lists a top in one stream, keeps the tops it finished.
+ */
+export type WalkFrontier =
+  | { kind: 'dirs'; nodes: FrontierNode[]; dirsListed: number }
+  | { kind: 'tops'; done: string[]; dirsListed: number };
+
 export interface WalkProgress {
   dirsListed: number;
   dirsQueued: number;
@@ -53,4 +94,8 @@ export interface WalkOptions {
    * callers also drop the events below them.
    */
   skipDir?: (lfn: string) => boolean;
+  /** Only in CheckpointedWalkOptions (whose walk yields checkpoint events). */
+  checkpoint?: never;
+  /** Continue a walk from a checkpoint's frontier instead of starting at `tops`. */
+  resumeFrom?: WalkFrontier;
 }

@@ -9,22 +9,10 @@ import { ListingAttempt, listerBug } from './listing-attempt.ts';
 import { sleepUnlessAborted as sleep } from '../core/sleep.ts';
 import { newWalkProgress, progressReporter, pushbackOf } from './walk-progress.ts';
 import { walkTree } from './tree-walker.ts';
-import type { WalkEvent, WalkOptions } from './walk-types.ts';
+import type { CheckpointedWalkOptions, WalkCheckpointEvent, WalkEvent, WalkOptions } from './walk-types.ts';
+import { restoreFrontier, snapshotFrontier, type WalkNode as Node } from './walk-frontier.ts';
 
-export type { WalkEvent, WalkOptions, WalkProgress } from './walk-types.ts';
-
-interface Node {
-  lfn: string;
-  mtime: number;
-  parent: Node | undefined;
-  /** Children not closed yet, plus one while the node's own listing is outstanding. */
-  pending: number;
-  files: number;
-  bytes: number;
-  newestMtime: number;
-  unlistedBelow: boolean;
-  isTop: boolean;
-}
+export type { CheckpointedWalkOptions, WalkCheckpointEvent, WalkEvent, WalkFrontier, WalkOptions, WalkProgress } from './walk-types.ts';
 
 /** Output queue high-water mark: workers stop taking directories while the consumer lags. */
 const HIGH_WATER = 64;
@@ -36,7 +24,9 @@ const HIGH_WATER = 64;
  * frontier, and so memory, small; a directory's entries are held only until it has listed fully, so
  * a listing that fails half-way contributes nothing.
  */
-export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<WalkEvent, void, undefined> {
+export function walk(lister: Lister, opts: CheckpointedWalkOptions): AsyncGenerator<WalkEvent | WalkCheckpointEvent, void, undefined>;
+export function walk(lister: Lister, opts: WalkOptions): AsyncGenerator<WalkEvent, void, undefined>;
+export async function* walk(lister: Lister, opts: WalkOptions | CheckpointedWalkOptions): AsyncGenerator<WalkEvent | WalkCheckpointEvent, void, undefined> {
   if (lister.listTree && !opts.perDirectory) return yield* walkTree(lister, opts);
   const prefix = opts.pathPrefix ?? '';
   const internal = new AbortController();
@@ -47,7 +37,9 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
   if (opts.signal?.aborted) internal.abort();
 
   const stack: Node[] = [];
-  const out: WalkEvent[] = [];
+  /** Nodes taken off the stack whose listing has not ended (a checkpoint lists them again). */
+  const listing = new Set<Node>();
+  const out: (WalkEvent | WalkCheckpointEvent)[] = [];
   let active = 0;
   let fatal: DcError | undefined;
   let wake: (() => void) | undefined;
@@ -128,6 +120,7 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
         }
         node.bytes += bytes;
         node.files += files.length;
+        listing.delete(node);
         progress.dirsListed++;
         failpoint('listing');
         progress.files += files.length;
@@ -150,6 +143,7 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
         if (internal.signal.aborted) return;
       }
     }
+    listing.delete(node);
     progress.unlisted++;
     node.unlistedBelow = true;
     out.push({ type: 'unlisted', lfn: node.lfn, code: errorCode(lastErr), message: errorMessage(lastErr), attempts });
@@ -157,10 +151,19 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
     if (node.pending === 0) close(node);
   };
 
-  for (let i = opts.tops.length - 1; i >= 0; i--) {
-    const lfn = opts.tops[i];
-    stack.push({ lfn, mtime: 0, parent: undefined, pending: 1, files: 0, bytes: 0, newestMtime: 0, unlistedBelow: false, isTop: true });
+  if (opts.resumeFrom) stack.push(...restoreFrontier(opts.resumeFrom));
+  else {
+    for (let i = opts.tops.length - 1; i >= 0; i--) {
+      const lfn = opts.tops[i];
+      stack.push({ lfn, mtime: 0, parent: undefined, pending: 1, files: 0, bytes: 0, newestMtime: 0, unlistedBelow: false, isTop: true });
+    }
   }
+  // A checkpoint is taken when the output queue is handed over whole: the walk's state then holds
+  // exactly the events of that batch and those before it, so it goes out as the batch's last event.
+  const every = opts.checkpoint;
+  let checkpointAt = { dirs: 0, ms: performance.now() };
+  const checkpointDue = () =>
+    every !== undefined && progress.dirsListed + progress.unlisted > checkpointAt.dirs && (progress.dirsListed + progress.unlisted - checkpointAt.dirs >= every.everyDirs || performance.now() - checkpointAt.ms >= every.everyMs);
 
   try {
     while (stack.length > 0 || active > 0 || out.length > 0) {
@@ -168,6 +171,7 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
       if (internal.signal.aborted) throw new DcError('ABORTED', 'walk aborted');
       while (active < pace.level && stack.length > 0 && out.length < HIGH_WATER) {
         const node = stack.pop()!;
+        listing.add(node);
         active++;
         run(node)
           .catch((err) => {
@@ -179,8 +183,13 @@ export async function* walk(lister: Lister, opts: WalkOptions): AsyncGenerator<W
             notify();
           });
       }
-      if (out.length > 0) {
+      const due = checkpointDue();
+      if (out.length > 0 || due) {
         const batch = out.splice(0, out.length);
+        if (due) {
+          checkpointAt = { dirs: progress.dirsListed + progress.unlisted, ms: performance.now() };
+          batch.push({ type: 'checkpoint', frontier: snapshotFrontier([...stack, ...listing], progress.dirsListed) });
+        }
         report();
         for (const ev of batch) yield ev;
         continue;

@@ -11,6 +11,7 @@ import { writeOutputs, type ActionOutputs, type RunSummaryFile } from '../check/
 import type { CheckProgress } from '../check/check-types.ts';
 import { evaluateGates, OPERATIONAL_GATES, SHRINK_GATES, type GateDecision } from '../check/gates.ts';
 import { checkSite, type CheckResult } from '../check/site-check.ts';
+import { checkpointDir, removeCheckpoint, type CheckpointSettings } from '../check/check-checkpoint.ts';
 import { openInventory } from '../inventory/open-inventory.ts';
 import type { Inventory } from '../inventory/inventory.ts';
 import { createLister } from '../listers/registry.ts';
@@ -53,6 +54,11 @@ export interface RunOptions {
   moreLogs?: boolean;
   /** `--no-inventory`: the unmerged phase only, no inventory opened, nothing compared. */
   noInventory?: boolean;
+  /**
+   * Take up the listing checkpoint an earlier run of the site left (it died or was halted): true
+   * (`check --resume`), 'daemon' (as the site's DaemonResume says), false/absent: start afresh.
+   */
+  resume?: boolean | 'daemon';
 }
 
 /** What the result hook did: the summary's `actions` block and the lists its sinks produced. */
@@ -196,6 +202,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
       lister,
       now,
       workDir: join(site.VarLocation, 'work'),
+      checkpoint: checkpointSettings(site, opts, runId, log),
       signal,
       retryDelayMs: opts.retryDelayMs,
       onProgress: (p) => {
@@ -224,6 +231,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     const cleanedSomething = (unmerged?.deleted.files ?? 0) + (unmerged?.deleted.directories ?? 0) > 0;
     failpoint('recording');
     await record.finish('done', { summary, gatesHeld: gates.held.map((g) => g.gate), acted: (gates.act && acted.actions.done.length > 0) || cleanedSomething });
+    removeCheckpoint(checkpointSettings(site, opts, runId).dir, log);
     log('check-done', { site: site.name, runId, missing: summary.missing.count, orphan: summary.orphan.count, unlisted: summary.unlisted.count, seconds: summary.timings.total });
     return (outcome = { runId, status: 'done', summary, files });
   } catch (err) {
@@ -232,6 +240,8 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     const status: RunStatus = stop === 'halt' || stop === 'signal' ? 'halted' : 'failed';
     const why = stop === 'halt' ? 'site halted or disabled during the run' : stop === 'signal' ? 'stopped by signal' : stop === 'lost' ? 'the site\'s lock was taken over by another process during the run' : e.message;
     await record.finish(status, { error: why });
+    // A halted listing is taken up by the next run that resumes; a lost site's checkpoint is the new holder's.
+    if (status === 'failed' && stop !== 'lost') removeCheckpoint(checkpointSettings(site, opts, runId).dir, log);
     log(status === 'halted' ? 'check-halted' : 'check-failed', { site: site.name, runId, error: why });
     return (outcome = { runId, status, error: e });
   } finally {
@@ -243,6 +253,21 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     }
     await lease.release();
   }
+}
+
+/** How the run checkpoints its listing and whether it takes up the site's last checkpoint. */
+function checkpointSettings(site: SiteConfig, opts: RunOptions, runId: number, log?: Log): CheckpointSettings {
+  const daemon = opts.resume === 'daemon';
+  return {
+    dir: checkpointDir(join(site.VarLocation, 'work'), site.name),
+    resume: daemon ? site.DaemonResume : opts.resume === true,
+    noResumeReason: daemon ? 'DaemonResume is false' : 'this check was started without --resume',
+    everyDirs: site.CheckpointDirectories,
+    everySeconds: site.CheckpointSeconds,
+    maxAgeSeconds: site.ResumeMaxAge * 86400,
+    runId,
+    log,
+  };
 }
 
 /** What stopped the run, if anything did: the lease (halt, lost lock) or the caller's signal, whichever came first. */
@@ -264,6 +289,7 @@ async function finishUnlisted(record: RunRecord, site: SiteConfig, result: Check
   const summary: RunSummaryFile<ActionsReport> = { ...result.summary, runId, gates: { act: false, held: [] }, actions: notActedReport(site, `the run failed: ${why}`), files: {} };
   await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, {});
   await record.finish('failed', { summary, error: why });
+  removeCheckpoint(checkpointDir(join(site.VarLocation, 'work'), site.name), log);
   log('check-failed', { site: site.name, runId, error: why });
   return { runId, status: 'failed', summary, error: new DcError('IO', why) };
 }

@@ -1,3 +1,4 @@
+import { resumeText } from '../check/check-checkpoint.ts';
 import type { RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckProgress } from '../check/check-types.ts';
 import type { RunActions } from './web-data.ts';
@@ -50,6 +51,8 @@ function gates(s: Partial<RunSummaryFile>): Html {
 function numbers(s: Partial<RunSummaryFile>): Html {
   const rows: [string, string][] = [];
   if (s.listing) rows.push(['listed files', `${formatCount(s.listing.files)} (${formatBytes(s.listing.bytes)}), ${formatCount(s.listing.directories)} directories, ${formatCount(s.listing.newFiles)} new, ${formatCount(s.listing.retries)} retries`]);
+  const resumed = resumeText(s.resume);
+  if (resumed) rows.push(['listing resumed', resumed]);
   if (s.inventory) rows.push(['inventory files', `${formatCount(s.inventory.files)} (${formatBytes(s.inventory.bytes)}): ${formatCount(s.inventory.settled)} settled, ${formatCount(s.inventory.inFlux)} in flux`]);
   if (s.missing) rows.push(['missing', `${formatCount(s.missing.count)} (${formatBytes(s.missing.bytes)})`]);
   if (s.orphan) rows.push(['orphan', `${formatCount(s.orphan.count)} (${formatBytes(s.orphan.bytes)})`]);

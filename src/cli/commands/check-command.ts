@@ -17,6 +17,7 @@ interface CheckOptions {
   moreLogs?: boolean;
   /** False with --no-inventory. */
   inventory?: boolean;
+  resume?: boolean;
 }
 
 export const registerCheck: CommandRegistrar = (program, run) => {
@@ -28,6 +29,7 @@ export const registerCheck: CommandRegistrar = (program, run) => {
     .option('--json', 'print the run summary as JSON on stdout and log JSON lines on stderr')
     .option('--cms', 'CMS dataset conventions for this run (CmsDatasets true)')
     .option('--date-string <YYYYMMDD>', 'RAL-Reader sites: the day of the site\'s dump to read (default today, UTC)')
+    .option('--resume', 'continue the listing an earlier run of the site left unfinished (killed, crashed, halted) from its last checkpoint; without it such a checkpoint is discarded')
     .option('--no-orphan', 'list no orphans in this run, every one held back (ListOrphans false, the seed\'s --no-orphan)')
     .option('--unmerged', 'after the check, clean the unmerged area of a site listed in Unmerged (ListDeletable)')
     .option('--more-logs', 'with --unmerged: also clean the AdditionalLogDeletions log directories')
@@ -74,6 +76,7 @@ export const registerCheck: CommandRegistrar = (program, run) => {
             unmerged: opts.unmerged || noInventory,
             moreLogs: opts.moreLogs,
             noInventory,
+            resume: opts.resume === true,
             signal: ctx.signal,
             onProgress: (p, site) => (report ??= progressReporter(ctx.log, site))(p),
             log: (e, f) => ctx.log.info(e, f),
