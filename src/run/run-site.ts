@@ -18,6 +18,7 @@ import type { Lister } from '../listers/lister.ts';
 import type { HistoryStore, RunStatus } from '../store/history-store.ts';
 import { SiteLease, type LeaseOptions } from '../store/site-lease.ts';
 import { RunLog } from './run-log.ts';
+import { sendOutcomeNotice } from './run-notice.ts';
 import { startRunRecord, type RunRecord } from './run-record.ts';
 
 export interface RunOptions {
@@ -78,6 +79,8 @@ export interface RunOutcome {
   summary?: RunSummaryFile<ActionsReport>;
   files?: Record<string, string>;
   error?: DcError;
+  /** Why a failed or halted run stopped, as recorded in the history. */
+  reason?: string;
 }
 
 type Log = (event: string, fields: Record<string, unknown>) => void;
@@ -213,7 +216,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     const why = stop === 'halt' ? 'site halted or disabled during the run' : stop === 'signal' ? 'stopped by signal' : stop === 'lost' ? 'the site\'s lock was taken over by another process during the run' : e.message;
     await record.finish(status, { error: why });
     log(status === 'halted' ? 'check-halted' : 'check-failed', { site: site.name, runId, error: why });
-    return (outcome = { runId, status, error: e });
+    return (outcome = { runId, status, error: e, reason: why });
   } finally {
     result?.dispose();
     await lister?.close().catch(() => undefined);
@@ -222,6 +225,8 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
       await opts.onOutcome(outcome).catch((err) => log('outcome-hook-failed', { site: site.name, runId, error: errorMessage(err) }));
     }
     await lease.release();
+    // After the release: a slow or unreachable receiver never holds the site.
+    if (outcome) await sendOutcomeNotice(site, outcome, { log, signal: opts.signal });
   }
 }
 
@@ -245,7 +250,7 @@ async function finishUnlisted(record: RunRecord, site: SiteConfig, result: Check
   await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, {});
   await record.finish('failed', { summary, error: why });
   log('check-failed', { site: site.name, runId, error: why });
-  return { runId, status: 'failed', summary, error: new DcError('IO', why) };
+  return { runId, status: 'failed', summary, error: new DcError('IO', why), reason: why };
 }
 
 /**
