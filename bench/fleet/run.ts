@@ -11,7 +11,7 @@
  *   npm run build && node --import tsx bench/fleet/run.ts [--checks 1000] [--workers 8] [--baseline 50] [--dir bench/out/fleet]
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Queue } from 'bullmq';
@@ -63,6 +63,12 @@ function writeConfig(file: string, body: Record<string, unknown>): string {
   return path;
 }
 
+/** CPU milliseconds (user + system) a process has used so far, from /proc. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
@@ -77,12 +83,16 @@ try {
   const baseConfig = loadConfig(writeConfig('baseline.json', { Sites: baseSites, History: { Url: db.url } }));
   const store = await HistoryStore.open(db.url);
   const inProcess: number[] = [];
-  for (const site of Object.keys(baseSites)) {
+  let cpuFrom: NodeJS.CpuUsage | undefined;
+  for (const [i, site] of Object.keys(baseSites).entries()) {
+    if (i === 5) cpuFrom = process.cpuUsage();
     const t = performance.now();
     const o = await runSite(baseConfig, site, store);
     if (o.status !== 'done') throw new Error(`baseline run of ${site}: ${o.status} ${o.error?.message}`);
     inProcess.push(performance.now() - t);
   }
+  const cpu = process.cpuUsage(cpuFrom);
+  const baseCpuMs = (cpu.user + cpu.system) / 1000 / (BASELINE - 5);
   await store.close();
   const warm = inProcess.slice(Math.min(5, inProcess.length - 1)); // the first runs load modules and open connections
 
@@ -92,12 +102,21 @@ try {
   const procs = [new CliProcess(['daemon', '--config', cfg], dir), ...Array.from({ length: WORKERS }, () => new CliProcess(['worker', '--config', cfg, '--concurrency', '1'], dir))];
   const t0 = Date.now();
   const history = await openSql<StoreDb>(db.url);
+  // CPU of the fleet's processes per check in the steady state: between 10 % of the checks done and the end.
+  let steady: { n: number; daemon: number; workers: number } | undefined;
+  const fleetCpu = () => ({ daemon: cpuMs(procs[0].pid), workers: procs.slice(1).reduce((a, p) => a + cpuMs(p.pid), 0) });
+  let cpuPerCheck = { daemon: NaN, workers: NaN };
   try {
     for (;;) {
       await new Promise((r) => setTimeout(r, 1000));
       const done = await history.db.selectFrom('runs').select((eb) => eb.fn.countAll<number>().as('n')).where('site', 'like', 'T2_FL_%').where('status', '=', 'done').executeTakeFirst();
       const n = Number(done?.n ?? 0);
-      if (n >= CHECKS) break;
+      if (!steady && n >= CHECKS / 10) steady = { n, ...fleetCpu() };
+      if (n >= CHECKS) {
+        const end = fleetCpu();
+        if (steady) cpuPerCheck = { daemon: (end.daemon - steady.daemon) / (n - steady.n), workers: (end.workers - steady.workers) / (n - steady.n) };
+        break;
+      }
       for (const p of procs) if (p.child.exitCode !== null) throw new Error(`a fleet process exited: ${p.stderr.slice(-2000)}`);
       if (Date.now() - t0 > 60 * 60_000) throw new Error(`only ${n} of ${CHECKS} checks done after an hour`);
     }
@@ -109,13 +128,21 @@ try {
     const jobs = await queue.getJobs(['completed']);
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
-    const stages = { pickup: [] as number[], prep: [] as number[], run: [] as number[], finish: [] as number[], total: [] as number[], overhead: [] as number[] };
+    // When each worker logged the job as taken (`check-job`): after the slot check, before the lease.
+    const taken = new Map<string, number>();
+    for (const p of procs.slice(1)) for (const e of p.events('check-job')) taken.set(String(e.jobId), Number(e.time));
+    const stages = { pickup: [] as number[], slot: [] as number[], lease: [] as number[], prep: [] as number[], run: [] as number[], finish: [] as number[], total: [] as number[], overhead: [] as number[] };
     for (const j of jobs) {
       const r = byId.get(Number((j.returnvalue as { runId?: number } | undefined)?.runId));
       if (!r?.finished_at || !j.processedOn || !j.finishedOn) continue;
       const [started, finished] = [Date.parse(r.started_at), Date.parse(r.finished_at)];
       stages.pickup.push(j.processedOn - j.timestamp);
       stages.prep.push(started - j.processedOn);
+      const t = taken.get(String(j.id));
+      if (t !== undefined) {
+        stages.slot.push(t - j.processedOn);
+        stages.lease.push(started - t);
+      }
       stages.run.push(finished - started);
       stages.finish.push(j.finishedOn - finished);
       stages.total.push(j.finishedOn - j.timestamp);
@@ -133,12 +160,15 @@ try {
       row('in-process runSite (baseline)', warm, `${warm.length} runs, one after another`),
       row('enqueue → worker start', stages.pickup, 'queue pickup'),
       row('worker start → run row started', stages.prep, 'slot check, lease, run record'),
+      ...(stages.slot.length ? [row('  of which: slot check (site history)', stages.slot, 'fleet only'), row('  of which: lease, run record', stages.lease, 'also in the baseline')] : []),
       row('run row started → history rows written', stages.run, 'the check itself'),
       row('history rows written → done', stages.finish, 'turn, release, job completion'),
       row('enqueue → done', stages.total, `${(median(stages.total) / base).toFixed(2)}× the baseline median`),
       row('scheduling overhead (enqueue → done minus the run)', stages.overhead, `target < 50 ms median: ${median(stages.overhead) < 50 ? 'met' : 'missed'}`),
       '',
       `enqueue → done minus the in-process median (${base.toFixed(1)} ms): ${(median(stages.total) - base).toFixed(1)} ms median.`,
+      '',
+      `CPU per check (user + system, steady state; not inflated by waiting for a core): in-process runSite ${baseCpuMs.toFixed(1)} ms; the fleet ${(cpuPerCheck.workers + cpuPerCheck.daemon).toFixed(1)} ms (workers ${cpuPerCheck.workers.toFixed(1)}, daemon ${cpuPerCheck.daemon.toFixed(1)}), so ${(cpuPerCheck.workers + cpuPerCheck.daemon - baseCpuMs).toFixed(1)} ms more than in-process.`,
     ];
     console.log(lines.join('\n'));
   } finally {
