@@ -73,8 +73,16 @@ export class QueueExecutor implements FleetExecutor {
     await Promise.all(
       [this.queue, this.events].map(async (q) => {
         if (!q) return;
-        const closed = await Promise.race([q.close().then(() => true), sleep(CLOSE_TIMEOUT_MS, false, { ref: false })]).catch(() => false);
-        if (!closed) await q.disconnect().catch(() => undefined);
+        // The timer is kept referenced (and cleared after): while Redis is away nothing else may
+        // keep the process alive, and it must not end with the close still pending.
+        const within = async (p: Promise<unknown>): Promise<boolean> => {
+          const timer = new AbortController();
+          const done = await Promise.race([p.then(() => true), sleep(CLOSE_TIMEOUT_MS, false, { signal: timer.signal })]).catch(() => false);
+          timer.abort();
+          return done;
+        };
+        // QueueEvents' disconnect never settles with Redis away: it is given the same moment.
+        if (!(await within(q.close()))) await within(q.disconnect());
       }),
     );
   }
