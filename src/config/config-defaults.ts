@@ -43,6 +43,12 @@ export const siteDefaults: SiteSettings = {
   WebhookBatchSize: 500,
   WebhookRetries: 5,
   WebhookTimeout: 30,
+  NotifyUrl: '',
+  NotifyTokenFile: '',
+  // The seed's mail went through the local MTA: no recipients, no mail.
+  Email: { Sender: '', Recipients: [] },
+  SmtpUrl: 'smtp://localhost:25',
+  DashboardUrl: '',
   DeleteThreads: 4,
   Unmerged: [],
   UnmergedLogsAge: 7,

@@ -50,6 +50,17 @@ export const ListDeletableSchema = z
   .partial()
   .strict();
 
+/** An e-mail address as SMTP takes it (`local@domain`; `root@localhost` too). */
+const emailAddress = z.string().regex(/^[^\s@<>]+@[^\s@<>]+$/, 'an e-mail address such as consistency@example.org');
+
+/** The seed's `Email`: the failure notice's sender and recipients. */
+export const EmailSchema = z
+  .object({
+    Sender: emailAddress,
+    Recipients: z.array(emailAddress),
+  })
+  .strict();
+
 export const siteKeys = {
   /** Storage directory holding the LFN namespace, e.g. "/store". */
   RootPath: z.string().startsWith('/'),
@@ -114,6 +125,20 @@ export const siteKeys = {
   WebhookRetries: z.number().int().min(0).max(20),
   /** Seconds one webhook request may take. */
   WebhookTimeout: z.number().positive().max(MAX_TIMER_SECONDS, `at most ${MAX_TIMER_SECONDS} seconds (about 24 days; longer timers overflow)`),
+  /**
+   * Failure notice (issue 14): a run that failed, or whose actions a data gate held, is posted here
+   * as JSON (http:// or https://; a user and password in the URL are sent as Basic credentials,
+   * never printed). Empty: no post.
+   */
+  NotifyUrl: z.union([z.literal(''), z.string().regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL (empty: no notice is posted)')]),
+  /** File holding a bearer token for NotifyUrl (first line); empty: no bearer token. */
+  NotifyTokenFile: z.string(),
+  /** The seed's key: the failure notice is also mailed from Sender to Recipients (none: no mail), through SmtpUrl. */
+  Email: EmailSchema,
+  /** The SMTP server mailing the notice: smtp://[user:password@]host[:port] (STARTTLS when offered) or smtps:// (TLS). */
+  SmtpUrl: z.string().regex(/^smtps?:\/\/[^\s/]+\/?$/, 'an smtp:// or smtps:// URL: smtp://[user:password@]host[:port]'),
+  /** The dashboard's address as the readers of a notice reach it (e.g. https://dc.example.org/): a notice links to the run's page. */
+  DashboardUrl: z.union([z.literal(''), z.string().regex(/^https?:\/\/\S+$/, 'an http:// or https:// URL')]),
   /** Storage deletions in flight at once. */
   DeleteThreads: z.number().int().min(1).max(256),
   /** Sites whose unmerged area `check --unmerged` cleans (the seed's list); empty: none. */

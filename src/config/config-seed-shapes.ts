@@ -37,7 +37,6 @@ export const NO_EFFECT_KEYS: Readonly<Record<string, string>> = {
   MinThreads: 'has no effect: NumThreads is the one concurrency setting of a site',
   UseTransferQueue: 'has no effect: missing files are queued for transfer by the "registry" action sink, put "registry" in Actions',
   DBConfig: 'has no effect: the databases are named by Inventory (the inventory), RegistryUrl (the registry queues) and History (the run history)',
-  Email: 'has no effect: no mail is sent; a failed run exits non-zero, is recorded in the history and shown by serve, so let the scheduler mail on failure',
   CacheLocation: 'has no effect: VarLocation holds the work files, locks and located doors',
   LogLocation: 'has no effect: each run writes its log to VarLocation/SITE_run<ID>.log',
 };

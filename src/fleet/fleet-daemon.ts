@@ -111,5 +111,5 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
 async function defaultExecutor(settings: FleetSettings, store: HistoryStore, log: Log, onFinish: () => void): Promise<FleetExecutor> {
   if (!settings.queue) return new EmbeddedExecutor(store, log, onFinish);
   const { QueueExecutor } = await import('./fleet-queue.ts');
-  return new QueueExecutor(settings.queue, log);
+  return new QueueExecutor(settings.queue, log, onFinish);
 }

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../config/config-loader.ts';
 import { errorMessage } from '../core/errors.ts';
 import { asCheckJob, checkJobId, type CheckJob, type FleetExecutor, type Log } from './fleet-executor.ts';
@@ -18,12 +18,21 @@ const ATTEMPTS = 5;
  */
 export class QueueExecutor implements FleetExecutor {
   private readonly queue: Queue<CheckJob>;
+  private readonly events: QueueEvents | undefined;
   private readonly closing = new AbortController();
+  /** Asked again this often even when no end of a check was heard (an event lost while Redis was away). */
   readonly pollSeconds = 2;
 
-  constructor(settings: QueueSettings, log: Log) {
+  /** `onFinish`: called when a worker completes or fails a job, so the daemon plans again at once instead of at its next poll. */
+  constructor(settings: QueueSettings, log: Log, onFinish?: () => void) {
     this.queue = new Queue<CheckJob>(settings.name, { connection: redisOptions(settings.url, log, 'daemon', this.closing.signal) });
     this.queue.on('error', (err) => log('queue-error', { role: 'daemon', error: errorMessage(err) }));
+    if (onFinish) {
+      this.events = new QueueEvents(settings.name, { connection: redisOptions(settings.url, log, 'daemon', this.closing.signal) });
+      this.events.on('error', (err) => log('queue-error', { role: 'daemon', error: errorMessage(err) }));
+      this.events.on('completed', () => onFinish());
+      this.events.on('failed', () => onFinish());
+    }
   }
 
   async collectBusy(): Promise<{ site: string; lockGroup: string }[]> {
@@ -61,7 +70,20 @@ export class QueueExecutor implements FleetExecutor {
   async close(): Promise<void> {
     this.closing.abort();
     // A Redis that is away would hold a graceful close forever: give it a moment, then cut the connection.
-    const closed = await Promise.race([this.queue.close().then(() => true), sleep(CLOSE_TIMEOUT_MS, false, { ref: false })]).catch(() => false);
-    if (!closed) await this.queue.disconnect().catch(() => undefined);
+    await Promise.all(
+      [this.queue, this.events].map(async (q) => {
+        if (!q) return;
+        // The timer is kept referenced (and cleared after): while Redis is away nothing else may
+        // keep the process alive, and it must not end with the close still pending.
+        const within = async (p: Promise<unknown>): Promise<boolean> => {
+          const timer = new AbortController();
+          const done = await Promise.race([p.then(() => true), sleep(CLOSE_TIMEOUT_MS, false, { signal: timer.signal })]).catch(() => false);
+          timer.abort();
+          return done;
+        };
+        // QueueEvents' disconnect never settles with Redis away: it is given the same moment.
+        if (!(await within(q.close()))) await within(q.disconnect());
+      }),
+    );
   }
 }

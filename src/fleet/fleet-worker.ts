@@ -7,7 +7,7 @@ import type { HistoryStore } from '../store/history-store.ts';
 import { asCheckJob, FLEET_HEARTBEAT_SECONDS, type CheckJob, type Log } from './fleet-executor.ts';
 import { CLOSE_TIMEOUT_MS, redisOptions } from './fleet-redis.ts';
 import type { QueueSettings } from './fleet-settings.ts';
-import { collectSiteHistory, recordTurn, takesTurn } from './fleet-turns.ts';
+import { recordTurn, takesTurn } from './fleet-turns.ts';
 
 /** Seconds a job waits before another try when its site is held by another process. */
 const BUSY_DELAY_SECONDS = 15;
@@ -62,9 +62,9 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
     const { site, slot } = data;
     if (stop.signal.aborted) return later(job, token, 0, 'this worker is stopping');
     if (running.has(site)) return later(job, token, BUSY_DELAY_SECONDS, 'this worker is checking the site already');
-    const last = (await collectSiteHistory(store, [site])).get(site)?.last;
-    if ((last?.runId ?? 0) !== slot) {
-      log('check-skipped', { jobId: job.id, site, slot, lastRun: last?.runId, message: 'the slot was checked already' });
+    const lastRun = await store.turns.lastCheckRunId(site);
+    if (lastRun !== slot) {
+      log('check-skipped', { jobId: job.id, site, slot, lastRun, message: 'the slot was checked already' });
       return { skipped: 'slot already checked' };
     }
     if (!config.siteNames.includes(site) && opts.refreshConfig) config = await opts.refreshConfig();

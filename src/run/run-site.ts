@@ -20,6 +20,7 @@ import type { Lister } from '../listers/lister.ts';
 import type { HistoryStore, RunStatus } from '../store/history-store.ts';
 import { SiteLease, type LeaseOptions } from '../store/site-lease.ts';
 import { RunLog } from './run-log.ts';
+import { sendOutcomeNotice } from './run-notice.ts';
 import { startRunRecord, type RunRecord } from './run-record.ts';
 import { runUnmergedOnly, unmergedStep, unmergedWanted, type RunSummaryWithUnmerged } from './run-unmerged.ts';
 
@@ -92,6 +93,8 @@ export interface RunOutcome {
   summary?: RunSummaryWithUnmerged;
   files?: Record<string, string>;
   error?: DcError;
+  /** Why a failed or halted run stopped, as recorded in the history. */
+  reason?: string;
 }
 
 type Log = (event: string, fields: Record<string, unknown>) => void;
@@ -243,7 +246,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     // A halted listing is taken up by the next run that resumes; a lost site's checkpoint is the new holder's.
     if (status === 'failed' && stop !== 'lost') removeCheckpoint(checkpointSettings(site, opts, runId).dir, log);
     log(status === 'halted' ? 'check-halted' : 'check-failed', { site: site.name, runId, error: why });
-    return (outcome = { runId, status, error: e });
+    return (outcome = { runId, status, error: e, reason: why });
   } finally {
     result?.dispose();
     await lister?.close().catch(() => undefined);
@@ -252,6 +255,8 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
       await opts.onOutcome(outcome).catch((err) => log('outcome-hook-failed', { site: site.name, runId, error: errorMessage(err) }));
     }
     await lease.release();
+    // After the release: a slow or unreachable receiver never holds the site.
+    if (outcome) await sendOutcomeNotice(site, outcome, { log, signal: opts.signal });
   }
 }
 
@@ -291,7 +296,7 @@ async function finishUnlisted(record: RunRecord, site: SiteConfig, result: Check
   await record.finish('failed', { summary, error: why });
   removeCheckpoint(checkpointDir(join(site.VarLocation, 'work'), site.name), log);
   log('check-failed', { site: site.name, runId, error: why });
-  return { runId, status: 'failed', summary, error: new DcError('IO', why) };
+  return { runId, status: 'failed', summary, error: new DcError('IO', why), reason: why };
 }
 
 /**

@@ -111,8 +111,17 @@ export class HistoryStore {
     return { owner: r?.lock_owner ?? null, heartbeat: r?.lock_heartbeat === null || r?.lock_heartbeat === undefined ? null : Number(r.lock_heartbeat) };
   }
 
+  /**
+   * Creates the state row of each site that has none. Only the sites asked are read (in chunks
+   * within every engine's parameter limit): this runs several times per check, and reading every
+   * site's row each time made a check's cost grow with the fleet (bench/fleet).
+   */
   async ensureSites(sites: readonly string[]): Promise<void> {
-    const known = new Set((await this.db.selectFrom('site_states').select('site').execute()).map((r) => r.site));
+    const known = new Set<string>();
+    for (let i = 0; i < sites.length; i += 500) {
+      const chunk = sites.slice(i, i + 500);
+      for (const r of await this.db.selectFrom('site_states').select('site').where('site', 'in', chunk).execute()) known.add(r.site);
+    }
     const now = new Date().toISOString();
     for (const site of sites) {
       if (known.has(site)) continue;

@@ -64,4 +64,16 @@ export class SiteTurns {
     }
     return out;
   }
+
+  /**
+   * The run id of the site's last check as collectSiteHistory gives it (its last turn, else its last
+   * `done` run), or 0 when never checked: what a worker compares with its job's slot, in one or two
+   * indexed reads instead of a whole site history per job (bench/fleet).
+   */
+  async lastCheckRunId(site: string): Promise<number> {
+    const turn = await this.db.selectFrom('fleet_turns').select('run_id').where('site', '=', site).orderBy('id', 'desc').limit(1).executeTakeFirst();
+    if (turn) return Number(turn.run_id);
+    const done = await this.db.selectFrom('runs').select('id').where('site', '=', site).where('status', '=', 'done').orderBy('id', 'desc').limit(1).executeTakeFirst();
+    return done ? Number(done.id) : 0;
+  }
 }

@@ -126,10 +126,10 @@ describe("the seed's production-like config.yml", () => {
     assert.deepEqual(site(k, 'T2_US_MIT').AdditionalLogDeletions, ['logs/prod/recent']);
   });
 
-  it('notices InventoryAge, ListAge, SaveCache, GFALThreads, UseTransferQueue and Email once each', () => {
+  it('notices InventoryAge, ListAge, SaveCache, GFALThreads and UseTransferQueue once each (Email has its effect: the failure notice)', () => {
     assert.deepEqual(
       c.notices.map((x) => x.key),
-      ['InventoryAge', 'ListAge', 'SaveCache', 'GFALThreads', 'UseTransferQueue', 'Email'],
+      ['InventoryAge', 'ListAge', 'SaveCache', 'GFALThreads', 'UseTransferQueue'],
     );
   });
 });
@@ -201,10 +201,11 @@ describe('seed shapes, one at a time', () => {
 
   it('accepts every seed key without effect at the top level, with a notice each', () => {
     const body: Record<string, unknown> = { Sites: { T2_A: { Url: 'file:///x' } } };
-    for (const k of Object.keys(NO_EFFECT_KEYS)) body[k] = k === 'Email' ? { Sender: 'a@b', Recipients: [] } : 1;
+    for (const k of Object.keys(NO_EFFECT_KEYS)) body[k] = 1;
     const c = load(body);
     assert.deepEqual(c.notices.map((x) => x.key), Object.keys(NO_EFFECT_KEYS));
-    for (const k of ['InventoryAge', 'ListAge', 'SaveCache', 'GFALThreads', 'MinThreads', 'UseTransferQueue', 'DBConfig', 'Email']) assert.ok(k in NO_EFFECT_KEYS, k);
+    for (const k of ['InventoryAge', 'ListAge', 'SaveCache', 'GFALThreads', 'MinThreads', 'UseTransferQueue', 'DBConfig']) assert.ok(k in NO_EFFECT_KEYS, k);
+    assert.ok(!('Email' in NO_EFFECT_KEYS), 'Email sends the failure notice (issue 14)');
     rejects({ Sites: { T2_A: { Url: 'file:///x', ListAge: 1 } } }, /unknown key "Sites\.T2_A\.ListAge"/);
   });
 
