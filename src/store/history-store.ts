@@ -8,7 +8,8 @@ import type { SqlEngine } from '../sql/sql-engine.ts';
 import { ActionLog } from './action-log.ts';
 import { migrateActions } from './actions-schema.ts';
 import { queryLatestRuns, queryRunPoints, type LatestRuns, type RunPoint } from './history-overview.ts';
-import { migrateBaselines, migrateHistory, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
+import { FleetMembers } from './fleet-members.ts';
+import { migrateBaselines, migrateHistory, migrateMembers, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
 import { SiteBaselines } from './site-baselines.ts';
 import { defaultOwner, isDeadLocalOwner, isLockLive, LOCK_STALE_SECONDS } from './site-lock.ts';
 import { SiteTurns } from './site-turns.ts';
@@ -60,6 +61,8 @@ export class HistoryStore {
   readonly baselines: SiteBaselines;
   /** The daemon's turns: when each site is next due (store/site-turns.ts). */
   readonly turns: SiteTurns;
+  /** The fleet's daemons and workers with their heartbeats, and the live runs (store/fleet-members.ts). */
+  readonly members: FleetMembers;
   private readonly db: Kysely<StoreDb>;
 
   private constructor(private readonly database: SqlDatabase<StoreDb>) {
@@ -68,6 +71,7 @@ export class HistoryStore {
     this.actions = new ActionLog(this.db);
     this.baselines = new SiteBaselines(this.db);
     this.turns = new SiteTurns(this.db);
+    this.members = new FleetMembers(this.db);
   }
 
   static async open(url: string): Promise<HistoryStore> {
@@ -77,6 +81,7 @@ export class HistoryStore {
       await migrateActions(database);
       await migrateBaselines(database);
       await migrateTurns(database);
+      await migrateMembers(database);
     } catch (err) {
       await database.close().catch(() => undefined);
       throw err;
