@@ -60,16 +60,22 @@ export class QueueReader {
     const name = this.settings.name;
     const c = this.connect();
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
+    let onError: ((err: Error) => void) | undefined;
+    // The first connection error (refused, unknown host) answers at once; a Redis that accepts but
+    // does not answer, after the timeout.
+    const failed = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer from Redis at ${redactUrl(this.settings.url)} within ${this.timeoutMs / 1000} s`)), this.timeoutMs);
+      onError = reject;
+      c.queue.once('error', onError);
     });
     try {
-      return { ok: true, queue: await Promise.race([snapshot(c.queue, limit), timeout]) };
+      return { ok: true, queue: await Promise.race([snapshot(c.queue, limit), failed]) };
     } catch (err) {
       this.drop(c);
       return { ok: false, name, error: errorMessage(err) };
     } finally {
       clearTimeout(timer);
+      if (onError) c.queue.off('error', onError);
     }
   }
 

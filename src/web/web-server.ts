@@ -9,6 +9,7 @@ import { sendHtml, type WebContext } from './web-context.ts';
 import { registerControlRoutes } from './web-control-routes.ts';
 import { registerFileRoutes } from './web-file-routes.ts';
 import { SiteFiles } from './web-files.ts';
+import { WebFleet } from './web-fleet.ts';
 import { h, page } from './web-html.ts';
 import { WebMetrics } from './web-metrics.ts';
 import { registerPageRoutes } from './web-page-routes.ts';
@@ -43,11 +44,13 @@ export async function createWebServer(opts: WebServerOptions): Promise<{ app: Fa
     files: new SiteFiles(opts.config),
     auth: new WebAuth(token, opts.now),
     metrics: new WebMetrics(),
+    fleet: new WebFleet(opts.config, opts.store, opts.log ?? (() => undefined)),
     overdueDays: opts.config.raw.Web?.OverdueDays ?? DEFAULT_OVERDUE_DAYS,
     now: opts.now ?? Date.now,
     log: opts.log ?? (() => undefined),
   };
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false });
+  app.addHook('onClose', async () => ctx.fleet.close());
   // Parses the Cookie header into req.cookies (the session cookie); nothing is signed with it.
   await app.register(fastifyCookie);
   app.addHook('onSend', async (_req, reply, payload) => {
