@@ -136,7 +136,11 @@ export async function collectFleetView(input: FleetViewInput): Promise<FleetView
     if (s.busy) return { ...base, ...busyReason(s.site, liveOf.get(s.site), queued) };
     const why = waiting.get(s.site);
     if (why !== undefined) return { ...base, activity: 'waiting' as const, reason: why };
-    if (starting.has(s.site)) return { ...base, activity: 'due' as const, reason: s.last ? 'due: the daemon starts it at its next round' : 'never checked: the daemon starts it at its next round' };
+    if (starting.has(s.site)) {
+      // Without the queue's answer a due site may as well be queued already: say what is not known.
+      const unknown = settings.queue && !read?.ok ? '; whether it is queued is unknown (Redis unreachable)' : '';
+      return { ...base, activity: 'due' as const, reason: `${s.last ? 'due' : 'never checked'}: the daemon starts it at its next round${unknown}` };
+    }
     return { ...base, activity: 'scheduled' as const, reason: `next check due ${base.nextDueAt}` };
   });
   for (const site of doorless) {
