@@ -64,7 +64,7 @@ function runningRow(r: RunningView): Html {
 
 function siteRow(s: SiteView): Html {
   return h`<tr data-site="${s.site}" class="fleet-${s.activity.replace(' ', '-')}"><td>${siteLink(s.site)}</td><td>${s.status}</td><td>${s.lockGroup || '–'}</td><td class="num">${s.everyHours ? `${s.everyHours} h` : '–'}</td>
-<td>${s.last ? h`${runLink(s.last.runId)} <span class="sub">${formatTime(s.last.startedAt)}</span>` : 'never'}</td><td class="time">${s.last ? formatTime(s.nextDueAt) : 'now'}</td><td>${s.activity}</td><td class="reason">${s.reason}</td></tr>`;
+<td>${s.last ? h`${runLink(s.last.runId)} <span class="sub">${formatTime(s.last.startedAt)}</span>` : 'never'}</td><td class="time">${s.status === 'disable' || s.activity === 'not checked' ? '–' : s.last ? formatTime(s.nextDueAt) : 'now'}</td><td>${s.activity}</td><td class="reason">${s.reason}</td></tr>`;
 }
 
 /** The fleet page: queue, members, runs in progress, and per site when it is due and why it waits. */

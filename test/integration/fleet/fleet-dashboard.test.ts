@@ -9,9 +9,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { chromium } from 'playwright-core';
@@ -40,6 +41,7 @@ const DURATIONS = [20, 400, 5000];
 const QUEUE = `dc-view-${process.pid}-${randomBytes(3).toString('hex')}`;
 const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = fileURLToPath(new URL('../../../test-artifacts/web/', import.meta.url));
 
 let root: string;
 let redis: RedisServer;
@@ -215,6 +217,8 @@ describe('the fleet on the dashboard', () => {
       assert.ok((await page.locator('#queue-failed').innerText()).includes(`no site "${BOGUS}"`), 'the hostile name shows as text');
       assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
       assert.equal(await page.locator('main img, main b').count(), 0);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'fleet.png'), fullPage: true });
     } finally {
       await browser.close();
       rmSync(profile, { recursive: true, force: true });
