@@ -7,7 +7,7 @@ import { EmbeddedExecutor } from './fleet-embedded.ts';
 import type { FleetExecutor, Log } from './fleet-executor.ts';
 import { FleetMemberBeat } from './fleet-member.ts';
 import { planFleetRound } from './fleet-round.ts';
-import { ReadinessFeed } from './fleet-readiness.ts';
+import { InventoryReadiness, mergeNotReady, ReadinessFeed, type NotReady } from './fleet-readiness.ts';
 import type { FleetSettings } from './fleet-settings.ts';
 import { collectSiteHistory } from './fleet-turns.ts';
 
@@ -44,6 +44,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const member = new FleetMemberBeat(store, 'daemon', settings.queue ? 0 : settings.maxConcurrentChecks, () => executor.listChecks?.() ?? [], log);
   member.start();
   const feed = settings.readinessUrl ? new ReadinessFeed(settings.readinessUrl, log) : undefined;
+  const inventoryReadiness = new InventoryReadiness(log);
+  let inventoryNotReady: NotReady = new Map();
   /** Why each site waited last round: a reason is logged when it changes, not every round. */
   let said = new Map<string, string>();
   let sitesRead: { at: number; value: { config: Config; sites: string[] } } | undefined;
@@ -76,10 +78,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   /** One round; returns the seconds to sleep before the next. */
   async function round(): Promise<number> {
     // The sites (and the inventory asked for them) are read again once a minute, not every round.
-    if (!sitesRead || Date.now() - sitesRead.at > MAX_SLEEP_SECONDS * 1000) sitesRead = { at: Date.now(), value: await untilStopped(opts.candidates()) };
+    // So is the inventory's word on which sites are ready (Dynamo's sites table).
+    if (!sitesRead || Date.now() - sitesRead.at > MAX_SLEEP_SECONDS * 1000) {
+      sitesRead = { at: Date.now(), value: await untilStopped(opts.candidates()) };
+      inventoryNotReady = await untilStopped(inventoryReadiness.read(sitesRead.value.config));
+    }
     const { config, sites } = sitesRead.value;
     const history = await untilStopped(collectSiteHistory(store, sites));
-    const notReady = feed ? await feed.read(sites, signal) : new Map<string, string>();
+    const notReady = mergeNotReady(feed ? await feed.read(sites, signal) : new Map<string, string>(), inventoryNotReady);
     const held = await untilStopped(executor.collectBusy());
     const now = Date.now() / 1000;
     const { busy, plan } = planFleetRound({ config, sites, history, notReady, held, maxConcurrentChecks: settings.maxConcurrentChecks, now });

@@ -1,12 +1,12 @@
 import type { Config } from '../config/config-loader.ts';
 import { errorMessage } from '../core/errors.ts';
 import { QueueReader, QUEUE_READ_TIMEOUT_MS, type QueueRead } from '../fleet/fleet-queue-reader.ts';
-import { ReadinessFeed, type NotReady } from '../fleet/fleet-readiness.ts';
+import { InventoryReadiness, mergeNotReady, ReadinessFeed, type NotReady } from '../fleet/fleet-readiness.ts';
 import { fleetSettings, type FleetSettings } from '../fleet/fleet-settings.ts';
 import { collectFleetView, type FleetView } from '../fleet/fleet-view.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 
-/** How long the dashboard keeps the readiness feed's answer: pages are not a reason to hammer the feed. */
+/** How long the dashboard keeps the readiness answers: pages are not a reason to hammer the feed or the inventory. */
 const READINESS_CACHE_MS = 30_000;
 
 /**
@@ -20,6 +20,7 @@ export class WebFleet {
   readonly problem?: string;
   private readonly queue?: QueueReader;
   private readonly feed?: ReadinessFeed;
+  private readonly inventory: InventoryReadiness;
   private readiness?: { at: number; value: NotReady };
 
   constructor(
@@ -27,6 +28,7 @@ export class WebFleet {
     private readonly store: HistoryStore,
     log: (event: string, fields: Record<string, unknown>) => void,
   ) {
+    this.inventory = new InventoryReadiness(log);
     try {
       this.settings = fleetSettings(config);
     } catch (err) {
@@ -51,10 +53,11 @@ export class WebFleet {
     await this.queue?.close();
   }
 
+  /** The readiness feed and the inventory's sites table, read as the daemon reads them. */
   private async notReady(now: number): Promise<NotReady> {
-    if (!this.feed) return new Map();
     if (this.readiness && now - this.readiness.at < READINESS_CACHE_MS) return this.readiness.value;
-    const value = await this.feed.read(this.config.siteNames, AbortSignal.timeout(QUEUE_READ_TIMEOUT_MS));
+    const feed = this.feed ? await this.feed.read(this.config.siteNames, AbortSignal.timeout(QUEUE_READ_TIMEOUT_MS)) : new Map<string, string>();
+    const value = mergeNotReady(feed, await this.inventory.read(this.config, QUEUE_READ_TIMEOUT_MS));
     this.readiness = { at: now, value };
     return value;
   }
