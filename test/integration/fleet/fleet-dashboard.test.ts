@@ -35,6 +35,7 @@ const DISABLED = 'T2_EV_Disabled';
  * are not): it fails, with an error naming the site, whose name runs script if rendered unescaped.
  */
 const BOGUS = 'T9_ZZ_<img src=x onerror="window.__pwned=1"><b>Unknown</b>';
+const RETRIED = 'T9_YY_Retried';
 /** Finished runs of a site outside the fleet, with known durations, for the histogram. */
 const HISTORY_SITE = 'T9_XX_History';
 const DURATIONS = [20, 400, 5000];
@@ -64,7 +65,7 @@ before(async () => {
   for (const s of FAST) sites[s] = makePosixSite(root, s);
   sites[DISABLED] = { Url: 'file:///nonexistent/evil' };
   db = await createPostgresDatabase('dc_fleet_view');
-  const cfg = writeFleetConfig(root, { CheckEvery: 24, MaxConcurrentChecks: 4, Sites: sites, History: { Url: db.url }, Queue: { Url: redis.url, Name: QUEUE, StallSeconds: 10 } });
+  const cfg = writeFleetConfig(root, { CheckEvery: 24, MaxConcurrentChecks: 5, Sites: sites, History: { Url: db.url }, Queue: { Url: redis.url, Name: QUEUE, StallSeconds: 10 } });
   store = await HistoryStore.open(db.url);
   await store.setState(DISABLED, 'disable', 'test');
   for (const [i, total] of DURATIONS.entries()) {
@@ -74,9 +75,15 @@ before(async () => {
   // The failing job first, so a worker takes it before the daemon's jobs.
   const q = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port } });
   await q.add('check', { site: BOGUS, slot: 0, lockGroup: '' }, { jobId: 'bogus-job', attempts: 1 });
+  // One with tries left: after its first failure it waits out its backoff, delayed (and, like any
+  // job on the queue, takes one of the daemon's MaxConcurrentChecks: 4 are left for the sites).
+  await q.add('check', { site: RETRIED, slot: 0, lockGroup: '' }, { jobId: 'retried-job', attempts: 3, backoff: { type: 'fixed', delay: 3_600_000 } });
   procs.push(new CliProcess(['worker', '--config', cfg], root), new CliProcess(['worker', '--config', cfg], root));
   try {
-    await waitFor('the bogus job to fail', async () => (await q.getJobCounts('failed')).failed === 1, 60_000);
+    await waitFor('the bogus jobs to fail', async () => {
+      const c = await q.getJobCounts('failed', 'delayed');
+      return c.failed === 1 && c.delayed === 1;
+    }, 60_000);
   } catch (err) {
     throw new Error(`${(err as Error).message}; worker said: ${procs[0].stderr.slice(-3000)}`);
   } finally {
@@ -105,15 +112,22 @@ const workerIds = () => procs.slice(0, 2).map((p) => `${hostname()}:${p.pid}`);
 describe('the fleet on the dashboard', () => {
   it('shows running checks with worker host, pid and progress, waiting and failed jobs, and why sites wait (/api/fleet)', async () => {
     // Both slow sites listing on the two workers, with progress from their heartbeats; the fast ones wait behind them.
+    let seen: FleetView | undefined;
     const view = await waitFor('both slow checks to report listing progress', async () => {
-      const v = await fleet();
+      const v = (seen = await fleet());
       const active = v.queue?.jobs.filter((j) => j.state === 'active') ?? [];
       const listing = active.filter((j) => (j.progress as { phase?: string } | null)?.phase === 'listing');
       return listing.length === 2 && v.queue?.counts?.waiting === 2 ? v : undefined;
-    }, 90_000, 500);
+    }, 90_000, 500).catch(async (err: Error) => {
+      const runs = await store.collectRuns(SLOW[0]);
+      throw new Error(`${err.message}; last view: ${JSON.stringify({ queue: seen?.queue, running: seen?.running })}; runs of ${SLOW[0]}: ${JSON.stringify(runs.map((r) => [r.id, r.status, r.error, r.started_at, r.finished_at]))}; workers: ${procs.map((p) => p.stderr.split('\n').filter((l) => /check-|job/.test(l)).slice(0, 12).join('\n')).join('\n----\n')}`);
+    });
     assert.equal(view.mode, 'distributed');
     assert.equal(view.queue?.reachable, true);
-    assert.deepEqual(view.queue?.counts, { active: 2, waiting: 2, delayed: 0, failed: 1 });
+    assert.deepEqual(view.queue?.counts, { active: 2, waiting: 2, delayed: 1, failed: 1 });
+    const delayed = view.queue!.jobs.filter((j) => j.state === 'delayed');
+    assert.deepEqual(delayed.map((j) => [j.site, j.attempts]), [[RETRIED, 1]]);
+    assert.ok(delayed[0].delayedUntil! > Date.now() + 3_000_000, 'its next try is an hour after the failure');
     const active = view.queue!.jobs.filter((j) => j.state === 'active');
     assert.deepEqual(active.map((j) => j.site).sort(), SLOW);
     for (const j of active) {
@@ -166,7 +180,8 @@ describe('the fleet on the dashboard', () => {
       const pid = j.worker!.split(':')[1];
       assert.match(html, new RegExp(`<tr data-job="${j.id}" data-site="${j.site}"><td><a [^>]+>${j.site}</a></td><td class="host">${hostname()}</td><td class="pid">${pid}</td><td><a href="/runs/${j.runId}">#${j.runId}</a></td><td><span class="progress">listing · `));
     }
-    assert.match(html, /id="queue-counts"[^]*2 waiting[^]*2 running[^]*1 failed/);
+    assert.match(html, /id="queue-counts"[^]*2 waiting[^]*2 running[^]*1 delayed[^]*1 failed/);
+    assert.match(html, /<tr data-job="retried-job" data-site="T9_YY_Retried" class="job-delayed"><td>[^]*?<\/td><td>delayed<\/td><td>backoff after 1 failed try, until \d{4}-/);
     for (const s of FAST) assert.match(html, new RegExp(`<tr data-job="[^"]+" data-site="${s}" class="job-waiting">`));
     assert.match(html, /<td class="err">[^<]*no site &quot;T9_ZZ_&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;&lt;b&gt;Unknown&lt;\/b&gt;&quot;/);
     assert.match(html, /data-site="T9_ZZ_&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;&lt;b&gt;Unknown&lt;\/b&gt;"><td><a href="\/sites\/T9_ZZ_%3Cimg%20src%3Dx%20onerror%3D%22window.__pwned%3D1%22%3E%3Cb%3EUnknown%3C%2Fb%3E">/);
@@ -188,7 +203,7 @@ describe('the fleet on the dashboard', () => {
     assert.equal(value(`dc_fleet_queue_up{queue="${QUEUE}"}`), 1);
     assert.equal(value(`dc_fleet_queue_jobs{queue="${QUEUE}",state="active"}`), 2);
     assert.equal(value(`dc_fleet_queue_jobs{queue="${QUEUE}",state="waiting"}`), 2);
-    assert.equal(value(`dc_fleet_queue_jobs{queue="${QUEUE}",state="delayed"}`), 0);
+    assert.equal(value(`dc_fleet_queue_jobs{queue="${QUEUE}",state="delayed"}`), 1);
     assert.equal(value(`dc_fleet_queue_jobs{queue="${QUEUE}",state="failed"}`), 1);
     assert.equal(value('dc_fleet_running_checks'), 2);
     for (const [role, p] of [['worker', procs[0]], ['worker', procs[1]], ['daemon', procs[2]]] as const) {
