@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '../core/package-version.ts';
 import { Command, CommanderError } from 'commander';
 import type { CliContext, GlobalOptions } from './cli-context.ts';
 import type { CommandRegistrar } from './cli-command.ts';
@@ -17,11 +17,6 @@ import { registerSetStatus } from './commands/set-status-command.ts';
 import { registerWorker } from './commands/worker-command.ts';
 
 const registrars: CommandRegistrar[] = [registerCheck, registerList, registerCompare, registerImport, registerSetStatus, registerDemo, registerServe, registerInvalidate, registerCompare3, registerDaemon, registerWorker, registerDump];
-
-/** The package's version, from package.json (two levels up from src/cli and from dist/cli). */
-export function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-}
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.OK;

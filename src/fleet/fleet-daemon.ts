@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { siteConfig, type Config } from '../config/config-loader.ts';
+import type { Config } from '../config/config-loader.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { redactUrl } from '../core/redact-url.ts';
 import { EmbeddedExecutor } from './fleet-embedded.ts';
 import type { FleetExecutor, Log } from './fleet-executor.ts';
-import { planRound, type SiteSchedule } from './fleet-plan.ts';
-import { ReadinessFeed } from './fleet-readiness.ts';
+import { FleetMemberBeat } from './fleet-member.ts';
+import { planFleetRound } from './fleet-round.ts';
+import { InventoryReadiness, mergeNotReady, ReadinessFeed, type NotReady } from './fleet-readiness.ts';
 import type { FleetSettings } from './fleet-settings.ts';
 import { collectSiteHistory } from './fleet-turns.ts';
 
@@ -36,8 +37,15 @@ export interface DaemonOptions {
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const { settings, store, signal, log } = opts;
   let wake = new AbortController();
-  const executor = opts.executor ?? (await defaultExecutor(settings, store, log, () => wake.abort()));
+  const executor = opts.executor ?? (await defaultExecutor(settings, store, log, () => {
+    wake.abort();
+    member.touch();
+  }));
+  const member = new FleetMemberBeat(store, 'daemon', settings.queue ? 0 : settings.maxConcurrentChecks, () => executor.listChecks?.() ?? [], log);
+  member.start();
   const feed = settings.readinessUrl ? new ReadinessFeed(settings.readinessUrl, log) : undefined;
+  const inventoryReadiness = new InventoryReadiness(log);
+  let inventoryNotReady: NotReady = new Map();
   /** Why each site waited last round: a reason is logged when it changes, not every round. */
   let said = new Map<string, string>();
   let sitesRead: { at: number; value: { config: Config; sites: string[] } } | undefined;
@@ -63,33 +71,31 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   } finally {
     log('daemon-stopping', { message: 'taking no more work; halting running checks' });
     await executor.close();
+    await member.stop();
     log('daemon-stopped', {});
   }
 
   /** One round; returns the seconds to sleep before the next. */
   async function round(): Promise<number> {
     // The sites (and the inventory asked for them) are read again once a minute, not every round.
-    if (!sitesRead || Date.now() - sitesRead.at > MAX_SLEEP_SECONDS * 1000) sitesRead = { at: Date.now(), value: await untilStopped(opts.candidates()) };
+    // So is the inventory's word on which sites are ready (Dynamo's sites table).
+    if (!sitesRead || Date.now() - sitesRead.at > MAX_SLEEP_SECONDS * 1000) {
+      sitesRead = { at: Date.now(), value: await untilStopped(opts.candidates()) };
+      inventoryNotReady = await untilStopped(inventoryReadiness.read(sitesRead.value.config));
+    }
     const { config, sites } = sitesRead.value;
     const history = await untilStopped(collectSiteHistory(store, sites));
-    const notReady = feed ? await feed.read(sites, signal) : new Map<string, string>();
+    const notReady = mergeNotReady(feed ? await feed.read(sites, signal) : new Map<string, string>(), inventoryNotReady);
     const held = await untilStopped(executor.collectBusy());
-    const groupOf = new Map(sites.map((s) => [s, siteConfig(config, s).LockGroup]));
-    const busy = new Map<string, string>(held.map((h) => [h.site, h.lockGroup]));
-    for (const [site, h] of history) if (h.locked && !busy.has(site)) busy.set(site, groupOf.get(site) ?? '');
-    const schedules: SiteSchedule[] = sites.map((site) => {
-      const h = history.get(site);
-      const s = siteConfig(config, site);
-      return { site, everySeconds: s.CheckEvery * 3600, lockGroup: s.LockGroup, last: h?.last, status: h?.status ?? 'ready', notReady: notReady.get(site), busy: busy.has(site) };
-    });
     const now = Date.now() / 1000;
-    const plan = planRound(schedules, { now, freeSlots: settings.maxConcurrentChecks - busy.size, busyGroups: new Set([...busy.values()].filter(Boolean)) });
+    const { busy, plan } = planFleetRound({ config, sites, history, notReady, held, maxConcurrentChecks: settings.maxConcurrentChecks, now });
     const waiting = new Map(plan.waiting.map((w) => [w.site, w.reason]));
     for (const [site, reason] of waiting) if (said.get(site) !== reason) log('site-waiting', { site, reason });
     said = waiting;
     for (const p of plan.start) {
       if (signal.aborted) break;
       await untilStopped(executor.start(p, config));
+      member.touch();
       log(settings.queue ? 'check-queued' : 'check-started', { site: p.site, slot: p.slot, lockGroup: p.lockGroup || undefined, dueSince: p.dueAt ? new Date(p.dueAt * 1000).toISOString() : 'never checked' });
     }
     const untilDue = plan.nextDueAt === undefined ? MAX_SLEEP_SECONDS : Math.max(0.05, plan.nextDueAt - now);

@@ -1,6 +1,7 @@
 import type { Config } from '../config/config-loader.ts';
 import { errorCode, errorMessage } from '../core/errors.ts';
 import { runSite, type RunOutcome } from '../run/run-site.ts';
+import type { MemberCheck } from '../store/fleet-members.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { FLEET_HEARTBEAT_SECONDS, type FleetExecutor, type Log } from './fleet-executor.ts';
 import type { PlannedCheck } from './fleet-plan.ts';
@@ -11,7 +12,7 @@ import { recordTurn, takesTurn } from './fleet-turns.ts';
  * runSite with its lease, at most as many as the daemon plans (MaxConcurrentChecks).
  */
 export class EmbeddedExecutor implements FleetExecutor {
-  private readonly running = new Map<string, { lockGroup: string; done: Promise<void> }>();
+  private readonly running = new Map<string, { lockGroup: string; since: number; done: Promise<void> }>();
   private readonly stop = new AbortController();
 
   constructor(
@@ -24,6 +25,10 @@ export class EmbeddedExecutor implements FleetExecutor {
 
   async collectBusy(): Promise<{ site: string; lockGroup: string }[]> {
     return [...this.running].map(([site, r]) => ({ site, lockGroup: r.lockGroup }));
+  }
+
+  listChecks(): MemberCheck[] {
+    return [...this.running].map(([site, r]) => ({ site, since: r.since }));
   }
 
   async start(check: PlannedCheck, config: Config): Promise<void> {
@@ -47,7 +52,7 @@ export class EmbeddedExecutor implements FleetExecutor {
         this.onFinish();
       }
     })();
-    this.running.set(site, { lockGroup: check.lockGroup, done });
+    this.running.set(site, { lockGroup: check.lockGroup, since: Date.now(), done });
   }
 
   async close(): Promise<void> {

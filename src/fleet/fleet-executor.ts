@@ -1,4 +1,5 @@
 import type { Config } from '../config/config-loader.ts';
+import type { MemberCheck } from '../store/fleet-members.ts';
 import type { PlannedCheck } from './fleet-plan.ts';
 
 export type Log = (event: string, fields: Record<string, unknown>) => void;
@@ -10,6 +11,8 @@ export type Log = (event: string, fields: Record<string, unknown>) => void;
 export interface FleetExecutor {
   /** The sites this executor is running or holds queued, with their lock groups. */
   collectBusy(): Promise<{ site: string; lockGroup: string }[]>;
+  /** The checks running in this process, for its fleet heartbeat (none for an executor whose checks run elsewhere). */
+  listChecks?(): MemberCheck[];
   /** Starts (or enqueues) one planned check; returns once it is started, not when it ends. */
   start(check: PlannedCheck, config: Config): Promise<void>;
   /**

@@ -1,4 +1,6 @@
 import { DcError, errorMessage } from '../core/errors.ts';
+import { collectInventoryNotReady } from '../inventory/inventory-sites.ts';
+import type { InventorySource } from '../inventory/inventory-settings.ts';
 
 /** Site -> why it is not ready; a site absent from the map is ready. */
 export type NotReady = ReadonlyMap<string, string>;
@@ -50,5 +52,38 @@ export class ReadinessFeed {
       this.log('readiness-unreadable', { url: this.url, error: why, message: this.last ? 'keeping the feed\'s last answer' : 'no answer yet: no site is started' });
       return this.last ?? new Map(sites.map((s) => [s, `readiness feed unreadable (${why})`]));
     }
+  }
+}
+
+/** Both sources of readiness in one map: a site either calls not ready is not ready, with every reason. */
+export function mergeNotReady(...sources: NotReady[]): NotReady {
+  const out = new Map<string, string>();
+  for (const m of sources) for (const [site, why] of m) out.set(site, out.has(site) ? `${out.get(site)}; ${why}` : why);
+  return out;
+}
+
+/**
+ * The inventory's own word on its sites (Dynamo's `sites` table), remembered between reads: an
+ * inventory that cannot be read keeps its last answer (its failure is the runs' to report).
+ */
+export class InventoryReadiness {
+  private last: NotReady = new Map();
+
+  constructor(private readonly log: (event: string, fields: Record<string, unknown>) => void) {}
+
+  /** Within `timeoutMs` (an inventory database that does not answer must not hold a round or a page). */
+  async read(config: InventorySource, timeoutMs = FETCH_TIMEOUT_MS): Promise<NotReady> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DcError('TIMEOUT', `no answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    });
+    try {
+      this.last = await Promise.race([collectInventoryNotReady(config), late]);
+    } catch (err) {
+      this.log('inventory-status-unreadable', { error: errorMessage(err), message: 'keeping the last answer of the inventory\'s sites table' });
+    } finally {
+      clearTimeout(timer);
+    }
+    return this.last;
   }
 }

@@ -3,8 +3,9 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Config } from '../config/config-loader.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
 import { runSite, type RunOutcome } from '../run/run-site.ts';
-import type { HistoryStore } from '../store/history-store.ts';
+import { defaultOwner, type HistoryStore } from '../store/history-store.ts';
 import { asCheckJob, FLEET_HEARTBEAT_SECONDS, type CheckJob, type Log } from './fleet-executor.ts';
+import { FleetMemberBeat, type MemberCheck } from './fleet-member.ts';
 import { CLOSE_TIMEOUT_MS, redisOptions } from './fleet-redis.ts';
 import type { QueueSettings } from './fleet-settings.ts';
 import { recordTurn, takesTurn } from './fleet-turns.ts';
@@ -44,7 +45,8 @@ export interface CheckJobResult {
 export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
   const { store, log } = opts;
   let config = opts.config;
-  const running = new Set<string>();
+  const running = new Map<string, MemberCheck>();
+  const member = new FleetMemberBeat(store, 'worker', opts.concurrency, () => [...running.values()], log, opts.heartbeatSeconds);
   const stop = new AbortController();
   const onStop = () => stop.abort();
   opts.signal.addEventListener('abort', onStop, { once: true });
@@ -68,7 +70,8 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
       return { skipped: 'slot already checked' };
     }
     if (!config.siteNames.includes(site) && opts.refreshConfig) config = await opts.refreshConfig();
-    running.add(site);
+    running.set(site, { site, since: Date.now(), ...(job.id ? { jobId: job.id } : {}) });
+    member.touch();
     let outcome;
     let turn = false;
     // The turn is written while the run still holds the site: a stalled copy of this job handed to
@@ -86,6 +89,7 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
       throw err;
     } finally {
       running.delete(site);
+      member.touch();
     }
     if (turn) return { runId: outcome.runId, status: outcome.status };
     // Stopped by this worker's shutdown: the job goes back for another worker, without using a try.
@@ -101,7 +105,10 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
     stalledInterval: ms,
     // A job may stall twice (two dead workers) before it is failed.
     maxStalledCount: 2,
+    // Stored on each job it takes (job.processedBy): the dashboard names the worker of a running job.
+    name: defaultOwner(),
   });
+  member.start();
   worker.on('error', (err) => log('queue-error', { role: 'worker', error: errorMessage(err) }));
   worker.on('ready', () => log('queue-connected', { role: 'worker', queue: opts.queue.name }));
   worker.on('failed', (job, err) => log('check-job-failed', { jobId: job?.id, site: job?.data.site, error: errorMessage(err) }));
@@ -121,5 +128,6 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
       log('queue-close-abandoned', { role: 'worker', message: 'Redis does not answer; the connection is cut' });
       await Promise.race([worker.disconnect().catch(() => undefined), sleep(CLOSE_TIMEOUT_MS)]);
     }
+    await member.stop();
   }
 }

@@ -57,6 +57,10 @@ export class QueueFilteredInventory implements Inventory {
     return this.base.collectSites();
   }
 
+  async collectSiteStatuses(): Promise<Map<string, string>> {
+    return (await this.base.collectSiteStatuses?.()) ?? new Map();
+  }
+
   close(): Promise<void> {
     return this.base.close();
   }

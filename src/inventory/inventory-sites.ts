@@ -13,3 +13,17 @@ export async function collectInventorySites(config: InventorySource): Promise<st
     await inventory.close();
   }
 }
+
+/**
+ * Sites the inventory calls not ready (Dynamo's `sites` table: any status but `ready`), with the
+ * reason; empty for inventories that keep no status.
+ */
+export async function collectInventoryNotReady(config: InventorySource): Promise<Map<string, string>> {
+  const inventory = await openInventory(config);
+  try {
+    const statuses = (await inventory.collectSiteStatuses?.()) ?? new Map<string, string>();
+    return new Map([...statuses].filter(([, status]) => status !== 'ready').map(([site, status]) => [site, `the inventory's sites table says ${status}`]));
+  } finally {
+    await inventory.close();
+  }
+}

@@ -43,5 +43,10 @@ export interface Inventory {
   collectQueuedDeletions(site: string): Promise<Set<string>>;
   /** Site names the inventory knows. */
   collectSites(): Promise<string[]>;
+  /**
+   * Optional: each known site's status where the inventory keeps one (Dynamo's `sites.status`:
+   * `ready`, `waitroom`, `morgue`, …); the daemon checks only `ready` ones (issue 14).
+   */
+  collectSiteStatuses?(): Promise<Map<string, string>>;
   close(): Promise<void>;
 }

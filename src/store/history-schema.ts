@@ -109,8 +109,30 @@ export async function migrateProtectedLists<DB>(database: SqlDatabase<DB>): Prom
     .execute();
 }
 
-/** Every table of the history store: runs, findings and site states, the action log, baselines, turns, protected lists. */
-export type StoreDb = HistoryDb & ActionsDb & BaselineDb & TurnsDb & ProtectedListDb;
+/**
+ * The fleet's processes (store/fleet-members.ts): each daemon and worker writes its row every few
+ * seconds, so the dashboard sees who is alive and what each runs.
+ */
+export interface MembersDb {
+  fleet_members: { id: string; role: string; host: string; pid: number; version: string; slots: number; started_ms: number; heartbeat_ms: number; checks: string };
+}
+
+export async function migrateMembers(database: SqlDatabase<StoreDb>): Promise<void> {
+  await database.db.schema.createTable('fleet_members').ifNotExists()
+    .addColumn('id', 'varchar(255)', (c) => c.primaryKey())
+    .addColumn('role', 'varchar(16)', (c) => c.notNull())
+    .addColumn('host', 'varchar(255)', (c) => c.notNull())
+    .addColumn('pid', 'integer', (c) => c.notNull())
+    .addColumn('version', 'varchar(64)', (c) => c.notNull())
+    .addColumn('slots', 'integer', (c) => c.notNull())
+    .addColumn('started_ms', 'bigint', (c) => c.notNull())
+    .addColumn('heartbeat_ms', 'bigint', (c) => c.notNull())
+    .addColumn('checks', 'text', (c) => c.notNull())
+    .execute();
+}
+
+/** Every table of the history store: runs, findings and site states, the action log, baselines, turns, protected lists, fleet members. */
+export type StoreDb = HistoryDb & ActionsDb & BaselineDb & TurnsDb & ProtectedListDb & MembersDb;
 
 export const HISTORY_SCHEMA_VERSION = 1;
 

@@ -9,7 +9,8 @@ import type { SqlEngine } from '../sql/sql-engine.ts';
 import { ActionLog } from './action-log.ts';
 import { migrateActions } from './actions-schema.ts';
 import { queryLatestRuns, queryRunPoints, type LatestRuns, type RunPoint } from './history-overview.ts';
-import { migrateBaselines, migrateHistory, migrateProtectedLists, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
+import { FleetMembers } from './fleet-members.ts';
+import { migrateBaselines, migrateHistory, migrateMembers, migrateProtectedLists, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
 import { ProtectedLists } from './protected-lists.ts';
 import { SiteBaselines } from './site-baselines.ts';
 import { defaultOwner, isDeadLocalOwner, isLockLive, LOCK_STALE_SECONDS } from './site-lock.ts';
@@ -69,6 +70,8 @@ export class HistoryStore {
   readonly turns: SiteTurns;
   /** The last protected list each site's unmerged cleaning accepted (store/protected-lists.ts). */
   readonly protectedLists: ProtectedLists;
+  /** The fleet's daemons and workers with their heartbeats, and the live runs (store/fleet-members.ts). */
+  readonly members: FleetMembers;
   private readonly db: Kysely<StoreDb>;
 
   private constructor(private readonly database: SqlDatabase<StoreDb>) {
@@ -78,6 +81,7 @@ export class HistoryStore {
     this.baselines = new SiteBaselines(this.db);
     this.turns = new SiteTurns(this.db);
     this.protectedLists = new ProtectedLists(this.db);
+    this.members = new FleetMembers(this.db);
   }
 
   static async open(url: string): Promise<HistoryStore> {
@@ -88,6 +92,7 @@ export class HistoryStore {
       await migrateBaselines(database);
       await migrateTurns(database);
       await migrateProtectedLists(database);
+      await migrateMembers(database);
     } catch (err) {
       await database.close().catch(() => undefined);
       throw err;

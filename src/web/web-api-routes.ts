@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DcError } from '../core/errors.ts';
 import { collectLatestRuns, collectSiteRuns, collectStateChanges } from './web-data.ts';
+import { collectFleetMetrics } from './web-fleet-metrics.ts';
 import { knownSite, parseRunId, runView, summaryRows, type WebContext } from './web-context.ts';
 import { SITE_RUNS_LIMIT } from './web-page-routes.ts';
 import { loadTree } from './web-tree-data.ts';
@@ -8,6 +9,12 @@ import { loadTree } from './web-tree-data.ts';
 /** JSON of everything the pages show, and the Prometheus metrics. */
 export function registerApiRoutes(app: FastifyInstance, ctx: WebContext): void {
   app.get('/api/sites', async () => ({ sites: await summaryRows(ctx) }));
+
+  app.get('/api/fleet', async () => {
+    const view = await ctx.fleet.view(ctx.now());
+    if (!view) throw new DcError('STATE', ctx.fleet.problem ?? 'no fleet configured');
+    return view;
+  });
 
   app.get<{ Params: { site: string } }>('/api/sites/:site', async (req) => {
     const site = req.params.site;
@@ -32,7 +39,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: WebContext): void {
   });
 
   app.get('/metrics', async (_req, reply) => {
-    const text = await ctx.metrics.render(await collectLatestRuns(ctx.store));
+    const text = await ctx.metrics.render(await collectLatestRuns(ctx.store), await collectFleetMetrics(ctx.store, ctx.fleet, ctx.now()));
     return reply.header('content-type', ctx.metrics.contentType).send(text);
   });
 }

@@ -8,6 +8,7 @@ import type { HistoryStore } from '../store/history-store.ts';
 import { SESSION_COOKIE, type WebAuth } from './web-auth.ts';
 import { collectLatestRuns, collectRunActions, parseJson } from './web-data.ts';
 import { LIST_KEYS, type SiteFiles } from './web-files.ts';
+import type { WebFleet } from './web-fleet.ts';
 import type { WebMetrics } from './web-metrics.ts';
 import type { RunView } from './web-run-page.ts';
 import type { Auth } from './web-site-page.ts';
@@ -19,6 +20,8 @@ export interface WebContext {
   files: SiteFiles;
   auth: WebAuth;
   metrics: WebMetrics;
+  /** The fleet page's data: queue, members, per-site plan (web-fleet.ts). */
+  fleet: WebFleet;
   overdueDays: number;
   now: () => number;
   log: (event: string, fields: Record<string, unknown>) => void;

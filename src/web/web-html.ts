@@ -49,7 +49,7 @@ export function page(opts: { title: string; body: Html; nav?: Html; loggedIn?: b
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${opts.title} · dynamo-consistency</title>
 <link rel="stylesheet" href="/static/dashboard.css"><script src="/static/dashboard.js" defer></script></head>
-<body><header><a class="brand" href="/">dynamo-consistency</a> <nav><a href="/">sites</a> <a href="/help">explanations</a> <a href="/metrics">metrics</a> ${opts.nav ?? ''}</nav><span class="auth">${auth}</span></header>
+<body><header><a class="brand" href="/">dynamo-consistency</a> <nav><a href="/">sites</a> <a href="/fleet">fleet</a> <a href="/help">explanations</a> <a href="/metrics">metrics</a> ${opts.nav ?? ''}</nav><span class="auth">${auth}</span></header>
 <main>${opts.body}</main></body></html>`.value;
 }
 

@@ -1,6 +1,7 @@
 import { Gauge, Registry } from 'prom-client';
 import type { RunSummaryFile } from '../check/check-outputs.ts';
 import { parseJson, type LatestRuns } from './web-data.ts';
+import { HistoryDurationHistogram, type FleetMetrics } from './web-fleet-metrics.ts';
 
 /**
  * Prometheus gauges of each site's latest finished run, filled from the history at scrape time.
@@ -17,6 +18,11 @@ export class WebMetrics {
   private readonly gates: Gauge;
   private readonly failed: Gauge;
   private readonly finished: Gauge;
+  private readonly queueJobs: Gauge;
+  private readonly queueUp: Gauge;
+  private readonly runningChecks: Gauge;
+  private readonly memberAge: Gauge;
+  private readonly durations: HistoryDurationHistogram;
 
   constructor() {
     const g = (name: string, help: string, labelNames: string[] = ['site']) => new Gauge({ name, help, labelNames, registers: [this.registry] });
@@ -41,10 +47,16 @@ export class WebMetrics {
     this.failed = g('dc_site_latest_run_failed', '1 when the latest run of the site failed.');
     this.state = g('dc_site_state', 'The site state: 1 for its current status and mode.', ['site', 'status', 'mode']);
     this.gates = g('dc_site_last_run_gate_held', '1 for each gate that held the latest finished run.', ['site', 'gate']);
+    this.queueJobs = g('dc_fleet_queue_jobs', 'Check jobs on the queue by state (waiting includes prioritized).', ['queue', 'state']);
+    this.queueUp = g('dc_fleet_queue_up', '1 when the queue\'s Redis answered this scrape, 0 when it did not.', ['queue']);
+    this.runningChecks = g('dc_fleet_running_checks', 'Checks running now (runs in progress whose site lock is live), whatever process runs them.', []);
+    this.memberAge = g('dc_fleet_member_heartbeat_age_seconds', 'Seconds since each daemon or worker last wrote its heartbeat.', ['role', 'host', 'pid']);
+    this.durations = new HistoryDurationHistogram(this.registry);
   }
 
-  async render(latest: LatestRuns[]): Promise<string> {
+  async render(latest: LatestRuns[], fleet?: FleetMetrics): Promise<string> {
     this.registry.resetMetrics();
+    if (fleet) this.fillFleet(fleet);
     for (const l of latest) {
       const site = l.site;
       this.state.set({ site, status: l.status, mode: l.mode }, 1);
@@ -66,6 +78,16 @@ export class WebMetrics {
       for (const gate of parseJson<string[]>(d.gatesHeld) ?? []) this.gates.set({ site, gate }, 1);
     }
     return this.registry.metrics();
+  }
+
+  private fillFleet(f: FleetMetrics): void {
+    if (f.queue) {
+      this.queueUp.set({ queue: f.queue.name }, f.queue.counts ? 1 : 0);
+      for (const [state, n] of Object.entries(f.queue.counts ?? {})) this.queueJobs.set({ queue: f.queue.name, state }, n);
+    }
+    this.runningChecks.set(f.running);
+    for (const m of f.members) this.memberAge.set({ role: m.role, host: m.host, pid: String(m.pid) }, m.ageSeconds);
+    this.durations.set(f.durations);
   }
 
   get contentType(): string {

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { DcError } from '../core/errors.ts';
 import { collectSiteRuns, collectStateChanges } from './web-data.ts';
 import { knownSite, parseRunId, requestAuth, runView, sendHtml, summaryRows, type WebContext } from './web-context.ts';
+import { fleetBody } from './web-fleet-page.ts';
 import { helpBody } from './web-help-page.ts';
 import { h, page, seg } from './web-html.ts';
 import { runBody } from './web-run-page.ts';
@@ -43,6 +44,8 @@ export function registerPageRoutes(app: FastifyInstance, ctx: WebContext): void 
     const body = treeBody(t.site, t.runId, t.key, t.level, t.download, t.withSizes);
     return sendHtml(reply, layout(req, `${t.key} of run #${t.runId}`, body, requestAuth(ctx, req)));
   });
+
+  app.get('/fleet', async (req, reply) => sendHtml(reply, layout(req, 'Fleet', fleetBody(await ctx.fleet.view(ctx.now()), ctx.fleet.problem), requestAuth(ctx, req))));
 
   app.get('/help', async (req, reply) => sendHtml(reply, layout(req, 'Explanations', helpBody(), requestAuth(ctx, req))));
 

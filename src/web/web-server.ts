@@ -9,6 +9,7 @@ import { sendHtml, type WebContext } from './web-context.ts';
 import { registerControlRoutes } from './web-control-routes.ts';
 import { registerFileRoutes } from './web-file-routes.ts';
 import { SiteFiles } from './web-files.ts';
+import { WebFleet } from './web-fleet.ts';
 import { h, page } from './web-html.ts';
 import { WebMetrics } from './web-metrics.ts';
 import { registerPageRoutes } from './web-page-routes.ts';
@@ -45,6 +46,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<{ app: Fa
     files: new SiteFiles(opts.config),
     auth: new WebAuth(token, opts.now),
     metrics: new WebMetrics(),
+    fleet: new WebFleet(opts.config, opts.store, opts.log ?? (() => undefined)),
     overdueDays: opts.config.raw.Web?.OverdueDays ?? DEFAULT_OVERDUE_DAYS,
     now: opts.now ?? Date.now,
     log: opts.log ?? (() => undefined),
@@ -54,6 +56,7 @@ export async function createWebServer(opts: WebServerOptions): Promise<{ app: Fa
   const app = Fastify({ logger: false, bodyLimit: 64 * 1024, trustProxy: false, requestTimeout: REQUEST_TIMEOUT_MS });
   // Node keeps its own 60 s for the headers alone, longer than the whole request may take: align it.
   app.server.headersTimeout = REQUEST_TIMEOUT_MS;
+  app.addHook('onClose', async () => ctx.fleet.close());
   // Parses the Cookie header into req.cookies (the session cookie); nothing is signed with it.
   await app.register(fastifyCookie);
   app.addHook('onSend', async (_req, reply, payload) => {

@@ -130,6 +130,11 @@ export class DynamoInventory implements Inventory {
     return rows.map((r) => r.name);
   }
 
+  async collectSiteStatuses(): Promise<Map<string, string>> {
+    const rows = await this.db.selectFrom('sites').select(['name', 'status']).execute();
+    return new Map(rows.map((r) => [r.name, r.status]));
+  }
+
   private async siteId(site: string): Promise<number | undefined> {
     const row = await this.db.selectFrom('sites').select('id').where('name', '=', site).executeTakeFirst();
     return row?.id;

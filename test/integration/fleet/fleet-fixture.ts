@@ -3,10 +3,12 @@
  * and the CLI's long-running commands (daemon, worker) as child processes a test can signal or kill.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN } from '../../helpers/run-cli.ts';
+import { startDelayProxy } from '../../servers/delay-proxy.ts';
+import { startNginx } from '../../servers/nginx-server.ts';
 import { openSql } from '../../../src/sql/sql-database.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import type { StoreDb } from '../../../src/store/history-schema.ts';
@@ -126,4 +128,32 @@ export function cadenceProblems(runs: RunRow[], everySeconds: number): string[] 
     if (b.start - a.start < everySeconds - 0.05) problems.push(`run ${b.id} of ${b.site} started ${(b.start - a.start).toFixed(2)} s after run ${a.id} (cadence ${everySeconds} s)`);
   }
   return problems;
+}
+
+/**
+ * A WebDAV site slow to list: nginx serving `dirs` directories of one file each under /store/mc,
+ * behind a proxy adding `rttMs` of round trip, so a check with NumThreads 1 lists for about
+ * dirs × rttMs. Each of `sites` gets an inventory naming those files; all share the storage.
+ */
+export async function startSlowDavSite(root: string, sites: readonly string[], dirs = 60, rttMs = 600): Promise<{ url: string; close(): Promise<void> }> {
+  const data = join(root, 'dav');
+  const lines: string[] = [];
+  for (let i = 0; i < dirs; i++) {
+    const lfn = `/store/mc/d${String(i).padStart(3, '0')}/f.root`;
+    mkdirSync(join(data, lfn, '..'), { recursive: true });
+    writeFileSync(data + lfn, 'x');
+    lines.push(`${lfn} 1`);
+  }
+  for (const d of [root, data]) chmodSync(d, 0o755); // nginx workers run as nobody
+  mkdirSync(join(root, 'inv'), { recursive: true });
+  for (const s of sites) writeFileSync(join(root, 'inv', `${s}.txt`), lines.join('\n') + '\n');
+  const nginx = await startNginx({ dataDir: data });
+  const proxy = await startDelayProxy({ targetHost: '127.0.0.1', targetPort: Number(new URL(nginx.httpUrl).port), rttMs });
+  return {
+    url: `http://127.0.0.1:${proxy.port}/`,
+    async close() {
+      await proxy.close();
+      await nginx.stop();
+    },
+  };
 }

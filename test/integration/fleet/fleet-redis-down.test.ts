@@ -6,15 +6,13 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeTree } from '../../../src/demo/demo-site.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { createPostgresDatabase, type TestDatabase } from '../../servers/databases.ts';
-import { waitForPort } from '../../servers/xrootd-server.ts';
+import { RedisServer } from '../../servers/redis-server.ts';
 import { cadenceProblems, CliProcess, collectRunRows, makePosixSite, waitFor, writeFleetConfig } from './fleet-fixture.ts';
 
 const CYCLE = 7.2; // CheckEvery 0.002 hours
@@ -26,54 +24,22 @@ let root: string;
 let cfg: string;
 let db: TestDatabase;
 let store: HistoryStore;
-let port: number;
-let redis: ChildProcess | undefined;
+let redis: RedisServer | undefined;
 const procs: CliProcess[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/** redis-server in the foreground on `port`, its data (append-only file) in root/redis, so a restart keeps the queue. */
-async function startRedis(): Promise<void> {
-  const dir = join(root, 'redis');
-  mkdirSync(dir, { recursive: true });
-  const r = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'], { stdio: 'ignore' });
-  redis = r;
-  await waitForPort('127.0.0.1', port, 10_000, () => (r.exitCode !== null ? `redis-server exited with code ${r.exitCode}` : undefined));
-}
-
-async function stopRedis(): Promise<void> {
-  const r = redis;
-  redis = undefined;
-  if (!r || r.exitCode !== null) return;
-  const exited = new Promise((res) => r.once('exit', res));
-  r.kill('SIGTERM');
-  await exited;
-}
-
 before(async () => {
-  if (spawnSync('redis-server', ['--version']).error) throw new Error('redis-server is not installed: run scripts/setup-system.sh (as root) to install it');
   root = mkdtempSync(join(tmpdir(), 'dc-fleet-redis-'));
-  port = await freePort();
-  await startRedis();
+  redis = await RedisServer.start(join(root, 'redis'));
   const sites: Record<string, unknown> = {};
   for (const s of SITES) sites[s] = makePosixSite(root, s);
   db = await createPostgresDatabase('dc_fleet_redis');
-  cfg = writeFleetConfig(root, { CheckEvery: 0.002, MaxConcurrentChecks: 2, Sites: sites, History: { Url: db.url }, Queue: { Url: `redis://127.0.0.1:${port}/0`, Name: 'fleet', StallSeconds: 3 } });
+  cfg = writeFleetConfig(root, { CheckEvery: 0.002, MaxConcurrentChecks: 2, Sites: sites, History: { Url: db.url }, Queue: { Url: redis.url, Name: 'fleet', StallSeconds: 3 } });
   store = await HistoryStore.open(db.url);
 });
 
 after(async () => {
   for (const p of procs) p.kill();
-  await stopRedis();
+  await redis?.stop();
   await store?.close();
   await db?.drop();
   removeTree(root);
@@ -87,11 +53,11 @@ describe('a fleet whose Redis goes away', () => {
     await waitFor('the first cycle', async () => (await collectRunRows(db.url)).filter((r) => r.status === 'done').length === SITES.length, 60_000);
     // What the history holds before the outage: none of it may be lost or changed by it.
     const before = (await collectRunRows(db.url)).filter((r) => r.status !== 'running');
-    await stopRedis();
+    await redis?.stop();
     const tDown = Date.now();
     await new Promise((r) => setTimeout(r, DOWN_SECONDS * 1000));
     const duringOutage = (await collectRunRows(db.url)).length;
-    await startRedis();
+    await redis!.start();
     const tUp = Date.now();
     await waitFor('two more checks of each site', async () => {
       const all = await collectRunRows(db.url);
@@ -99,7 +65,7 @@ describe('a fleet whose Redis goes away', () => {
       // Generous: the reconnection backoff reaches 10 s, and the machine may be loaded.
     }, 8 * CYCLE * 1000 + 30_000);
     // Redis away again when the fleet is stopped: nobody waits for it.
-    await stopRedis();
+    await redis?.stop();
     await new Promise((r) => setTimeout(r, 2000));
     for (const p of [daemon, worker]) {
       const s = await p.stop('SIGTERM');
