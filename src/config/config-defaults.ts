@@ -70,4 +70,6 @@ export const siteDefaults: SiteSettings = {
   GfalCommand: 'gfal-ls',
   CheckEvery: 168,
   LockGroup: '',
+  Shards: 1,
+  ShardBy: 'hash',
 };

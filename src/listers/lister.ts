@@ -40,6 +40,12 @@ export interface Lister {
    */
   listTree?(path: string, signal: AbortSignal, pace?: ListingPace): AsyncIterable<TreeItem[]>;
   /**
+   * Optional capability of a `listTree` lister: told every top directory (storage paths) a walk will
+   * ask for, before the first `listTree`, so a lister that lists elsewhere (the fleet's sharded
+   * lister, src/fleet) can start them all at once instead of one after the other.
+   */
+  planTrees?(paths: readonly string[]): void;
+  /**
    * Optional capability: push-back the lister's client absorbed and the walker cannot see (a
    * kXR_wait honoured and retried inside the XRootD client), reported as it happens so the walker
    * lowers the number of listings in flight. Returns the function that stops the reports.

@@ -47,4 +47,10 @@ export interface WalkOptions {
   onProgress?: (p: WalkProgress) => void;
   /** List one directory at a time even when the lister can stream whole trees (`listTree`). */
   perDirectory?: boolean;
+  /**
+   * A subdirectory (LFN, and its mtime from its parent's listing) for which this returns true is
+   * neither listed nor reported: another walk lists it (the fleet's shards, src/fleet). Honoured by
+   * the per-directory walk; a walk that uses it passes `perDirectory: true`.
+   */
+  skipDir?: (lfn: string, mtime: number) => boolean;
 }

@@ -2,6 +2,7 @@ import type { Generated } from 'kysely';
 import type { SqlDatabase } from '../sql/sql-database.ts';
 import { createIndexIfAbsent, serialId } from '../sql/sql-ddl.ts';
 import type { ActionsDb } from './actions-schema.ts';
+import type { ShardPartsDb } from './shard-parts.ts';
 
 export interface HistoryDb {
   site_states: {
@@ -94,8 +95,8 @@ export async function migrateTurns(database: SqlDatabase<StoreDb>): Promise<void
   await createIndexIfAbsent(database, 'fleet_turns_site_idx', 'fleet_turns', ['site', 'id']);
 }
 
-/** Every table of the history store: runs, findings and site states, the action log, baselines, turns. */
-export type StoreDb = HistoryDb & ActionsDb & BaselineDb & TurnsDb;
+/** Every table of the history store: runs, findings and site states, the action log, baselines, turns, shard listings. */
+export type StoreDb = HistoryDb & ActionsDb & BaselineDb & TurnsDb & ShardPartsDb;
 
 export const HISTORY_SCHEMA_VERSION = 1;
 

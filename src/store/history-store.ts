@@ -12,6 +12,7 @@ import { migrateBaselines, migrateHistory, migrateTurns, type HistoryDb, type St
 import { SiteBaselines } from './site-baselines.ts';
 import { defaultOwner, isDeadLocalOwner, isLockLive, LOCK_STALE_SECONDS } from './site-lock.ts';
 import { SiteTurns } from './site-turns.ts';
+import { migrateShardParts, ShardParts } from './shard-parts.ts';
 
 export { defaultOwner, isDeadLocalOwner, LOCK_STALE_SECONDS } from './site-lock.ts';
 
@@ -60,6 +61,8 @@ export class HistoryStore {
   readonly baselines: SiteBaselines;
   /** The daemon's turns: when each site is next due (store/site-turns.ts). */
   readonly turns: SiteTurns;
+  /** The listings of a sharded run's shards, until the run merges them (store/shard-parts.ts). */
+  readonly shardParts: ShardParts;
   private readonly db: Kysely<StoreDb>;
 
   private constructor(private readonly database: SqlDatabase<StoreDb>) {
@@ -68,6 +71,7 @@ export class HistoryStore {
     this.actions = new ActionLog(this.db);
     this.baselines = new SiteBaselines(this.db);
     this.turns = new SiteTurns(this.db);
+    this.shardParts = new ShardParts(this.db);
   }
 
   static async open(url: string): Promise<HistoryStore> {
@@ -77,6 +81,7 @@ export class HistoryStore {
       await migrateActions(database);
       await migrateBaselines(database);
       await migrateTurns(database);
+      await migrateShardParts(database);
     } catch (err) {
       await database.close().catch(() => undefined);
       throw err;
@@ -429,6 +434,12 @@ export class HistoryStore {
 
   async collectRuns(site: string, limit = 100) {
     return this.db.selectFrom('runs').selectAll().where('site', '=', site).orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  /** A run's status, or undefined when there is no such run. */
+  async runStatus(id: number): Promise<RunStatus | undefined> {
+    const r = await this.db.selectFrom('runs').select('status').where('id', '=', id).executeTakeFirst();
+    return r?.status as RunStatus | undefined;
   }
 
   async getRun(id: number) {
