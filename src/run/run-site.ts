@@ -43,6 +43,12 @@ export interface RunOptions {
    */
   onOutcome?: (outcome: RunOutcome) => Promise<void>;
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /**
+   * Makes the run's lister once the run has its record and its door (default: the site's own,
+   * src/listers/registry.ts). The fleet gives a sharded site a lister whose listing is done by
+   * shard jobs (src/fleet/sharded-lister.ts); everything else about the run stays the same.
+   */
+  createLister?: (site: SiteConfig, run: { runId: number; signal: AbortSignal; log: Log }) => Promise<Lister>;
   /** Free memory as seen by the FreeMem check (default: the machine's), for tests. */
   freeMemoryBytes?: number;
 }
@@ -174,7 +180,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     inventory = await openInventory(config);
     // The door is settled once, so the lister and the storage deleter (ctx.site) use the same one.
     site = await resolveSiteDoor(site, { signal, now, log, env: config.env });
-    lister = await createLister(backendSite(site, config.env));
+    lister = opts.createLister ? await opts.createLister(site, { runId, signal, log }) : await createLister(backendSite(site, config.env));
     log('check-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
     result = await checkSite({
       site,

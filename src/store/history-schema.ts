@@ -1,8 +1,7 @@
-import type { Generated } from 'kysely';
+import { sql, type Generated } from 'kysely';
 import type { SqlDatabase } from '../sql/sql-database.ts';
 import { createIndexIfAbsent, serialId } from '../sql/sql-ddl.ts';
 import type { ActionsDb } from './actions-schema.ts';
-import type { ShardPartsDb } from './shard-parts.ts';
 
 export interface HistoryDb {
   site_states: {
@@ -93,6 +92,27 @@ export async function migrateTurns(database: SqlDatabase<StoreDb>): Promise<void
     .addColumn('status', 'varchar(16)', (c) => c.notNull())
     .execute();
   await createIndexIfAbsent(database, 'fleet_turns_site_idx', 'fleet_turns', ['site', 'id']);
+}
+
+/** Chunks of the shards' listings of a sharded run, until the run merges them (store/shard-parts.ts). */
+export interface ShardPartsDb {
+  shard_parts: { run_id: number; shard: number; top: number; exec: string; seq: number; last: number; data: string };
+}
+
+export async function migrateShardParts<DB>(database: SqlDatabase<DB>): Promise<void> {
+  // A chunk is base64 text of up to ~0.4 MB: MySQL's TEXT holds 64 kB, MEDIUMTEXT 16 MB.
+  const text = database.engine === 'mysql' ? sql`mediumtext` : sql`text`;
+  await database.db.schema.createTable('shard_parts').ifNotExists()
+    .addColumn('run_id', 'integer', (c) => c.notNull())
+    .addColumn('shard', 'integer', (c) => c.notNull())
+    .addColumn('top', 'integer', (c) => c.notNull())
+    .addColumn('exec', 'varchar(40)', (c) => c.notNull())
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('last', 'integer', (c) => c.notNull())
+    .addColumn('data', text, (c) => c.notNull())
+    .addPrimaryKeyConstraint('shard_parts_pk', ['run_id', 'shard', 'top', 'exec', 'seq'])
+    .execute();
+  await createIndexIfAbsent(database, 'shard_parts_last_idx', 'shard_parts', ['run_id', 'last']);
 }
 
 /** Every table of the history store: runs, findings and site states, the action log, baselines, turns, shard listings. */

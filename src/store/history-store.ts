@@ -8,11 +8,11 @@ import type { SqlEngine } from '../sql/sql-engine.ts';
 import { ActionLog } from './action-log.ts';
 import { migrateActions } from './actions-schema.ts';
 import { queryLatestRuns, queryRunPoints, type LatestRuns, type RunPoint } from './history-overview.ts';
-import { migrateBaselines, migrateHistory, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
+import { migrateBaselines, migrateHistory, migrateShardParts, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
 import { SiteBaselines } from './site-baselines.ts';
 import { defaultOwner, isDeadLocalOwner, isLockLive, LOCK_STALE_SECONDS } from './site-lock.ts';
 import { SiteTurns } from './site-turns.ts';
-import { migrateShardParts, ShardParts } from './shard-parts.ts';
+import { ShardParts } from './shard-parts.ts';
 
 export { defaultOwner, isDeadLocalOwner, LOCK_STALE_SECONDS } from './site-lock.ts';
 

@@ -1,34 +1,5 @@
-import { sql, type Kysely } from 'kysely';
-import type { SqlDatabase } from '../sql/sql-database.ts';
-import { createIndexIfAbsent } from '../sql/sql-ddl.ts';
+import type { Kysely } from 'kysely';
 import type { StoreDb } from './history-schema.ts';
-
-/**
- * The listings of a sharded run's shards (src/fleet/fleet-shards.ts), on their way from the
- * workers that listed them to the worker that judges the run. A shard writes one segment per top
- * directory, in chunks numbered from 0 (`seq`), the last chunk flagged; an execution of a shard
- * (`exec`, random) that dies leaves a segment without its last chunk, which is never read. The
- * rows of a run are deleted once it has merged them.
- */
-export interface ShardPartsDb {
-  shard_parts: { run_id: number; shard: number; top: number; exec: string; seq: number; last: number; data: string };
-}
-
-export async function migrateShardParts<DB>(database: SqlDatabase<DB>): Promise<void> {
-  // A chunk is base64 text of up to ~0.4 MB: MySQL's TEXT holds 64 kB, MEDIUMTEXT 16 MB.
-  const text = database.engine === 'mysql' ? sql`mediumtext` : sql`text`;
-  await database.db.schema.createTable('shard_parts').ifNotExists()
-    .addColumn('run_id', 'integer', (c) => c.notNull())
-    .addColumn('shard', 'integer', (c) => c.notNull())
-    .addColumn('top', 'integer', (c) => c.notNull())
-    .addColumn('exec', 'varchar(40)', (c) => c.notNull())
-    .addColumn('seq', 'integer', (c) => c.notNull())
-    .addColumn('last', 'integer', (c) => c.notNull())
-    .addColumn('data', text, (c) => c.notNull())
-    .addPrimaryKeyConstraint('shard_parts_pk', ['run_id', 'shard', 'top', 'exec', 'seq'])
-    .execute();
-  await createIndexIfAbsent(database, 'shard_parts_last_idx', 'shard_parts', ['run_id', 'last']);
-}
 
 /** A segment some execution of a shard finished: every chunk of it is written. */
 export interface FinishedSegment {
@@ -37,6 +8,13 @@ export interface FinishedSegment {
   exec: string;
 }
 
+/**
+ * The listings of a sharded run's shards (src/fleet/sharded-lister.ts), on their way from the
+ * workers that listed them to the worker that judges the run (table `shard_parts`,
+ * history-schema.ts). A shard writes one segment per top directory, in chunks numbered from 0
+ * (`seq`), the last chunk flagged; an execution of a shard (`exec`, random) that dies leaves a
+ * segment without its last chunk, which is never read. A run's rows are deleted once it has merged them.
+ */
 export class ShardParts {
   constructor(private readonly db: Kysely<StoreDb>) {}
 
@@ -77,10 +55,10 @@ export class ShardParts {
     }
   }
 
-  /** Removes the run's chunks: all of them, or one execution's (a shard that stopped half-way). */
-  async clear(runId: number, exec?: string): Promise<void> {
+  /** Removes the run's chunks: all of them, or one execution's segment (a shard that stopped half-way). */
+  async clear(runId: number, segment?: { exec: string; top: number }): Promise<void> {
     let q = this.db.deleteFrom('shard_parts').where('run_id', '=', runId);
-    if (exec !== undefined) q = q.where('exec', '=', exec);
+    if (segment) q = q.where('exec', '=', segment.exec).where('top', '=', segment.top);
     await q.execute();
   }
 }
