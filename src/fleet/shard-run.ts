@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { backendSite, siteConfig, type Config } from '../config/config-loader.ts';
+import { backendSite, siteConfig, type Config, type SiteConfig } from '../config/config-loader.ts';
 import { DcError } from '../core/errors.ts';
 import { sleepUnlessAborted } from '../core/sleep.ts';
+import type { Lister } from '../listers/lister.ts';
 import { createLister } from '../listers/registry.ts';
 import { walk } from '../listers/walker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
@@ -53,12 +54,23 @@ export interface ShardResult {
  * partial segment too and rethrows; its directories are then unlisted for the run, never missing.
  */
 export async function runShard(config: Config, job: ShardJob, store: HistoryStore, opts: { signal: AbortSignal; log: Log }): Promise<ShardResult> {
+  if ((await store.runStatus(job.runId)) !== 'running') return { dirs: 0, files: 0, unlisted: 0, skipped: `run ${job.runId} is not running` };
+  const site = { ...siteConfig(config, job.site), Url: job.url };
+  const lister = await createLister(backendSite(site, config.env));
+  try {
+    return await listShard(site, lister, job, store, opts);
+  } finally {
+    await lister.close().catch(() => undefined);
+  }
+}
+
+/** runShard with the site and its lister made (the unit tests give an in-memory lister). */
+export async function listShard(site: SiteConfig, lister: Lister, job: ShardJob, store: HistoryStore, opts: { signal: AbortSignal; log: Log }): Promise<ShardResult> {
   const result: ShardResult = { dirs: 0, files: 0, unlisted: 0 };
   if ((await store.runStatus(job.runId)) !== 'running') return { ...result, skipped: `run ${job.runId} is not running` };
   const done = new Set((await store.shardParts.collectFinished(job.runId)).filter((f) => f.shard === job.shard).map((f) => f.top));
   const todo = job.segments.filter((s) => !done.has(s.top));
   if (todo.length === 0) return { ...result, skipped: 'every segment was listed already' };
-  const site = { ...siteConfig(config, job.site), Url: job.url };
   const stop = new AbortController();
   setMaxListeners(0, stop.signal);
   const signal = AbortSignal.any([opts.signal, stop.signal]);
@@ -75,7 +87,6 @@ export async function runShard(config: Config, job: ShardJob, store: HistoryStor
     }
   })();
   const exec = randomUUID();
-  const lister = await createLister(backendSite(site, config.env));
   const t0 = Date.now();
   opts.log('shard-start', { site: job.site, runId: job.runId, shard: job.shard, shards: job.shards, segments: todo.length, dirs: todo.reduce((n, s) => n + s.dirs.length, 0) });
   let current: number | undefined;
@@ -107,6 +118,5 @@ export async function runShard(config: Config, job: ShardJob, store: HistoryStor
   } finally {
     stop.abort();
     await watching;
-    await lister.close().catch(() => undefined);
   }
 }
