@@ -3,7 +3,7 @@ import { DcError, errorMessage, type ErrorCode } from '../core/errors.ts';
 import { parentDir } from '../core/lfn.ts';
 import { sleep } from '../core/sleep.ts';
 import type { SiteConfig } from '../config/config-loader.ts';
-import type { Lister, TreeItem } from '../listers/lister.ts';
+import type { Lister, ListingParts, TreeItem } from '../listers/lister.ts';
 import { walk } from '../listers/walker.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import type { Log } from './fleet-executor.ts';
@@ -23,16 +23,6 @@ export interface ShardDispatch {
   cancel(jobs: readonly ShardJob[]): Promise<void>;
 }
 
-/** How far the shards are, for the run's progress. */
-export interface ShardProgress {
-  total: number;
-  /** Segments (one shard's part of one top) merged into the run, of those planned. */
-  segmentsMerged: number;
-  segments: number;
-  /** Shards that ended without listing their part (their directories are unlisted). */
-  failed: number;
-}
-
 /**
  * The lister of a sharded run (issue 14, point 4): to the check it is a `listTree` lister, so the
  * run is one ordinary run — one lease, one inventory snapshot, one judgement, the same gates and
@@ -49,7 +39,8 @@ export class ShardedLister implements Lister {
   readonly utf8Names?: boolean;
   private planned?: Promise<Plan>;
   private jobs: ShardJob[] = [];
-  readonly progress: ShardProgress;
+  /** Segments (one shard's part of one top): finished by their shard, ended without (unlisted), planned. */
+  private readonly parts: ListingParts = { done: 0, failed: 0, total: 0 };
 
   constructor(
     private readonly inner: Lister,
@@ -61,12 +52,15 @@ export class ShardedLister implements Lister {
     this.kind = inner.kind;
     if (inner.noEmptyDirectories) this.noEmptyDirectories = true;
     if (inner.utf8Names) this.utf8Names = true;
-    this.progress = { total: site.Shards, segmentsMerged: 0, segments: 0, failed: 0 };
   }
 
   // eslint-disable-next-line require-yield
   async *listDir(path: string): AsyncIterable<DirEntry[]> {
     throw new DcError('UNSUPPORTED', `a sharded listing lists whole trees, not ${path} alone`);
+  }
+
+  listingParts(): ListingParts {
+    return { ...this.parts };
   }
 
   planTrees(paths: readonly string[]): void {
@@ -89,7 +83,9 @@ export class ShardedLister implements Lister {
     while (waiting.size > 0) {
       // Ended first, then finished: a shard seen ended and not finished has written all it ever will.
       const ended = await io('asking the queue about the shards', this.dispatch.collectEnded(this.jobs));
-      const finished = (await io('reading the shards\' listings', this.store.shardParts.collectFinished(this.run.runId))).filter((f) => f.top === t && waiting.has(f.shard));
+      const all = await io('reading the shards\' listings', this.store.shardParts.collectFinished(this.run.runId));
+      this.parts.done = all.length;
+      const finished = all.filter((f) => f.top === t && waiting.has(f.shard));
       for (const seg of finished) {
         waiting.delete(seg.shard);
         try {
@@ -97,13 +93,12 @@ export class ShardedLister implements Lister {
         } catch (err) {
           throw err instanceof DcError ? err : new DcError('IO', `reading shard ${seg.shard}'s listing of ${path}: ${errorMessage(err)}`, { cause: err });
         }
-        this.progress.segmentsMerged++;
       }
       for (const [shard, dirs] of waiting) {
         const why = ended.get(shard);
         if (why === undefined) continue;
         waiting.delete(shard);
-        this.progress.failed++;
+        this.parts.failed++;
         this.run.log('shard-failed', { site: this.site.name, runId: this.run.runId, shard, dirs: dirs.length, error: why, message: 'its directories are unlisted' });
         const error = new DcError('IO', `shard ${shard} of the run ended without listing it: ${why}`);
         yield dirs.map((d): TreeItem => ({ type: 'unlisted', path: this.site.PathPrefix + d, error }));
@@ -111,7 +106,7 @@ export class ShardedLister implements Lister {
       if (waiting.size === 0) break;
       // An empty batch is progress to the walker: waiting on shards is not a stalled listing.
       yield [];
-      await sleep(POLL_MS, signal, 'sharded listing stopped');
+      await sleep(POLL_MS, AbortSignal.any([signal, this.run.signal]), 'sharded listing stopped');
     }
     if (own) yield [{ type: 'dir', path, mtime: own.mtime, entries: own.files }];
   }
@@ -166,7 +161,7 @@ export class ShardedLister implements Lister {
       assignments = splitChildren(children, site.Shards);
     }
     this.jobs = assignments.map((a) => ({ runId: this.run.runId, site: site.name, url: site.Url, shard: a.shard, shards: site.Shards, segments: a.segments }));
-    this.progress.segments = this.jobs.reduce((n, j) => n + j.segments.length, 0);
+    this.parts.total = this.jobs.reduce((n, j) => n + j.segments.length, 0);
     this.run.log('shards-planned', { site: site.name, runId: this.run.runId, shardBy: site.ShardBy, shards: site.Shards, jobs: this.jobs.map((j) => ({ shard: j.shard, segments: j.segments.length, dirs: j.segments.reduce((n, s) => n + s.dirs.length, 0) })) });
     await io('starting the shard jobs', this.dispatch.start(this.jobs));
     return plan;

@@ -45,6 +45,8 @@ export interface Lister {
    * lister, src/fleet) can start them all at once instead of one after the other.
    */
   planTrees?(paths: readonly string[]): void;
+  /** Optional: a listing done in parts elsewhere (the fleet's shards): how many parts are done, for the check's progress. */
+  listingParts?(): ListingParts;
   /**
    * Optional capability: push-back the lister's client absorbed and the walker cannot see (a
    * kXR_wait honoured and retried inside the XRootD client), reported as it happens so the walker
@@ -65,6 +67,13 @@ export interface Lister {
   readonly utf8Names?: boolean;
   /** Releases connections, processes and file handles. Idempotent. */
   close(): Promise<void>;
+}
+
+/** Parts of a listing done elsewhere: finished, failed (their directories unlisted), and all. */
+export interface ListingParts {
+  done: number;
+  failed: number;
+  total: number;
 }
 
 /** One directory of a `listTree` stream: its complete listing, or the reason it has none. */

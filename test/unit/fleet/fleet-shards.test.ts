@@ -172,6 +172,50 @@ describe('sharded listing (issue 14.4)', () => {
     assert.ok(r.summary.unlisted.settledFilesBelow > 0, 'the unlisted share is known to the gates');
     assert.equal(r.summary.unlisted.dirs[0].code, 'IO');
     assert.match(r.summary.unlisted.dirs[0].message, /shard 1 .*injected failure/);
+    const parts = sharded.listingParts();
+    assert.equal(parts.failed, dispatch.started.find((j) => j.shard === 1)!.segments.length);
+    assert.equal(parts.done + parts.failed, parts.total, JSON.stringify(parts));
     await sharded.close();
+  });
+
+  it('a shard stops, and keeps nothing, once its run is over (halted from anywhere)', async () => {
+    const site = testSite({ DirectoryList: ['mc'], Shards: 2 } as Partial<SiteConfig>);
+    const s = makeSite();
+    const lister = new MemoryLister(s.files, s.dirs);
+    lister.delayMs = 200;
+    const runId = await store.startRun(site.name, new Date().toISOString());
+    const job: ShardJob = { runId, site: site.name, url: site.Url, shard: 0, shards: 2, segments: [{ top: 0, dirs: [['/store/mc/Era0', null], ['/store/mc/Era1', null]] }] };
+    const t = Date.now();
+    const running = listShard({ ...site, NumThreads: 1 }, lister, job, store, { signal: new AbortController().signal, log: noLog });
+    await new Promise((r) => setTimeout(r, 300));
+    await store.finishRun(runId, 'halted', { error: 'test' });
+    const r = await running;
+    assert.match(r.skipped ?? '', /is halted/);
+    assert.ok(Date.now() - t < 15_000);
+    assert.deepEqual(await store.shardParts.collectFinished(runId), []);
+    assert.equal((await listShard(site, lister, { ...job, runId }, store, { signal: new AbortController().signal, log: noLog })).skipped, `run ${runId} is not running`);
+  });
+
+  it('closing the coordinator (a halted or finished run) cancels its shard jobs and removes their parts', async () => {
+    const site = testSite({ DirectoryList: ['mc', 'data'], ListOnlyInventoryDirs: false, Shards: 3, ShardBy: 'top' } as Partial<SiteConfig>);
+    const s = makeSite();
+    const lister = new MemoryLister(s.files, s.dirs);
+    const runId = await store.startRun(site.name, new Date().toISOString());
+    let cancelled: number[] = [];
+    const dispatch: ShardDispatch = {
+      start: async () => undefined,
+      collectEnded: async () => new Map(),
+      cancel: async (jobs) => void (cancelled = jobs.map((j) => j.shard)),
+    };
+    const stop = new AbortController();
+    const sharded = new ShardedLister(lister, site, { runId, signal: stop.signal, log: noLog }, store, dispatch);
+    await store.shardParts.write(runId, 0, 0, 'x', 0, true, 'stale');
+    const check = runCheck(site, s.inventory, sharded as unknown as MemoryLister, 4);
+    await new Promise((r) => setTimeout(r, 300));
+    stop.abort();
+    await sharded.close();
+    assert.deepEqual(cancelled, [0, 1]);
+    assert.deepEqual(await store.shardParts.collectFinished(runId), []);
+    await check.catch(() => undefined);
   });
 });
