@@ -18,6 +18,7 @@ import { removeTree } from '../../../src/demo/demo-site.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { createPostgresDatabase, type TestDatabase } from '../../servers/databases.ts';
 import { startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
+import { startDelayProxyInNetns, type DelayProxy } from '../../servers/delay-proxy.ts';
 import { runCli } from '../../helpers/run-cli.ts';
 import { CliProcess, collectRunRows, waitFor } from './fleet-fixture.ts';
 
@@ -33,6 +34,7 @@ let root: string;
 let db: TestDatabase;
 let xrd: XrootdServer;
 let store: HistoryStore;
+let proxy: DelayProxy | undefined;
 const procs: CliProcess[] = [];
 
 /**
@@ -99,6 +101,7 @@ after(async () => {
     await q.close();
   }
   await store?.close();
+  await proxy?.close();
   await xrd?.stop();
   await db?.drop();
   if (root && existsSync(join(root, 'data') + REFUSED)) chmodSync(join(root, 'data') + REFUSED, 0o755);
@@ -171,5 +174,44 @@ describe('a sharded site on a distributed fleet', () => {
     assert.equal(summary.gates.act, false);
     assert.ok(summary.gates.held.some((g) => g.gate === 'MaxUnlistedFraction'), JSON.stringify(summary.gates));
     assert.deepEqual(await store.shardParts.collectFinished(runs[0].id), [], 'merged parts are removed');
+  });
+
+  it('a worker killed in the middle of a shard: the shard is listed again by another worker, and the lists still equal a single check', async () => {
+    const KILL = 'T2_XX_Killed';
+    writeFileSync(join(root, 'inv', `${KILL}.txt`), readFileSync(join(root, 'inv', `${HASH}.txt`)));
+    const single = join(root, 'kill-single.json');
+    writeFileSync(single, JSON.stringify({ RootPath: '/store', DirectoryList: ['mc', 'data', 'hi'], Retries: 0, VarLocation: 'var-kill-single', WebDir: 'www-kill-single', History: { Url: 'sqlite:kill-single.sqlite' }, Inventory: { Type: 'dump', Path: 'inv/{site}.txt', Format: 'lfn-size' }, Sites: { [KILL]: { Url: `${xrd.url}/` } } }));
+    const r = await runCli(['check', '--site', `^${KILL}$`, '--config', single], { cwd: root, timeoutMs: 120_000 });
+    assert.equal(r.code, 0, r.stderr.slice(-2000));
+
+    // A 100 ms round trip and two listings in flight: each shard lists for several seconds.
+    proxy = await startDelayProxyInNetns(xrd.netns, { listenPort: 21197, targetPort: xrd.port, rttMs: 100 });
+    const cfg = join(root, 'kill.json');
+    writeFileSync(cfg, JSON.stringify({ RootPath: '/store', DirectoryList: ['mc', 'data', 'hi'], Retries: 0, NumThreads: 2, VarLocation: 'var-kill', WebDir: 'www-kill', History: { Url: db.url }, Queue: { Url: REDIS, Name: QUEUE, StallSeconds: 3 }, Inventory: { Type: 'dump', Path: 'inv/{site}.txt', Format: 'lfn-size' }, Sites: { [KILL]: { Url: `root://${proxy.host}:${proxy.port}/`, Shards: 3 } } }));
+    const workers = [0, 1, 2].map(() => new CliProcess(['worker', '--config', cfg], root));
+    procs.push(...workers);
+    const queue = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: 6379 } });
+    await queue.add('check', { site: KILL, slot: 0, lockGroup: '' }, { jobId: `${KILL}.after-0` });
+    await queue.close();
+
+    // The victim: a worker listing a shard of the run that is not its coordinator.
+    const victim = await waitFor('a shard on a worker other than the coordinator', async () => {
+      const coordinator = workers.find((w) => w.events('shards-planned').length > 0);
+      return coordinator && workers.find((w) => w !== coordinator && w.events('shard-start').length > 0 && w.events('shard-done').length === 0);
+    }, 120_000, 50);
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    const run = await waitFor('the run to end', async () => (await collectRunRows(db.url)).find((x) => x.site === KILL && x.status !== 'running'), 180_000, 500);
+    for (const w of workers.filter((x) => x !== victim)) assert.equal((await w.stop('SIGTERM')).code, 0, w.stderr.slice(-3000));
+    assert.equal(run.status, 'done', run.error ?? '');
+    assert.equal((await collectRunRows(db.url)).filter((x) => x.site === KILL).length, 1, 'one history row');
+    const killedShard = victim.events('shard-start')[0].shard;
+    const relisted = workers.filter((w) => w !== victim).flatMap((w) => w.events('shard-done')).filter((e) => e.shard === killedShard);
+    assert.equal(relisted.length, 1, `shard ${String(killedShard)} was listed again by another worker`);
+    const a = listFiles(join(root, 'var-kill-single'));
+    const b = listFiles(join(root, 'var-kill'));
+    assert.ok(a.size >= 7);
+    for (const [name, text] of a) assert.equal(b.get(name), text, `${name} differs`);
+    assert.equal(b.get(`${KILL}_unlisted.txt`), '', 'nothing unlisted');
   });
 });
