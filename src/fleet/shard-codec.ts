@@ -18,15 +18,25 @@ export const CHUNK_CHARS = 256 * 1024;
 type DirLine = ['d', string, number, [string, number, number][]];
 type UnlistedLine = ['u', string, string, string];
 
-/** Turns a shard walk's events into lines; `rootMtimes` gives the shard's own directories the mtime their parent's listing gave. */
+/**
+ * Turns a shard walk's events into lines. `within` (ShardBy hash): the top directory the shard
+ * walked only to reach its own subdirectories (`dirs`): its own files and summary are left out,
+ * and if it failed to list, the shard's subdirectories are the unlisted ones.
+ */
 export class ShardEncoder {
   private readonly files = new Map<string, RemoteFile[]>();
   private readonly unlisted = new Set<string>();
   private text = '';
-  constructor(private readonly rootMtimes: ReadonlyMap<string, number> = new Map()) {}
+
+  constructor(private readonly within?: { lfn: string; dirs: readonly string[] }) {}
 
   /** Takes one event; returns the chunks that filled up. */
   push(ev: WalkEvent): string[] {
+    const lfn = ev.type === 'files' ? ev.dir : ev.type === 'dir' ? ev.dir.lfn : ev.lfn;
+    if (this.within && lfn === this.within.lfn) {
+      if (ev.type !== 'unlisted') return [];
+      return this.within.dirs.flatMap((d) => this.line(['u', d, ev.code, ev.message] satisfies UnlistedLine));
+    }
     if (ev.type === 'files') {
       this.files.set(ev.dir, ev.files);
       return [];
@@ -35,14 +45,13 @@ export class ShardEncoder {
       this.unlisted.add(ev.lfn);
       return this.line(['u', ev.lfn, ev.code, ev.message] satisfies UnlistedLine);
     }
-    const { lfn } = ev.dir;
     // An unlisted directory closes too, in the walk; it was said once already.
     if (this.unlisted.delete(lfn)) return [];
     const files = this.files.get(lfn) ?? [];
     this.files.delete(lfn);
     const cut = lfn === '/' ? 1 : lfn.length + 1;
     const entries = files.map((f): [string, number, number] => [f.lfn.slice(cut), f.size, f.mtime]);
-    return this.line(['d', lfn, this.rootMtimes.get(lfn) ?? ev.dir.mtime, entries] satisfies DirLine);
+    return this.line(['d', lfn, ev.dir.mtime, entries] satisfies DirLine);
   }
 
   /** What is left, as the last chunk (possibly empty). */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { backendSite, siteConfig, type Config, type SiteConfig } from '../config/config-loader.ts';
 import { DcError } from '../core/errors.ts';
+import { parentDir } from '../core/lfn.ts';
 import { sleepUnlessAborted } from '../core/sleep.ts';
 import type { Lister } from '../listers/lister.ts';
 import { createLister } from '../listers/registry.ts';
@@ -93,10 +94,18 @@ export async function listShard(site: SiteConfig, lister: Lister, job: ShardJob,
   try {
     for (const seg of todo) {
       current = seg.top;
-      const encoder = new ShardEncoder(new Map(seg.dirs.filter((d) => d[1] !== null).map((d) => [d[0], d[1] as number])));
+      const dirs = seg.dirs.map((d) => d[0]);
+      const within = seg.within;
+      const encoder = new ShardEncoder(within === undefined ? undefined : { lfn: within, dirs });
       let seq = 0;
       const write = (chunk: string, last: boolean) => store.shardParts.write(job.runId, job.shard, seg.top, exec, seq++, last, chunk);
-      for await (const ev of walk(lister, { tops: seg.dirs.map((d) => d[0]), pathPrefix: site.PathPrefix, concurrency: site.NumThreads, retries: site.Retries, timeoutMs: site.Timeout * 1000, signal })) {
+      // `hash`: the top is listed again and only this shard's subdirectories of it are walked, so
+      // they get their mtimes from their parent's listing, as in a walk of the whole site.
+      const mine = new Set(dirs);
+      const where = within === undefined
+        ? { tops: dirs }
+        : { tops: [within], perDirectory: true, skipDir: (lfn: string) => parentDir(lfn) === within && !mine.has(lfn) };
+      for await (const ev of walk(lister, { ...where, pathPrefix: site.PathPrefix, concurrency: site.NumThreads, retries: site.Retries, timeoutMs: site.Timeout * 1000, signal })) {
         if (ev.type === 'files') result.files += ev.files.length;
         else if (ev.type === 'dir') result.dirs++;
         else result.unlisted++;

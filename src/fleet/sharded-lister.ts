@@ -11,8 +11,8 @@ import { decodeSegment } from './shard-codec.ts';
 import { splitChildren, splitTops } from './shard-plan.ts';
 import type { ShardJob } from './shard-run.ts';
 
-/** Seconds between the coordinator's looks at its shards. */
-const POLL_MS = 500;
+/** Milliseconds between the coordinator's looks at its shards. */
+const POLL_MS = 200;
 
 /** Where a sharded run's shard jobs run: on the fleet's queue (fleet-shard-queue.ts) or in this process. */
 export interface ShardDispatch {
@@ -158,7 +158,7 @@ export class ShardedLister implements Lister {
           if (t !== undefined) plan.tops[t].error = new DcError(ev.code as ErrorCode, ev.message);
         }
       }
-      assignments = splitChildren(children, site.Shards);
+      assignments = splitChildren(lfns, children, site.Shards);
     }
     this.jobs = assignments.map((a) => ({ runId: this.run.runId, site: site.name, url: site.Url, shard: a.shard, shards: site.Shards, segments: a.segments }));
     this.parts.total = this.jobs.reduce((n, j) => n + j.segments.length, 0);

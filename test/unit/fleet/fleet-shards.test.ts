@@ -89,7 +89,8 @@ describe('sharded listing (issue 14.4)', () => {
       ['/store/mc/A', '/store/mc/B', '/store/mc/C', '/store/mc/D', '/store/mc/E'].map((d) => [d, 1] as [string, number]),
       ['/store/data/A', '/store/data/B'].map((d) => [d, 2] as [string, number]),
     ];
-    const a = splitChildren(children, 3);
+    const tops = ['/store/mc', '/store/data'];
+    const a = splitChildren(tops, children, 3);
     const assigned = a.flatMap((x) => x.segments.flatMap((s) => s.dirs.map((d) => [x.shard, s.top, d[0], d[1]])));
     assert.equal(assigned.length, 7, 'every subdirectory assigned');
     assert.equal(new Set(assigned.map((x) => x[2])).size, 7, 'none twice');
@@ -98,7 +99,8 @@ describe('sharded listing (issue 14.4)', () => {
       assert.equal(top, (lfn as string).startsWith('/store/mc') ? 0 : 1);
       assert.equal(mtime, top === 0 ? 1 : 2);
     }
-    assert.deepEqual(splitChildren(children, 3), a, 'the same split every time');
+    for (const x of a) for (const s of x.segments) assert.equal(s.within, tops[s.top]);
+    assert.deepEqual(splitChildren(tops, children, 3), a, 'the same split every time');
   });
 
   it('top: top i goes to shard i % Shards, and shards without work get no job', () => {
@@ -108,7 +110,7 @@ describe('sharded listing (issue 14.4)', () => {
   });
 
   for (const ShardBy of ['hash', 'top'] as const) {
-    it(`${ShardBy}: every directory of the site is listed exactly once, by the coordinator or one shard`, async () => {
+    it(`${ShardBy}: every directory of the site is listed by the coordinator or one shard (with hash, tops again once per shard)`, async () => {
       const site = testSite({ DirectoryList: ['mc', 'data'], ListOnlyInventoryDirs: false, Shards: 3, ShardBy } as Partial<SiteConfig>);
       const s = makeSite();
       const lister = new MemoryLister(s.files, s.dirs);
@@ -117,7 +119,8 @@ describe('sharded listing (issue 14.4)', () => {
       const sharded = new ShardedLister(lister, site, { runId, signal: new AbortController().signal, log: noLog }, store, dispatch);
       await runCheck(site, s.inventory, sharded as unknown as MemoryLister, 4);
       const every = [...lister.dirs.keys()].filter((d) => d.startsWith('/store/mc') || d.startsWith('/store/data'));
-      assert.deepEqual([...lister.listed].sort(), [...every].sort(), 'each directory listed once, none left out');
+      const again = ShardBy === 'hash' ? dispatch.started.flatMap((j) => j.segments.map((g) => g.within!)) : [];
+      assert.deepEqual([...lister.listed].sort(), [...every, ...again].sort(), 'each directory listed once (tops: by the coordinator and once by each shard with work below them), none left out');
       // The shards' directories: disjoint subtrees, and with hash more than one shard had work.
       const roots = dispatch.started.flatMap((j) => j.segments.flatMap((g) => g.dirs.map((d) => d[0])));
       for (const r of roots) for (const q of roots) if (r !== q) assert.ok(!q.startsWith(r + '/'), `${q} lies below ${r}`);
