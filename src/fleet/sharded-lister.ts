@@ -125,6 +125,7 @@ export class ShardedLister implements Lister {
     const prefix = site.PathPrefix;
     const lfns = paths.map((p) => (prefix && p.startsWith(prefix) ? p.slice(prefix.length) || '/' : p));
     const plan: Plan = { paths, tops: [] };
+    await io('removing the shard listings of runs that ended', this.store.shardParts.sweep());
     let assignments;
     if (site.ShardBy === 'top') assignments = splitTops(lfns, site.Shards);
     else {

@@ -55,6 +55,11 @@ export class ShardParts {
     }
   }
 
+  /** Removes the chunks of every run that is no longer running (a coordinator that died, a shard that wrote after its run ended). */
+  async sweep(): Promise<void> {
+    await this.db.deleteFrom('shard_parts').where('run_id', 'not in', this.db.selectFrom('runs').select('id').where('status', '=', 'running')).execute();
+  }
+
   /** Removes the run's chunks: all of them, or one execution's segment (a shard that stopped half-way). */
   async clear(runId: number, segment?: { exec: string; top: number }): Promise<void> {
     let q = this.db.deleteFrom('shard_parts').where('run_id', '=', runId);

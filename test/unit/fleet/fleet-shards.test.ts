@@ -199,7 +199,7 @@ describe('sharded listing (issue 14.4)', () => {
     assert.equal((await listShard(site, lister, { ...job, runId }, store, { signal: new AbortController().signal, log: noLog })).skipped, `run ${runId} is not running`);
   });
 
-  it('closing the coordinator (a halted or finished run) cancels its shard jobs and removes their parts', async () => {
+  it('closing the coordinator (a halted or finished run) cancels its shard jobs and removes their parts; planning sweeps parts of runs not running', async () => {
     const site = testSite({ DirectoryList: ['mc', 'data'], ListOnlyInventoryDirs: false, Shards: 3, ShardBy: 'top' } as Partial<SiteConfig>);
     const s = makeSite();
     const lister = new MemoryLister(s.files, s.dirs);
@@ -213,8 +213,11 @@ describe('sharded listing (issue 14.4)', () => {
     const stop = new AbortController();
     const sharded = new ShardedLister(lister, site, { runId, signal: stop.signal, log: noLog }, store, dispatch);
     await store.shardParts.write(runId, 0, 0, 'x', 0, true, 'stale');
+    await store.shardParts.write(runId + 1000, 0, 0, 'x', 0, true, 'left by a run that is not running');
     const check = runCheck(site, s.inventory, sharded as unknown as MemoryLister, 4);
     await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(await store.shardParts.collectFinished(runId + 1000), [], 'parts of runs not running are swept when a sharded run plans');
+    assert.equal((await store.shardParts.collectFinished(runId)).length, 1, 'the running run\'s parts are kept');
     stop.abort();
     await sharded.close();
     assert.deepEqual(cancelled, [0, 1]);
