@@ -1,3 +1,4 @@
+import type { ListingParts } from '../listers/lister.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import type { PaceReport } from '../core/listing-pace.ts';
 import type { ResumeReport } from './check-checkpoint.ts';
@@ -109,4 +110,6 @@ export interface CheckProgress {
   elapsedMs: number;
   /** Listings in flight now, the peak and the cap; absent before the listing starts. */
   inFlight?: PaceReport;
+  /** A listing done in parts on other workers (a sharded site): how many parts are done. */
+  parts?: ListingParts;
 }

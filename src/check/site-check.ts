@@ -98,6 +98,7 @@ export async function checkSite(input: CheckInput): Promise<CheckResult> {
       inventoryFiles: inventoryProgress || s.inventory.files,
       elapsedMs: Date.now() - t0,
       inFlight: walkProgress?.pace,
+      ...(lister.listingParts ? { parts: lister.listingParts() } : {}),
     });
   const checkAbort = () => {
     if (input.signal?.aborted) throw new DcError('ABORTED', `check of ${site.name} stopped`);

@@ -14,12 +14,13 @@ export function progressReporter(log: Logger, site: string, everyMs = 15_000): (
     const pace = p.inFlight;
     if (!log.json) {
       const inFlight = pace ? `, in flight ${pace.level} (peak ${pace.peak}, cap ${pace.cap})` : '';
-      log.status(`${site} ${p.phase}: ${p.dirsListed} dirs, ${p.files} files, ${p.unlisted} errors, ${rate} files/s${inFlight}, inventory ${p.inventoryFiles}, ${clock(p.elapsedMs)}`);
+      const parts = p.parts ? `, shard parts ${p.parts.done}/${p.parts.total}${p.parts.failed ? ` (${p.parts.failed} failed)` : ''}` : '';
+      log.status(`${site} ${p.phase}: ${p.dirsListed} dirs, ${p.files} files, ${p.unlisted} errors, ${rate} files/s${inFlight}${parts}, inventory ${p.inventoryFiles}, ${clock(p.elapsedMs)}`);
       return;
     }
     const now = Date.now();
     if (now - last < everyMs) return;
     last = now;
-    log.info('progress', { site, phase: p.phase, dirs: p.dirsListed, files: p.files, errors: p.unlisted, filesPerSecond: rate, ...(pace ? { inFlight: pace.level, inFlightPeak: pace.peak, inFlightCap: pace.cap } : {}), elapsedSeconds: Math.round(p.elapsedMs / 1000) });
+    log.info('progress', { site, phase: p.phase, dirs: p.dirsListed, files: p.files, errors: p.unlisted, filesPerSecond: rate, ...(pace ? { inFlight: pace.level, inFlightPeak: pace.peak, inFlightCap: pace.cap } : {}), ...(p.parts ? { shardParts: p.parts.done, shardPartsFailed: p.parts.failed, shardPartsTotal: p.parts.total } : {}), elapsedSeconds: Math.round(p.elapsedMs / 1000) });
   };
 }

@@ -87,4 +87,6 @@ export const siteDefaults: SiteSettings = {
   CheckpointSeconds: 60,
   ResumeMaxAge: 1,
   DaemonResume: true,
+  Shards: 1,
+  ShardBy: 'hash',
 };

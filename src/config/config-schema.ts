@@ -180,6 +180,10 @@ export const siteKeys = {
   ResumeMaxAge: nonNeg,
   /** The daemon and workers resume the listing of a run that died (false: they start afresh). */
   DaemonResume: z.boolean(),
+  /** Listing jobs one check of the site is split into, run by the fleet's workers (src/fleet/fleet-shards.ts); 1: not split. */
+  Shards: z.number().int().min(1).max(256),
+  /** How the listing is split: `hash` (the directories below each top, by a stable hash of their LFN) or `top` (whole top directories). */
+  ShardBy: z.enum(['hash', 'top']),
 } as const;
 
 const SiteOverrides = z.object(siteKeys).partial().strict();

@@ -6,6 +6,7 @@ import type { HistoryStore } from '../store/history-store.ts';
 import { FLEET_HEARTBEAT_SECONDS, type FleetExecutor, type Log } from './fleet-executor.ts';
 import type { PlannedCheck } from './fleet-plan.ts';
 import { recordTurn, takesTurn } from './fleet-turns.ts';
+import { fleetListerHook } from './fleet-shards.ts';
 
 /**
  * Checks run inside the daemon's process (no Queue configured), on the same history store: each a
@@ -42,7 +43,7 @@ export class EmbeddedExecutor implements FleetExecutor {
           turn = takesTurn(o, this.stop.signal.aborted);
           if (turn) await recordTurn(this.store, site, o);
         };
-        const outcome = await runSite(config, site, this.store, { signal: this.stop.signal, heartbeatSeconds: this.heartbeatSeconds, log: this.log, onOutcome, resume: 'daemon' });
+        const outcome = await runSite(config, site, this.store, { signal: this.stop.signal, heartbeatSeconds: this.heartbeatSeconds, log: this.log, onOutcome, resume: 'daemon', createLister: fleetListerHook(config, this.store, this.log) });
         this.log('fleet-check-finished', { site, runId: outcome.runId, status: outcome.status, turn, ...(outcome.error ? { error: outcome.error.message } : {}) });
       } catch (err) {
         // Busy (another process holds the site), FreeMem, a configuration problem: no run was recorded.

@@ -8,7 +8,10 @@ import { asCheckJob, FLEET_HEARTBEAT_SECONDS, type CheckJob, type Log } from './
 import { FleetMemberBeat, type MemberCheck } from './fleet-member.ts';
 import { CLOSE_TIMEOUT_MS, redisOptions } from './fleet-redis.ts';
 import type { QueueSettings } from './fleet-settings.ts';
-import { recordTurn, takesTurn } from './fleet-turns.ts';
+import { collectSiteHistory, recordTurn, takesTurn } from './fleet-turns.ts';
+import { startShardWorker } from './fleet-shard-worker.ts';
+import { fleetListerHook } from './fleet-shards.ts';
+import { QueueShards } from './shard-dispatch.ts';
 
 /** Seconds a job waits before another try when its site is held by another process. */
 const BUSY_DELAY_SECONDS = 15;
@@ -82,7 +85,8 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
     };
     try {
       log('check-job', { jobId: job.id, site, slot, attempt: job.attemptsMade + 1 });
-      outcome = await runSite(config, site, store, { signal: stop.signal, heartbeatSeconds: opts.heartbeatSeconds ?? FLEET_HEARTBEAT_SECONDS, log, onOutcome, resume: 'daemon' });
+      const createLister = fleetListerHook(config, store, log, shards);
+      outcome = await runSite(config, site, store, { signal: stop.signal, heartbeatSeconds: opts.heartbeatSeconds ?? FLEET_HEARTBEAT_SECONDS, log, onOutcome, resume: 'daemon', createLister });
     } catch (err) {
       // Another process holds the site (a dead worker's lease not yet expired, a `check` by hand) or FreeMem: later.
       if (err instanceof DcError && err.code === 'STATE') return later(job, token, BUSY_DELAY_SECONDS, err.message);
@@ -97,6 +101,9 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
     return { runId: outcome.runId, status: outcome.status, skipped: 'the site\'s lock was taken over by another process' };
   };
 
+  // Sharded runs this worker coordinates queue their shards here; any worker's shard queue lists them.
+  const shards = new QueueShards(opts.queue, log);
+  const shardWorker = startShardWorker({ config: () => config, refreshConfig: opts.refreshConfig, store, queue: opts.queue, concurrency: opts.concurrency, stop: stop.signal, log });
   const ms = opts.queue.stallSeconds * 1000;
   const worker = new Worker<CheckJob, CheckJobResult>(opts.queue.name, processor, {
     connection: redisOptions(opts.queue.url, log, 'worker', stop.signal),
@@ -120,13 +127,14 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
     // Waits for the running checks (halted by `stop`) to end. With Redis away the close never ends
     // once they have (BullMQ waits for its connection), so the connection is then cut, and after
     // that the worker is left behind.
-    const closed = worker.close().then(() => true, () => true);
+    const closed = Promise.all([worker.close(), shardWorker.close()]).then(() => true, () => true);
+    void closed.then(() => shards.close());
     let done: boolean;
     do done = await Promise.race([closed, sleep(CLOSE_TIMEOUT_MS, false)]);
     while (!done && running.size > 0);
     if (!done) {
       log('queue-close-abandoned', { role: 'worker', message: 'Redis does not answer; the connection is cut' });
-      await Promise.race([worker.disconnect().catch(() => undefined), sleep(CLOSE_TIMEOUT_MS)]);
+      await Promise.race([Promise.all([worker.disconnect().catch(() => undefined), shardWorker.disconnect().catch(() => undefined), shards.close()]), sleep(CLOSE_TIMEOUT_MS)]);
     }
     await member.stop();
   }

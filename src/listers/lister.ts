@@ -40,6 +40,14 @@ export interface Lister {
    */
   listTree?(path: string, signal: AbortSignal, pace?: ListingPace): AsyncIterable<TreeItem[]>;
   /**
+   * Optional capability of a `listTree` lister: told every top directory (storage paths) a walk will
+   * ask for, before the first `listTree`, so a lister that lists elsewhere (the fleet's sharded
+   * lister, src/fleet) can start them all at once instead of one after the other.
+   */
+  planTrees?(paths: readonly string[]): void;
+  /** Optional: a listing done in parts elsewhere (the fleet's shards): how many parts are done, for the check's progress. */
+  listingParts?(): ListingParts;
+  /**
    * Optional capability: push-back the lister's client absorbed and the walker cannot see (a
    * kXR_wait honoured and retried inside the XRootD client), reported as it happens so the walker
    * lowers the number of listings in flight. Returns the function that stops the reports.
@@ -59,6 +67,13 @@ export interface Lister {
   readonly utf8Names?: boolean;
   /** Releases connections, processes and file handles. Idempotent. */
   close(): Promise<void>;
+}
+
+/** Parts of a listing done elsewhere: finished, failed (their directories unlisted), and all. */
+export interface ListingParts {
+  done: number;
+  failed: number;
+  total: number;
 }
 
 /** One directory of a `listTree` stream: its complete listing, or the reason it has none. */

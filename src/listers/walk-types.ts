@@ -89,11 +89,13 @@ export interface WalkOptions {
   /** List one directory at a time even when the lister can stream whole trees (`listTree`). */
   perDirectory?: boolean;
   /**
-   * Directories (LFNs) not to list at all: they get no event and their parent is closed without
-   * them. Honoured by the per-directory walk; a tree stream (`listTree`) cannot leave them out, so
-   * callers also drop the events below them.
+   * Directories (LFNs, with the mtime their parent's listing gave) not to list at all: they get no
+   * event and their parent is closed without them — another walk lists them (the fleet's shards,
+   * src/fleet), or they are ignored (the unmerged phase's IgnoreDirectories). Honoured by the
+   * per-directory walk; a tree stream (`listTree`) cannot leave them out, so callers that cannot pass
+   * `perDirectory: true` also drop the events below them.
    */
-  skipDir?: (lfn: string) => boolean;
+  skipDir?: (lfn: string, mtime: number) => boolean;
   /** Only in CheckpointedWalkOptions (whose walk yields checkpoint events). */
   checkpoint?: never;
   /** Continue a walk from a checkpoint's frontier instead of starting at `tops`. */

@@ -27,7 +27,10 @@ const HIGH_WATER = 64;
 export function walk(lister: Lister, opts: CheckpointedWalkOptions): AsyncGenerator<WalkEvent | WalkCheckpointEvent, void, undefined>;
 export function walk(lister: Lister, opts: WalkOptions): AsyncGenerator<WalkEvent, void, undefined>;
 export async function* walk(lister: Lister, opts: WalkOptions | CheckpointedWalkOptions): AsyncGenerator<WalkEvent | WalkCheckpointEvent, void, undefined> {
-  if (lister.listTree && !opts.perDirectory) return yield* walkTree(lister, opts);
+  if (lister.listTree && !opts.perDirectory) {
+    lister.planTrees?.(opts.tops.map((t) => (opts.pathPrefix ?? '') + t));
+    return yield* walkTree(lister, opts);
+  }
   const prefix = opts.pathPrefix ?? '';
   const internal = new AbortController();
   // One listener per listing in flight: as many as `concurrency`, which may well exceed 10.
@@ -111,7 +114,7 @@ export async function* walk(lister: Lister, opts: WalkOptions | CheckpointedWalk
         for (const e of entries) {
           const lfn = joinPath(node.lfn, e.name);
           if (e.isDir) {
-            if (opts.skipDir?.(lfn)) continue;
+            if (opts.skipDir?.(lfn, e.mtime)) continue;
             children.push({ lfn, mtime: e.mtime, parent: node, pending: 1, files: 0, bytes: 0, newestMtime: e.mtime, unlistedBelow: false, isTop: false });
           } else {
             files.push({ lfn, size: e.size, mtime: e.mtime });

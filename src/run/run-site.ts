@@ -47,6 +47,12 @@ export interface RunOptions {
    */
   onOutcome?: (outcome: RunOutcome) => Promise<void>;
   log?: (event: string, fields: Record<string, unknown>) => void;
+  /**
+   * Makes the run's lister once the run has its record and its door (default: the site's own,
+   * src/listers/registry.ts). The fleet gives a sharded site a lister whose listing is done by
+   * shard jobs (src/fleet/sharded-lister.ts); everything else about the run stays the same.
+   */
+  createLister?: (site: SiteConfig, run: { runId: number; signal: AbortSignal; log: Log }) => Promise<Lister>;
   /** Free memory as seen by the FreeMem check (default: the machine's), for tests. */
   freeMemoryBytes?: number;
   /** `--unmerged`: after the check, clean the unmerged area of a site in `Unmerged` (src/unmerged). */
@@ -197,7 +203,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     }
     inventory = await openInventory(config);
     site = await resolveSiteDoor(site, { signal, now, log, env: config.env });
-    lister = await createLister({ ...backendSite(site, config.env), signal });
+    lister = opts.createLister ? await opts.createLister(site, { runId, signal, log }) : await createLister({ ...backendSite(site, config.env), signal });
     log('check-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
     result = await checkSite({
       site,
@@ -263,10 +269,12 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
 /** How the run checkpoints its listing and whether it takes up the site's last checkpoint. */
 function checkpointSettings(site: SiteConfig, opts: RunOptions, runId: number, log?: Log): CheckpointSettings {
   const daemon = opts.resume === 'daemon';
+  // A listing split across the fleet's workers is not resumed: its parts live with the shards' jobs.
+  const sharded = site.Shards > 1 && opts.createLister !== undefined;
   return {
     dir: checkpointDir(join(site.VarLocation, 'work'), site.name),
-    resume: daemon ? site.DaemonResume : opts.resume === true,
-    noResumeReason: daemon ? 'DaemonResume is false' : 'this check was started without --resume',
+    resume: !sharded && (daemon ? site.DaemonResume : opts.resume === true),
+    noResumeReason: sharded ? 'a listing split into Shards is listed again, never resumed' : daemon ? 'DaemonResume is false' : 'this check was started without --resume',
     everyDirs: site.CheckpointDirectories,
     everySeconds: site.CheckpointSeconds,
     maxAgeSeconds: site.ResumeMaxAge * 86400,

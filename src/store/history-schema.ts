@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import { sql, type Generated } from 'kysely';
 import type { SqlDatabase } from '../sql/sql-database.ts';
 import { createIndexIfAbsent, serialId } from '../sql/sql-ddl.ts';
 import type { ActionsDb } from './actions-schema.ts';
@@ -131,8 +131,29 @@ export async function migrateMembers(database: SqlDatabase<StoreDb>): Promise<vo
     .execute();
 }
 
-/** Every table of the history store: runs, findings and site states, the action log, baselines, turns, protected lists, fleet members. */
-export type StoreDb = HistoryDb & ActionsDb & BaselineDb & TurnsDb & ProtectedListDb & MembersDb;
+/** Chunks of the shards' listings of a sharded run, until the run merges them (store/shard-parts.ts). */
+export interface ShardPartsDb {
+  shard_parts: { run_id: number; shard: number; top: number; exec: string; seq: number; last: number; data: string };
+}
+
+export async function migrateShardParts<DB>(database: SqlDatabase<DB>): Promise<void> {
+  // A chunk is base64 text of up to ~0.4 MB: MySQL's TEXT holds 64 kB, MEDIUMTEXT 16 MB.
+  const text = database.engine === 'mysql' ? sql`mediumtext` : sql`text`;
+  await database.db.schema.createTable('shard_parts').ifNotExists()
+    .addColumn('run_id', 'integer', (c) => c.notNull())
+    .addColumn('shard', 'integer', (c) => c.notNull())
+    .addColumn('top', 'integer', (c) => c.notNull())
+    .addColumn('exec', 'varchar(40)', (c) => c.notNull())
+    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('last', 'integer', (c) => c.notNull())
+    .addColumn('data', text, (c) => c.notNull())
+    .addPrimaryKeyConstraint('shard_parts_pk', ['run_id', 'shard', 'top', 'exec', 'seq'])
+    .execute();
+  await createIndexIfAbsent(database, 'shard_parts_last_idx', 'shard_parts', ['run_id', 'last']);
+}
+
+/** Every table of the history store: runs, findings and site states, the action log, baselines, turns, protected lists, fleet members, shard listings. */
+export type StoreDb = HistoryDb & ActionsDb & BaselineDb & TurnsDb & ProtectedListDb & MembersDb & ShardPartsDb;
 
 export const HISTORY_SCHEMA_VERSION = 1;
 

@@ -10,11 +10,12 @@ import { ActionLog } from './action-log.ts';
 import { migrateActions } from './actions-schema.ts';
 import { queryLatestRuns, queryRunPoints, type LatestRuns, type RunPoint } from './history-overview.ts';
 import { FleetMembers } from './fleet-members.ts';
-import { migrateBaselines, migrateHistory, migrateMembers, migrateProtectedLists, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
+import { migrateBaselines, migrateHistory, migrateMembers, migrateProtectedLists, migrateShardParts, migrateTurns, type HistoryDb, type StoreDb } from './history-schema.ts';
 import { ProtectedLists } from './protected-lists.ts';
 import { SiteBaselines } from './site-baselines.ts';
 import { defaultOwner, isDeadLocalOwner, isLockLive, LOCK_STALE_SECONDS } from './site-lock.ts';
 import { SiteTurns } from './site-turns.ts';
+import { ShardParts } from './shard-parts.ts';
 
 export { defaultOwner, isDeadLocalOwner, LOCK_STALE_SECONDS } from './site-lock.ts';
 
@@ -72,6 +73,8 @@ export class HistoryStore {
   readonly protectedLists: ProtectedLists;
   /** The fleet's daemons and workers with their heartbeats, and the live runs (store/fleet-members.ts). */
   readonly members: FleetMembers;
+  /** The listings of a sharded run's shards, until the run merges them (store/shard-parts.ts). */
+  readonly shardParts: ShardParts;
   private readonly db: Kysely<StoreDb>;
 
   private constructor(private readonly database: SqlDatabase<StoreDb>) {
@@ -82,6 +85,7 @@ export class HistoryStore {
     this.turns = new SiteTurns(this.db);
     this.protectedLists = new ProtectedLists(this.db);
     this.members = new FleetMembers(this.db);
+    this.shardParts = new ShardParts(this.db);
   }
 
   static async open(url: string): Promise<HistoryStore> {
@@ -93,6 +97,7 @@ export class HistoryStore {
       await migrateTurns(database);
       await migrateProtectedLists(database);
       await migrateMembers(database);
+      await migrateShardParts(database);
     } catch (err) {
       await database.close().catch(() => undefined);
       throw err;
@@ -469,6 +474,12 @@ export class HistoryStore {
 
   async collectRuns(site: string, limit = 100) {
     return this.db.selectFrom('runs').selectAll().where('site', '=', site).orderBy('id', 'desc').limit(limit).execute();
+  }
+
+  /** A run's status, or undefined when there is no such run. */
+  async runStatus(id: number): Promise<RunStatus | undefined> {
+    const r = await this.db.selectFrom('runs').select('status').where('id', '=', id).executeTakeFirst();
+    return r?.status as RunStatus | undefined;
   }
 
   async getRun(id: number) {

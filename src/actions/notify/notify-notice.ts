@@ -47,7 +47,7 @@ export interface NoticeCounts {
 export interface NoticeInput {
   site: string;
   runId: number;
-  status: 'done' | 'failed' | 'halted' | 'running';
+  status: 'done' | 'failed' | 'halted' | 'running' | 'cleaned';
   /** A failed run's error code and the reason recorded in the history. */
   error?: { code: string; message: string };
   summary?: CheckSummary & { gates?: GateDecision };
