@@ -1,18 +1,9 @@
 import { DcError } from '../core/errors.ts';
-import type { FrontierNode, WalkFrontier } from './walk-types.ts';
+import type { FrontierNode, OpenDirectory, WalkFrontier } from './walk-types.ts';
 
 /** A directory of the per-directory walk (walker.ts), from queued until its whole subtree closed. */
-export interface WalkNode {
-  lfn: string;
-  mtime: number;
+export interface WalkNode extends OpenDirectory {
   parent: WalkNode | undefined;
-  /** Children not closed yet, plus one while the node's own listing is outstanding. */
-  pending: number;
-  files: number;
-  bytes: number;
-  newestMtime: number;
-  unlistedBelow: boolean;
-  isTop: boolean;
 }
 
 /**

@@ -31,14 +31,10 @@ export type CheckpointedWalkOptions = Omit<WalkOptions, 'checkpoint'> & {
   checkpoint: { everyDirs: number; everyMs: number };
 };
 
-/** One directory of a walk's frontier: listed and waiting for its subdirectories, or not listed yet. */
-export interface FrontierNode {
+/** What a walk knows of one open directory, in the walk (WalkNode) and in its checkpoints (FrontierNode). */
+export interface OpenDirectory {
   lfn: string;
   mtime: number;
-  /** Index of the parent in `nodes` (always before this one), -1 for a top. */
-  parent: number;
-  /** False: its own listing is still to do (it was queued or in flight). */
-  listed: boolean;
   /** Subdirectories not closed yet, plus one while its own listing is outstanding. */
   pending: number;
   files: number;
@@ -46,6 +42,14 @@ export interface FrontierNode {
   newestMtime: number;
   unlistedBelow: boolean;
   isTop: boolean;
+}
+
+/** One directory of a walk's frontier: listed and waiting for its subdirectories, or not listed yet. */
+export interface FrontierNode extends OpenDirectory {
+  /** Index of the parent in `nodes` (always before this one), -1 for a top. */
+  parent: number;
+  /** False: its own listing is still to do (it was queued or in flight). */
+  listed: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Config, SiteConfig } from '../config/config-loader.ts';
+import type { SiteConfig } from '../config/config-loader.ts';
 import { writeFileAtomic } from '../core/atomic-file.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
 import type { SiteState } from '../core/site-state.ts';
@@ -10,10 +10,9 @@ import { outputNames, type RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckSummary } from '../check/check-types.ts';
 import type { GateHit } from '../check/gates.ts';
 import type { Lister } from '../listers/lister.ts';
-import type { HistoryStore } from '../store/history-store.ts';
 import { runUnmergedPhase } from '../unmerged/unmerged-phase.ts';
 import { unmergedSettings } from '../unmerged/unmerged-settings.ts';
-import { emptyUnmergedReport, type UnmergedReport } from '../unmerged/unmerged-types.ts';
+import { emptyUnmergedReport, type UnmergedContext, type UnmergedReport } from '../unmerged/unmerged-types.ts';
 import type { RunRecord } from './run-record.ts';
 
 type Log = (event: string, fields: Record<string, unknown>) => void;
@@ -21,14 +20,7 @@ type Log = (event: string, fields: Record<string, unknown>) => void;
 /** A run's summary with the unmerged phase's block (issue 15), when the phase ran. */
 export type RunSummaryWithUnmerged = RunSummaryFile<ActionsReport> & { unmerged?: UnmergedReport; unmergedOnly?: boolean };
 
-export interface UnmergedStepOptions {
-  config: Config;
-  site: SiteConfig;
-  store: HistoryStore;
-  runId: number;
-  now: number;
-  signal: AbortSignal;
-  log: Log;
+export interface UnmergedStepOptions extends UnmergedContext {
   lister: Lister;
   moreLogs?: boolean;
   held: readonly GateHit[];

@@ -1,19 +1,11 @@
-import type { Config, SiteConfig } from '../config/config-loader.ts';
 import { errorMessage } from '../core/errors.ts';
 import { createSinks } from '../actions/actions-run.ts';
 import type { ActionPlan, ActionRecord, ActionSink } from '../actions/actions-types.ts';
 import { markActed, recordActions } from '../store/action-log.ts';
-import type { HistoryStore } from '../store/history-store.ts';
 import type { UnmergedSettings } from './unmerged-settings.ts';
+import type { UnmergedContext } from './unmerged-types.ts';
 
-export interface UnmergedActOptions {
-  config: Config;
-  site: SiteConfig;
-  store: HistoryStore;
-  runId: number;
-  now: number;
-  signal: AbortSignal;
-  log: (event: string, fields: Record<string, unknown>) => void;
+export interface UnmergedActOptions extends UnmergedContext {
   settings: UnmergedSettings;
   /** Files (LFNs) then directories (LFNs, leaves first) to remove. */
   files: readonly string[];

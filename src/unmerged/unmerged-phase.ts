@@ -1,6 +1,5 @@
 import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { Config, SiteConfig } from '../config/config-loader.ts';
 import { writeFileAtomic } from '../core/atomic-file.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
 import { escapeName } from '../core/escape.ts';
@@ -8,24 +7,15 @@ import type { ActionSink } from '../actions/actions-types.ts';
 import { collectConfirmed } from '../actions/actions-confirm.ts';
 import type { GateHit } from '../check/gates.ts';
 import type { Lister } from '../listers/lister.ts';
-import type { HistoryStore } from '../store/history-store.ts';
 import { actOnUnmerged } from './unmerged-act.ts';
 import { ProtectedDbWriter } from './unmerged-protected-db.ts';
 import { fetchProtectedList } from './unmerged-protected-list.ts';
 import { ProtectedLfns } from './unmerged-rules.ts';
 import { scanUnmerged } from './unmerged-scan.ts';
 import { unmergedSettings } from './unmerged-settings.ts';
-import { emptyUnmergedReport, type UnmergedHold, type UnmergedReport } from './unmerged-types.ts';
+import { emptyUnmergedReport, type UnmergedContext, type UnmergedHold, type UnmergedReport } from './unmerged-types.ts';
 
-export interface UnmergedPhaseOptions {
-  config: Config;
-  site: SiteConfig;
-  store: HistoryStore;
-  runId: number;
-  /** Run start, epoch seconds. */
-  now: number;
-  signal: AbortSignal;
-  log: (event: string, fields: Record<string, unknown>) => void;
+export interface UnmergedPhaseOptions extends UnmergedContext {
   lister: Lister;
   /** --more-logs: also the AdditionalLogDeletions directories. */
   moreLogs?: boolean;

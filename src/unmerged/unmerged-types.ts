@@ -1,7 +1,21 @@
+import type { Config, SiteConfig } from '../config/config-loader.ts';
 import type { UnlistedDir } from '../check/check-types.ts';
+import type { HistoryStore } from '../store/history-store.ts';
 import type { GateHit } from '../check/gates.ts';
 
 /** Gates of the unmerged phase besides the operational ones (dry mode, site not ready). */
+/** The run an unmerged phase belongs to: what the phase, its deletions and the run's step all take. */
+export interface UnmergedContext {
+  config: Config;
+  site: SiteConfig;
+  store: HistoryStore;
+  runId: number;
+  /** Run start, epoch seconds. */
+  now: number;
+  signal: AbortSignal;
+  log: (event: string, fields: Record<string, unknown>) => void;
+}
+
 export type UnmergedGateName = GateHit['gate'] | 'MaxUnmergedDeletions' | 'MaxUnmergedFraction';
 
 export interface UnmergedHold {
