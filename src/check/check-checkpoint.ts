@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, readFileSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirectory } from '../core/atomic-file.ts';
 import type { SiteConfig } from '../config/config-loader.ts';
 import type { ErrorCode } from '../core/errors.ts';
 import { redactUrl } from '../core/redact-url.ts';
@@ -137,7 +138,7 @@ export class ListingCheckpoints {
     const discarded = why === undefined ? undefined : `a listing checkpoint was discarded, the listing starts afresh: ${why}`;
     if (discarded) settings.log?.('checkpoint-discarded', { checkpoint: path, message: discarded });
     rmSync(settings.dir, { recursive: true, force: true });
-    mkdirSync(settings.dir, { recursive: true });
+    makeDirectory(settings.dir);
     return new ListingCheckpoints(settings, fingerprint, undefined, [], discarded, attempt);
   }
 

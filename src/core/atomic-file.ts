@@ -1,5 +1,5 @@
 import { DcError } from './errors.ts';
-import { createWriteStream, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 import { once } from 'node:events';
 import { createGzip, type Gzip } from 'node:zlib';
@@ -7,6 +7,29 @@ import { createGzip, type Gzip } from 'node:zlib';
 /** Temporary name beside the target, so the final rename stays on one filesystem. */
 function tempName(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+}
+
+/**
+ * mkdir -p that says why it failed: on a read-only filesystem Node's recursive mkdir reports ENOENT
+ * for the missing part, so the nearest existing ancestor is asked for write access, whose error
+ * (EROFS, EACCES) is the real cause. Fails with an IO error naming the directory (drill D7).
+ */
+export function makeDirectory(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    let cause = err as NodeJS.ErrnoException;
+    if (cause.code === 'ENOENT') {
+      let up = dirname(dir);
+      while (!existsSync(up) && dirname(up) !== up) up = dirname(up);
+      try {
+        accessSync(up, constants.W_OK);
+      } catch (e) {
+        cause = e as NodeJS.ErrnoException;
+      }
+    }
+    throw new DcError('IO', `cannot create directory ${dir}: ${cause.message}`, { cause: err, detail: { errno: cause.code, path: dir } });
+  }
 }
 
 /** Writes a whole file atomically: readers see the old content or the new, never a part. */

@@ -191,6 +191,14 @@ describe('check --resume after kill -9, over a real xrootd', () => {
         await store.close();
       }
     };
+    const runAfter = async (id: number) => {
+      const store = await HistoryStore.open(history);
+      try {
+        return (await store.latestRunId(SITE))! > id ? await store.getRun(id + 1) : undefined;
+      } finally {
+        await store.close();
+      }
+    };
     const before = (await lastRun()).id;
     const first = new CliProcess(['daemon', '--config', dcfg], work);
     try {
@@ -204,16 +212,19 @@ describe('check --resume after kill -9, over a real xrootd', () => {
     assert.equal((await first.exited).signal, 'SIGKILL');
     const killed = (await lastRun()).id;
     const second = new CliProcess(['daemon', '--config', dcfg], work);
-    let resumed: { id: number; summary: string | null } | undefined;
+    let resumed: { id: number; status: string; summary: string | null } | undefined;
     try {
+      // The next run after the killed one (the daemon checks the site again and again at this
+      // cadence, so the latest run may already be a later one).
       resumed = await waitFor('the next daemon\'s run to finish', async () => {
-        const r = await lastRun();
-        return r.id > killed && r.status === 'done' ? r : undefined;
+        const r = await runAfter(killed);
+        return r && r.status !== 'running' ? r : undefined;
       }, 120_000);
     } finally {
       await second.stop('SIGTERM');
     }
     const s = JSON.parse(resumed.summary!);
+    assert.equal(resumed.status, 'done', second.stderr.slice(-3000));
     assert.equal(s.resume.resumed, 1, JSON.stringify(s.resume));
     assert.equal(s.resume.attempts[0].runId, killed);
     assert.equal(s.resume.attempts.reduce((a: number, t: { dirsListed: number }) => a + t.dirsListed, 0), dirs);
