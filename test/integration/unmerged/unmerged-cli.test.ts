@@ -4,12 +4,10 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../helpers/run-cli.ts';
-import { startNginx } from '../../servers/nginx-server.ts';
-import { startXrootd } from '../../servers/xrootd-server.ts';
-import { EXPECTED, makeCase, plantTree, SITE, writeProtectedLists, type UnmergedEnv } from './unmerged-site.ts';
+import { EXPECTED, makeCase, plantTree, SITE, startUnmergedEnv, type UnmergedEnv } from './unmerged-site.ts';
 
 const lines = (f: string) => readFileSync(f, 'utf8').split('\n').filter(Boolean);
 
@@ -18,20 +16,7 @@ describe('check --unmerged / --no-inventory (issue 15)', () => {
   const closers: (() => Promise<void>)[] = [];
 
   before(async () => {
-    const work = mkdtempSync('/tmp/dctest-unmerged-cli-');
-    chmodSync(work, 0o755);
-    const dataDir = join(work, 'data');
-    const www = join(work, 'lists');
-    mkdirSync(dataDir);
-    chmodSync(dataDir, 0o755);
-    writeProtectedLists(www);
-    chmodSync(www, 0o755);
-    const xrootd = await startXrootd({ dataDir });
-    closers.push(() => xrootd.stop());
-    const nginx = await startNginx({ dataDir: www, requireClientCert: true });
-    closers.push(() => nginx.stop());
-    closers.push(async () => rmSync(work, { recursive: true, force: true }));
-    env = { xrootd, nginx, dataDir, work };
+    env = await startUnmergedEnv('dctest-unmerged-cli-', closers);
   });
   after(async () => {
     for (const c of closers.reverse()) await c().catch(() => undefined);

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../../../src/config/config-loader.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { runSite, type RunOptions, type RunOutcome } from '../../../src/run/run-site.ts';
-import type { NginxServer } from '../../servers/nginx-server.ts';
-import type { XrootdServer } from '../../servers/xrootd-server.ts';
+import { startNginx, type NginxServer } from '../../servers/nginx-server.ts';
+import { startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
 
 export const SITE = 'T2_XX_Unmerged';
 const DAY = 86400;
@@ -93,6 +93,28 @@ export interface UnmergedEnv {
   nginx: NginxServer;
   dataDir: string;
   work: string;
+}
+
+/**
+ * Starts the real xrootd (serving `dataDir`) and the nginx serving the protected lists over https
+ * with client certificates, in a fresh work directory under /tmp named by `prefix`. What must be
+ * stopped or removed is pushed on `closers`, to run in reverse order.
+ */
+export async function startUnmergedEnv(prefix: string, closers: (() => Promise<void>)[]): Promise<UnmergedEnv> {
+  const work = mkdtempSync(`/tmp/${prefix}`);
+  chmodSync(work, 0o755);
+  const dataDir = join(work, 'data');
+  const www = join(work, 'lists');
+  mkdirSync(dataDir);
+  chmodSync(dataDir, 0o755);
+  writeProtectedLists(www);
+  chmodSync(www, 0o755);
+  const xrootd = await startXrootd({ dataDir });
+  closers.push(() => xrootd.stop());
+  const nginx = await startNginx({ dataDir: www, requireClientCert: true });
+  closers.push(() => nginx.stop());
+  closers.push(async () => rmSync(work, { recursive: true, force: true }));
+  return { xrootd, nginx, dataDir, work };
 }
 
 export interface UnmergedCase {

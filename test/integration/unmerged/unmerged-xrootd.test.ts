@@ -4,14 +4,12 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { collectActions } from '../../../src/store/action-log.ts';
 import { openSql } from '../../../src/sql/sql-database.ts';
-import { startNginx } from '../../servers/nginx-server.ts';
-import { startXrootd } from '../../servers/xrootd-server.ts';
-import { EXPECTED, makeCase, plantTree, SITE, TREE, writeProtectedLists, type UnmergedEnv } from './unmerged-site.ts';
+import { EXPECTED, makeCase, plantTree, SITE, TREE, startUnmergedEnv, type UnmergedEnv } from './unmerged-site.ts';
 
 const lines = (f: string) => readFileSync(f, 'utf8').split('\n').filter(Boolean);
 const U = '/store/unmerged';
@@ -21,20 +19,7 @@ describe('unmerged cleaning on a real xrootd (issue 15)', () => {
   const closers: (() => Promise<void>)[] = [];
 
   before(async () => {
-    const work = mkdtempSync('/tmp/dctest-unmerged-');
-    chmodSync(work, 0o755);
-    const dataDir = join(work, 'data');
-    const www = join(work, 'lists');
-    mkdirSync(dataDir);
-    chmodSync(dataDir, 0o755);
-    writeProtectedLists(www);
-    chmodSync(www, 0o755);
-    const xrootd = await startXrootd({ dataDir });
-    closers.push(() => xrootd.stop());
-    const nginx = await startNginx({ dataDir: www, requireClientCert: true });
-    closers.push(() => nginx.stop());
-    closers.push(async () => rmSync(work, { recursive: true, force: true }));
-    env = { xrootd, nginx, dataDir, work };
+    env = await startUnmergedEnv('dctest-unmerged-', closers);
   });
   after(async () => {
     for (const c of closers.reverse()) await c().catch(() => undefined);
