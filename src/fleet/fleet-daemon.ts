@@ -4,7 +4,7 @@ import { errorMessage } from '../core/errors.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { redactUrl } from '../core/redact-url.ts';
 import { EmbeddedExecutor } from './fleet-embedded.ts';
-import type { FleetExecutor, Log } from './fleet-executor.ts';
+import { phasesOf, type FleetExecutor, type Log, type RunPhases } from './fleet-executor.ts';
 import { FleetMemberBeat } from './fleet-member.ts';
 import { planFleetRound } from './fleet-round.ts';
 import { InventoryReadiness, mergeNotReady, ReadinessFeed, type NotReady } from './fleet-readiness.ts';
@@ -26,6 +26,8 @@ export interface DaemonOptions {
   log: Log;
   /** Where checks run; default: in this process, or on the queue when Queue is configured. */
   executor?: FleetExecutor;
+  /** What every run does after its check (`daemon --unmerged [--more-logs]`); default: the check alone. */
+  phases?: RunPhases;
 }
 
 /**
@@ -37,7 +39,8 @@ export interface DaemonOptions {
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const { settings, store, signal, log } = opts;
   let wake = new AbortController();
-  const executor = opts.executor ?? (await defaultExecutor(settings, store, log, () => {
+  const phases = phasesOf(opts.phases);
+  const executor = opts.executor ?? (await defaultExecutor(settings, store, log, phases, () => {
     wake.abort();
     member.touch();
   }));
@@ -50,7 +53,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   let said = new Map<string, string>();
   let sitesRead: { at: number; value: { config: Config; sites: string[] } } | undefined;
   let failures = 0;
-  log('daemon-start', { mode: settings.queue ? 'distributed' : 'embedded', maxConcurrentChecks: settings.maxConcurrentChecks, ...(settings.queue ? { queue: settings.queue.name, redis: redactUrl(settings.queue.url) } : {}), ...(settings.readinessUrl ? { readinessUrl: redactUrl(settings.readinessUrl) } : {}) });
+  log('daemon-start', { mode: settings.queue ? 'distributed' : 'embedded', maxConcurrentChecks: settings.maxConcurrentChecks, ...phases, ...(settings.queue ? { queue: settings.queue.name, redis: redactUrl(settings.queue.url) } : {}), ...(settings.readinessUrl ? { readinessUrl: redactUrl(settings.readinessUrl) } : {}) });
   try {
     while (!signal.aborted) {
       let sleepSeconds: number;
@@ -114,8 +117,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   }
 }
 
-async function defaultExecutor(settings: FleetSettings, store: HistoryStore, log: Log, onFinish: () => void): Promise<FleetExecutor> {
-  if (!settings.queue) return new EmbeddedExecutor(store, log, onFinish);
+async function defaultExecutor(settings: FleetSettings, store: HistoryStore, log: Log, phases: RunPhases, onFinish: () => void): Promise<FleetExecutor> {
+  if (!settings.queue) return new EmbeddedExecutor(store, log, onFinish, phases);
   const { QueueExecutor } = await import('./fleet-queue.ts');
-  return new QueueExecutor(settings.queue, log, onFinish);
+  return new QueueExecutor(settings.queue, log, onFinish, phases);
 }

@@ -3,7 +3,7 @@ import { errorCode, errorMessage } from '../core/errors.ts';
 import { runSite, type RunOutcome } from '../run/run-site.ts';
 import type { MemberCheck } from '../store/fleet-members.ts';
 import type { HistoryStore } from '../store/history-store.ts';
-import { FLEET_HEARTBEAT_SECONDS, type FleetExecutor, type Log } from './fleet-executor.ts';
+import { FLEET_HEARTBEAT_SECONDS, type FleetExecutor, type Log, type RunPhases } from './fleet-executor.ts';
 import type { PlannedCheck } from './fleet-plan.ts';
 import { recordTurn, takesTurn } from './fleet-turns.ts';
 import { fleetListerHook } from './fleet-shards.ts';
@@ -21,6 +21,8 @@ export class EmbeddedExecutor implements FleetExecutor {
     private readonly log: Log,
     /** Called when a check ends, so the daemon plans again at once. */
     private readonly onFinish: () => void,
+    /** What the runs do after the check (daemon --unmerged, --more-logs). */
+    private readonly phases: RunPhases = {},
     private readonly heartbeatSeconds = FLEET_HEARTBEAT_SECONDS,
   ) {}
 
@@ -43,7 +45,7 @@ export class EmbeddedExecutor implements FleetExecutor {
           turn = takesTurn(o, this.stop.signal.aborted);
           if (turn) await recordTurn(this.store, site, o);
         };
-        const outcome = await runSite(config, site, this.store, { signal: this.stop.signal, heartbeatSeconds: this.heartbeatSeconds, log: this.log, onOutcome, resume: 'daemon', createLister: fleetListerHook(config, this.store, this.log) });
+        const outcome = await runSite(config, site, this.store, { ...this.phases, signal: this.stop.signal, heartbeatSeconds: this.heartbeatSeconds, log: this.log, onOutcome, resume: 'daemon', createLister: fleetListerHook(config, this.store, this.log) });
         this.log('fleet-check-finished', { site, runId: outcome.runId, status: outcome.status, turn, ...(outcome.error ? { error: outcome.error.message } : {}) });
       } catch (err) {
         // Busy (another process holds the site), FreeMem, a configuration problem: no run was recorded.

@@ -27,8 +27,19 @@ export interface FleetExecutor {
 /** Seconds between a fleet run's heartbeats and halt checks: a halt reaches it well within 15 s. */
 export const FLEET_HEARTBEAT_SECONDS = 5;
 
+/**
+ * What the daemon's runs do after the check (`daemon --unmerged [--more-logs]`, as `check` takes
+ * them): given to the embedded runs, and carried in each queue job so every worker does the same.
+ */
+export interface RunPhases {
+  /** Clean the unmerged area of the sites in `Unmerged` (src/unmerged). */
+  unmerged?: boolean;
+  /** With `unmerged`: also the AdditionalLogDeletions directories. */
+  moreLogs?: boolean;
+}
+
 /** The queue job of one due check: one id per site and run slot, so it is never queued twice. */
-export interface CheckJob {
+export interface CheckJob extends RunPhases {
   site: string;
   slot: number;
   lockGroup: string;
@@ -43,5 +54,10 @@ export function asCheckJob(data: unknown): CheckJob | undefined {
   if (typeof data !== 'object' || data === null) return undefined;
   const d = data as Record<string, unknown>;
   if (typeof d.site !== 'string' || typeof d.slot !== 'number' || typeof d.lockGroup !== 'string') return undefined;
-  return { site: d.site, slot: d.slot, lockGroup: d.lockGroup };
+  return { site: d.site, slot: d.slot, lockGroup: d.lockGroup, ...phasesOf(d) };
+}
+
+/** The phases asked for, as a RunPhases with only the true ones (a job of an older daemon has none). */
+export function phasesOf(d: Record<string, unknown> | RunPhases | undefined): RunPhases {
+  return { ...(d?.unmerged === true ? { unmerged: true } : {}), ...(d?.unmerged === true && d.moreLogs === true ? { moreLogs: true } : {}) };
 }

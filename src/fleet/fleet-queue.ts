@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../config/config-loader.ts';
 import { errorMessage } from '../core/errors.ts';
-import { asCheckJob, checkJobId, type CheckJob, type FleetExecutor, type Log } from './fleet-executor.ts';
+import { asCheckJob, checkJobId, phasesOf, type CheckJob, type FleetExecutor, type Log, type RunPhases } from './fleet-executor.ts';
 import type { PlannedCheck } from './fleet-plan.ts';
 import { CLOSE_TIMEOUT_MS, redisOptions } from './fleet-redis.ts';
 import type { QueueSettings } from './fleet-settings.ts';
@@ -24,7 +24,13 @@ export class QueueExecutor implements FleetExecutor {
   readonly pollSeconds = 2;
 
   /** `onFinish`: called when a worker completes or fails a job, so the daemon plans again at once instead of at its next poll. */
-  constructor(settings: QueueSettings, log: Log, onFinish?: () => void) {
+  constructor(
+    settings: QueueSettings,
+    log: Log,
+    onFinish?: () => void,
+    /** What the workers' runs do after the check, put in every job (daemon --unmerged, --more-logs). */
+    private readonly phases: RunPhases = {},
+  ) {
     this.queue = new Queue<CheckJob>(settings.name, { connection: redisOptions(settings.url, log, 'daemon', this.closing.signal) });
     this.queue.on('error', (err) => log('queue-error', { role: 'daemon', error: errorMessage(err) }));
     if (onFinish) {
@@ -56,7 +62,7 @@ export class QueueExecutor implements FleetExecutor {
       if (state !== 'completed' && state !== 'failed') return;
       await existing.remove();
     }
-    const data: CheckJob = { site: check.site, slot: check.slot, lockGroup: check.lockGroup };
+    const data: CheckJob = { site: check.site, slot: check.slot, lockGroup: check.lockGroup, ...phasesOf(this.phases) };
     await this.queue.add('check', data, {
       jobId,
       attempts: ATTEMPTS,

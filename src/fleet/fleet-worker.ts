@@ -4,7 +4,7 @@ import type { Config } from '../config/config-loader.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
 import { runSite, type RunOutcome } from '../run/run-site.ts';
 import { defaultOwner, type HistoryStore } from '../store/history-store.ts';
-import { asCheckJob, FLEET_HEARTBEAT_SECONDS, type CheckJob, type Log } from './fleet-executor.ts';
+import { asCheckJob, FLEET_HEARTBEAT_SECONDS, phasesOf, type CheckJob, type Log } from './fleet-executor.ts';
 import { FleetMemberBeat, type MemberCheck } from './fleet-member.ts';
 import { CLOSE_TIMEOUT_MS, redisOptions } from './fleet-redis.ts';
 import type { QueueSettings } from './fleet-settings.ts';
@@ -65,6 +65,7 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
     const data = asCheckJob(job.data);
     if (!data) throw new DcError('INPUT', `job ${job.id}: not a check job`);
     const { site, slot } = data;
+    const phases = phasesOf(data);
     if (stop.signal.aborted) return later(job, token, 0, 'this worker is stopping');
     if (running.has(site)) return later(job, token, BUSY_DELAY_SECONDS, 'this worker is checking the site already');
     const lastRun = await store.turns.lastCheckRunId(site);
@@ -84,9 +85,9 @@ export async function runFleetWorker(opts: FleetWorkerOptions): Promise<void> {
       if (turn) await recordTurn(store, site, o);
     };
     try {
-      log('check-job', { jobId: job.id, site, slot, attempt: job.attemptsMade + 1 });
+      log('check-job', { jobId: job.id, site, slot, attempt: job.attemptsMade + 1, ...phases });
       const createLister = fleetListerHook(config, store, log, shards);
-      outcome = await runSite(config, site, store, { signal: stop.signal, heartbeatSeconds: opts.heartbeatSeconds ?? FLEET_HEARTBEAT_SECONDS, log, onOutcome, resume: 'daemon', createLister });
+      outcome = await runSite(config, site, store, { ...phases, signal: stop.signal, heartbeatSeconds: opts.heartbeatSeconds ?? FLEET_HEARTBEAT_SECONDS, log, onOutcome, resume: 'daemon', createLister });
     } catch (err) {
       // Another process holds the site (a dead worker's lease not yet expired, a `check` by hand) or FreeMem: later.
       if (err instanceof DcError && err.code === 'STATE') return later(job, token, BUSY_DELAY_SECONDS, err.message);

@@ -59,6 +59,11 @@ export class ShardedLister implements Lister {
     throw new DcError('UNSUPPORTED', `a sharded listing lists whole trees, not ${path} alone`);
   }
 
+  /** The site's own lister, for the unmerged phase: its area is not one of the planned trees. */
+  get direct(): Lister {
+    return this.inner;
+  }
+
   listingParts(): ListingParts {
     return { ...this.parts };
   }

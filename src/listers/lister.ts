@@ -45,6 +45,12 @@ export interface Lister {
    * lister, src/fleet) can start them all at once instead of one after the other.
    */
   planTrees?(paths: readonly string[]): void;
+  /**
+   * Optional: a lister of the same site that lists any path itself, for a phase of the run outside
+   * the trees this one was planned for (a sharded listing covers only the check's own trees; the
+   * unmerged phase lists its area with this). Closed with this lister.
+   */
+  readonly direct?: Lister;
   /** Optional: a listing done in parts elsewhere (the fleet's shards): how many parts are done, for the check's progress. */
   listingParts?(): ListingParts;
   /**

@@ -232,7 +232,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
       return new Map<string, string>();
     });
     const unmerged = unmergedWanted(site, opts.unmerged, log)
-      ? await unmergedStep({ config, site, store, runId, now, signal, log, lister, moreLogs: opts.moreLogs, held: gates.held.filter((g) => OPERATIONAL_GATES.has(g.gate)), retryDelayMs: opts.retryDelayMs })
+      ? await unmergedStep({ config, site, store, runId, now, signal, log, lister: lister.direct ?? lister, moreLogs: opts.moreLogs, held: gates.held.filter((g) => OPERATIONAL_GATES.has(g.gate)), retryDelayMs: opts.retryDelayMs })
       : undefined;
     const summary: RunSummaryWithUnmerged = { ...result.summary, runId, gates, actions: acted.actions, files: {}, ...(unmerged ? { unmerged } : {}) };
     const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, { ...acted.outputs, blockGroups });

@@ -15,7 +15,7 @@ const COLUMNS: Entry[] = [
   ['no-source', 'No disk source / unrecoverable', 'Missing files for which no other site holds a disk copy / no copy at all (written by the registry action as SITE_missing_nosite.txt and SITE_unrecoverable.txt). "–" when the site has no such list.'],
   ['orphan', 'Orphan', 'Old files on the storage that the inventory does not know in any state, with their total size.'],
   ['size-mismatch', 'Size mismatch', 'Files on both sides whose sizes differ. The gates count them as both missing and orphan.'],
-  ['unmerged', 'Unmerged cleaned', 'Files the latest run removed from the unmerged area (check --unmerged; queued for deletion with the registry sink), with the .tar.gz log archives among them in brackets; "–" when that run did not clean the unmerged area.'],
+  ['unmerged', 'Unmerged cleaned', 'Files the latest run removed from the unmerged area (check or daemon --unmerged; queued for deletion with the registry sink), with the .tar.gz log archives among them in brackets; "–" when that run did not clean the unmerged area.'],
 ];
 
 const COLOURS: Entry[] = [
