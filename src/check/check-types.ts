@@ -27,6 +27,8 @@ export interface CheckSummary {
   site: string;
   url: string;
   lister: string;
+  /** What the listing was read from when not the storage itself (a site's dump: day and URL or file). */
+  listedFrom?: string;
   inventoryKind: string;
   startedAt: string;
   finishedAt: string;

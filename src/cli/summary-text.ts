@@ -53,6 +53,7 @@ export function summaryText(s: RunSummaryFile<ActionsReport> & { unmerged?: Unme
   const lines = [
     `Site ${s.site} (${s.url}) — run ${s.runId ?? '?'} in ${s.timings.total.toFixed(1)} s`,
     `  listed      ${s.listing.files} files, ${bytes(s.listing.bytes)}, ${s.listing.directories} directories (${s.listing.newFiles} new)`,
+    ...(s.listedFrom ? [`  read from   ${s.listedFrom}`] : []),
     ...inFlightLines(s.listing.inFlight),
     ...[resumeText(s.resume)].filter((t) => t !== undefined).map((t) => `  listing     ${t}`),
     `  inventory   ${s.inventory.files} files (${s.inventory.settled} settled, ${s.inventory.inFlux} in flux)`,

@@ -46,6 +46,11 @@ export interface Lister {
    */
   planTrees?(paths: readonly string[]): void;
   /**
+   * Optional: what the listing is read from when it is not the storage itself (a dump: its day and
+   * where it was fetched from), for the run's log and summary (`listedFrom`).
+   */
+  readonly source?: string;
+  /**
    * Optional: a lister of the same site that lists any path itself, for a phase of the run outside
    * the trees this one was planned for (a sharded listing covers only the check's own trees; the
    * unmerged phase lists its area with this). Closed with this lister.

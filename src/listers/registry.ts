@@ -12,7 +12,7 @@ const xrootd: LazyFactory = async () => (await import('./xrootd/xrootd-lister.ts
 const webdav: LazyFactory = async () => (await import('./webdav/webdav-lister.ts')).createWebdavLister;
 const xrdfs: LazyFactory = async () => (await import('./xrdfs/xrdfs-lister.ts')).createXrdfsLister;
 const s3: LazyFactory = async () => (await import('./s3/s3-lister.ts')).createS3Lister;
-const dump: LazyFactory = async () => (await import('./dump/dump-lister.ts')).createDumpLister;
+const dump: LazyFactory = async () => (await import('./dump/dump-open.ts')).createDumpLister;
 const gfal: LazyFactory = async () => (await import('./gfal/gfal-lister.ts')).createGfalLister;
 const bySchemeOrMethod: ReadonlyMap<string, LazyFactory> = new Map<string, LazyFactory>([
   ['file', posix],

@@ -2,6 +2,7 @@ import { freemem } from 'node:os';
 import { join } from 'node:path';
 import type { Config, SiteConfig } from '../config/config-loader.ts';
 import { backendSite, siteConfig } from '../config/config-loader.ts';
+import { redactUrl } from '../core/redact-url.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
 import { failpoint } from '../core/failpoint.ts';
 import { actOnRun, notActedReport } from '../actions/actions-run.ts';
@@ -197,14 +198,14 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     if (opts.noInventory) {
       site = await resolveSiteDoor(site, { signal, now, log, env: config.env });
       lister = await createLister(backendSite(site, config.env));
-      log('unmerged-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
-      const only = await runUnmergedOnly({ config, site, store, runId, now, signal, log, lister, moreLogs: opts.moreLogs, held: [], retryDelayMs: opts.retryDelayMs, record, dryRun: opts.dryRun, url: site.Url });
+      log('unmerged-start', { site: site.name, runId, url: redactUrl(site.Url), lister: lister.kind });
+      const only = await runUnmergedOnly({ config, site, store, runId, now, signal, log, lister, moreLogs: opts.moreLogs, held: [], retryDelayMs: opts.retryDelayMs, record, dryRun: opts.dryRun, url: redactUrl(site.Url) });
       return (outcome = { runId, status: 'cleaned', summary: only.summary, files: only.files });
     }
     inventory = await openInventory(config);
     site = await resolveSiteDoor(site, { signal, now, log, env: config.env });
     lister = opts.createLister ? await opts.createLister(site, { runId, signal, log }) : await createLister({ ...backendSite(site, config.env), signal });
-    log('check-start', { site: site.name, runId, url: site.Url, lister: lister.kind });
+    log('check-start', { site: site.name, runId, url: redactUrl(site.Url), lister: lister.kind, ...(lister.source ? { source: redactUrl(lister.source) } : {}) });
     result = await checkSite({
       site,
       inventory,
@@ -234,7 +235,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     const unmerged = unmergedWanted(site, opts.unmerged, log)
       ? await unmergedStep({ config, site, store, runId, now, signal, log, lister: lister.direct ?? lister, moreLogs: opts.moreLogs, held: gates.held.filter((g) => OPERATIONAL_GATES.has(g.gate)), retryDelayMs: opts.retryDelayMs })
       : undefined;
-    const summary: RunSummaryWithUnmerged = { ...result.summary, runId, gates, actions: acted.actions, files: {}, ...(unmerged ? { unmerged } : {}) };
+    const summary: RunSummaryWithUnmerged = { ...result.summary, url: redactUrl(result.summary.url), ...(lister.source ? { listedFrom: redactUrl(lister.source) } : {}), runId, gates, actions: acted.actions, files: {}, ...(unmerged ? { unmerged } : {}) };
     const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, { ...acted.outputs, blockGroups });
     if (unmerged) for (const [k, v] of Object.entries(unmerged.files)) files[`unmerged.${k}`] = join(site.VarLocation, v);
     const cleanedSomething = (unmerged?.deleted.files ?? 0) + (unmerged?.deleted.directories ?? 0) > 0;

@@ -13,10 +13,9 @@ import { decodeName } from '../../core/name-bytes.ts';
 import { DcError } from '../../core/errors.ts';
 import type { SiteEnv } from '../../protocols/protocol-site.ts';
 import { openPlainOrGzip } from '../../core/gzip-file.ts';
-import type { Lister, ListerSettings, TreeItem } from '../lister.ts';
+import type { Lister, TreeItem } from '../lister.ts';
 import { TreeBuilder, TreeMerger } from '../tree-builder.ts';
 import { csvColumns, detectFormat, parseCsvLine, parseWhitespaceLine, type CsvColumns, type DumpFormat, type DumpRecord } from './dump-parser.ts';
-import type { DumpSettings } from './dump-settings.ts';
 
 export interface DumpListerOptions {
   /** The dump file, plain or gzip (recognised by its magic bytes, not its name). */
@@ -32,6 +31,8 @@ export interface DumpListerOptions {
   workDir?: string;
   /** While the dump is parsed and sorted, an empty batch this often (ms; default 5000). */
   heartbeatMs?: number;
+  /** What the run says it listed from (default: the file): a fetched dump's day and URL. */
+  source?: string;
 }
 
 /** Records handed to the walker between heartbeats. */
@@ -50,6 +51,7 @@ const HEARTBEAT_MS = 5000;
  */
 export class DumpLister implements Lister {
   readonly kind = 'dump';
+  readonly source: string;
   private sortedFile: Promise<string> | undefined;
   private workDir: string | undefined;
   private readonly children = new Set<{ kill(): void }>();
@@ -57,6 +59,7 @@ export class DumpLister implements Lister {
 
   constructor(private readonly o: DumpListerOptions) {
     this.workDir = o.workDir;
+    this.source = o.source ?? `dump ${o.file}`;
   }
 
   /** A dump past MaxDumpAge describes a site that has moved on: refuse rather than mislead. */
@@ -261,53 +264,4 @@ export class DumpLister implements Lister {
     this.workDir = undefined;
     if (dir) await rm(dir, { recursive: true, force: true });
   }
-}
-
-/** The dump named by `DumpPath`, else by a `dump:///path/to/file` Url. */
-export function dumpFileOf(url: string, settings: Readonly<Pick<DumpSettings, 'DumpPath'>>): string {
-  if (settings.DumpPath) return settings.DumpPath;
-  let u: URL | undefined;
-  try {
-    u = new URL(url);
-  } catch {
-    u = undefined;
-  }
-  if (u?.protocol === 'dump:') return decodeURIComponent(u.pathname);
-  throw new DcError('CONFIG', `a dump site needs DumpPath or a dump:///path/to/file Url (Url is ${JSON.stringify(url)})`);
-}
-
-/**
- * Site keys: `DumpPath`, `DumpFormat` (auto, days, find, csv), `MaxDumpAge` (days), `DumpTempDir`,
- * and for dumps the site publishes `DumpUrl` and `DumpDate` (src/listers/dump/dump-fetch.ts). A
- * dump chosen by day (a published one, or a DumpPath holding `{date}`) is judged by that day and
- * must exist before any listing starts: a stale or absent dump fails the run, naming the day and
- * where it was looked for, instead of showing as every directory unlisted.
- */
-export async function createDumpLister(settings: ListerSettings): Promise<Lister> {
-  const s = settings.settings;
-  const common = { format: s.DumpFormat, tempDir: s.DumpTempDir || undefined, env: settings.env };
-  // A local dump is named by DumpPath or a dump:// Url; without one, a RAL-Reader site fetches its own.
-  const local = s.DumpPath || (settings.url.startsWith('dump:') ? dumpFileOf(settings.url, s) : '');
-  const byDay = Boolean(s.DumpUrl) || local.includes('{date}') || (!local && s.AccessMethod === 'RAL-Reader');
-  if (!byDay) return new DumpLister({ ...common, file: dumpFileOf(settings.url, s), maxAgeDays: s.MaxDumpAge });
-  const { checkDumpDay, dumpDay, fetchDump, fillDumpTemplate, publishedDumpUrl } = await import('./dump-fetch.ts');
-  const day = dumpDay(s);
-  checkDumpDay(day, s.MaxDumpAge, s.name);
-  const url = publishedDumpUrl(settings, day);
-  if (!url) {
-    const file = fillDumpTemplate(dumpFileOf(settings.url, s), day, s.name);
-    await stat(file).catch((err) => {
-      throw new DcError((err as NodeJS.ErrnoException).code === 'ENOENT' ? 'NOT_FOUND' : 'INPUT', `site ${s.name}: there is no dump of ${day} at ${file} (${(err as NodeJS.ErrnoException).code ?? err})`, { cause: err });
-    });
-    return new DumpLister({ ...common, file });
-  }
-  const workDir = await mkdtemp(join(s.DumpTempDir || tmpdir(), 'dc-dump-'));
-  const file = join(workDir, 'fetched');
-  try {
-    await fetchDump(url, file, settings, settings.signal);
-  } catch (err) {
-    await rm(workDir, { recursive: true, force: true });
-    throw err;
-  }
-  return new DumpLister({ ...common, file, workDir });
 }

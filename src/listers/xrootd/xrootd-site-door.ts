@@ -1,3 +1,4 @@
+import { redactUrl } from '../../core/redact-url.ts';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { DcError, errorMessage } from '../../core/errors.ts';
@@ -141,7 +142,7 @@ async function cmsPrefixFallback<S extends DoorSite>(site: S, opts: ResolveDoorO
   try {
     if ((await probe(base + root)) !== 'absent') return site;
     if ((await probe(base + '/cms' + root)) !== 'found') return site;
-    opts.log?.('path-prefix-fallback', { site: site.name, url: site.Url, pathPrefix: '/cms', message: `${root} is not on the door and /cms${root} is: this run uses PathPrefix /cms` });
+    opts.log?.('path-prefix-fallback', { site: site.name, url: redactUrl(site.Url), pathPrefix: '/cms', message: `${root} is not on the door and /cms${root} is: this run uses PathPrefix /cms` });
     return { ...site, PathPrefix: '/cms' } as S;
   } finally {
     client.destroy();

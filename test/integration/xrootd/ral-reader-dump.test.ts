@@ -33,6 +33,7 @@ function dumpText(n: number): string {
   return lines.join('\n') + '\n';
 }
 
+const TOKEN = 'tok-5ecret-never-printed';
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
 
 describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', () => {
@@ -40,7 +41,7 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
   let xrd: XrootdServer;
   let nginx: NginxServer;
   let cfg: string;
-  const SITES = ['T1_XX_RalRoot', 'T1_XX_RalHttps', 'T1_XX_RalLocal'];
+  const SITES = ['T1_XX_RalRoot', 'T1_XX_RalHttps', 'T1_XX_RalLate', 'T1_XX_RalLocal'];
 
   before(async () => {
     work = mkdtempSync('/tmp/dctest-ralreader-');
@@ -54,6 +55,12 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
       writeFileSync(join(acct, `T1_XX_Ral-${day}.tsv`), text);
       chmodSync(join(acct, `T1_XX_Ral-${day}.tsv`), 0o644);
     }
+    // A site whose dump of today is not published yet: only yesterday's, behind a token in the URL.
+    const late = join(acct, 'late');
+    mkdirSync(late);
+    chmodSync(late, 0o755);
+    writeFileSync(join(late, `T1_XX_Ral-${YESTERDAY}.tsv`), text);
+    chmodSync(join(late, `T1_XX_Ral-${YESTERDAY}.tsv`), 0o644);
     const local = join(work, 'local');
     mkdirSync(local);
     writeFileSync(join(local, `copy-${TODAY}.tsv`), text);
@@ -74,6 +81,7 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
           T1_XX_RalRoot: { Url: `${xrd.url}/`, AccessMethod: 'RAL-Reader', DumpUrl: `${xrd.url}//store/accounting/T1_XX_Ral-{date}.tsv` },
           // No Url: a RAL-Reader site whose dump is named needs no door.
           T1_XX_RalHttps: { AccessMethod: 'RAL-Reader', DumpUrl: `${nginx.httpsUrl}/store/accounting/T1_XX_Ral-{date}.tsv`, CaFile: nginx.caFile },
+          T1_XX_RalLate: { AccessMethod: 'RAL-Reader', DumpUrl: `${nginx.httpsUrl}/store/accounting/late/T1_XX_Ral-{date}.tsv?access_token=${TOKEN}`, CaFile: nginx.caFile },
           T1_XX_RalLocal: { Url: `${xrd.url}/`, AccessMethod: 'RAL-Reader', DumpPath: join(local, 'copy-{date}.tsv') },
         },
         Inventory: { Type: 'sqlite', Path: 'var/inventory.sqlite' },
@@ -120,6 +128,28 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
     }
   });
 
+  it('without --date-string reads yesterday\'s dump when today\'s is not published yet, says so, and never prints the URL\'s token', async () => {
+    const r = await check('T1_XX_RalLate');
+    assert.equal(r.code, 0, `${r.stderr}\n${nginx.log().slice(-2000)}`);
+    const s = JSON.parse(r.stdout);
+    assert.equal(s.listedFrom, `dump of ${YESTERDAY} from ${nginx.httpsUrl}/store/accounting/late/T1_XX_Ral-${YESTERDAY}.tsv?access_token=***`);
+    for (const list of ['compare_missing', 'compare_orphan', 'size_mismatch', 'unlisted']) {
+      assert.deepEqual(lines(v(`T1_XX_RalLate_${list}.txt`)), lines(v(`T1_XX_RalLocal_${list}.txt`)), list);
+    }
+    const store = await HistoryStore.open(`sqlite:${join(work, 'var/history.sqlite')}`);
+    let recorded: string;
+    try {
+      const [last] = await store.collectRuns('T1_XX_RalLate', 1);
+      recorded = JSON.stringify(last);
+    } finally {
+      await store.close();
+    }
+    for (const [where, text] of [['stdout', r.stdout], ['stderr', r.stderr], ['history', recorded], ['summary file', readFileSync(v('T1_XX_RalLate_summary.json'), 'utf8')]]) {
+      assert.ok(!text.includes(TOKEN), `the token is in the ${where}`);
+    }
+    assert.ok(r.stderr.includes('access_token=***'), 'the log names the dump read');
+  });
+
   it('dump --remote of a RAL-Reader site writes the fetched dump as a sorted list', async () => {
     const out = join(work, 'remote.txt');
     const r = await runCli(['dump', '--site', 'T1_XX_RalRoot', '-o', out, '--date-string', TODAY, '--config', cfg], { cwd: work, timeoutMs: 180_000 });
@@ -130,17 +160,6 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
     assert.equal(got[1], `${B}/orphan.root 12 ${mtime}`);
     assert.deepEqual([...got.slice(1)].sort(), got.slice(1), 'sorted');
   });
-
-  async function assertNothingDone(site: string) {
-    const store = await HistoryStore.open(`sqlite:${join(work, 'var/history.sqlite')}`);
-    try {
-      assert.equal(await store.lastDoneRun(site), undefined, 'no run recorded as done');
-      const runs = await store.collectRuns(site);
-      assert.ok(runs.every((r: { status: string }) => r.status !== 'done'));
-    } finally {
-      await store.close();
-    }
-  }
 
   it('refuses a dump whose day is older than MaxDumpAge: the run fails, nothing is listed or acted on', async () => {
     const site = 'T1_XX_RalHttps';

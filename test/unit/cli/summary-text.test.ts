@@ -48,3 +48,13 @@ describe('terminal summary: listings in flight (issue 13)', () => {
     assert.match(text, /in flight +peak \d+ of cap 4, \d+ at the end, \d+ back-offs \(\d+ push-backs\)\n/);
   });
 });
+
+describe('terminal summary: what a dump site was listed from (issue 15)', () => {
+  it('names the dump read, and prints no line for a site listed from its storage', async () => {
+    const site = testSite();
+    const r = await runCheck(site, new MemoryInventory([], new Set()), new MemoryLister([{ path: '/store/a/f.root', mtime: OLD }]));
+    const base: RunSummaryFile<ReturnType<typeof notActedReport>> = { ...r.summary, gates: { act: false, held: [] }, actions: notActedReport(site, 'test'), files: {} };
+    assert.doesNotMatch(summaryText(base, {}), /read from/);
+    assert.match(summaryText({ ...base, listedFrom: 'dump of 20261130 from https://h/d.tsv?token=***' }, {}), /\n {2}read from +dump of 20261130 from https:\/\/h\/d\.tsv\?token=\*\*\*\n/);
+  });
+});

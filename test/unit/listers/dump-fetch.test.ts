@@ -36,7 +36,7 @@ describe('which dumps are judged by day (issue 15)', () => {
     const { mkdtempSync, writeFileSync, utimesSync, rmSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { createDumpLister } = await import('../../../src/listers/dump/dump-lister.ts');
+    const { createDumpLister } = await import('../../../src/listers/dump/dump-open.ts');
     const { walk } = await import('../../../src/listers/walker.ts');
     const dir = mkdtempSync(join(tmpdir(), 'dc-ralfixed-'));
     try {
@@ -52,6 +52,42 @@ describe('which dumps are judged by day (issue 15)', () => {
       } finally {
         await lister.close();
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the day read when --date-string is not given (issue 15)', () => {
+  const DAY = 86_400_000;
+  const utc = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll('-', '');
+
+  it('reads today\'s dump, else the newest of the days before within MaxDumpAge, and says which; never falls back from a named day', async () => {
+    const { mkdtempSync, writeFileSync, rmSync, mkdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { createDumpLister } = await import('../../../src/listers/dump/dump-open.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'dc-dumpday-'));
+    try {
+      const put = (ago: number) => {
+        mkdirSync(dir, { recursive: true });
+        writeFileSync(join(dir, `d-${utc(Date.now() - ago * DAY)}.tsv`), '/store/mc/a 1 19000\n');
+      };
+      const open = (keys: Record<string, unknown> = {}) => createDumpLister(siteBackend({ Url: 'root://x/', AccessMethod: 'RAL-Reader', DumpPath: join(dir, 'd-{date}.tsv'), MaxDumpAge: 2, ...keys }));
+      put(1);
+      put(3);
+      const late = await open();
+      assert.equal(late.source, `dump of ${utc(Date.now() - DAY)}: ${join(dir, `d-${utc(Date.now() - DAY)}.tsv`)}`, 'yesterday\'s: today\'s is not published yet');
+      await late.close();
+      put(0);
+      const today = await open();
+      assert.match(today.source ?? '', new RegExp(`dump of ${utc(Date.now())}`));
+      await today.close();
+      // A named day is that day only.
+      await assert.rejects(open({ DumpDate: utc(Date.now() - 2 * DAY) }), (e: unknown) => code('NOT_FOUND')(e) && /there is no dump of \d{8}/.test((e as Error).message));
+      rmSync(dir, { recursive: true, force: true });
+      put(3);
+      await assert.rejects(open(), (e: unknown) => code('NOT_FOUND')(e) && /no dump of today or of the 2 days before \(MaxDumpAge 2\)/.test((e as Error).message));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DcError } from '../../../src/core/errors.ts';
 import { csvColumns, detectFormat, parseCsvLine, parseWhitespaceLine, splitCsv } from '../../../src/listers/dump/dump-parser.ts';
-import { createDumpLister, DumpLister } from '../../../src/listers/dump/dump-lister.ts';
+import { DumpLister } from '../../../src/listers/dump/dump-lister.ts';
+import { createDumpLister } from '../../../src/listers/dump/dump-open.ts';
 import { siteBackend } from '../../helpers/backend-site.ts';
 import { walk, type WalkEvent } from '../../../src/listers/walker.ts';
 
