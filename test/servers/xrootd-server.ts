@@ -158,7 +158,7 @@ export async function startXrootd(opts: XrootdServerOptions = {}): Promise<Xroot
       }
       return text + stderr;
     };
-    const launch = async () => {
+    const launchOnce = async () => {
       exitNote = undefined;
       const c = ns.spawn(xrootdBin, ['-R', 'xrootd', '-c', cfgPath, '-l', logPath], { stdio: ['ignore', 'ignore', 'pipe'] });
       child = c;
@@ -175,6 +175,18 @@ export async function startXrootd(opts: XrootdServerOptions = {}): Promise<Xroot
       const dead = () => (exitNote ? `${exitNote} before accepting connections; log:\n${log().slice(-4000)}` : undefined);
       await waitForPort(ns.nsAddr, port, 15_000, dead);
       await waitForPort(ns.nsAddr, httpPort, 15_000, dead);
+    };
+    // Seen once in CI: xrootd died of SIGSEGV while starting. A start that crashes (a signal, before
+    // any connection) is tried again, twice at most; any other failure to start is reported at once.
+    const launch = async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await launchOnce();
+        } catch (err) {
+          if (attempt >= 3 || !/signal SIG(SEGV|BUS|ABRT|ILL)/.test(exitNote ?? '')) throw err;
+          process.stderr.write(`test xrootd: ${exitNote} while starting; starting it again (attempt ${attempt + 1} of 3)\n`);
+        }
+      }
     };
     const killNow = async (sig: NodeJS.Signals) => {
       const c = child;
