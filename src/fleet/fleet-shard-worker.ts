@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Config } from '../config/config-loader.ts';
 import { DcError, errorMessage } from '../core/errors.ts';
-import type { HistoryStore } from '../store/history-store.ts';
+import { defaultOwner, type HistoryStore } from '../store/history-store.ts';
 import type { Log } from './fleet-executor.ts';
 import { redisOptions } from './fleet-redis.ts';
 import type { QueueSettings } from './fleet-settings.ts';
@@ -59,6 +59,8 @@ export function startShardWorker(opts: ShardWorkerOptions): Worker<ShardJob, Sha
     lockDuration: ms,
     stalledInterval: ms,
     maxStalledCount: 2,
+    // Stored on each shard job it takes (job.processedBy): the fleet page names the worker of a running shard.
+    name: defaultOwner(),
   });
   worker.on('error', (err) => log('queue-error', { role: 'shard-worker', error: errorMessage(err) }));
   worker.on('failed', (job, err) => log('shard-job-failed', { jobId: job?.id, error: errorMessage(err) }));

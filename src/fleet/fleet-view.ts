@@ -3,7 +3,7 @@ import type { FleetMember, LiveRun, MemberCheck } from '../store/fleet-members.t
 import type { HistoryStore } from '../store/history-store.ts';
 import { isLockLive } from '../store/site-lock.ts';
 import { MEMBER_STALE_SECONDS } from './fleet-member.ts';
-import type { QueueJobState, QueueJobView, QueueRead, QueueReader } from './fleet-queue-reader.ts';
+import type { QueueJobState, QueueJobView, QueueRead, QueueReader, ShardQueueSnapshot } from './fleet-queue-reader.ts';
 import type { NotReady } from './fleet-readiness.ts';
 import { planFleetRound } from './fleet-round.ts';
 import type { FleetSettings } from './fleet-settings.ts';
@@ -59,6 +59,8 @@ export interface QueueView {
   counts?: Record<QueueJobState, number>;
   /** Jobs with, for running ones, the run and progress the history records. */
   jobs: (QueueJobView & { runId?: number; progress?: unknown })[];
+  /** The shard queue of sharded runs, when Redis answered. */
+  shards?: ShardQueueSnapshot;
 }
 
 export interface FleetView {
@@ -177,5 +179,5 @@ function queueView(read: QueueRead, liveOf: Map<string, LiveRun>): QueueView {
     const r = j.state === 'active' ? liveOf.get(j.site) : undefined;
     return r && (!j.worker || r.lockOwner === j.worker) ? { ...j, runId: r.runId, progress: parse(r.progress) } : j;
   });
-  return { name: read.queue.name, reachable: true, counts: read.queue.counts, jobs };
+  return { name: read.queue.name, reachable: true, counts: read.queue.counts, jobs, shards: read.queue.shards };
 }

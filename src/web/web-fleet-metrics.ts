@@ -8,7 +8,7 @@ import type { WebFleet } from './web-fleet.ts';
 export const CHECK_DURATION_BUCKETS = [10, 30, 60, 300, 900, 1800, 3600, 2 * 3600, 4 * 3600, 8 * 3600, 24 * 3600, 3 * 86400];
 
 export interface FleetMetrics {
-  queue?: { name: string; counts?: Record<QueueJobState, number> };
+  queue?: { name: string; counts?: Record<QueueJobState, number>; shards?: { name: string; counts: Record<QueueJobState, number> } };
   /** Runs in progress whose lock is live. */
   running: number;
   members: { role: string; host: string; pid: number; ageSeconds: number }[];
@@ -24,7 +24,7 @@ export async function collectFleetMetrics(store: HistoryStore, fleet: WebFleet, 
     store.members.collectDurationHistogram(CHECK_DURATION_BUCKETS),
   ]);
   return {
-    ...(read ? { queue: { name: read.ok ? read.queue.name : read.name, ...(read.ok ? { counts: read.queue.counts } : {}) } } : {}),
+    ...(read ? { queue: { name: read.ok ? read.queue.name : read.name, ...(read.ok ? { counts: read.queue.counts, shards: { name: read.queue.shards.name, counts: read.queue.shards.counts } } : {}) } } : {}),
     running: live.filter((r) => isLockLive({ lock_owner: r.lockOwner, lock_heartbeat: r.lockHeartbeat }, Math.floor(now / 1000))).length,
     members: members.map((m) => ({ role: m.role, host: m.host, pid: m.pid, ageSeconds: Math.max(0, (now - m.heartbeatMs) / 1000) })),
     durations,

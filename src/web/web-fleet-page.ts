@@ -4,6 +4,7 @@ import { formatDuration, formatTime, h, join, seg, type Html } from './web-html.
 import { progressText } from './web-summary-page.ts';
 
 type Job = QueueView['jobs'][number];
+type ShardJob = NonNullable<QueueView['shards']>['jobs'][number];
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
@@ -42,12 +43,32 @@ function queueSection(q: QueueView): Html {
   const failed = of('failed').map(
     (j) => h`<tr data-job="${j.id}" data-site="${j.site}"><td>${siteLink(j.site)}</td><td class="err">${j.error ?? ''}</td><td class="num">${j.attempts}</td><td class="time">${formatTime(iso(j.finishedAt))}</td><td class="sub">${j.id}</td></tr>`,
   );
-  const table = (id: string, head: Html, rows: Html[], empty: string) =>
+  const table: Table = (id, head, rows, empty) =>
     rows.length ? h`<table id="${id}"><thead><tr>${head}</tr></thead><tbody>${join(rows)}</tbody></table>` : h`<p class="empty" id="${id}-none">${empty}</p>`;
   return h`<p id="queue-counts">Queue <code>${q.name}</code>: <span data-state="waiting">${c.waiting} waiting</span> · <span data-state="active">${c.active} running</span> · <span data-state="delayed">${c.delayed} delayed</span> · <span data-state="failed">${c.failed} failed</span></p>
 <h3>Running</h3>${table('queue-running', h`<th>Site</th><th>Worker host</th><th>PID</th><th>Run</th><th>Progress</th><th>Started</th><th>Job</th>`, running, 'No job running.')}
 <h3>Waiting</h3>${table('queue-waiting', h`<th>Site</th><th>State</th><th>Until</th><th>Queued</th><th>Job</th>`, waiting, 'No job waiting.')}
-<h3>Failed</h3>${table('queue-failed', h`<th>Site</th><th>Error</th><th>Tries</th><th>Failed</th><th>Job</th>`, failed, 'No failed job.')}`;
+<h3>Failed</h3>${table('queue-failed', h`<th>Site</th><th>Error</th><th>Tries</th><th>Failed</th><th>Job</th>`, failed, 'No failed job.')}
+${q.shards ? shardSection(q.shards, table) : ''}`;
+}
+
+type Table = (id: string, head: Html, rows: Html[], empty: string) => Html;
+
+/** The shard queue: parts of sharded runs' listings, running on any worker, and those that failed for good. */
+function shardSection(sq: NonNullable<QueueView['shards']>, table: Table): Html {
+  const c = sq.counts;
+  const part = (j: ShardJob) => (j.shard === undefined ? '–' : `${j.shard + 1} of ${j.shards ?? '?'}`);
+  const rows = (state: ShardJob['state']) => sq.jobs.filter((j) => j.state === state);
+  const running = rows('active').map(
+    (j) => h`<tr data-job="${j.id}" data-site="${j.site}"><td>${siteLink(j.site)}</td><td>${runLink(j.runId)}</td><td class="num">${part(j)}</td>${hostPid(j.worker)}<td class="time">${formatTime(iso(j.startedAt))}</td><td class="sub">${j.id}</td></tr>`,
+  );
+  const failed = rows('failed').map(
+    (j) => h`<tr data-job="${j.id}" data-site="${j.site}"><td>${siteLink(j.site)}</td><td>${runLink(j.runId)}</td><td class="num">${part(j)}</td><td class="err">${j.error ?? ''}</td><td class="num">${j.attempts}</td><td class="time">${formatTime(iso(j.finishedAt))}</td></tr>`,
+  );
+  return h`<h3>Shards</h3>
+<p id="shard-counts">Queue <code>${sq.name}</code> (listings of sharded sites, in parts): <span data-state="waiting">${c.waiting} waiting</span> · <span data-state="active">${c.active} running</span> · <span data-state="delayed">${c.delayed} delayed</span> · <span data-state="failed">${c.failed} failed</span></p>
+${table('shards-running', h`<th>Site</th><th>Run</th><th>Shard</th><th>Worker host</th><th>PID</th><th>Started</th><th>Job</th>`, running, 'No shard running.')}
+${failed.length ? table('shards-failed', h`<th>Site</th><th>Run</th><th>Shard</th><th>Error</th><th>Tries</th><th>Failed</th>`, failed, '') : ''}`;
 }
 
 function memberRow(m: MemberView): Html {

@@ -47,7 +47,7 @@ export class WebMetrics {
     this.failed = g('dc_site_latest_run_failed', '1 when the latest run of the site failed.');
     this.state = g('dc_site_state', 'The site state: 1 for its current status and mode.', ['site', 'status', 'mode']);
     this.gates = g('dc_site_last_run_gate_held', '1 for each gate that held the latest finished run.', ['site', 'gate']);
-    this.queueJobs = g('dc_fleet_queue_jobs', 'Check jobs on the queue by state (waiting includes prioritized).', ['queue', 'state']);
+    this.queueJobs = g('dc_fleet_queue_jobs', 'Jobs on the check queue and on its shard queue (<name>-shards) by state (waiting includes prioritized).', ['queue', 'state']);
     this.queueUp = g('dc_fleet_queue_up', '1 when the queue\'s Redis answered this scrape, 0 when it did not.', ['queue']);
     this.runningChecks = g('dc_fleet_running_checks', 'Checks running now (runs in progress whose site lock is live), whatever process runs them.', []);
     this.memberAge = g('dc_fleet_member_heartbeat_age_seconds', 'Seconds since each daemon or worker last wrote its heartbeat.', ['role', 'host', 'pid']);
@@ -84,6 +84,8 @@ export class WebMetrics {
     if (f.queue) {
       this.queueUp.set({ queue: f.queue.name }, f.queue.counts ? 1 : 0);
       for (const [state, n] of Object.entries(f.queue.counts ?? {})) this.queueJobs.set({ queue: f.queue.name, state }, n);
+      // The shard queue's jobs under its own name (`<Name>-shards`): parts of sharded runs' listings.
+      for (const [state, n] of Object.entries(f.queue.shards?.counts ?? {})) this.queueJobs.set({ queue: f.queue.shards!.name, state }, n);
     }
     this.runningChecks.set(f.running);
     for (const m of f.members) this.memberAge.set({ role: m.role, host: m.host, pid: String(m.pid) }, m.ageSeconds);

@@ -78,16 +78,20 @@ before(async () => {
   // One with tries left: after its first failure it waits out its backoff, delayed (and, like any
   // job on the queue, takes one of the daemon's MaxConcurrentChecks: 4 are left for the sites).
   await q.add('check', { site: RETRIED, slot: 0, lockGroup: '' }, { jobId: 'retried-job', attempts: 3, backoff: { type: 'fixed', delay: 3_600_000 } });
+  // A shard job without its URL and segments (no worker can list it): it fails on the shard queue.
+  const sq = new Queue(`${QUEUE}-shards`, { connection: { host: '127.0.0.1', port: redis.port } });
+  await sq.add('shard', { runId: 424242, site: BOGUS, shard: 1, shards: 3 }, { jobId: 'bogus-shard', attempts: 1 });
   procs.push(new CliProcess(['worker', '--config', cfg], root), new CliProcess(['worker', '--config', cfg], root));
   try {
     await waitFor('the bogus jobs to fail', async () => {
       const c = await q.getJobCounts('failed', 'delayed');
-      return c.failed === 1 && c.delayed === 1;
+      return c.failed === 1 && c.delayed === 1 && (await sq.getJobCounts('failed')).failed === 1;
     }, 60_000);
   } catch (err) {
     throw new Error(`${(err as Error).message}; worker said: ${procs[0].stderr.slice(-3000)}`);
   } finally {
     await q.close();
+    await sq.close();
   }
   procs.push(new CliProcess(['daemon', '--config', cfg], root));
   const config = loadConfig(cfg, {});
@@ -141,6 +145,12 @@ describe('the fleet on the dashboard', () => {
     assert.equal(failed.length, 1);
     assert.equal(failed[0].site, BOGUS);
     assert.ok(failed[0].error?.includes(`no site "${BOGUS}"`), failed[0].error);
+    // The shard queue: the failed shard job, with its run and part.
+    const shards = view.queue!.shards!;
+    assert.equal(shards.name, `${QUEUE}-shards`);
+    assert.deepEqual(shards.counts, { active: 0, waiting: 0, delayed: 0, failed: 1 });
+    assert.deepEqual(shards.jobs.map((j) => [j.id, j.state, j.site, j.runId, j.shard, j.shards]), [['bogus-shard', 'failed', BOGUS, 424242, 1, 3]]);
+    assert.match(shards.jobs[0].error ?? '', /not a shard job/);
 
     // Members: the daemon and both workers, with their version and what each runs.
     assert.deepEqual(view.members.map((m) => m.role), ['daemon', 'worker', 'worker']);
@@ -181,6 +191,9 @@ describe('the fleet on the dashboard', () => {
       assert.match(html, new RegExp(`<tr data-job="${j.id}" data-site="${j.site}"><td><a [^>]+>${j.site}</a></td><td class="host">${hostname()}</td><td class="pid">${pid}</td><td><a href="/runs/${j.runId}">#${j.runId}</a></td><td><span class="progress">listing · `));
     }
     assert.match(html, /id="queue-counts"[^]*2 waiting[^]*2 running[^]*1 delayed[^]*1 failed/);
+    assert.match(html, new RegExp(`id="shard-counts">Queue <code>${QUEUE}-shards</code>[^]*0 running[^]*1 failed`));
+    assert.match(html, /id="shards-running-none">No shard running\./);
+    assert.match(html, /<table id="shards-failed">[^]*?<tr data-job="bogus-shard" data-site="T9_ZZ_&lt;img[^"]*"><td><a [^>]+>T9_ZZ_&lt;img[^<]*<\/a><\/td><td><a href="\/runs\/424242">#424242<\/a><\/td><td class="num">2 of 3<\/td><td class="err">/);
     assert.match(html, /<tr data-job="retried-job" data-site="T9_YY_Retried" class="job-delayed"><td>[^]*?<\/td><td>delayed<\/td><td>backoff after 1 failed try, until \d{4}-/);
     for (const s of FAST) assert.match(html, new RegExp(`<tr data-job="[^"]+" data-site="${s}" class="job-waiting">`));
     assert.match(html, /<td class="err">[^<]*no site &quot;T9_ZZ_&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;&lt;b&gt;Unknown&lt;\/b&gt;&quot;/);
@@ -205,6 +218,8 @@ describe('the fleet on the dashboard', () => {
     assert.equal(value(`dc_fleet_queue_jobs{queue="${QUEUE}",state="waiting"}`), 2);
     assert.equal(value(`dc_fleet_queue_jobs{queue="${QUEUE}",state="delayed"}`), 1);
     assert.equal(value(`dc_fleet_queue_jobs{queue="${QUEUE}",state="failed"}`), 1);
+    assert.equal(value(`dc_fleet_queue_jobs{queue="${QUEUE}-shards",state="failed"}`), 1);
+    assert.equal(value(`dc_fleet_queue_jobs{queue="${QUEUE}-shards",state="active"}`), 0);
     assert.equal(value('dc_fleet_running_checks'), 2);
     for (const [role, p] of [['worker', procs[0]], ['worker', procs[1]], ['daemon', procs[2]]] as const) {
       const age = value(`dc_fleet_member_heartbeat_age_seconds{role="${role}",host="${hostname()}",pid="${p.pid}"}`);
