@@ -134,8 +134,8 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
   async function assertNothingDone(site: string) {
     const store = await HistoryStore.open(`sqlite:${join(work, 'var/history.sqlite')}`);
     try {
-      assert.equal(await store.lastDoneRun(site), undefined, 'no run recorded as done');
-      const runs = await store.collectRuns(site);
+      assert.equal(await store.runs.lastDone(site), undefined, 'no run recorded as done');
+      const runs = await store.runs.collect(site);
       assert.ok(runs.every((r: { status: string }) => r.status !== 'done'));
     } finally {
       await store.close();
@@ -146,7 +146,7 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
     const site = 'T1_XX_RalHttps';
     rmSync(v(`${site}_compare_orphan.txt`), { force: true });
     const store = await HistoryStore.open(`sqlite:${join(work, 'var/history.sqlite')}`);
-    const doneBefore = await store.lastDoneRun(site);
+    const doneBefore = await store.runs.lastDone(site);
     await store.close();
     const r = await check(site, ['--date-string', OLD_DAY]);
     assert.equal(r.code, 1, r.stderr);
@@ -154,8 +154,8 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
     assert.ok(!existsSync(v(`${site}_compare_orphan.txt`)), 'no lists written');
     const after = await HistoryStore.open(`sqlite:${join(work, 'var/history.sqlite')}`);
     try {
-      assert.deepEqual(await after.lastDoneRun(site), doneBefore, 'the failed run is not done');
-      const [last] = await after.collectRuns(site, 1);
+      assert.deepEqual(await after.runs.lastDone(site), doneBefore, 'the failed run is not done');
+      const [last] = await after.runs.collect(site, 1);
       assert.equal(last.status, 'failed');
     } finally {
       await after.close();
@@ -174,7 +174,7 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
     assert.match(r.stderr, new RegExp(`there is no dump at root://[^ ]+/store/accounting/T1_XX_Ral-${missingDay}\\.tsv`));
     const store = await HistoryStore.open(`sqlite:${join(work, 'var/history-fresh.sqlite')}`);
     try {
-      assert.equal(await store.lastDoneRun(site), undefined);
+      assert.equal(await store.runs.lastDone(site), undefined);
     } finally {
       await store.close();
     }
