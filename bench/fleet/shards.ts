@@ -96,7 +96,7 @@ try {
     await queue.add('check', { site, slot: 0, lockGroup: '' }, { jobId: `${site}.after-0` });
     let run;
     for (;;) {
-      run = (await store.collectRuns(site, 1))[0];
+      run = (await store.runs.collect(site, 1))[0];
       if (run && run.status !== 'running') break;
       await new Promise((r) => setTimeout(r, 200));
     }

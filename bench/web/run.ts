@@ -10,7 +10,6 @@ import type { Kysely } from 'kysely';
 import { openSql } from '../../src/sql/sql-database.ts';
 import type { StoreDb } from '../../src/store/history-schema.ts';
 import { HistoryStore } from '../../src/store/history-store.ts';
-import { collectLatestRuns } from '../../src/web/web-data.ts';
 import { createWebServer } from '../../src/web/web-server.ts';
 import { makeSummary } from '../../test/integration/web/web-fixture.ts';
 
@@ -36,7 +35,7 @@ if (DB !== 'sqlite') {
   await raw.db.deleteFrom('runs').execute();
   await raw.db.deleteFrom('site_states').execute();
 }
-await store.ensureSites(names);
+await store.states.ensure(names);
 
 const t0 = performance.now();
 const DAY = 86400_000;
@@ -82,7 +81,7 @@ async function measure(label: string, fn: () => Promise<unknown>, n = 15): Promi
   console.log(`${label.padEnd(28)} median ${median(times).toFixed(1)} ms  max ${Math.max(...times).toFixed(1)} ms`);
   return median(times);
 }
-await measure('latest-runs query', () => collectLatestRuns(ctx.store));
+await measure('latest-runs query', () => ctx.store.runs.collectLatest());
 const html = await measure('GET / (summary page)', async () => {
   const r = await app.inject({ method: 'GET', url: '/' });
   if (r.statusCode !== 200 || !r.body.includes(names[SITES - 1])) throw new Error(`summary failed: ${r.statusCode}`);

@@ -1,7 +1,8 @@
 import type { SiteConfig } from '../config/config-loader.ts';
 import { isAtOrBelow, parentDir, trimSlash } from '../core/lfn.ts';
 import { candidateTops } from '../check/check-filters.ts';
-import type { FindingCategory, HistoryStore } from '../store/history-store.ts';
+import type { HistoryStore } from '../store/history-store.ts';
+import type { FindingCategory } from '../store/site-findings.ts';
 import type { ActionCounts, ActionPlan, AwaitingCount, HeldCount } from './actions-types.ts';
 
 /** A finding confirmed for action (the history stores names as they are). */
@@ -26,7 +27,7 @@ export async function collectConfirmed(
   rule: { runs: number; days: number; now: number },
 ): Promise<Confirmed[]> {
   const firstSeenBy = rule.days > 0 ? new Date((rule.now - rule.days * DAY) * 1000).toISOString() : undefined;
-  const rows = await store.collectFindingsOfRun(site, runId, category, { minConsecutive: rule.runs, notActed: true, firstSeenBy });
+  const rows = await store.findings.collectOfRun(site, runId, category, { minConsecutive: rule.runs, notActed: true, firstSeenBy });
   return rows.map((r) => ({ lfn: r.lfn, size: r.size }));
 }
 
@@ -105,7 +106,7 @@ export async function planActions(store: HistoryStore, site: SiteConfig, runId: 
     if (outside > 0) held.push({ reason: 'top-directory', kind: 'delete', count: outside, detail: `RootPath ${root} itself or outside it` });
   }
   const isGuarded = makeTopGuard(site);
-  const allEmpty = (await store.collectFindingsOfRun(site.name, runId, 'empty')).map((r) => r.lfn);
+  const allEmpty = (await store.findings.collectOfRun(site.name, runId, 'empty')).map((r) => r.lfn);
   const rmdirs = pickEmptyRemovals(
     empties.map((e) => e.lfn),
     allEmpty,
@@ -141,7 +142,7 @@ export async function collectAwaiting(
   now: number,
 ): Promise<{ awaiting: AwaitingCount[]; actedEarlier: { missing: number; orphan: number; empty: number } }> {
   // Sightings are dated by run starts: as many distinct first sightings as runs, no more.
-  const { sightings: rows, acted } = await store.countFindingsOfRun(site.name, runId, ['missing', 'orphan', 'empty']);
+  const { sightings: rows, acted } = await store.findings.countOfRun(site.name, runId, ['missing', 'orphan', 'empty']);
   const actedEarlier = { missing: 0, orphan: 0, empty: 0 };
   for (const r of acted) if (r.category in actedEarlier) actedEarlier[r.category as keyof typeof actedEarlier] = Number(r.n);
   const dayCut = site.OrphanConfirmDays > 0 ? new Date((now - site.OrphanConfirmDays * DAY) * 1000).toISOString() : undefined;

@@ -1,7 +1,6 @@
 import { nameToStoredText } from '../core/escape.ts';
 import type { Config } from '../config/config-loader.ts';
 import { siteConfig } from '../config/config-loader.ts';
-import { collectDoneTargets, markActed, recordActions } from '../store/action-log.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { openRegistry, type RegistryConnections } from './registry/registry-db.ts';
 
@@ -31,7 +30,7 @@ export async function invalidateMissing(
     const site = siteConfig(config, name);
     const rep: InvalidateReport = { site: name, invalidated: 0, alreadyInvalidated: 0 };
     out.push(rep);
-    const state = await store.getState(name);
+    const state = await store.states.get(name);
     if (state.mode !== 'act') {
       rep.skipped = 'site is in dry mode';
       continue;
@@ -40,7 +39,7 @@ export async function invalidateMissing(
       rep.skipped = 'site is disabled';
       continue;
     }
-    const last = await store.lastDoneRun(name);
+    const last = await store.runs.lastDone(name);
     if (!last) {
       rep.skipped = 'no finished run';
       continue;
@@ -51,10 +50,10 @@ export async function invalidateMissing(
       rep.skipped = `the last run (${last.id}) was held by ${held.join(', ')}`;
       continue;
     }
-    const rows = await store.collectFindingsOfRun(name, last.id, 'missing', { minConsecutive: site.MissingConfirmations });
+    const rows = await store.findings.collectOfRun(name, last.id, 'missing', { minConsecutive: site.MissingConfirmations });
     if (rows.length === 0) continue;
     const firstRun = Math.min(...rows.map((r) => r.firstRun));
-    const done = await collectDoneTargets(store, name, 'invalidate', 'invalidate', firstRun);
+    const done = await store.actions.collectDoneTargets(name, 'invalidate', 'invalidate', firstRun);
     const todo = rows.map((r) => ({ lfn: r.lfn })).filter((r) => !done.has(r.lfn));
     rep.alreadyInvalidated = rows.length - todo.length;
     if (opts.dryRun || todo.length === 0) {
@@ -69,8 +68,8 @@ export async function invalidateMissing(
     } finally {
       await conn?.close();
     }
-    await recordActions(store, todo.map((t) => ({ runId: last.id, site: name, sink: 'invalidate', kind: 'invalidate', target: t.lfn, outcome: 'ok', detail: 'local_invalidations' })));
-    await markActed(store, name, 'missing', todo.map((t) => t.lfn), last.id);
+    await store.actions.record(todo.map((t) => ({ runId: last.id, site: name, sink: 'invalidate', kind: 'invalidate', target: t.lfn, outcome: 'ok', detail: 'local_invalidations' })));
+    await store.findings.markActed(name, 'missing', todo.map((t) => t.lfn), last.id);
     rep.invalidated = todo.length;
   }
   return out;

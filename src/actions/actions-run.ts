@@ -1,7 +1,6 @@
 import type { Config, SiteConfig } from '../config/config-loader.ts';
 import { errorMessage } from '../core/errors.ts';
 import type { GateDecision } from '../check/gates.ts';
-import { markActed, recordActions } from '../store/action-log.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { collectAwaiting, planActions } from './actions-confirm.ts';
 import type { ActionCounts, ActionJournal, ActionPlan, ActionRecord, ActionSink, ActionsReport, HeldCount, SinkContext, SinkName, SinkOutcomeCount, SinkOutputs } from './actions-types.ts';
@@ -117,7 +116,7 @@ export async function actOnRun(o: ActOptions): Promise<ActResult> {
     }
     log('actions-sink', { site: o.site.name, runId: o.runId, sink: sink.name });
   }
-  await recordActions(o.store, records.filter((r) => !r.journaled).map(({ journaled: _, ...r }) => ({ runId: o.runId, site: o.site.name, ...r })));
+  await o.store.actions.record(records.filter((r) => !r.journaled).map(({ journaled: _, ...r }) => ({ runId: o.runId, site: o.site.name, ...r })));
   summary.done = countOutcomes(records, detail.sizes);
   // Planned targets no configured sink took (e.g. transfers with only the storage sink).
   const taken = new Set(records.map((r) => `${r.kind}\n${r.target}`));
@@ -133,9 +132,9 @@ export async function actOnRun(o: ActOptions): Promise<ActResult> {
     verdict.set(key, (verdict.get(key) ?? true) && good);
   }
   const acted = (kind: string, lfns: readonly string[]) => lfns.filter((l) => verdict.get(`${kind}\n${l}`) === true);
-  await markActed(o.store, o.site.name, 'missing', acted('transfer', plan.transfers), o.runId);
-  await markActed(o.store, o.site.name, 'orphan', acted('delete', plan.deletions), o.runId);
-  await markActed(o.store, o.site.name, 'empty', acted('rmdir', plan.rmdirs), o.runId);
+  await o.store.findings.markActed(o.site.name, 'missing', acted('transfer', plan.transfers), o.runId);
+  await o.store.findings.markActed(o.site.name, 'orphan', acted('delete', plan.deletions), o.runId);
+  await o.store.findings.markActed(o.site.name, 'empty', acted('rmdir', plan.rmdirs), o.runId);
   return { summary, outputs, records };
 }
 

@@ -2,7 +2,8 @@ import { hostname } from 'node:os';
 import { errorMessage } from '../core/errors.ts';
 import { packageVersion } from '../core/package-version.ts';
 import type { FleetMember, MemberCheck } from '../store/fleet-members.ts';
-import { defaultOwner, type HistoryStore } from '../store/history-store.ts';
+import type { HistoryStore } from '../store/history-store.ts';
+import { defaultOwner } from '../store/site-lock.ts';
 import { FLEET_HEARTBEAT_SECONDS, type Log } from './fleet-executor.ts';
 
 export type { MemberCheck } from '../store/fleet-members.ts';

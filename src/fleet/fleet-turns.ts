@@ -27,6 +27,6 @@ export async function recordTurn(store: HistoryStore, site: string, outcome: Run
 /** What the history says of each site: its last check, its state, whether a live run holds it. */
 export async function collectSiteHistory(store: HistoryStore, sites: readonly string[]): Promise<Map<string, SiteHistory>> {
   if (sites.length === 0) return new Map();
-  await store.ensureSites(sites);
+  await store.states.ensure(sites);
   return store.turns.collectSiteHistory(sites);
 }

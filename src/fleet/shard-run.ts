@@ -55,7 +55,7 @@ export interface ShardResult {
  * partial segment too and rethrows; its directories are then unlisted for the run, never missing.
  */
 export async function runShard(config: Config, job: ShardJob, store: HistoryStore, opts: { signal: AbortSignal; log: Log }): Promise<ShardResult> {
-  if ((await store.runStatus(job.runId)) !== 'running') return { dirs: 0, files: 0, unlisted: 0, skipped: `run ${job.runId} is not running` };
+  if ((await store.runs.status(job.runId)) !== 'running') return { dirs: 0, files: 0, unlisted: 0, skipped: `run ${job.runId} is not running` };
   const site = { ...siteConfig(config, job.site), Url: job.url };
   const lister = await createLister(backendSite(site, config.env));
   try {
@@ -68,7 +68,7 @@ export async function runShard(config: Config, job: ShardJob, store: HistoryStor
 /** runShard with the site and its lister made (the unit tests give an in-memory lister). */
 export async function listShard(site: SiteConfig, lister: Lister, job: ShardJob, store: HistoryStore, opts: { signal: AbortSignal; log: Log }): Promise<ShardResult> {
   const result: ShardResult = { dirs: 0, files: 0, unlisted: 0 };
-  if ((await store.runStatus(job.runId)) !== 'running') return { ...result, skipped: `run ${job.runId} is not running` };
+  if ((await store.runs.status(job.runId)) !== 'running') return { ...result, skipped: `run ${job.runId} is not running` };
   const done = new Set((await store.shardParts.collectFinished(job.runId)).filter((f) => f.shard === job.shard).map((f) => f.top));
   const todo = job.segments.filter((s) => !done.has(s.top));
   if (todo.length === 0) return { ...result, skipped: 'every segment was listed already' };
@@ -80,7 +80,7 @@ export async function listShard(site: SiteConfig, lister: Lister, job: ShardJob,
     while (!signal.aborted) {
       await sleepUnlessAborted(SHARD_RUN_POLL_SECONDS * 1000, signal);
       if (signal.aborted) return;
-      const status = await store.runStatus(job.runId).catch(() => 'running');
+      const status = await store.runs.status(job.runId).catch(() => 'running');
       if (status !== 'running') {
         over = `run ${job.runId} is ${status ?? 'gone'}`;
         stop.abort();

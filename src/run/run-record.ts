@@ -2,7 +2,8 @@ import type { ActionsReport } from '../actions/actions-types.ts';
 import type { RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckSummary } from '../check/check-types.ts';
 import type { CheckResult } from '../check/site-check.ts';
-import type { HistoryStore, RunStatus } from '../store/history-store.ts';
+import type { HistoryStore } from '../store/history-store.ts';
+import type { RunStatus } from '../store/run-log.ts';
 import { failpoint } from '../core/failpoint.ts';
 import type { SiteState } from '../core/site-state.ts';
 import type { SiteBaseline } from '../store/site-baselines.ts';
@@ -36,20 +37,20 @@ export interface RunRecord {
 /** Opens the run's record (status `running`) started at `now` (epoch seconds). */
 export async function startRunRecord(store: HistoryStore, site: string, now: number): Promise<RunRecord> {
   const startedAt = new Date(now * 1000).toISOString();
-  const runId = await store.startRun(site, startedAt);
+  const runId = await store.runs.start(site, startedAt);
   return {
     site,
     runId,
-    gateInputs: async () => ({ state: await store.getState(site), baseline: await store.baselines.get(site) }),
+    gateInputs: async () => ({ state: await store.states.get(site), baseline: await store.baselines.get(site) }),
     moveBaseline: (summary) => store.baselines.set({ site, settled: summary.inventory.settled, listed: summary.listing.files, runId, setBy: 'run' }),
     async recordFindings(result) {
-      await store.recordFindings(site, runId, 'missing', result.missing.entries(), startedAt);
+      await store.findings.record(site, runId, 'missing', result.missing.entries(), startedAt);
       failpoint('judging');
-      await store.recordFindings(site, runId, 'orphan', result.orphan.entries(), startedAt);
+      await store.findings.record(site, runId, 'orphan', result.orphan.entries(), startedAt);
       failpoint('judging');
-      await store.recordFindings(site, runId, 'size_mismatch', result.sizeMismatch.entries(), startedAt);
-      await store.recordFindings(site, runId, 'empty', result.empty.entries(), startedAt);
+      await store.findings.record(site, runId, 'size_mismatch', result.sizeMismatch.entries(), startedAt);
+      await store.findings.record(site, runId, 'empty', result.empty.entries(), startedAt);
     },
-    finish: (status, end) => store.finishRun(runId, status, end),
+    finish: (status, end) => store.runs.finish(runId, status, end),
   };
 }

@@ -18,7 +18,7 @@ export interface RunActions {
   first: { sink: string; kind: string; target: string; outcome: string; detail: string | null; at: string }[];
 }
 
-/** The history store's action log (`store.actions`): every action a run or command took, and findings marked acted on. */
+/** The history store's action log (`store.actions`): every action a run or command took (findings acted on: store.findings.markActed). */
 export class ActionLog {
   constructor(private readonly db: Kysely<StoreDb>) {}
 
@@ -91,19 +91,6 @@ export class ActionLog {
     return new Set(rows.map((r) => nameFromStoredText(r.target)));
   }
 
-  /** Marks findings (by their stored, escaped LFN) as acted on by `runId`. */
-  async markActed(site: string, category: string, lfns: readonly string[], runId: number): Promise<void> {
-    for (let i = 0; i < lfns.length; i += 500) {
-      await this.db
-        .updateTable('findings')
-        .set({ acted_run: runId })
-        .where('site', '=', site)
-        .where('category', '=', category)
-        .where('lfn', 'in', lfns.slice(i, i + 500).map(nameToStoredText))
-        .execute();
-    }
-  }
-
   /** A run's actions for the dashboard: counts per sink, kind and outcome, and the first `limit` rows. */
   async summarizeRun(site: string, runId: number, limit = 200): Promise<RunActions> {
     const counts = await this.db
@@ -119,26 +106,4 @@ export class ActionLog {
       : [];
     return { counts: counts.map((c) => ({ sink: c.sink, kind: c.kind, outcome: c.outcome, n: Number(c.n) })), first };
   }
-}
-
-/** What the functions below need of the history store (its action log), without importing the store. */
-type WithActionLog = { readonly actions: ActionLog };
-
-/** Appends action rows to the store's action log. */
-export function recordActions(store: WithActionLog, rows: readonly ActionRow[], at?: string): Promise<void> {
-  return store.actions.record(rows, at);
-}
-
-export function collectActions(store: WithActionLog, site: string, runId?: number) {
-  return store.actions.collect(site, runId);
-}
-
-/** Targets of `kind` at the site that some sink already did (ok or gone) since run `sinceRun`. */
-export function collectDoneTargets(store: WithActionLog, site: string, sink: string, kind: string, sinceRun: number): Promise<Set<string>> {
-  return store.actions.collectDoneTargets(site, sink, kind, sinceRun);
-}
-
-/** Marks findings (by their stored, escaped LFN) as acted on by `runId`. */
-export function markActed(store: WithActionLog, site: string, category: string, lfns: readonly string[], runId: number): Promise<void> {
-  return store.actions.markActed(site, category, lfns, runId);
 }

@@ -1,5 +1,6 @@
 import { DcError, errorMessage } from '../core/errors.ts';
-import { defaultOwner, type HistoryStore } from './history-store.ts';
+import type { HistoryStore } from './history-store.ts';
+import { defaultOwner } from './site-lock.ts';
 
 /** Why a lease stopped its run: the site was halted or disabled, or another process took its lock. */
 export type LeaseStop = 'halt' | 'lost';
@@ -43,17 +44,17 @@ export class SiteLease {
   /** Takes the site's lock, or fails with STATE when a live run of another process holds it. */
   static async acquire(store: HistoryStore, site: string, opts: LeaseOptions = {}): Promise<SiteLease> {
     const owner = opts.owner ?? defaultOwner();
-    if (!(await store.acquireLock(site, owner))) throw new DcError('STATE', `site ${site} is being checked by another process`);
+    if (!(await store.locks.acquire(site, owner))) throw new DcError('STATE', `site ${site} is being checked by another process`);
     return SiteLease.held(store, site, owner, opts);
   }
 
   /**
-   * The lease of the site among `candidates` whose turn it is (HistoryStore.pickSite), or undefined
+   * The lease of the site among `candidates` whose turn it is (SiteLocks.pick), or undefined
    * when each is disabled or held by another process: two processes picking at once never share one.
    */
   static async pick(store: HistoryStore, candidates: readonly string[], opts: LeaseOptions = {}): Promise<SiteLease | undefined> {
     const owner = opts.owner ?? defaultOwner();
-    const site = await store.pickSite(candidates, owner);
+    const site = await store.locks.pick(candidates, owner);
     return site === undefined ? undefined : SiteLease.held(store, site, owner, opts);
   }
 
@@ -61,10 +62,10 @@ export class SiteLease {
     try {
       // A halted site stays in the rotation (the seed): this run takes it back to ready, so the
       // heartbeat stops it only for a halt given during this run.
-      const resumed = await store.resumeHalted(site, `check:${owner}`);
+      const resumed = await store.states.resumeHalted(site, `check:${owner}`);
       return new SiteLease(store, site, owner, resumed, opts);
     } catch (err) {
-      await store.releaseLock(site, owner).catch(() => undefined);
+      await store.locks.release(site, owner).catch(() => undefined);
       throw err;
     }
   }
@@ -99,20 +100,20 @@ export class SiteLease {
     clearInterval(this.beat);
     // A beat still writing would otherwise outlive the run (and perhaps the store it writes to).
     await this.beating;
-    await this.store.releaseLock(this.site, this.owner);
+    await this.store.locks.release(this.site, this.owner);
   }
 
   private async heartbeat(runId: number, onBeat?: (progress: object) => void): Promise<void> {
     try {
-      await this.store.heartbeat(this.site, runId, this.lastProgress ?? {}, this.owner);
+      await this.store.locks.heartbeat(this.site, runId, this.lastProgress ?? {}, this.owner);
       if (this.lastProgress) onBeat?.(this.lastProgress);
       if (this.stop.signal.aborted) return;
-      const holder = await this.store.lockOwner(this.site);
+      const holder = await this.store.locks.holder(this.site);
       if (holder !== this.owner) {
         this.end('lost', 'lease-lost', { site: this.site, holder, message: 'another process took over the site\'s lock' });
         return;
       }
-      const st = await this.store.getState(this.site);
+      const st = await this.store.states.get(this.site);
       if (st.status !== 'ready') this.end('halt', 'halt-requested', { site: this.site, status: st.status });
     } catch (err) {
       this.opts.log?.('heartbeat-failed', { site: this.site, error: errorMessage(err) });

@@ -1,7 +1,6 @@
 import { errorMessage } from '../core/errors.ts';
 import { createSinks } from '../actions/actions-run.ts';
 import type { ActionPlan, ActionRecord, ActionSink } from '../actions/actions-types.ts';
-import { markActed, recordActions } from '../store/action-log.ts';
 import type { UnmergedSettings } from './unmerged-settings.ts';
 import type { UnmergedContext } from './unmerged-types.ts';
 
@@ -48,9 +47,9 @@ export async function actOnUnmerged(o: UnmergedActOptions): Promise<{ records: A
     }
     o.log('unmerged-sink', { site: o.site.name, runId: o.runId, sink: sink.name });
   }
-  await recordActions(o.store, records.map((r) => ({ runId: o.runId, site: o.site.name, sink: r.sink, kind: `unmerged-${r.kind}`, target: r.target, outcome: r.outcome, detail: r.detail })));
+  await o.store.actions.record(records.map((r) => ({ runId: o.runId, site: o.site.name, sink: r.sink, kind: `unmerged-${r.kind}`, target: r.target, outcome: r.outcome, detail: r.detail })));
   const verdict = new Map<string, boolean>();
   for (const r of records) verdict.set(r.target, (verdict.get(r.target) ?? true) && (r.outcome === 'ok' || r.outcome === 'gone'));
-  await markActed(o.store, o.site.name, 'unmerged', [...verdict].filter(([, ok]) => ok).map(([t]) => t), o.runId);
+  await o.store.findings.markActed(o.site.name, 'unmerged', [...verdict].filter(([, ok]) => ok).map(([t]) => t), o.runId);
   return { records, sinks: sinks.map((s) => s.name) };
 }

@@ -102,8 +102,8 @@ export async function runUnmergedPhase(o: UnmergedPhaseOptions): Promise<Unmerge
 
     // Confirmation as for orphans: seen by OrphanConfirmations consecutive runs, over OrphanConfirmDays.
     // Consecutive among the runs that clean the unmerged area: a plain check in between breaks no chain.
-    const previous = (await o.store.lastFindingsRun(site.name, 'unmerged')) ?? -1;
-    await o.store.recordFindings(site.name, o.runId, 'unmerged', [...scan.files.map((f) => ({ name: f.lfn, size: f.size })), ...scan.dirs], new Date(o.now * 1000).toISOString(), previous);
+    const previous = (await o.store.findings.lastRun(site.name, 'unmerged')) ?? -1;
+    await o.store.findings.record(site.name, o.runId, 'unmerged', [...scan.files.map((f) => ({ name: f.lfn, size: f.size })), ...scan.dirs], new Date(o.now * 1000).toISOString(), previous);
     const confirmed = new Set((await collectConfirmed(o.store, site.name, o.runId, 'unmerged', { runs: site.OrphanConfirmations, days: site.OrphanConfirmDays, now: o.now })).map((c) => c.lfn));
     const files = scan.files.filter((f) => confirmed.has(f.lfn));
     const dirs = scan.dirs.filter((d) => confirmed.has(d));

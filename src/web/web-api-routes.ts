@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { DcError } from '../core/errors.ts';
-import { collectLatestRuns, collectSiteRuns, collectStateChanges } from './web-data.ts';
 import { collectFleetMetrics } from './web-fleet-metrics.ts';
 import { knownSite, parseRunId, runView, summaryRows, type WebContext } from './web-context.ts';
 import { SITE_RUNS_LIMIT } from './web-page-routes.ts';
@@ -22,9 +21,9 @@ export function registerApiRoutes(app: FastifyInstance, ctx: WebContext): void {
     return {
       site,
       configured: ctx.config.siteNames.includes(site),
-      state: await ctx.store.getState(site),
-      stateChanges: await collectStateChanges(ctx.store, site),
-      runs: await collectSiteRuns(ctx.store, site, SITE_RUNS_LIMIT),
+      state: await ctx.store.states.get(site),
+      stateChanges: await ctx.store.states.collectChanges(site),
+      runs: await ctx.store.runs.collectPoints(site, SITE_RUNS_LIMIT),
     };
   });
 
@@ -39,7 +38,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: WebContext): void {
   });
 
   app.get('/metrics', async (_req, reply) => {
-    const text = await ctx.metrics.render(await collectLatestRuns(ctx.store), await collectFleetMetrics(ctx.store, ctx.fleet, ctx.now()));
+    const text = await ctx.metrics.render(await ctx.store.runs.collectLatest(), await collectFleetMetrics(ctx.store, ctx.fleet, ctx.now()));
     return reply.header('content-type', ctx.metrics.contentType).send(text);
   });
 }

@@ -6,7 +6,7 @@ import type { Config } from '../config/config-loader.ts';
 import { DcError } from '../core/errors.ts';
 import type { HistoryStore } from '../store/history-store.ts';
 import { SESSION_COOKIE, type WebAuth } from './web-auth.ts';
-import { collectLatestRuns, collectRunActions, parseJson } from './web-data.ts';
+import { parseJson } from './web-data.ts';
 import { LIST_KEYS, type SiteFiles } from './web-files.ts';
 import type { WebFleet } from './web-fleet.ts';
 import type { WebMetrics } from './web-metrics.ts';
@@ -30,7 +30,7 @@ export interface WebContext {
 const LOG_TAIL_BYTES = 64 * 1024;
 
 export async function summaryRows(ctx: WebContext): Promise<SiteRow[]> {
-  const latest = await collectLatestRuns(ctx.store);
+  const latest = await ctx.store.runs.collectLatest();
   return buildSiteRows(latest, { now: ctx.now(), overdueDays: ctx.overdueDays, configured: new Set(ctx.config.siteNames), files: ctx.files });
 }
 
@@ -43,7 +43,7 @@ export function requestAuth(ctx: WebContext, req: FastifyRequest): Auth & { sess
 /** A site the dashboard knows: configured, or present in the history. */
 export async function knownSite(ctx: WebContext, site: string): Promise<boolean> {
   if (ctx.config.siteNames.includes(site)) return true;
-  return ctx.store.hasSite(site);
+  return ctx.store.states.has(site);
 }
 
 export function parseRunId(raw: string): number {
@@ -71,7 +71,7 @@ function tail(path: string, size: number): { text: string; truncated: boolean } 
 }
 
 export async function runView(ctx: WebContext, id: number): Promise<RunView> {
-  const r = await ctx.store.getRun(id);
+  const r = await ctx.store.runs.get(id);
   const summary = parseJson<Partial<RunSummaryFile>>(r.summary) ?? null;
   // The lists on disk belong to the run named in SITE_summary.json (each finished run rewrites them).
   const summaryFile = ctx.files.list(r.site, 'summary');
@@ -87,7 +87,7 @@ export async function runView(ctx: WebContext, id: number): Promise<RunView> {
       if (f) lists[k] = { href: fileHref(r.site, f.path), size: f.size };
     }
   }
-  const logFile = ctx.files.log(r.site, id, (await ctx.store.latestRunId(r.site)) === id);
+  const logFile = ctx.files.log(r.site, id, (await ctx.store.runs.latestId(r.site)) === id);
   const log = logFile ? { href: `/runs/${id}/log`, size: logFile.size, ...(({ text, truncated }) => ({ tail: text, truncated }))(tail(logFile.path, logFile.size)) } : null;
   return {
     id: Number(r.id),
@@ -103,7 +103,7 @@ export async function runView(ctx: WebContext, id: number): Promise<RunView> {
     lists,
     listsOfRun,
     log,
-    actions: await collectRunActions(ctx.store, r.site, id),
+    actions: await ctx.store.actions.summarizeRun(r.site, id),
   };
 }
 

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DcError } from '../core/errors.ts';
 import { SESSION_COOKIE, safeNext } from './web-auth.ts';
-import { recordStateChange } from './web-data.ts';
 import { requestAuth, sendHtml, type WebContext } from './web-context.ts';
 import { h, page, seg } from './web-html.ts';
 import { STATE_VALUES, type StateValue } from './web-site-page.ts';
@@ -59,7 +58,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: WebContext): vo
     const site = req.params.site;
     const value = await checkValue(site, req.body?.value);
     const by = `web:${req.ip}`;
-    await recordStateChange(ctx.store, site, value, by);
+    await ctx.store.states.set(site, value, by);
     ctx.log('web-state-change', { site, value, by });
     return reply.redirect(`/sites/${seg(site)}`, 303);
   });
@@ -70,7 +69,7 @@ export function registerControlRoutes(app: FastifyInstance, ctx: WebContext): vo
     const site = req.params.site;
     const value = await checkValue(site, req.body?.value);
     const by = `api:${req.ip}`;
-    const state = await recordStateChange(ctx.store, site, value, by);
+    const state = await ctx.store.states.set(site, value, by);
     ctx.log('web-state-change', { site, value, by });
     return state;
   });

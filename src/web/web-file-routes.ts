@@ -31,8 +31,8 @@ export function registerFileRoutes(app: FastifyInstance, ctx: WebContext): void 
 
   app.get<{ Params: { id: string } }>('/runs/:id/log', async (req, reply) => {
     const id = parseRunId(req.params.id);
-    const run = await ctx.store.getRun(id);
-    const file = ctx.files.log(run.site, id, (await ctx.store.latestRunId(run.site)) === id);
+    const run = await ctx.store.runs.get(id);
+    const file = ctx.files.log(run.site, id, (await ctx.store.runs.latestId(run.site)) === id);
     if (!file) throw new DcError('NOT_FOUND', 'no log for this run');
     return sendFile(reply, file, `${run.site}_run${id}.log`, false);
   });

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { DcError } from '../core/errors.ts';
-import { collectSiteRuns, collectStateChanges } from './web-data.ts';
 import { knownSite, parseRunId, requestAuth, runView, sendHtml, summaryRows, type WebContext } from './web-context.ts';
 import { fleetBody } from './web-fleet-page.ts';
 import { helpBody } from './web-help-page.ts';
@@ -29,7 +28,7 @@ export function registerPageRoutes(app: FastifyInstance, ctx: WebContext): void 
   app.get<{ Params: { site: string } }>('/sites/:site', async (req, reply) => {
     const site = req.params.site;
     if (!(await knownSite(ctx, site))) throw new DcError('NOT_FOUND', 'no such site');
-    const [state, runs, changes] = [await ctx.store.getState(site), await collectSiteRuns(ctx.store, site, SITE_RUNS_LIMIT), await collectStateChanges(ctx.store, site)];
+    const [state, runs, changes] = [await ctx.store.states.get(site), await ctx.store.runs.collectPoints(site, SITE_RUNS_LIMIT), await ctx.store.states.collectChanges(site)];
     const auth = requestAuth(ctx, req);
     return sendHtml(reply, layout(req, site, siteBody(site, state, runs, changes, auth, ctx.config.siteNames.includes(site)), auth));
   });

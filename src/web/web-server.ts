@@ -39,7 +39,7 @@ const STATUS: Partial<Record<string, number>> = { NOT_FOUND: 404, INPUT: 400, ST
  */
 export async function createWebServer(opts: WebServerOptions): Promise<{ app: FastifyInstance; ctx: WebContext }> {
   const token = readWebToken(opts.config);
-  await opts.store.ensureSites(opts.config.siteNames);
+  await opts.store.states.ensure(opts.config.siteNames);
   const ctx: WebContext = {
     config: opts.config,
     store: opts.store,

@@ -1,6 +1,6 @@
 import type { RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckProgress } from '../check/check-types.ts';
-import { LOCK_STALE_SECONDS } from '../store/history-store.ts';
+import { LOCK_STALE_SECONDS } from '../store/site-lock.ts';
 import { parseJson, type LatestRuns } from './web-data.ts';
 import { DirListing, type SiteFiles } from './web-files.ts';
 

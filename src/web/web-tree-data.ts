@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { escapeName } from '../core/escape.ts';
 import { DcError } from '../core/errors.ts';
-import type { FindingCategory } from '../store/history-store.ts';
+import type { FindingCategory } from '../store/site-findings.ts';
 import type { WebContext } from './web-context.ts';
 import { parseJson } from './web-data.ts';
 import { TREE_KEYS, type TreeKey } from './web-files.ts';
@@ -19,7 +19,7 @@ const MAX_SIZED_FINDINGS = 200_000;
 async function findingSizes(ctx: WebContext, site: string, runId: number, key: TreeKey): Promise<Map<string, number> | undefined> {
   const category = CATEGORY[key];
   if (!category) return undefined;
-  const rows = await ctx.store.collectFindingsOfRun(site, runId, category, { sized: true, limit: MAX_SIZED_FINDINGS + 1 });
+  const rows = await ctx.store.findings.collectOfRun(site, runId, category, { sized: true, limit: MAX_SIZED_FINDINGS + 1 });
   if (rows.length === 0 || rows.length > MAX_SIZED_FINDINGS) return undefined;
   return new Map(rows.map((r) => [escapeName(r.lfn), r.size]));
 }
@@ -36,7 +36,7 @@ export interface TreeData {
 export async function loadTree(ctx: WebContext, runId: number, keyArg: string, dir: string): Promise<TreeData> {
   if (!(TREE_KEYS as readonly string[]).includes(keyArg)) throw new DcError('NOT_FOUND', 'no such list');
   const key = keyArg as TreeKey;
-  const run = await ctx.store.getRun(runId);
+  const run = await ctx.store.runs.get(runId);
   const summary = ctx.files.list(run.site, 'summary');
   const onDisk = summary ? parseJson<{ runId?: number }>(readFileSync(summary.path, 'utf8')) : undefined;
   if (onDisk?.runId !== runId) throw new DcError('NOT_FOUND', 'the lists of this run are no longer kept');

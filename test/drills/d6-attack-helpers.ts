@@ -72,9 +72,9 @@ export async function secretRuns(dir: string) {
   const { app } = await createWebServer({ config, store, log: (event, fields) => webLog.push(JSON.stringify({ event, ...fields })) });
   await app.ready();
   const runIds: number[] = [];
-  for (const site of config.siteNames) for (let id = (await store.latestRunId(site)) ?? 0; id > 0 && runIds.length < 20; id--) {
+  for (const site of config.siteNames) for (let id = (await store.runs.latestId(site)) ?? 0; id > 0 && runIds.length < 20; id--) {
     try {
-      if ((await store.getRun(id)).site === site && !runIds.includes(id)) runIds.push(id);
+      if ((await store.runs.get(id)).site === site && !runIds.includes(id)) runIds.push(id);
     } catch {
       // not a run of this store
     }

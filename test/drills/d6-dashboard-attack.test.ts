@@ -75,11 +75,11 @@ describe('drill D6: the dashboard under attack', { timeout: 900_000 }, () => {
       const res = await attempt();
       statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
       assert.ok([400, 401, 403, 404, 413, 415].includes(res.statusCode), `${what}: answered ${res.statusCode}`);
-      assert.equal((await fx.store.getState(site)).status, 'ready', `${what}: the state changed`);
+      assert.equal((await fx.store.states.get(site)).status, 'ready', `${what}: the state changed`);
     }
     // The same requests with the right credentials do change it: the refusals above were not for another reason.
     assert.equal((await form({ cookie }, `value=halt&csrf=${csrf}`)()).statusCode, 303);
-    assert.equal((await fx.store.getState(site)).status, 'halt');
+    assert.equal((await fx.store.states.get(site)).status, 'halt');
     assert.equal((await api({ authorization: `Bearer ${TOKEN}` }, { value: 'ready' })()).statusCode, 200);
     reportFigures('D6 state-changes', { forged_attempts: attempts.length, changed: 0, ...Object.fromEntries(Object.entries(statuses).map(([k, v]) => [`http_${k}`, v])) });
   });
@@ -144,7 +144,7 @@ describe('drill D6: the dashboard under attack', { timeout: 900_000 }, () => {
     const url = await rawRequest(base, `GET /sites/${big(100_000)} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     assert.match(url, /^HTTP\/1\.1 (414|431|404)/);
     assert.equal((await fetch(`${base}/`)).status, 200, 'the server still answers');
-    assert.equal((await fx.store.getState(SITES.never)).status, 'ready');
+    assert.equal((await fx.store.states.get(SITES.never)).status, 'ready');
     reportFigures('D6 oversized', { json_body_KiB: 195, form_body_KiB: 19, header_KiB: 64, headers: 3000, cookies: 2000, url_KiB: 98, refused: 6 });
   });
 

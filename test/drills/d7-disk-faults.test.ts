@@ -128,8 +128,8 @@ describe('drill D7: full and read-only disks for VarLocation and WebDir', { time
   async function latestRun(): Promise<{ id: number; status: string; error?: string }> {
     const store = await HistoryStore.open(loadConfig(configFile, {}).historyUrl);
     try {
-      const id = (await store.latestRunId(DEMO_SITE))!;
-      const run = await store.getRun(id);
+      const id = (await store.runs.latestId(DEMO_SITE))!;
+      const run = await store.runs.get(id);
       return { id, status: run.status, error: (run as { error?: string | null }).error ?? undefined };
     } finally {
       await store.close();

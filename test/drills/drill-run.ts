@@ -67,6 +67,6 @@ export class RunTally {
 
 export async function openActStore(historyUrl: string): Promise<HistoryStore> {
   const store = await HistoryStore.open(historyUrl);
-  await store.setState(SITE, 'act', 'drill');
+  await store.states.set(SITE, 'act', 'drill');
   return store;
 }

@@ -64,7 +64,7 @@ function listsOnDisk(site: DrillSite): Map<string, string | undefined> {
 async function setMode(url: string, mode: 'act' | 'dry'): Promise<void> {
   const store = await HistoryStore.open(url);
   try {
-    await store.setState(SITE, mode, 'drill');
+    await store.states.set(SITE, mode, 'drill');
   } finally {
     await store.close();
   }

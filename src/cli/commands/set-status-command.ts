@@ -26,11 +26,11 @@ export const registerSetStatus: CommandRegistrar = (program, run) => {
           const by = `cli:${userInfo().username}`;
           if (value === 'accept') {
             const b = await store.baselines.acceptLatestRun(site, by);
-            await store.recordStateChange(site, 'accept', by);
+            await store.states.recordChange(site, 'accept', by);
             ctx.out.write(`${site}: baseline is now run ${b.runId}: ${b.settled} settled inventory files, ${b.listed} listed files\n`);
             return EXIT.OK;
           }
-          const st = await store.setState(site, value as Exclude<(typeof VALUES)[number], 'accept'>, by);
+          const st = await store.states.set(site, value as Exclude<(typeof VALUES)[number], 'accept'>, by);
           ctx.out.write(`${st.site}: status ${st.status}, mode ${st.mode}\n`);
           return EXIT.OK;
         } finally {

@@ -5,7 +5,6 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { pathToFileURL } from 'node:url';
-import { collectActions } from '../../../src/store/action-log.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { makeActionSite, PLANTED, SITE, type ActionSite } from './actions-site.ts';
 
@@ -74,7 +73,7 @@ describe('runs that stop in the middle', () => {
   it('kill -9 mid-run leaves the history consistent, and the next run takes the lock and proceeds', async () => {
     const r1 = await s.run();
     assert.equal(r1.status, 'done');
-    const findingsBefore = await s.store.collectFindings(SITE, 'orphan');
+    const findingsBefore = await s.store.findings.collect(SITE, 'orphan');
     assert.equal(findingsBefore.length, 2);
 
     setUrl(s, stall.url);
@@ -88,10 +87,10 @@ describe('runs that stop in the middle', () => {
     // What the killed run left: a run still "running" and the site's lock held by a dead process.
     const peek = await HistoryStore.open(s.config.historyUrl);
     try {
-      const runs = await peek.collectRuns(SITE);
+      const runs = await peek.runs.collect(SITE);
       assert.equal(runs[0].status, 'running');
-      assert.match((await peek.getLock(SITE)).owner ?? '', new RegExp(`:${child.pid}$`));
-      assert.deepEqual(await peek.collectFindings(SITE, 'orphan'), findingsBefore, 'findings untouched by the killed run');
+      assert.match((await peek.locks.holder(SITE)) ?? '', new RegExp(`:${child.pid}$`));
+      assert.deepEqual(await peek.findings.collect(SITE, 'orphan'), findingsBefore, 'findings untouched by the killed run');
     } finally {
       await peek.close();
     }
@@ -103,11 +102,11 @@ describe('runs that stop in the middle', () => {
     const r3 = await runSite(loadConfig(s.configFile, {}), SITE, s.store, { retryDelayMs: 1 });
     assert.equal(r3.status, 'done', r3.error?.message);
     assert.ok(Date.now() - t0 < 20_000, 'the dead holder\'s lock is taken over at once, not after the stale timeout');
-    const runs = await s.store.collectRuns(SITE);
+    const runs = await s.store.runs.collect(SITE);
     assert.deepEqual(runs.map((r) => r.status), ['done', 'failed', 'done']);
     assert.match(runs[1].error ?? '', /lock was recovered/);
     // The killed run does not count as a sighting, nor does it break the chain: run 1 + run 3 confirm.
-    const acts = await collectActions(s.store, SITE, r3.runId);
+    const acts = await s.store.actions.collect(SITE, r3.runId);
     assert.deepEqual(acts.filter((a) => a.kind === 'delete').map((a) => a.target).sort(), [...PLANTED.orphans].sort());
   });
 
@@ -124,11 +123,11 @@ describe('runs that stop in the middle', () => {
     const res = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
     assert.equal(res.status, 'halted');
     assert.ok(took < 15_000, `stopped in ${took} ms`);
-    const run = await s.store.getRun(res.runId);
+    const run = await s.store.runs.get(res.runId);
     assert.equal(run.status, 'halted');
     assert.equal(run.error, 'stopped by signal');
-    assert.equal((await s.store.getLock(SITE)).owner, null);
-    assert.deepEqual(await collectActions(s.store, SITE, res.runId), []);
+    assert.equal(await s.store.locks.holder(SITE), null);
+    assert.deepEqual(await s.store.actions.collect(SITE, res.runId), []);
   });
 
   it('a halt set from outside is noticed at the next heartbeat; the run is recorded as halted', async () => {
@@ -137,13 +136,13 @@ describe('runs that stop in the middle', () => {
     const seen = stall.requests();
     await until('the child to be listing', () => stall.requests() > seen);
     const t0 = Date.now();
-    await s.store.setState(SITE, 'halt', 'test');
+    await s.store.states.set(SITE, 'halt', 'test');
     const out = await output;
     const took = Date.now() - t0;
     const res = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
     assert.equal(res.status, 'halted', out.stderr);
     assert.ok(took < 5_000, `noticed in ${took} ms with a 1 s heartbeat`);
-    assert.equal((await s.store.getRun(res.runId)).error, 'site halted or disabled during the run');
-    await s.store.setState(SITE, 'ready', 'test');
+    assert.equal((await s.store.runs.get(res.runId)).error, 'site halted or disabled during the run');
+    await s.store.states.set(SITE, 'ready', 'test');
   });
 });

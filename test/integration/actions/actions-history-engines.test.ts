@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectConfirmed, planActions } from '../../../src/actions/actions-confirm.ts';
-import { collectActions, markActed, recordActions } from '../../../src/store/action-log.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { createMariadbDatabase, createPostgresDatabase, type TestDatabase } from '../../servers/databases.ts';
 import { testSite } from '../../helpers/check-harness.ts';
@@ -39,13 +38,13 @@ for (const engine of ENGINES) {
       store = await HistoryStore.open(db.url);
       const site = testSite({ MissingConfirmations: 2, OrphanConfirmations: 2, OrphanConfirmDays: 1, DeleteOrphans: true });
       const run = async (t: number, missing: string[], orphan: string[], status: 'done' | 'failed' = 'done') => {
-        const id = await store!.startRun(site.name, iso(t));
+        const id = await store!.runs.start(site.name, iso(t));
         // As runSite: a run that fails records no findings.
         if (status === 'done') {
-          await store!.recordFindings(site.name, id, 'missing', missing, iso(t));
-          await store!.recordFindings(site.name, id, 'orphan', orphan, iso(t));
+          await store!.findings.record(site.name, id, 'missing', missing, iso(t));
+          await store!.findings.record(site.name, id, 'orphan', orphan, iso(t));
         }
-        await store!.finishRun(id, status, {});
+        await store!.runs.finish(id, status, {});
         return id;
       };
       const r1 = await run(T0, ['/m/a', '/m/b'], ['/store/mc/o1']);
@@ -55,17 +54,17 @@ for (const engine of ENGINES) {
       // Two sightings, but only half a day apart: the orphan is not confirmed yet.
       assert.deepEqual(await collectConfirmed(store, site.name, r2, 'orphan', { runs: 2, days: 1, now: T0 + 0.5 * DAY }), []);
       const r3 = await run(T0 + 1.5 * DAY, ['/m/a', '/m/b'], ['/store/mc/o1']);
-      const rows = await store.collectFindings(site.name, 'missing');
+      const rows = await store.findings.collect(site.name, 'missing');
       assert.deepEqual(rows.map((r) => [r.lfn, Number(r.consecutive), Number(r.first_run)]), [['/m/a', 3, r1], ['/m/b', 1, r3]], '/m/b reset when run 2 did not see it');
       const { plan } = await planActions(store, site, r3, T0 + 1.5 * DAY);
       assert.deepEqual(plan, { transfers: ['/m/a'], deletions: ['/store/mc/o1'], rmdirs: [], notes: [] });
 
-      await recordActions(store, [
+      await store.actions.record([
         { runId: r3, site: site.name, sink: 'registry', kind: 'transfer', target: '/m/a', outcome: 'ok', detail: 'queued from T1_X' },
         { runId: r3, site: site.name, sink: 'registry', kind: 'delete', target: '/store/mc/o1', outcome: 'failed' },
       ]);
-      await markActed(store, site.name, 'missing', ['/m/a'], r3);
-      const acts = await collectActions(store, site.name, r3);
+      await store.findings.markActed(site.name, 'missing', ['/m/a'], r3);
+      const acts = await store.actions.collect(site.name, r3);
       assert.deepEqual(acts.map((a) => [a.sink, a.kind, a.target, a.outcome, a.detail]), [
         ['registry', 'transfer', '/m/a', 'ok', 'queued from T1_X'],
         ['registry', 'delete', '/store/mc/o1', 'failed', null],
@@ -79,10 +78,10 @@ for (const engine of ENGINES) {
       missing = await collectConfirmed(store, site.name, r5, 'missing', { runs: 2, days: 0, now: 0 });
       assert.deepEqual(missing, []);
 
-      assert.equal(await store.acquireLock(site.name, 'host-a:1'), true);
-      assert.equal(await store.acquireLock(site.name, 'host-b:2'), false);
-      await store.releaseLock(site.name, 'host-a:1');
-      assert.deepEqual((await store.collectRuns(site.name)).map((r) => r.status), ['done', 'failed', 'done', 'done', 'done']);
+      assert.equal(await store.locks.acquire(site.name, 'host-a:1'), true);
+      assert.equal(await store.locks.acquire(site.name, 'host-b:2'), false);
+      await store.locks.release(site.name, 'host-a:1');
+      assert.deepEqual((await store.runs.collect(site.name)).map((r) => r.status), ['done', 'failed', 'done', 'done', 'done']);
     });
   });
 }

@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import { invalidateMissing } from '../../../src/actions/actions-invalidate.ts';
 import { ensureRegistryTables } from '../../../src/actions/registry/registry-db.ts';
-import { collectActions } from '../../../src/store/action-log.ts';
 import { openSql } from '../../../src/sql/sql-database.ts';
 import { createMariadbDatabase, type TestDatabase } from '../../servers/databases.ts';
 import { makeActionSite, PLANTED, SITE, type ActionSite } from './actions-site.ts';
@@ -77,9 +76,9 @@ describe('Dynamo registry sink on a real MariaDB', () => {
     const out = (n: string) => readFileSync(join(s.dir, 'var', `${SITE}_${n}.txt`), 'utf8');
     assert.equal(out('missing_nosite'), `${M2}\n${M3}\n`);
     assert.equal(out('unrecoverable'), `${M3}\n`);
-    const acts = await collectActions(s.store, SITE, r2.runId);
+    const acts = await s.store.actions.collect(SITE, r2.runId);
     assert.deepEqual(acts.filter((a) => a.kind === 'transfer').map((a) => [a.target, a.outcome]).sort(), [[M1, 'ok'], [M2, 'ok'], [M3, 'skipped']]);
-    const missing = await s.store.collectFindings(SITE, 'missing');
+    const missing = await s.store.findings.collect(SITE, 'missing');
     assert.deepEqual(missing.map((f) => [f.lfn, f.acted_run]), [[M1, r2.runId], [M2, r2.runId], [M3, null]]);
     // The seed's '%10i    %-17s  %s#%s': missing files per block, the block's group here, dataset#block.
     assert.equal(
@@ -93,17 +92,17 @@ describe('Dynamo registry sink on a real MariaDB', () => {
 
     // A third run repeats nothing already acted on; the unrecoverable file is tried again.
     const r3 = await s.run();
-    assert.deepEqual((await collectActions(s.store, SITE, r3.runId)).map((a) => [a.kind, a.target, a.outcome]), [['transfer', M3, 'skipped']]);
+    assert.deepEqual((await s.store.actions.collect(SITE, r3.runId)).map((a) => [a.kind, a.target, a.outcome]), [['transfer', M3, 'skipped']]);
     assert.equal((await reg.selectFrom('deletion_queue').selectAll().execute()).length, 4);
     assert.equal((await reg.selectFrom('transfer_queue').selectAll().execute()).length, 2);
   });
 
   it('invalidate writes local_invalidations once per confirmed missing file, only for sites in act mode', async () => {
-    await s.store.setState(SITE, 'dry', 'test');
+    await s.store.states.set(SITE, 'dry', 'test');
     const [dry] = await invalidateMissing(s.config, s.store, [SITE]);
     assert.equal(dry.invalidated, 0);
     assert.match(dry.skipped!, /dry mode/);
-    await s.store.setState(SITE, 'act', 'test');
+    await s.store.states.set(SITE, 'act', 'test');
     const [first] = await invalidateMissing(s.config, s.store, [SITE]);
     assert.equal(first.invalidated, 3, JSON.stringify(first));
     const rows = await reg.selectFrom('local_invalidations').select(['site', 'lfn']).orderBy('lfn').execute();
@@ -111,6 +110,6 @@ describe('Dynamo registry sink on a real MariaDB', () => {
     const [again] = await invalidateMissing(s.config, s.store, [SITE]);
     assert.deepEqual([again.invalidated, again.alreadyInvalidated], [0, 3]);
     assert.equal((await reg.selectFrom('local_invalidations').selectAll().execute()).length, 3);
-    assert.ok((await s.store.collectFindings(SITE, 'missing')).every((f) => f.acted_run !== null));
+    assert.ok((await s.store.findings.collect(SITE, 'missing')).every((f) => f.acted_run !== null));
   });
 });

@@ -130,7 +130,7 @@ export async function makeActionSite(o: ActionSiteOptions = {}): Promise<ActionS
   );
   const config = loadConfig(configFile, {});
   const store = await HistoryStore.open(config.historyUrl);
-  await store.setState(SITE, 'act', 'test');
+  await store.states.set(SITE, 'act', 'test');
   return {
     dir,
     siteRoot,

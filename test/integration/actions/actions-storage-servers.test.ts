@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { collectActions } from '../../../src/store/action-log.ts';
 import { startNginx } from '../../servers/nginx-server.ts';
 import { startXrootd } from '../../servers/xrootd-server.ts';
 import { withFileArriving } from './actions-late-file.ts';
@@ -38,7 +37,7 @@ async function checkRemovesExactlyTheConfirmed(s: ActionSite): Promise<void> {
   assert.deepEqual(tree(s.siteRoot), before, 'nothing removed on the first sighting');
   const r2 = await s.run();
   assert.equal(r2.status, 'done', r2.error?.message);
-  const acts = await collectActions(s.store, SITE, r2.runId);
+  const acts = await s.store.actions.collect(SITE, r2.runId);
   assert.deepEqual(acts.filter((a) => a.outcome !== 'ok').map((a) => [a.kind, a.target, a.detail]), []);
   assert.equal(acts.length, 4);
   const removed = new Set([...PLANTED.orphans, ...PLANTED.empty]);
@@ -62,7 +61,7 @@ async function checkRefusesDirectoryThatFilled(s: ActionSite, owner: string): Pr
     }),
   });
   assert.equal(r2.status, 'done', r2.error?.message);
-  const rmdirs = (await collectActions(s.store, SITE, r2.runId)).filter((a) => a.kind === 'rmdir');
+  const rmdirs = (await s.store.actions.collect(SITE, r2.runId)).filter((a) => a.kind === 'rmdir');
   assert.deepEqual(rmdirs.map((a) => [a.target, a.outcome]), PLANTED.empty.map((d) => [d, 'refused']), JSON.stringify(rmdirs));
   for (const a of rmdirs) assert.match(a.detail ?? '', /not empty/);
   assert.ok(existsSync(late), 'the file survives');

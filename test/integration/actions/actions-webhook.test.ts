@@ -4,7 +4,6 @@ import { createServer, type Server } from 'node:http';
 import { actOnRun } from '../../../src/actions/actions-run.ts';
 import { WebhookSink, type WebhookBatch } from '../../../src/actions/webhook/webhook-sink.ts';
 import { siteConfig } from '../../../src/config/config-loader.ts';
-import { collectActions } from '../../../src/store/action-log.ts';
 import type { ResultContext } from '../../../src/run/run-site.ts';
 import { makeActionSite, PLANTED, SITE, type ActionSite } from './actions-site.ts';
 
@@ -66,7 +65,7 @@ describe('webhook sink', () => {
     assert.ok(recv.seen.every((x) => x.key === x.body.idempotencyKey && x.body.site === SITE && x.body.runId === r2.runId && x.body.batches === 3));
     const sent = recv.seen.filter((x) => x.answered === 200).flatMap((x) => x.body.actions.map((a) => `${a.kind} ${a.lfn}`));
     assert.deepEqual(sent.sort(), [...PLANTED.missing.map((l) => `transfer ${l}`), ...PLANTED.orphans.map((l) => `delete ${l}`), ...PLANTED.empty.map((l) => `rmdir ${l}`)].sort());
-    const acts = await collectActions(s.store, SITE, r2.runId);
+    const acts = await s.store.actions.collect(SITE, r2.runId);
     assert.equal(acts.length, 5);
     assert.ok(acts.every((a) => a.sink === 'webhook' && a.outcome === 'ok'));
     assert.match(acts[0].detail!, /after 3 attempts/);

@@ -38,13 +38,13 @@ describe('shrink gates on a real run', () => {
       assert.equal((await s.store.baselines.get(SITE))!.runId, r1.runId);
     }
     // Orphans seen in held runs were not counted: the findings still stem from run 1 only.
-    const orphans = await s.store.collectFindings(SITE, 'orphan');
+    const orphans = await s.store.findings.collect(SITE, 'orphan');
     assert.ok(orphans.every((f) => f.last_run === r1.runId && f.consecutive === 1), JSON.stringify(orphans));
 
     const acc = await runCli(['--config', s.configFile, 'set-status', SITE, 'accept'], { cwd: s.dir });
     assert.equal(acc.code, 0, acc.stderr);
     assert.match(acc.stdout, /baseline is now run \d+: 11 settled inventory files/);
-    const changes = await s.store.collectStateChanges(SITE);
+    const changes = await s.store.states.collectChanges(SITE);
     assert.equal(changes[0].value, 'accept');
     assert.match(changes[0].by, /^cli:/);
 
@@ -52,7 +52,7 @@ describe('shrink gates on a real run', () => {
     assert.equal(r4.status, 'done', r4.error?.message);
     assert.ok(!r4.summary!.gates.held.some((g) => g.gate === 'MaxInventoryShrink'), JSON.stringify(r4.summary!.gates.held));
     // Counting starts afresh after the held runs: every orphan is a first sighting again.
-    const after4 = await s.store.collectFindings(SITE, 'orphan');
+    const after4 = await s.store.findings.collect(SITE, 'orphan');
     assert.ok(after4.length >= PLANTED.orphans.length);
     assert.ok(after4.every((f) => f.consecutive === 1 && f.last_run === r4.runId), JSON.stringify(after4));
   });
@@ -88,7 +88,7 @@ describe('shrink gates on a real run', () => {
     const cli = await runCli(['--config', s.configFile, 'check', '--site', SITE], { cwd: s.dir });
     assert.equal(cli.code, 1, cli.stdout + cli.stderr);
     assert.match(cli.stderr, /every top directory is unlisted/);
-    const runs = await s.store.collectRuns(SITE);
+    const runs = await s.store.runs.collect(SITE);
     assert.equal(runs[0].status, 'failed');
     assert.match(runs[0].error ?? '', /every top directory is unlisted/);
   });

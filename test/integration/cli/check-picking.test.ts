@@ -34,7 +34,7 @@ async function withStore<T>(fn: (s: HistoryStore) => Promise<T>): Promise<T> {
   }
 }
 
-const runsOf = (site: string) => withStore(async (s) => (await s.collectRuns(site)).map((r) => r.status).reverse());
+const runsOf = (site: string) => withStore(async (s) => (await s.runs.collect(site)).map((r) => r.status).reverse());
 
 before(async () => {
   root = mkdtempSync(join(tmpdir(), 'dc-pick-'));
@@ -79,14 +79,14 @@ describe('check without --site: whose turn it is', () => {
   it('skips a site another process is checking and takes the next one', async () => {
     // The broken site's turn again; a live process (this test) holds its lock.
     const owner = `${hostname()}:${process.pid}`;
-    await withStore((s) => s.acquireLock(BROKEN, owner));
+    await withStore((s) => s.locks.acquire(BROKEN, owner));
     try {
       const r = await check();
       assert.equal(r.code, 0, r.stderr);
       assert.deepEqual(await runsOf(GOOD), ['done', 'done']);
       assert.deepEqual(await runsOf(BROKEN), ['failed'], 'the locked site was left alone');
     } finally {
-      await withStore((s) => s.releaseLock(BROKEN, owner));
+      await withStore((s) => s.locks.release(BROKEN, owner));
     }
   });
 
@@ -98,7 +98,7 @@ describe('check without --site: whose turn it is', () => {
     const r = await check();
     assert.equal(r.code, 0, `the halted site is checked: ${r.stderr}`);
     assert.deepEqual(await runsOf(GOOD), ['done', 'done', 'done']);
-    const changes = await withStore((s) => s.collectStateChanges(GOOD));
+    const changes = await withStore((s) => s.states.collectChanges(GOOD));
     assert.equal(changes[0].value, 'ready', 'the run took the halted site back to ready');
     assert.match(changes[0].by, /^check:/);
     assert.equal(changes[1].value, 'halt');

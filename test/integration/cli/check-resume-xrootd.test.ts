@@ -186,7 +186,7 @@ describe('check --resume after kill -9, over a real xrootd', () => {
     const lastRun = async () => {
       const store = await HistoryStore.open(history);
       try {
-        return await store.getRun((await store.latestRunId(SITE))!);
+        return await store.runs.get((await store.runs.latestId(SITE))!);
       } finally {
         await store.close();
       }
@@ -194,7 +194,7 @@ describe('check --resume after kill -9, over a real xrootd', () => {
     const runAfter = async (id: number) => {
       const store = await HistoryStore.open(history);
       try {
-        return (await store.latestRunId(SITE))! > id ? await store.getRun(id + 1) : undefined;
+        return (await store.runs.latestId(SITE))! > id ? await store.runs.get(id + 1) : undefined;
       } finally {
         await store.close();
       }

@@ -67,10 +67,10 @@ before(async () => {
   db = await createPostgresDatabase('dc_fleet_view');
   const cfg = writeFleetConfig(root, { CheckEvery: 24, MaxConcurrentChecks: 5, Sites: sites, History: { Url: db.url }, Queue: { Url: redis.url, Name: QUEUE, StallSeconds: 10 } });
   store = await HistoryStore.open(db.url);
-  await store.setState(DISABLED, 'disable', 'test');
+  await store.states.set(DISABLED, 'disable', 'test');
   for (const [i, total] of DURATIONS.entries()) {
-    const id = await store.startRun(HISTORY_SITE, new Date(Date.now() - (3 - i) * 86400_000).toISOString());
-    await store.finishRun(id, 'done', { summary: makeSummary(HISTORY_SITE, id, { total }), gatesHeld: [] });
+    const id = await store.runs.start(HISTORY_SITE, new Date(Date.now() - (3 - i) * 86400_000).toISOString());
+    await store.runs.finish(id, 'done', { summary: makeSummary(HISTORY_SITE, id, { total }), gatesHeld: [] });
   }
   // The failing job first, so a worker takes it before the daemon's jobs.
   const q = new Queue(QUEUE, { connection: { host: '127.0.0.1', port: redis.port } });
@@ -123,7 +123,7 @@ describe('the fleet on the dashboard', () => {
       const listing = active.filter((j) => (j.progress as { phase?: string } | null)?.phase === 'listing');
       return listing.length === 2 && v.queue?.counts?.waiting === 2 ? v : undefined;
     }, 90_000, 500).catch(async (err: Error) => {
-      const runs = await store.collectRuns(SLOW[0]);
+      const runs = await store.runs.collect(SLOW[0]);
       throw new Error(`${err.message}; last view: ${JSON.stringify({ queue: seen?.queue, running: seen?.running })}; runs of ${SLOW[0]}: ${JSON.stringify(runs.map((r) => [r.id, r.status, r.error, r.started_at, r.finished_at]))}; workers: ${procs.map((p) => p.stderr.split('\n').filter((l) => /check-|job/.test(l)).slice(0, 12).join('\n')).join('\n----\n')}`);
     });
     assert.equal(view.mode, 'distributed');

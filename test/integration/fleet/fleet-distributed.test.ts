@@ -64,7 +64,7 @@ before(async () => {
   db = await createPostgresDatabase('dc_fleet');
   cfg = writeFleetConfig(root, { CheckEvery: 0.002, MaxConcurrentChecks: 3, RegistryUrl: db.url, Sites: sites, History: { Url: db.url }, Queue: { Url: REDIS, Name: QUEUE, StallSeconds: 3 } });
   store = await HistoryStore.open(db.url);
-  for (const s of FAST) await store.setState(s, 'act', 'test');
+  for (const s of FAST) await store.states.set(s, 'act', 'test');
 });
 
 after(async () => {
@@ -105,7 +105,7 @@ describe('a distributed fleet on BullMQ', () => {
     // The slow site's first run, on some worker: kill that worker with -9 in the middle of it.
     const first = await waitFor('the slow site to be running', async () => (await collectRunRows(db.url)).find((r) => r.site === SLOW && r.status === 'running'), 60_000);
     await new Promise((r) => setTimeout(r, 2000));
-    const holder = (await store.lockOwner(SLOW)) ?? '';
+    const holder = (await store.locks.holder(SLOW)) ?? '';
     const victim = workers.find((w) => holder === `${hostname()}:${w.pid}`);
     assert.ok(victim, `a worker holds the slow site (${holder})`);
     victim.child.kill('SIGKILL');
@@ -116,7 +116,7 @@ describe('a distributed fleet on BullMQ', () => {
     const dead = (await collectRunRows(db.url)).find((r) => r.id === first.id)!;
     assert.equal(dead.status, 'failed');
     assert.match(dead.error ?? '', /crash or kill/);
-    const newHolder = await store.lockOwner(SLOW);
+    const newHolder = await store.locks.holder(SLOW);
     assert.ok(newHolder && newHolder !== holder, `run ${again.id} held by another worker (${newHolder})`);
 
     // A halt given from another process reaches the run on the worker.

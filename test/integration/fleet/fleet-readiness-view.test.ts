@@ -65,10 +65,10 @@ describe('readiness from the inventory\'s sites table', () => {
     try {
       const said = await waitFor('the daemon to say why the site waits', async () => daemon.events('site-waiting').find((e) => e.site === WAITROOM), 60_000);
       assert.equal(said.reason, 'not ready: the inventory\'s sites table says waitroom');
-      await waitFor('the ready site to be checked', async () => (await store.collectRuns(DEMO_SITE)).some((r) => r.status === 'done'), 60_000);
+      await waitFor('the ready site to be checked', async () => (await store.runs.collect(DEMO_SITE)).some((r) => r.status === 'done'), 60_000);
       const s = await daemon.stop('SIGTERM');
       assert.equal(s.code, 0, daemon.stderr.slice(-2000));
-      assert.deepEqual(await store.collectRuns(WAITROOM), []);
+      assert.deepEqual(await store.runs.collect(WAITROOM), []);
     } finally {
       daemon.kill();
     }

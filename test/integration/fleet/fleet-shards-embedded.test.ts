@@ -53,7 +53,7 @@ async function run(name: string, shards: Record<string, unknown>): Promise<Map<s
   try {
     const outcome = await runSite(config, SITE, store, { log, createLister: fleetListerHook(config, store, log) });
     assert.equal(outcome.status, 'done', outcome.error?.message);
-    assert.equal((await store.collectRuns(SITE)).length, 1);
+    assert.equal((await store.runs.collect(SITE)).length, 1);
   } finally {
     await store.close();
   }

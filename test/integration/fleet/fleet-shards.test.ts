@@ -90,7 +90,7 @@ before(async () => {
   xrd = await startXrootd({ dataDir: data });
   db = await createPostgresDatabase('dc_shards');
   store = await HistoryStore.open(db.url);
-  await store.setState(BROKEN, 'act', 'test');
+  await store.states.set(BROKEN, 'act', 'test');
 });
 
 after(async () => {

@@ -19,7 +19,8 @@ import { openSql } from '../../../src/sql/sql-database.ts';
 import type { StoreDb } from '../../../src/store/history-schema.ts';
 import { collectSiteHistory } from '../../../src/fleet/fleet-turns.ts';
 import { runFleetWorker } from '../../../src/fleet/fleet-worker.ts';
-import { HistoryStore, LOCK_STALE_SECONDS } from '../../../src/store/history-store.ts';
+import { HistoryStore } from '../../../src/store/history-store.ts';
+import { LOCK_STALE_SECONDS } from '../../../src/store/site-lock.ts';
 import { collectRunRows, makePosixSite, waitFor, writeFleetConfig } from './fleet-fixture.ts';
 
 const SITE = 'T2_AA_One';
@@ -48,8 +49,8 @@ describe('a worker taking over a site from a dead worker on another host', () =>
     const config = loadConfig(cfg, {});
     store = await HistoryStore.open(config.historyUrl);
     // What a worker on another host leaves when it dies mid-check: a running run and a lock it no longer renews.
-    assert.equal(await store.acquireLock(SITE, 'far-host:4242'), true);
-    const deadRun = await store.startRun(SITE, new Date().toISOString());
+    assert.equal(await store.locks.acquire(SITE, 'far-host:4242'), true);
+    const deadRun = await store.runs.start(SITE, new Date().toISOString());
 
     const events: { event: string; fields: Record<string, unknown> }[] = [];
     const stop = new AbortController();

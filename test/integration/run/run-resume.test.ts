@@ -65,7 +65,7 @@ describe('resuming a run that stopped mid-listing', () => {
       assert.deepEqual(res.attempts.map((a) => a.runId), [stopped.runId, r.runId]);
       assert.ok(res.attempts[0].dirsListed >= 2, JSON.stringify(res));
 
-      const row = await store.getRun(r.runId);
+      const row = await store.runs.get(r.runId);
       assert.deepEqual(JSON.parse(row.summary!).resume.attempts, res.attempts, 'the history keeps it');
       const text = summaryText(r.summary!, r.files ?? {});
       assert.match(text, new RegExp(`listing +resumed 1 time; directories listed per attempt: run ${stopped.runId}: ${res.attempts[0].dirsListed}, run ${r.runId}: ${res.attempts[1].dirsListed}`));

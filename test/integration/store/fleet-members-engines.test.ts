@@ -50,19 +50,19 @@ for (const engine of ENGINES) {
     });
 
     it('lists the live runs with their lock holders, and counts done runs into duration buckets', async () => {
-      assert.ok(await store!.acquireLock('S1', 'host-b:42'));
-      const run = await store!.startRun('S1', new Date().toISOString());
-      await store!.heartbeat('S1', run, { phase: 'listing', dirsListed: 3 }, 'host-b:42');
+      assert.ok(await store!.locks.acquire('S1', 'host-b:42'));
+      const run = await store!.runs.start('S1', new Date().toISOString());
+      await store!.locks.heartbeat('S1', run, { phase: 'listing', dirsListed: 3 }, 'host-b:42');
       const live = await store!.members.collectLiveRuns();
       assert.equal(live.length, 1);
       assert.deepEqual([live[0].runId, live[0].site, live[0].lockOwner, typeof live[0].lockHeartbeat], [run, 'S1', 'host-b:42', 'number']);
       assert.match(live[0].progress ?? '', /"dirsListed":3/);
       for (const [site, total] of [['S2', 20], ['S2', 400], ['S2', 5000], ['S3', 60]] as const) {
-        const id = await store!.startRun(site, new Date().toISOString());
-        await store!.finishRun(id, 'done', { summary: makeSummary(site, id, { total }), gatesHeld: [] });
+        const id = await store!.runs.start(site, new Date().toISOString());
+        await store!.runs.finish(id, 'done', { summary: makeSummary(site, id, { total }), gatesHeld: [] });
       }
-      const failed = await store!.startRun('S3', new Date().toISOString());
-      await store!.finishRun(failed, 'failed', { error: 'not counted' });
+      const failed = await store!.runs.start('S3', new Date().toISOString());
+      await store!.runs.finish(failed, 'failed', { error: 'not counted' });
       assert.deepEqual(await store!.members.collectDurationHistogram([30, 60, 1000]), [
         { site: 'S2', count: 3, sum: 5420, buckets: [1, 1, 2] },
         { site: 'S3', count: 1, sum: 60, buckets: [0, 1, 1] },

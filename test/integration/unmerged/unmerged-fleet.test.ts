@@ -47,7 +47,7 @@ describe('the daemon and its workers run the unmerged phase (issue 15)', () => {
       const s = await p.stop('SIGTERM');
       assert.equal(s.code, 0, p.stderr.slice(-3000));
     }
-    const run = await c.store.getRun(ended.id);
+    const run = await c.store.runs.get(ended.id);
     assert.equal(ended.status, 'done', `${ended.error}\n${mine.map((p) => p.stderr.slice(-2000)).join('\n')}`);
     return { status: ended.status, summary: JSON.parse(run!.summary!) as Record<string, unknown>, procs: mine };
   }

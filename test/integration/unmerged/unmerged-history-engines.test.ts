@@ -8,7 +8,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { collectConfirmed } from '../../../src/actions/actions-confirm.ts';
-import { markActed } from '../../../src/store/action-log.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { createMariadbDatabase, createPostgresDatabase, type TestDatabase } from '../../servers/databases.ts';
 
@@ -48,20 +47,20 @@ for (const engine of ENGINES) {
 
       const rule = { runs: 2, days: 0, now: T0 + 1000 };
       const run = async (t: number, names: string[] | undefined) => {
-        const id = await store!.startRun('T2_A', iso(t));
+        const id = await store!.runs.start('T2_A', iso(t));
         // As the unmerged phase: its sightings continue those of the last run that cleaned.
-        if (names) await store!.recordFindings('T2_A', id, 'unmerged', names, iso(t), (await store!.lastFindingsRun('T2_A', 'unmerged')) ?? -1);
-        else await store!.recordFindings('T2_A', id, 'orphan', ['/store/mc/o.root'], iso(t));
-        await store!.finishRun(id, 'done', {});
+        if (names) await store!.findings.record('T2_A', id, 'unmerged', names, iso(t), (await store!.findings.lastRun('T2_A', 'unmerged')) ?? -1);
+        else await store!.findings.record('T2_A', id, 'orphan', ['/store/mc/o.root'], iso(t));
+        await store!.runs.finish(id, 'done', {});
         return id;
       };
       const r1 = await run(T0, ['/store/unmerged/a.root', '/store/unmerged/d']);
       assert.deepEqual(await collectConfirmed(store, 'T2_A', r1, 'unmerged', rule), []);
-      assert.equal(await store.lastFindingsRun('T2_A', 'unmerged'), r1);
+      assert.equal(await store.findings.lastRun('T2_A', 'unmerged'), r1);
       await run(T0 + 50, undefined); // a plain check in between breaks no chain
       const r2 = await run(T0 + 100, ['/store/unmerged/a.root', '/store/unmerged/b.root']);
       assert.deepEqual((await collectConfirmed(store, 'T2_A', r2, 'unmerged', rule)).map((c) => c.lfn), ['/store/unmerged/a.root']);
-      await markActed(store, 'T2_A', 'unmerged', ['/store/unmerged/a.root'], r2);
+      await store.findings.markActed('T2_A', 'unmerged', ['/store/unmerged/a.root'], r2);
       assert.deepEqual(await collectConfirmed(store, 'T2_A', r2, 'unmerged', rule), [], 'acted on: not planned again');
     });
   });

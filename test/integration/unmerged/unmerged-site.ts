@@ -164,8 +164,8 @@ export async function makeCase(env: UnmergedEnv, keys: Record<string, unknown> =
   writeFileSync(configFile, JSON.stringify(cfg, null, 2));
   const config = loadConfig(configFile, {});
   const store = await HistoryStore.open(config.historyUrl);
-  await store.ensureSites([SITE]);
-  await store.setState(SITE, 'act', 'test');
+  await store.states.ensure([SITE]);
+  await store.states.set(SITE, 'act', 'test');
   return {
     dir,
     configFile,

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { collectActions } from '../../../src/store/action-log.ts';
 import { openSql } from '../../../src/sql/sql-database.ts';
 import { EXPECTED, makeCase, plantTree, SITE, TREE, startUnmergedEnv, type UnmergedEnv } from './unmerged-site.ts';
 
@@ -47,16 +46,16 @@ describe('unmerged cleaning on a real xrootd (issue 15)', () => {
       const r2 = await c.run();
       assert.equal(r2.status, 'done', r2.error?.message);
       const u2 = r2.summary!.unmerged!;
-      assert.deepEqual(u2.deleted, { files: 5, bytes: 50, logArchives: 1, directories: 9, failed: 0, refused: 0, skipped: 0 }, JSON.stringify(await collectActions(c.store, SITE, r2.runId)));
+      assert.deepEqual(u2.deleted, { files: 5, bytes: 50, logArchives: 1, directories: 9, failed: 0, refused: 0, skipped: 0 }, JSON.stringify(await c.store.actions.collect(SITE, r2.runId)));
       assert.equal(u2.cleaned, 5);
       const gone = new Set(EXPECTED.list);
       assert.deepEqual(surviving(), Object.keys(TREE.files).filter((l) => !gone.has(l)).sort());
       for (const d of EXPECTED.dirs) assert.ok(!existsSync(env.dataDir + d), `${d} removed`);
       for (const d of [`${U}/Era1/PrimA/AODSIM/procA/0001`, `${U}/Era3/Ign/SKIPME`, `${U}/logs/prod/2020`, U]) assert.ok(existsSync(env.dataDir + d), `${d} kept`);
-      const acts = await collectActions(c.store, SITE, r2.runId);
+      const acts = await c.store.actions.collect(SITE, r2.runId);
       assert.deepEqual([...new Set(acts.map((a) => a.kind))].sort(), ['unmerged-delete', 'unmerged-rmdir']);
       // The history keeps the summary the dashboard reads.
-      const run = await c.store.getRun(r2.runId);
+      const run = await c.store.runs.get(r2.runId);
       assert.equal(JSON.parse(run!.summary!).unmerged.cleaned, 5);
 
       const db = new Database(join(c.dir, 'var', `${SITE}_protected.db`), { readonly: true });
@@ -77,7 +76,7 @@ describe('unmerged cleaning on a real xrootd (issue 15)', () => {
     plantTree(env.dataDir);
     const c = await makeCase(env);
     try {
-      await c.store.setState(SITE, 'dry', 'test');
+      await c.store.states.set(SITE, 'dry', 'test');
       const r = await c.run();
       const u = r.summary!.unmerged!;
       assert.deepEqual(u.gates.held.map((g) => g.gate), ['DryMode']);
@@ -115,10 +114,10 @@ describe('unmerged cleaning on a real xrootd (issue 15)', () => {
     plantTree(env.dataDir);
     const c = await makeCase(env);
     try {
-      await c.store.setState(SITE, 'dry', 'test');
+      await c.store.states.set(SITE, 'dry', 'test');
       const r1 = await c.run();
       assert.equal(r1.summary!.unmerged!.protectedList.count, 4);
-      await c.store.setState(SITE, 'act', 'test');
+      await c.store.states.set(SITE, 'act', 'test');
       const shrunk = await makeCase(env, { ProtectedLfnsUrl: `${env.nginx.httpsUrl}/shrunk.json` }, { History: { Url: c.config.historyUrl } });
       try {
         const r2 = await shrunk.run();
@@ -280,7 +279,7 @@ describe('unmerged cleaning on a real xrootd (issue 15)', () => {
     try {
       const r = await c.run({ noInventory: true });
       assert.equal(r.status, 'cleaned', r.error?.message);
-      assert.equal(await c.store.lastDoneRun(SITE), undefined, 'no check ran: the site has no done run');
+      assert.equal(await c.store.runs.lastDone(SITE), undefined, 'no check ran: the site has no done run');
       assert.equal(r.summary!.unmergedOnly, true);
       assert.equal(r.summary!.inventoryKind, 'none');
       assert.equal(r.summary!.unmerged!.cleaned, 5);

@@ -50,14 +50,14 @@ describe('dashboard HTTP API (read-only server)', () => {
   });
 
   it('filters the summary by mode tab', async () => {
-    await fx.store.setState(SITES.evil, 'act', 'test');
+    await fx.store.states.set(SITES.evil, 'act', 'test');
     try {
       const act = (await get('/?tab=act')).body;
       assert.deepEqual([...act.matchAll(/data-site="([^"]+)"/g)].map((m) => m[1]), [SITES.evil]);
       const dry = (await get('/?tab=dry')).body;
       assert.ok(!dry.includes(`data-site="${SITES.evil}"`));
     } finally {
-      await fx.store.setState(SITES.evil, 'dry', 'test');
+      await fx.store.states.set(SITES.evil, 'dry', 'test');
     }
   });
 
@@ -148,7 +148,7 @@ describe('dashboard HTTP API (read-only server)', () => {
     assert.equal(res.statusCode, 403);
     const form = await fx.app.inject({ method: 'POST', url: `/sites/${SITES.evil}/state`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: 'value=halt' });
     assert.equal(form.statusCode, 403);
-    assert.equal((await fx.store.getState(SITES.evil)).status, 'ready');
+    assert.equal((await fx.store.states.get(SITES.evil)).status, 'ready');
     assert.match((await get('/login')).body, /read-only/);
   });
 });

@@ -95,7 +95,7 @@ describe('dashboard in a real browser (Debian chromium, headless)', () => {
     await page.click('#controls button[value="halt"]');
     await page.waitForLoadState();
     assert.match(await page.locator('#state').innerText(), /status halt/);
-    const st = await fx.store.getState(SITES.running);
+    const st = await fx.store.states.get(SITES.running);
     assert.equal(st.status, 'halt');
     assert.equal(st.updatedBy, 'web:127.0.0.1');
     await shot('site-halted');

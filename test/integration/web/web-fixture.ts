@@ -60,11 +60,11 @@ export function makeSummary(site: string, runId: number, o: { files?: number; mi
 }
 
 async function syntheticRun(store: HistoryStore, site: string, startedAt: number, status: 'done' | 'failed', o: Parameters<typeof makeSummary>[2] = {}): Promise<number> {
-  const id = await store.startRun(site, new Date(startedAt).toISOString());
-  if (status === 'failed') await store.finishRun(id, 'failed', { error: 'cannot connect to <storage> & "friends"' });
+  const id = await store.runs.start(site, new Date(startedAt).toISOString());
+  if (status === 'failed') await store.runs.finish(id, 'failed', { error: 'cannot connect to <storage> & "friends"' });
   else {
     const summary = makeSummary(site, id, o);
-    await store.finishRun(id, 'done', { summary, gatesHeld: summary.gates.held.map((g) => g.gate) });
+    await store.runs.finish(id, 'done', { summary, gatesHeld: summary.gates.held.map((g) => g.gate) });
   }
   return id;
 }
@@ -114,11 +114,11 @@ export async function createWebFixture(opts: { token?: string; tokenFile?: boole
   }
   for (let d = 10; d >= 1; d--) (runIds[SITES.alert] ??= []).push(await syntheticRun(store, SITES.alert, now - d * DAY, 'done', { files: 5000 + d * 100, missing: d === 1 ? 4000 : 20 + d, orphan: 10 * d, total: 300 + d * 20, gates: d === 1 ? { act: false, held: [{ gate: 'MaxMissing', reason: '4000 missing > MaxMissing 1000' }] } : undefined }));
   for (let d = 5; d >= 1; d--) (runIds[SITES.running] ??= []).push(await syntheticRun(store, SITES.running, now - d * DAY, 'done', { files: 800 }));
-  const live = await store.startRun(SITES.running, new Date(now - 60_000).toISOString());
-  await store.heartbeat(SITES.running, live, { phase: 'listing', dirsListed: 1234, files: 56789, unlisted: 0, inventoryFiles: 60000, elapsedMs: 60000 });
+  const live = await store.runs.start(SITES.running, new Date(now - 60_000).toISOString());
+  await store.locks.heartbeat(SITES.running, live, { phase: 'listing', dirsListed: 1234, files: 56789, unlisted: 0, inventoryFiles: 60000, elapsedMs: 60000 });
   runIds[SITES.running].push(live);
   runIds[SITES.halted] = [await syntheticRun(store, SITES.halted, now - 2 * DAY, 'done')];
-  await store.setState(SITES.halted, 'halt', 'cli:test');
+  await store.states.set(SITES.halted, 'halt', 'cli:test');
   runIds[SITES.failed] = [await syntheticRun(store, SITES.failed, now - 3 * DAY, 'done'), await syntheticRun(store, SITES.failed, now - DAY, 'failed')];
   const evilId = await syntheticRun(store, SITES.evil, now - DAY, 'done', { orphan: 2, unlisted: [{ lfn: EVIL_DIR, code: 'PERMISSION', message: `denied: ${EVIL}`, attempts: 3 }] });
   runIds[SITES.evil] = [evilId];

@@ -113,12 +113,12 @@ describe('dashboard security', () => {
     assert.equal((await post(`Bearer ${TOKEN}x`, 'halt')).statusCode, 401);
     assert.equal((await post(`Bearer ${TOKEN.slice(0, -1)}`, 'halt')).statusCode, 401);
     assert.equal((await post(`Basic ${TOKEN}`, 'halt')).statusCode, 401);
-    assert.equal((await fx.store.getState(SITES.evil)).status, 'ready');
+    assert.equal((await fx.store.states.get(SITES.evil)).status, 'ready');
     assert.equal((await post(`Bearer ${TOKEN}`, 'nonsense')).statusCode, 400);
     assert.equal((await post(`Bearer ${TOKEN}`, 'halt', 'T9_NO_Such')).statusCode, 404);
     const ok = await post(`Bearer ${TOKEN}`, 'halt');
     assert.equal(ok.statusCode, 200);
-    const st = await fx.store.getState(SITES.evil);
+    const st = await fx.store.states.get(SITES.evil);
     assert.equal(st.status, 'halt');
     assert.equal(st.updatedBy, 'api:127.0.0.1');
     const site = (await get(`/api/sites/${SITES.evil}`)).json() as { stateChanges: { value: string; by: string; at: string }[] };
@@ -152,10 +152,10 @@ describe('dashboard security', () => {
     assert.equal((await fx.app.inject({ method: 'POST', url, headers: { ...FORM, cookie: `dc_session=${forged}` }, payload: `value=disable&csrf=${csrf}` })).statusCode, 403, 'forged session');
     const ok = await fx.app.inject({ method: 'POST', url, headers: { ...FORM, cookie }, payload: `value=disable&csrf=${csrf}` });
     assert.equal(ok.statusCode, 303);
-    const st = await fx.store.getState(SITES.never);
+    const st = await fx.store.states.get(SITES.never);
     assert.equal(st.status, 'disable');
     assert.equal(st.updatedBy, 'web:127.0.0.1');
-    await fx.store.setState(SITES.never, 'ready', 'test');
+    await fx.store.states.set(SITES.never, 'ready', 'test');
   });
 
   it('never logs or echoes the token', async () => {

@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HistoryStore } from '../../../src/store/history-store.ts';
-import { collectLatestRuns, collectSiteRuns, collectStateChanges, recordStateChange } from '../../../src/web/web-data.ts';
 import { createMariadbDatabase, createPostgresDatabase, type TestDatabase } from '../../servers/databases.ts';
 import { makeSummary } from './web-fixture.ts';
 
@@ -34,20 +33,20 @@ for (const engine of ENGINES) {
       db = await database(engine);
       await (await HistoryStore.open(db.url)).close();
       store = await HistoryStore.open(db.url); // the migration is idempotent: every open runs it
-      await store.ensureSites(['A', 'B', 'C']);
+      await store.states.ensure(['A', 'B', 'C']);
       const done = async (site: string, files: number) => {
-        const id = await store!.startRun(site, new Date().toISOString());
-        await store!.finishRun(id, 'done', { summary: makeSummary(site, id, { files }), gatesHeld: ['DryMode'] });
+        const id = await store!.runs.start(site, new Date().toISOString());
+        await store!.runs.finish(id, 'done', { summary: makeSummary(site, id, { files }), gatesHeld: ['DryMode'] });
         return id;
       };
       await done('A', 1);
       const a2 = await done('A', 2);
-      const a3 = await store.startRun('A', new Date().toISOString());
-      await store.finishRun(a3, 'failed', { error: 'boom' });
+      const a3 = await store.runs.start('A', new Date().toISOString());
+      await store.runs.finish(a3, 'failed', { error: 'boom' });
       const b1 = await done('B', 7);
-      const b2 = await store.startRun('B', new Date().toISOString());
-      await store.heartbeat('B', b2, { phase: 'listing', dirsListed: 3 });
-      const latest = new Map((await collectLatestRuns(store)).map((l) => [l.site, l]));
+      const b2 = await store.runs.start('B', new Date().toISOString());
+      await store.locks.heartbeat('B', b2, { phase: 'listing', dirsListed: 3 });
+      const latest = new Map((await store.runs.collectLatest()).map((l) => [l.site, l]));
       assert.deepEqual([...latest.keys()].sort(), ['A', 'B', 'C']);
       assert.equal(latest.get('A')!.last!.id, a3);
       assert.equal(latest.get('A')!.last!.status, 'failed');
@@ -59,16 +58,16 @@ for (const engine of ENGINES) {
       assert.equal(latest.get('B')!.done!.id, b1);
       assert.equal(latest.get('C')!.last, null);
       assert.equal(latest.get('C')!.done, null);
-      const runs = await collectSiteRuns(store, 'A', 2);
+      const runs = await store.runs.collectPoints('A', 2);
       assert.deepEqual(runs.map((r) => r.id), [a3, a2]);
       assert.deepEqual(runs[1].gatesHeld, ['DryMode']);
     });
 
     it('records state changes with their origin', async () => {
-      const st = await recordStateChange(store!, 'C', 'halt', 'web:127.0.0.1');
+      const st = await store!.states.set('C', 'halt', 'web:127.0.0.1');
       assert.equal(st.status, 'halt');
-      await recordStateChange(store!, 'C', 'act', 'api:127.0.0.1');
-      const changes = await collectStateChanges(store!, 'C');
+      await store!.states.set('C', 'act', 'api:127.0.0.1');
+      const changes = await store!.states.collectChanges('C');
       assert.deepEqual(changes.map((c) => [c.value, c.by]), [['act', 'api:127.0.0.1'], ['halt', 'web:127.0.0.1']]);
     });
   });

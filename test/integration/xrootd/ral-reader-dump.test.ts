@@ -139,7 +139,7 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
     const store = await HistoryStore.open(`sqlite:${join(work, 'var/history.sqlite')}`);
     let recorded: string;
     try {
-      const [last] = await store.collectRuns('T1_XX_RalLate', 1);
+      const [last] = await store.runs.collect('T1_XX_RalLate', 1);
       recorded = JSON.stringify(last);
     } finally {
       await store.close();
@@ -165,7 +165,7 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
     const site = 'T1_XX_RalHttps';
     rmSync(v(`${site}_compare_orphan.txt`), { force: true });
     const store = await HistoryStore.open(`sqlite:${join(work, 'var/history.sqlite')}`);
-    const doneBefore = await store.lastDoneRun(site);
+    const doneBefore = await store.runs.lastDone(site);
     await store.close();
     const r = await check(site, ['--date-string', OLD_DAY]);
     assert.equal(r.code, 1, r.stderr);
@@ -173,8 +173,8 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
     assert.ok(!existsSync(v(`${site}_compare_orphan.txt`)), 'no lists written');
     const after = await HistoryStore.open(`sqlite:${join(work, 'var/history.sqlite')}`);
     try {
-      assert.deepEqual(await after.lastDoneRun(site), doneBefore, 'the failed run is not done');
-      const [last] = await after.collectRuns(site, 1);
+      assert.deepEqual(await after.runs.lastDone(site), doneBefore, 'the failed run is not done');
+      const [last] = await after.runs.collect(site, 1);
       assert.equal(last.status, 'failed');
     } finally {
       await after.close();
@@ -193,7 +193,7 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
     assert.match(r.stderr, new RegExp(`there is no dump at root://[^ ]+/store/accounting/T1_XX_Ral-${missingDay}\\.tsv`));
     const store = await HistoryStore.open(`sqlite:${join(work, 'var/history-fresh.sqlite')}`);
     try {
-      assert.equal(await store.lastDoneRun(site), undefined);
+      assert.equal(await store.runs.lastDone(site), undefined);
     } finally {
       await store.close();
     }

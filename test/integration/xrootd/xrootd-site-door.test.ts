@@ -23,7 +23,6 @@ import { runSite } from '../../../src/run/run-site.ts';
 import { backendSite, loadConfig, siteFromKeys } from '../../../src/config/config-loader.ts';
 import { remoteListing } from '../../../src/api/library.ts';
 import { runCli } from '../../helpers/run-cli.ts';
-import { collectActions } from '../../../src/store/action-log.ts';
 import { startXrootdCluster, type XrootdCluster } from '../../servers/xrootd-cluster.ts';
 import { startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
 import { makeActionSite, PLANTED, SITE, type ActionSite } from '../actions/actions-site.ts';
@@ -234,7 +233,7 @@ describe('XRootD doors of a site (issue 10 §4)', () => {
     // The storage deleter is made from the same resolved site: the confirmed orphans go through the found door.
     const acted = await runSite(only([b.manager, a.manager], deleting), SITE, siteA.store, { retryDelayMs: 1 });
     assert.equal(acted.status, 'done', acted.error?.message);
-    const actions = await collectActions(siteA.store, SITE, acted.runId);
+    const actions = await siteA.store.actions.collect(SITE, acted.runId);
     assert.deepEqual(actions.filter((x) => x.kind === 'delete').map((x) => [x.target, x.outcome]).sort(), PLANTED.orphans.map((o) => [o, 'ok']).sort());
     for (const o of PLANTED.orphans) assert.equal(existsSync(siteA.siteRoot + o), false, `${o} deleted on the storage`);
 

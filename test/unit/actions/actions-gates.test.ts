@@ -68,14 +68,14 @@ describe('safety gates', () => {
     try {
       const site = testSite({ ...limits, DeleteOrphans: true, MissingConfirmations: 1, OrphanConfirmations: 1 });
       for (let i = 0; i < 2; i++) {
-        const runId = await store.startRun(site.name, new Date().toISOString());
-        await store.recordFindings(site.name, runId, 'orphan', ['/store/mc/a/b/c/d/e/o.root']);
-        await store.recordFindings(site.name, runId, 'missing', ['/store/mc/a/b/c/d/e/m.root']);
+        const runId = await store.runs.start(site.name, new Date().toISOString());
+        await store.findings.record(site.name, runId, 'orphan', ['/store/mc/a/b/c/d/e/o.root']);
+        await store.findings.record(site.name, runId, 'missing', ['/store/mc/a/b/c/d/e/m.root']);
         const held = { act: false, held: [{ gate: 'DryMode' as const, reason: 'dry' }] };
         const spy = spySink();
         const gates = i === 0 ? held : { act: true, held: [] };
         const r = await actOnRun({ config: {} as Config, site, store, runId, gates, now: Date.now() / 1000, sinks: [spy] });
-        await store.finishRun(runId, 'done', {});
+        await store.runs.finish(runId, 'done', {});
         if (i === 0) {
           assert.equal(spy.calls.length, 0);
           assert.deepEqual(r.records, []);

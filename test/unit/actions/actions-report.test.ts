@@ -43,11 +43,11 @@ describe('the actions report of a run (issue 10)', () => {
 
   /** One done run seeing these findings (names with sizes), at time t (acted on after it finished, which is the same for the plan). */
   async function run(site: SiteConfig, t: number, f: { missing?: string[]; orphan?: string[]; empty?: string[] }) {
-    const id = await store.startRun(site.name, iso(t));
-    await store.recordFindings(site.name, id, 'missing', (f.missing ?? []).map((name) => ({ name, size: 1000 })), iso(t));
-    await store.recordFindings(site.name, id, 'orphan', (f.orphan ?? []).map((name) => ({ name, size: 250 })), iso(t));
-    await store.recordFindings(site.name, id, 'empty', f.empty ?? [], iso(t));
-    await store.finishRun(id, 'done', {});
+    const id = await store.runs.start(site.name, iso(t));
+    await store.findings.record(site.name, id, 'missing', (f.missing ?? []).map((name) => ({ name, size: 1000 })), iso(t));
+    await store.findings.record(site.name, id, 'orphan', (f.orphan ?? []).map((name) => ({ name, size: 250 })), iso(t));
+    await store.findings.record(site.name, id, 'empty', f.empty ?? [], iso(t));
+    await store.runs.finish(id, 'done', {});
     return id;
   }
 

@@ -114,7 +114,7 @@ describe('sharded listing (issue 14.4)', () => {
       const site = testSite({ DirectoryList: ['mc', 'data'], ListOnlyInventoryDirs: false, Shards: 3, ShardBy } as Partial<SiteConfig>);
       const s = makeSite();
       const lister = new MemoryLister(s.files, s.dirs);
-      const runId = await store.startRun(site.name, new Date().toISOString());
+      const runId = await store.runs.start(site.name, new Date().toISOString());
       const dispatch = new MemoryShards(site, lister, store);
       const sharded = new ShardedLister(lister, site, { runId, signal: new AbortController().signal, log: noLog }, store, dispatch);
       await runCheck(site, s.inventory, sharded as unknown as MemoryLister, 4);
@@ -139,7 +139,7 @@ describe('sharded listing (issue 14.4)', () => {
         const site = testSite({ ...over, Shards: 3, ShardBy } as Partial<SiteConfig>);
         const s2 = makeSite();
         const lister = new MemoryLister(s2.files, s2.dirs);
-        const runId = await store.startRun(site.name, new Date().toISOString());
+        const runId = await store.runs.start(site.name, new Date().toISOString());
         const sharded = new ShardedLister(lister, site, { runId, signal: new AbortController().signal, log: noLog }, store, new MemoryShards(site, lister, store));
         const r = await runCheck(site, s2.inventory, sharded as unknown as MemoryLister, 4);
         for (const k of ['missing', 'orphan', 'sizeMismatch', 'unlisted', 'empty'] as const) assert.deepEqual(r[k], single[k], k);
@@ -161,7 +161,7 @@ describe('sharded listing (issue 14.4)', () => {
     const site = testSite({ ...over, Shards: 3, ShardBy: 'hash' } as Partial<SiteConfig>);
     const s2 = makeSite();
     const lister = new MemoryLister(s2.files, s2.dirs);
-    const runId = await store.startRun(site.name, new Date().toISOString());
+    const runId = await store.runs.start(site.name, new Date().toISOString());
     const dispatch = new MemoryShards(site, lister, store, new Set([1]));
     const sharded = new ShardedLister(lister, site, { runId, signal: new AbortController().signal, log: noLog }, store, dispatch);
     const r = await runCheck(site, s2.inventory, sharded as unknown as MemoryLister, 4);
@@ -186,12 +186,12 @@ describe('sharded listing (issue 14.4)', () => {
     const s = makeSite();
     const lister = new MemoryLister(s.files, s.dirs);
     lister.delayMs = 200;
-    const runId = await store.startRun(site.name, new Date().toISOString());
+    const runId = await store.runs.start(site.name, new Date().toISOString());
     const job: ShardJob = { runId, site: site.name, url: site.Url, shard: 0, shards: 2, segments: [{ top: 0, dirs: [['/store/mc/Era0', null], ['/store/mc/Era1', null]] }] };
     const t = Date.now();
     const running = listShard({ ...site, NumThreads: 1 }, lister, job, store, { signal: new AbortController().signal, log: noLog });
     await new Promise((r) => setTimeout(r, 300));
-    await store.finishRun(runId, 'halted', { error: 'test' });
+    await store.runs.finish(runId, 'halted', { error: 'test' });
     const r = await running;
     assert.match(r.skipped ?? '', /is halted/);
     assert.ok(Date.now() - t < 15_000);
@@ -203,7 +203,7 @@ describe('sharded listing (issue 14.4)', () => {
     const site = testSite({ DirectoryList: ['mc', 'data'], ListOnlyInventoryDirs: false, Shards: 3, ShardBy: 'top' } as Partial<SiteConfig>);
     const s = makeSite();
     const lister = new MemoryLister(s.files, s.dirs);
-    const runId = await store.startRun(site.name, new Date().toISOString());
+    const runId = await store.runs.start(site.name, new Date().toISOString());
     let cancelled: number[] = [];
     const dispatch: ShardDispatch = {
       start: async () => undefined,

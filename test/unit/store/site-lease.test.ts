@@ -38,9 +38,9 @@ describe('site lease', () => {
   it('holds a site for one process at a time, and frees it on release', async () => {
     const lease = await SiteLease.acquire(store, 'T2_A', { owner: 'host-a:1' });
     await assert.rejects(SiteLease.acquire(store, 'T2_A', { owner: 'host-b:2' }), (e: unknown) => e instanceof DcError && e.code === 'STATE');
-    assert.equal(await store.lockOwner('T2_A'), 'host-a:1');
+    assert.equal(await store.locks.holder('T2_A'), 'host-a:1');
     await lease.release();
-    assert.equal(await store.lockOwner('T2_A'), null);
+    assert.equal(await store.locks.holder('T2_A'), null);
     const next = await SiteLease.acquire(store, 'T2_A', { owner: 'host-b:2' });
     await next.release();
   });
@@ -55,11 +55,11 @@ describe('site lease', () => {
   });
 
   it('takes a halted site back to ready, recorded with its owner, and says so', async () => {
-    await store.setState('T2_A', 'halt', 'cli:operator');
+    await store.states.set('T2_A', 'halt', 'cli:operator');
     const lease = await SiteLease.acquire(store, 'T2_A', { owner: 'host-a:1' });
     assert.equal(lease.resumedHalt, true);
-    assert.equal((await store.getState('T2_A')).status, 'ready');
-    assert.equal((await store.collectStateChanges('T2_A'))[0].by, 'check:host-a:1');
+    assert.equal((await store.states.get('T2_A')).status, 'ready');
+    assert.equal((await store.states.collectChanges('T2_A'))[0].by, 'check:host-a:1');
     await lease.release();
     const again = await SiteLease.acquire(store, 'T2_A', { owner: 'host-a:1' });
     assert.equal(again.resumedHalt, false);
@@ -68,14 +68,14 @@ describe('site lease', () => {
 
   it('writes the run\'s progress at each heartbeat, and stops the run when the site is halted during it', async () => {
     const lease = await SiteLease.acquire(store, 'T2_A', { heartbeatSeconds: 0.02 });
-    const runId = await store.startRun('T2_A', new Date().toISOString());
+    const runId = await store.runs.start('T2_A', new Date().toISOString());
     const beats: object[] = [];
     lease.attach(runId, (p) => beats.push(p));
     lease.progress({ phase: 'listing', files: 7 });
     while (beats.length === 0) await sleep(10);
-    assert.deepEqual(JSON.parse(String((await store.getRun(runId)).progress)), { phase: 'listing', files: 7 });
+    assert.deepEqual(JSON.parse(String((await store.runs.get(runId)).progress)), { phase: 'listing', files: 7 });
     assert.equal(lease.signal.aborted, false, 'a ready site is not stopped');
-    await store.setState('T2_A', 'disable', 'web:127.0.0.1');
+    await store.states.set('T2_A', 'disable', 'web:127.0.0.1');
     await fired(lease.signal);
     assert.equal(lease.stopped, 'halt');
     assert.ok(lease.signal.reason instanceof DcError && lease.signal.reason.code === 'ABORTED');
@@ -85,7 +85,7 @@ describe('site lease', () => {
   it('stops the run when another process took the lock over, and leaves that process its lock on release', async () => {
     const events: string[] = [];
     const lease = await SiteLease.acquire(store, 'T2_A', { owner: deadLocalOwner(), heartbeatSeconds: 0.02, log: (e) => events.push(e) });
-    const runId = await store.startRun('T2_A', new Date().toISOString());
+    const runId = await store.runs.start('T2_A', new Date().toISOString());
     lease.attach(runId);
     // The holder looks dead (its pid is gone), so another process recovers the site.
     const other = await SiteLease.acquire(store, 'T2_A', { owner: 'host-b:2' });
@@ -93,7 +93,7 @@ describe('site lease', () => {
     assert.equal(lease.stopped, 'lost');
     assert.ok(events.includes('lease-lost'));
     await lease.release();
-    assert.equal(await store.lockOwner('T2_A'), 'host-b:2');
+    assert.equal(await store.locks.holder('T2_A'), 'host-b:2');
     await other.release();
   });
 });
