@@ -1,5 +1,6 @@
 import { datasetOfLfn, isAtOrBelow, joinPath, trimSlash } from '../core/lfn.ts';
 import type { SiteConfig } from '../config/config-loader.ts';
+import type { WalkOptions } from '../listers/walker.ts';
 
 /** IgnoreDirectories: plain substrings of a path. */
 export function makeIgnoreTest(patterns: readonly string[]): (path: string) => boolean {
@@ -28,6 +29,11 @@ export function candidateTops(site: SiteConfig): string[] {
   const root = trimSlash(site.RootPath);
   if (site.DirectoryList.length === 0) return [root];
   return [...new Set(site.DirectoryList.map((d) => trimSlash(joinPath(root, d.replace(/^\/+/, '')))))].sort();
+}
+
+/** The walk of `tops` with the site's listing settings (PathPrefix, NumThreads, Retries, Timeout). */
+export function siteWalkOptions(site: SiteConfig, tops: string[]): WalkOptions {
+  return { tops, pathPrefix: site.PathPrefix, concurrency: site.NumThreads, retries: site.Retries, timeoutMs: site.Timeout * 1000 };
 }
 
 /** The top directory (RootPath/<first component>) an inventory LFN falls in, if under RootPath. */

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { createGunzip, gzip } from 'node:zlib';
 import { DcError } from '../core/errors.ts';
-import type { Hash96 } from '../core/lfn-hash.ts';
+import { hashString, newHash, type Hash96 } from '../core/lfn-hash.ts';
 
 /** Bytes of one partition's block before it is compressed and written. */
 const BLOCK = 128 << 10;
@@ -65,6 +65,8 @@ export class CheckSpool {
   private readonly lastWrite = new Map<WriteStream, Promise<void>>();
   /** Streams written since the last sync(): only their files need an fsync. */
   private readonly unsynced = new Set<WriteStream>();
+  /** writeLfn's hash, used whole by each call before it returns. */
+  private readonly lfnHash = newHash();
 
   constructor(
     private readonly dir: string,
@@ -146,6 +148,16 @@ export class CheckSpool {
     block[at++] = NEWLINE;
     this.filled[p] = at;
     return this.flushing;
+  }
+
+  /**
+   * Adds `rest` under the hash of `lfn`, in the partition that hash picks: the one rule that puts
+   * an LFN's lines from every source of a check (spools of the same `parts`) in the same partition.
+   * Returns as write() does.
+   */
+  writeLfn(lfn: string, rest: string): Promise<void> | undefined {
+    hashString(lfn, this.lfnHash);
+    return this.writeHashed(this.lfnHash[1] % this.parts, this.lfnHash, rest);
   }
 
   /** Writes partition `p`'s block, raw or compressed (see ScratchBudget), taking it out of the partition. */

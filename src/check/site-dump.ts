@@ -8,7 +8,7 @@ import { DUMP_HEADER } from '../core/list-format.ts';
 import type { Inventory } from '../inventory/inventory.ts';
 import type { Lister } from '../listers/lister.ts';
 import { walk, type WalkProgress } from '../listers/walker.ts';
-import { candidateTops, makeScopeTest } from './check-filters.ts';
+import { candidateTops, makeScopeTest, siteWalkOptions } from './check-filters.ts';
 import type { UnlistedDir } from './check-types.ts';
 import { SortedList } from './sorted-list.ts';
 
@@ -97,7 +97,7 @@ export async function dumpRemote(site: SiteConfig, lister: Lister, sink: DumpSin
   return withList(opts.tmpRoot, async (list) => {
     const unlisted: UnlistedDir[] = [];
     try {
-      const events = walk(lister, { tops: candidateTops(site), pathPrefix: site.PathPrefix, concurrency: site.NumThreads, retries: site.Retries, timeoutMs: site.Timeout * 1000, signal: opts.signal, onProgress: opts.onProgress });
+      const events = walk(lister, { ...siteWalkOptions(site, candidateTops(site)), signal: opts.signal, onProgress: opts.onProgress });
       for await (const ev of events) {
         if (ev.type === 'files') for (const f of ev.files) list.add(f.lfn, `${f.size} ${Math.floor(f.mtime)}`);
         else if (ev.type === 'unlisted') {

@@ -1,6 +1,7 @@
 import { DcError } from '../../core/errors.ts';
 import type { BackendSite } from '../../protocols/protocol-site.ts';
-import { XrootdClient, parseXrootdUrl } from '../../protocols/xrootd/xrootd-client.ts';
+import { XrootdClient } from '../../protocols/xrootd/xrootd-client.ts';
+import { parseXrootdUrl } from '../../protocols/xrootd/xrootd-url.ts';
 import { xrootdOptionsFromSite, type XrootdSiteSettings } from '../../protocols/xrootd/xrootd-site-options.ts';
 import { notEmptyError, type StorageDeleter, type StoragePathInfo } from './storage-deleter.ts';
 

@@ -1,4 +1,5 @@
-import type { RequestOptions, XrootdClient, XrootdOpenFile } from './xrootd-client.ts';
+import type { XrootdClient, XrootdOpenFile } from './xrootd-client.ts';
+import type { RequestOptions } from './xrootd-request-loop.ts';
 
 /** Bytes asked for by one kXR_read: the most a reader holds in memory at once. */
 export const READ_CHUNK = 4 << 20;

@@ -92,6 +92,33 @@ describe('check spool (partitioned, compressed scratch lines)', () => {
     assert.deepEqual([...back], [...h]);
   });
 
+  it('puts an LFN written to two spools in the same partition, under its hash', async () => {
+    const a = new CheckSpool(dir, 'lfn-a', 5);
+    const b = new CheckSpool(dir, 'lfn-b', 5);
+    const names = Array.from({ length: 40 }, (_, i) => `/store/data/Run${i}/f${i}.root`);
+    for (const n of names) {
+      await a.writeLfn(n, `a\t${n}`);
+      await b.writeLfn(n, `b\t${n}`);
+    }
+    await a.close();
+    await b.close();
+    const h = newHash();
+    const used = new Set<number>();
+    for (let p = 0; p < 5; p++) {
+      const inA = (await all(a.lines(p))).map((l) => fields(l, 2, 25)[1]);
+      const inB = (await all(b.lines(p))).map((l) => fields(l, 2, 25)[1]);
+      assert.deepEqual(inB, inA, `partition ${p}`);
+      for (const line of await all(a.lines(p))) {
+        const n = fields(line, 2, 25)[1];
+        hashString(n, h);
+        assert.equal(line, `${hashHex(h)}\ta\t${n}`);
+        assert.equal(h[1] % 5, p);
+        used.add(p);
+      }
+    }
+    assert.ok(used.size > 1, 'the names spread over partitions');
+  });
+
   it('keeps lines longer than a block whole', async () => {
     const s = new CheckSpool(dir, 'long', 1);
     const long = `x${'\u00e9'.repeat(200_000)}`;
