@@ -1,4 +1,3 @@
-import type { GateHit } from '../check/gates.ts';
 import type { Config, SiteConfig } from '../config/config-loader.ts';
 
 export type SinkName = 'registry' | 'webhook' | 'storage';

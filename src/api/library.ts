@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { AtomicWriter } from '../core/atomic-file.ts';
 import { escapeName } from '../core/escape.ts';
 import { backendSite, siteConfig, type Config } from '../config/config-loader.ts';
-import { candidateTops } from '../check/check-filters.ts';
+import { candidateTops, siteWalkOptions } from '../check/check-filters.ts';
 import type { UnlistedDir } from '../check/check-types.ts';
 import { compareFiles, type CompareFilesResult } from '../check/compare-files.ts';
 import { openInventory } from '../inventory/open-inventory.ts';
@@ -75,7 +75,7 @@ export async function remoteListing(
   let files = 0;
   let oldFiles = 0;
   try {
-    for await (const ev of walk(lister, { tops: candidateTops(sc), pathPrefix: sc.PathPrefix, concurrency: sc.NumThreads, retries: sc.Retries, timeoutMs: sc.Timeout * 1000, signal: opts.signal })) {
+    for await (const ev of walk(lister, { ...siteWalkOptions(sc, candidateTops(sc)), signal: opts.signal })) {
       if (ev.type === 'files') {
         let chunk = '';
         let oldChunk = '';

@@ -32,7 +32,7 @@ export function candidateTops(site: SiteConfig): string[] {
 }
 
 /** The walk of `tops` with the site's listing settings (PathPrefix, NumThreads, Retries, Timeout). */
-export function siteWalkOptions(site: SiteConfig, tops: string[]): WalkOptions {
+export function siteWalkOptions(site: SiteConfig, tops: string[]): Pick<WalkOptions, 'tops' | 'pathPrefix' | 'concurrency' | 'retries' | 'timeoutMs'> {
   return { tops, pathPrefix: site.PathPrefix, concurrency: site.NumThreads, retries: site.Retries, timeoutMs: site.Timeout * 1000 };
 }
 

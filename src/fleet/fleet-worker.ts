@@ -9,7 +9,7 @@ import { asCheckJob, FLEET_HEARTBEAT_SECONDS, phasesOf, type CheckJob, type Log 
 import { FleetMemberBeat, type MemberCheck } from './fleet-member.ts';
 import { CLOSE_TIMEOUT_MS, redisOptions } from './fleet-redis.ts';
 import type { QueueSettings } from './fleet-settings.ts';
-import { collectSiteHistory, recordTurn, takesTurn } from './fleet-turns.ts';
+import { recordTurn, takesTurn } from './fleet-turns.ts';
 import { startShardWorker } from './fleet-shard-worker.ts';
 import { fleetListerHook } from './fleet-shards.ts';
 import { QueueShards } from './shard-dispatch.ts';

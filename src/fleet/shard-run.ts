@@ -1,3 +1,4 @@
+import { siteWalkOptions } from '../check/check-filters.ts';
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { backendSite, siteConfig, type Config, type SiteConfig } from '../config/config-loader.ts';
@@ -105,7 +106,7 @@ export async function listShard(site: SiteConfig, lister: Lister, job: ShardJob,
       const where = within === undefined
         ? { tops: dirs }
         : { tops: [within], perDirectory: true, skipDir: (lfn: string) => parentDir(lfn) === within && !mine.has(lfn) };
-      for await (const ev of walk(lister, { ...where, pathPrefix: site.PathPrefix, concurrency: site.NumThreads, retries: site.Retries, timeoutMs: site.Timeout * 1000, signal })) {
+      for await (const ev of walk(lister, { ...siteWalkOptions(site, where.tops), ...where, signal })) {
         if (ev.type === 'files') result.files += ev.files.length;
         else if (ev.type === 'dir') result.dirs++;
         else result.unlisted++;

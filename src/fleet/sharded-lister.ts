@@ -1,3 +1,4 @@
+import { siteWalkOptions } from '../check/check-filters.ts';
 import type { DirEntry } from '../core/entries.ts';
 import { DcError, errorMessage, type ErrorCode } from '../core/errors.ts';
 import { parentDir } from '../core/lfn.ts';
@@ -138,14 +139,10 @@ export class ShardedLister implements Lister {
       const index = new Map(lfns.map((l, i) => [l, i]));
       const children = lfns.map((): [string, number][] => []);
       const files = new Map<string, DirEntry[]>();
-      for (const l of lfns) plan.tops.push({ mtime: 0, files: [] });
+      for (let i = 0; i < lfns.length; i++) plan.tops.push({ mtime: 0, files: [] });
       for await (const ev of walk(this.inner, {
-        tops: lfns,
-        pathPrefix: prefix,
+        ...siteWalkOptions(site, lfns),
         perDirectory: true,
-        concurrency: site.NumThreads,
-        retries: site.Retries,
-        timeoutMs: site.Timeout * 1000,
         signal: this.run.signal,
         skipDir: (lfn, mtime) => {
           const t = index.get(parentDir(lfn));

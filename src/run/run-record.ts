@@ -3,7 +3,7 @@ import type { RunSummaryFile } from '../check/check-outputs.ts';
 import type { CheckSummary } from '../check/check-types.ts';
 import type { CheckResult } from '../check/site-check.ts';
 import type { HistoryStore } from '../store/history-store.ts';
-import type { RunStatus } from '../store/run-log.ts';
+import type { RunStatus } from '../store/site-runs.ts';
 import { failpoint } from '../core/failpoint.ts';
 import type { SiteState } from '../core/site-state.ts';
 import type { SiteBaseline } from '../store/site-baselines.ts';

@@ -19,7 +19,7 @@ import { createLister } from '../listers/registry.ts';
 import { resolveSiteDoor } from '../listers/xrootd/xrootd-site-door.ts';
 import type { Lister } from '../listers/lister.ts';
 import type { HistoryStore } from '../store/history-store.ts';
-import type { RunStatus } from '../store/run-log.ts';
+import type { RunStatus } from '../store/site-runs.ts';
 import { SiteLease, type LeaseOptions } from '../store/site-lease.ts';
 import { RunLog } from './run-log.ts';
 import { sendOutcomeNotice } from './run-notice.ts';

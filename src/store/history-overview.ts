@@ -5,7 +5,7 @@ import type { StoreDb } from './history-schema.ts';
 
 /**
  * The history as the dashboard shows it: every site with its latest runs, and a site's runs as
- * chart points. Read through store.runs.collectLatest / collectPoints (run-log.ts).
+ * chart points. Read through store.runs.collectLatest / collectPoints (site-runs.ts).
  */
 
 export interface LatestRuns {

@@ -5,7 +5,7 @@ import { migrateActions } from './actions-schema.ts';
 import { FleetMembers } from './fleet-members.ts';
 import { migrateBaselines, migrateHistory, migrateMembers, migrateProtectedLists, migrateShardParts, migrateTurns, type StoreDb } from './history-schema.ts';
 import { ProtectedLists } from './protected-lists.ts';
-import { RunLog } from './run-log.ts';
+import { SiteRuns } from './site-runs.ts';
 import { ShardParts } from './shard-parts.ts';
 import { SiteBaselines } from './site-baselines.ts';
 import { SiteFindings } from './site-findings.ts';
@@ -24,8 +24,8 @@ export class HistoryStore {
   readonly states: SiteStates;
   /** One live run per site: the locks, their heartbeat and the pick of the next site (store/site-lock.ts). */
   readonly locks: SiteLocks;
-  /** The runs with their status, figures and summaries (store/run-log.ts). */
-  readonly runs: RunLog;
+  /** The runs with their status, figures and summaries (store/site-runs.ts). */
+  readonly runs: SiteRuns;
   /** Per-file findings with first/last sighting, what confirmation acts on (store/site-findings.ts). */
   readonly findings: SiteFindings;
   /** Every action a run or command took (store/action-log.ts). */
@@ -45,7 +45,7 @@ export class HistoryStore {
     const db = database.db;
     this.engine = database.engine;
     this.states = new SiteStates(db);
-    this.runs = new RunLog(db, this.engine);
+    this.runs = new SiteRuns(db, this.engine);
     this.findings = new SiteFindings(db, this.runs);
     this.actions = new ActionLog(db);
     this.locks = new SiteLocks(db, this.states, async (site) => {

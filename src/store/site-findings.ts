@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { nameFromStoredText, nameToStoredText } from '../core/escape.ts';
 import { hashString, newHash } from '../core/lfn-hash.ts';
 import type { HistoryDb, StoreDb } from './history-schema.ts';
-import type { RunLog } from './run-log.ts';
+import type { SiteRuns } from './site-runs.ts';
 
 /** `unmerged`: a file or directory the unmerged cleaning would remove (issue 15), confirmed like orphans. */
 export type FindingCategory = 'missing' | 'orphan' | 'size_mismatch' | 'empty' | 'unmerged';
@@ -45,7 +45,7 @@ const hashHex = (() => {
 export class SiteFindings {
   constructor(
     private readonly db: Kysely<StoreDb>,
-    private readonly runs: RunLog,
+    private readonly runs: SiteRuns,
   ) {}
 
   /**

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import type { Config } from '../../config/config-loader.ts';
 import type { SiteSettings } from '../../config/config-schema.ts';
 import { EXIT } from '../exit-codes.ts';

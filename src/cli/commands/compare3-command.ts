@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { EXIT } from '../exit-codes.ts';
 import { collectFormat, describeInput, formatOptionHelp, parseFormatOptions } from '../list-format-option.ts';
 import type { CommandRegistrar } from '../cli-command.ts';

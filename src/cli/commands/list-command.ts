@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { once } from 'node:events';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../cli-command.ts';
@@ -21,7 +20,7 @@ export const registerList: CommandRegistrar = (program, run) => {
       run(async (ctx) => {
         const { backendSite, siteConfig, withOverrides } = await import('../../config/config-loader.ts');
         const { escapeName } = await import('../../core/escape.ts');
-        const { candidateTops } = await import('../../check/check-filters.ts');
+        const { candidateTops, siteWalkOptions } = await import('../../check/check-filters.ts');
         const { createLister } = await import('../../listers/registry.ts');
         const { resolveSiteDoor } = await import('../../listers/xrootd/xrootd-site-door.ts');
         const { walk } = await import('../../listers/walker.ts');
@@ -42,7 +41,7 @@ export const registerList: CommandRegistrar = (program, run) => {
           if (!ctx.out.write(block)) await once(ctx.out, 'drain');
         };
         try {
-          for await (const ev of walk(lister, { tops: candidateTops(site), pathPrefix: site.PathPrefix, concurrency: site.NumThreads, retries: site.Retries, timeoutMs: site.Timeout * 1000, signal: ctx.signal, onProgress: (p) => (last = p) })) {
+          for await (const ev of walk(lister, { ...siteWalkOptions(site, candidateTops(site)), signal: ctx.signal, onProgress: (p) => (last = p) })) {
             if (ev.type === 'files') for (const f of ev.files) pending += `${escapeName(f.lfn)} ${f.size} ${Math.floor(f.mtime)}\n`;
             else if (ev.type === 'dir' && opts.dirs) pending += `${escapeName(ev.dir.lfn)}/ - ${Math.floor(ev.dir.mtime)}\n`;
             else if (ev.type === 'unlisted') {

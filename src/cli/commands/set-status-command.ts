@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { userInfo } from 'node:os';
 import { EXIT } from '../exit-codes.ts';
 import type { CommandRegistrar } from '../cli-command.ts';

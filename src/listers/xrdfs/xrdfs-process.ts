@@ -40,7 +40,7 @@ export class XrdfsProcess {
   /** Set when xrdfs reported a connection-level failure: its client may keep failing, so it is replaced. */
   private poisoned = false;
 
-  private constructor(private readonly opts: XrdfsProcessOptions) {
+  private constructor(opts: XrdfsProcessOptions) {
     // exec keeps the pid the xrdfs (or `ip netns exec`) pid, so kill() reaches the real client.
     this.child = spawn('/bin/sh', ['-c', 'exec "$@" 2>&1', 'sh', ...opts.command, opts.target], {
       env: opts.env,

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { DirEntry } from '../../core/entries.ts';
 import { DcError } from '../../core/errors.ts';
 import type { Pushback } from '../../core/listing-pace.ts';
-import { XrootdClient, type XrootdClientOptions } from '../../protocols/xrootd/xrootd-client.ts';
+import { XrootdClient } from '../../protocols/xrootd/xrootd-client.ts';
 import { parseXrootdUrl } from '../../protocols/xrootd/xrootd-url.ts';
 import type { XrootdEndpoint } from '../../protocols/xrootd/xrootd-pool.ts';
 import { xrootdOptionsFromSite, type XrootdSiteOptions } from '../../protocols/xrootd/xrootd-site-options.ts';

@@ -2,7 +2,6 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { startNginx } from '../../servers/nginx-server.ts';
 import { startXrootd } from '../../servers/xrootd-server.ts';
 import { withFileArriving } from './actions-late-file.ts';

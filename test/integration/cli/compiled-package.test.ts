@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDemoSite, DEMO_SITE, removeTree } from '../../../src/demo/demo-site.ts';
-import { BIN, runCli } from '../../helpers/run-cli.ts';
+import { BIN } from '../../helpers/run-cli.ts';
 
 // The package as a user installs it: the compiled dist/ run by plain node (no tsx), reached through
 // the bin and through `import 'dynamo-consistency'` from another directory.

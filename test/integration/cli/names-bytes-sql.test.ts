@@ -5,7 +5,6 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Kysely } from 'kysely';
 import { openSqlInventory } from '../../../src/inventory/sql/sql-inventory.ts';
 import { importSiteInventory } from '../../../src/inventory/sql/dynamo-import.ts';
 import type { DynamoDb } from '../../../src/inventory/sql/dynamo-schema.ts';

@@ -12,7 +12,7 @@ import type { StoreDb } from './history-schema.ts';
 export type RunStatus = 'running' | 'done' | 'failed' | 'halted' | 'cleaned';
 
 /** The history's runs (`store.runs`): one row per run of a site, its status, figures and summary. */
-export class RunLog {
+export class SiteRuns {
   constructor(
     private readonly db: Kysely<StoreDb>,
     private readonly engine: SqlEngine,
