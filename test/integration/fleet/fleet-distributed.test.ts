@@ -127,9 +127,15 @@ describe('a distributed fleet on BullMQ', () => {
     assert.equal(halted.status, 'halted');
     assert.ok(Date.now() - tHalt < 15_000, `halt reached the worker in ${Date.now() - tHalt} ms`);
 
-    // The fast sites keep their cadence meanwhile; then everything stops on SIGTERM.
+    // The fast sites keep their cadence meanwhile, each done twice at least (the second run confirms
+    // and requests its orphan; on a loaded machine that can take more than 2.5 cycles); then
+    // everything stops on SIGTERM.
     const left = 2.5 * CYCLE * 1000 - (Date.now() - t0);
     if (left > 0) await new Promise((r) => setTimeout(r, left));
+    await waitFor('every fast site to be done twice', async () => {
+      const rows = await collectRunRows(db.url);
+      return FAST.every((site) => rows.filter((r) => r.site === site && r.status === 'done').length >= 2);
+    }, 60_000, 500);
     for (const p of [daemon, ...workers.filter((w) => w !== victim)]) {
       const s = await p.stop('SIGTERM');
       assert.equal(s.code, 0, p.stderr.slice(-3000));
