@@ -50,14 +50,21 @@ describe('the embedded daemon', () => {
   it('checks each ready site once per cycle, one per lock group, and exits 0 on SIGTERM', async () => {
     const daemon = new CliProcess(['daemon', '--config', cfg], root);
     procs.push(daemon);
+    const t0 = Date.now();
     await sleep(2.5 * CYCLE);
+    // On a loaded machine the lock group's one-at-a-time checks can run late: wait for two each.
+    await waitFor('every ready site to be checked twice', async () => {
+      const rows = await runs();
+      return SITES.filter((s) => s !== 'T2_DD_Down').every((site) => rows.filter((r) => r.site === site).length >= 2);
+    }, 60_000, 500);
+    const cycles = (Date.now() - t0) / 1000 / CYCLE;
     const stopped = await daemon.stop('SIGTERM');
     assert.equal(stopped.code, 0, daemon.stderr.slice(-3000));
     assert.ok(stopped.ms < 15_000, `exited ${stopped.ms} ms after SIGTERM`);
     const all = await runs();
     for (const site of SITES.filter((s) => s !== 'T2_DD_Down')) {
       const mine = all.filter((r) => r.site === site);
-      assert.ok(mine.length >= 2 && mine.length <= 3, `${site}: ${mine.length} runs in 2.5 cycles`);
+      assert.ok(mine.length >= 2 && mine.length <= Math.floor(cycles) + 1, `${site}: ${mine.length} runs in ${cycles.toFixed(2)} cycles`);
       // Only a check running at the SIGTERM may be halted.
       assert.ok(mine.slice(0, -1).every((r) => r.status === 'done') && ['done', 'halted'].includes(mine.at(-1)!.status), `${site}: ${JSON.stringify(mine)}`);
       assert.deepEqual(cadenceProblems(mine.filter((r) => r.status === 'done'), CYCLE), []);
