@@ -18,7 +18,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import
 
 let root: string;
 
-/** A configuration root/name without a History key (the history is then the one under VarLocation). */
+/** Writes root/name with no History key (the history is then the one under VarLocation). */
 const writeConfig = (name: string, body: Record<string, unknown>) => writeCliConfig(root, { History: undefined, ...body }, name);
 
 /** JSON log lines on stderr (the CLI logs JSON when stderr is not a terminal). */
