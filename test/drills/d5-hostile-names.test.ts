@@ -23,6 +23,7 @@ import { loadConfig } from '../../src/config/config-loader.ts';
 import { HistoryStore } from '../../src/store/history-store.ts';
 import { createWebServer } from '../../src/web/web-server.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { writeCliConfig } from '../helpers/cli-fixture.ts';
 import { startNginx, type NginxServer } from '../servers/nginx-server.ts';
 import { startXrootd, type XrootdServer } from '../servers/xrootd-server.ts';
 import { reportFigures } from './drill-mode.ts';
@@ -78,12 +79,10 @@ describe('drill D5: hostile names end to end', { timeout: 900_000 }, () => {
     writeFileSync(join(root, 'inv.txt'), inventory.join('\n') + '\n');
     xrootd = await startXrootd({ dataDir: site });
     nginx = await startNginx({ dataDir: site });
-    configFile = join(root, 'consistency_config.json');
-    writeFileSync(configFile, JSON.stringify({
-      RootPath: '/store', DirectoryList: ['mc'], Retries: 0, VarLocation: 'var', WebDir: 'www',
+    configFile = writeCliConfig(root, {
+      RootPath: '/store',
       Sites: { [SITES.posix]: { Url: pathToFileURL(site).href }, [SITES.xrootd]: { Url: `${xrootd.url}/` }, [SITES.webdav]: { Url: nginx.httpUrl.replace(/^http:/, 'dav:') } },
-      Inventory: { Type: 'sqlite', Path: 'var/inventory.sqlite' }, History: { Url: 'sqlite:var/history.sqlite' },
-    }));
+    });
     for (const s of Object.values(SITES)) {
       const imp = await runCli(['import', '--site', s, join(root, 'inv.txt'), '--config', configFile], { cwd: root });
       assert.equal(imp.code, 0, imp.stderr);

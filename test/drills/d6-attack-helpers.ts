@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/config-loader.ts';
 import { HistoryStore } from '../../src/store/history-store.ts';
 import { createWebServer } from '../../src/web/web-server.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { writeCliConfig } from '../helpers/cli-fixture.ts';
 
 export function rawRequest(base: string, text: string): Promise<string> {
   const { port } = new URL(base);
@@ -46,11 +47,11 @@ export async function secretRuns(dir: string) {
   const secrets = ['S3cretPw', 'Inv3ntoryPw', bearer, 'Bearer-Secret'];
   const sites = { T2_XX_UrlPassword: `davs://dcuser:S3cretPw@127.0.0.1:${port}/store`, T2_XX_Bearer: `davs://127.0.0.1:${port}/store` };
   const write = (inventory: object) =>
-    writeFileSync(join(root, 'consistency_config.json'), JSON.stringify({
-      RootPath: '/store', DirectoryList: ['mc'], Retries: 0, VarLocation: 'var', WebDir: 'www',
+    writeCliConfig(root, {
+      RootPath: '/store',
       Sites: { T2_XX_UrlPassword: { Url: sites.T2_XX_UrlPassword }, T2_XX_Bearer: { Url: sites.T2_XX_Bearer, BearerTokenFile: join(root, 'token') }, T2_XX_Inventory: { Url: `davs://127.0.0.1:${port}/store` } },
-      Inventory: inventory, History: { Url: 'sqlite:var/history.sqlite' },
-    }));
+      Inventory: inventory,
+    });
   const cli: string[] = [];
   const check = async (site: string, json: boolean) => {
     const r = await runCli(['check', ...(json ? ['--json'] : []), '--debug', '--config', 'consistency_config.json', '--site', `^${site}$`], { cwd: root, timeoutMs: 120_000 });

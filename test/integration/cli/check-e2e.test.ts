@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { runCli } from '../../helpers/run-cli.ts';
+import { writeCliConfig, writeSiteFile } from '../../helpers/cli-fixture.ts';
 import { removeTree } from '../../../src/demo/demo-site.ts';
 
 const OLD = Date.now() / 1000 - 5 * 86400;
@@ -16,12 +17,7 @@ let root: string;
 let site: string;
 let cfg: string;
 
-function put(lfn: string, size: number, mtime = OLD) {
-  const p = site + lfn;
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, Buffer.alloc(size, 1));
-  utimesSync(p, mtime, mtime);
-}
+const put = (lfn: string, size: number) => writeSiteFile(site, lfn, size, OLD);
 
 function lines(file: string): string[] {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean);
@@ -57,19 +53,7 @@ before(() => {
       '/store/mc/Era/Prim/TIER/Proc-v1/0001/locked/gone.root 31',
     ].join('\n') + '\n',
   );
-  cfg = join(root, 'consistency_config.json');
-  writeFileSync(
-    cfg,
-    JSON.stringify({
-      DirectoryList: ['mc'],
-      Retries: 0,
-      VarLocation: 'var',
-      WebDir: 'www',
-      Sites: { T2_E2E: { Url: pathToFileURL(site).href } },
-      Inventory: { Type: 'sqlite', Path: 'var/inventory.sqlite' },
-      History: { Url: 'sqlite:var/history.sqlite' },
-    }),
-  );
+  cfg = writeCliConfig(root, { Sites: { T2_E2E: { Url: pathToFileURL(site).href } } });
 });
 after(() => removeTree(root));
 

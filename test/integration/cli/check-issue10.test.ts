@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runCli } from '../../helpers/run-cli.ts';
+import { writeCliConfig, writeSiteFile } from '../../helpers/cli-fixture.ts';
 import { removeTree } from '../../../src/demo/demo-site.ts';
 import { startNginx, type NginxServer } from '../../servers/nginx-server.ts';
 
@@ -20,12 +21,7 @@ let root: string;
 let site: string;
 let nginx: NginxServer;
 
-function put(lfn: string, size: number) {
-  const p = site + lfn;
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, Buffer.alloc(size, 1));
-  utimesSync(p, OLD, OLD);
-}
+const put = (lfn: string, size: number) => writeSiteFile(site, lfn, size, OLD);
 
 function lines(file: string): string[] {
   return readFileSync(file, 'utf8').split('\n').filter(Boolean);
@@ -33,9 +29,7 @@ function lines(file: string): string[] {
 
 /** Writes a configuration with these sites (all on the same inventory and history) and returns its path. */
 function config(name: string, sites: Record<string, Record<string, unknown>>): string {
-  const file = join(root, `${name}.json`);
-  writeFileSync(file, JSON.stringify({ RootPath: '/store', Retries: 0, VarLocation: 'var', WebDir: 'www', Sites: sites, Inventory: { Type: 'sqlite', Path: 'var/inventory.sqlite' }, History: { Url: 'sqlite:var/history.sqlite' } }));
-  return file;
+  return writeCliConfig(root, { RootPath: '/store', DirectoryList: undefined, Sites: sites }, `${name}.json`);
 }
 
 before(async () => {

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { removeTree } from '../../../src/demo/demo-site.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { runCli } from '../../helpers/run-cli.ts';
+import { writeCliConfig } from '../../helpers/cli-fixture.ts';
 
 const OLD = Date.now() / 1000 - 5 * 86400;
 const LFN = '/store/mc/Era/Prim/TIER/Proc-v1/0000/a.root';
@@ -43,23 +44,13 @@ before(async () => {
   writeFileSync(site + LFN, 'x');
   utimesSync(site + LFN, OLD, OLD);
   writeFileSync(join(root, 'inv.txt'), `${LFN} 1\n`);
-  cfg = join(root, 'consistency_config.json');
-  writeFileSync(
-    cfg,
-    JSON.stringify({
-      DirectoryList: ['mc'],
-      Retries: 0,
-      VarLocation: 'var',
-      WebDir: 'www',
-      Sites: {
-        // Its storage is gone: every top directory is unlisted, so every run of this site fails.
-        [BROKEN]: { Url: pathToFileURL(join(root, 'gone')).href, DirectoryList: [] },
-        [GOOD]: { Url: pathToFileURL(site).href },
-      },
-      Inventory: { Type: 'sqlite', Path: 'var/inventory.sqlite' },
-      History: { Url: 'sqlite:var/history.sqlite' },
-    }),
-  );
+  cfg = writeCliConfig(root, {
+    Sites: {
+      // Its storage is gone: every top directory is unlisted, so every run of this site fails.
+      [BROKEN]: { Url: pathToFileURL(join(root, 'gone')).href, DirectoryList: [] },
+      [GOOD]: { Url: pathToFileURL(site).href },
+    },
+  });
   const imp = await runCli(['import', '--site', GOOD, join(root, 'inv.txt'), '--config', cfg], { cwd: root });
   assert.equal(imp.code, 0, imp.stderr);
 });

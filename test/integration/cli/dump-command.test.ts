@@ -4,13 +4,14 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { runCli } from '../../helpers/run-cli.ts';
+import { writeCliConfig, writeSiteFile } from '../../helpers/cli-fixture.ts';
 import { removeTree } from '../../../src/demo/demo-site.ts';
 
 const OLD = Math.floor(Date.now() / 1000 - 5 * 86400);
@@ -22,12 +23,7 @@ let root: string;
 let site: string;
 let cfg: string;
 
-function put(lfn: string, size: number) {
-  const p = site + lfn;
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, Buffer.alloc(size, 1));
-  utimesSync(p, OLD, OLD);
-}
+const put = (lfn: string, size: number) => writeSiteFile(site, lfn, size, OLD);
 
 const lines = (text: string) => text.split('\n').filter(Boolean);
 const fileLines = (file: string) => lines(readFileSync(file, 'utf8'));
@@ -47,19 +43,7 @@ before(() => {
     join(root, 'inv.txt'),
     [`${D}/with space.root 10`, `${D}/b.root 11`, `${D}/new\\nline.root 12`, `${D}/missing file.root 40`, `${D}/in flux.root 41 flux`, '/store/mc/Era/Prim/TIER/Proc-v1/0001/locked/inside.root 30', '/store/data/outside-scope.root 5'].join('\n') + '\n',
   );
-  cfg = join(root, 'consistency_config.json');
-  writeFileSync(
-    cfg,
-    JSON.stringify({
-      DirectoryList: ['mc'],
-      Retries: 0,
-      VarLocation: 'var',
-      WebDir: 'www',
-      Sites: { T2_DUMP: { Url: pathToFileURL(site).href } },
-      Inventory: { Type: 'sqlite', Path: 'var/inventory.sqlite' },
-      History: { Url: 'sqlite:var/history.sqlite' },
-    }),
-  );
+  cfg = writeCliConfig(root, { Sites: { T2_DUMP: { Url: pathToFileURL(site).href } } });
 });
 after(() => removeTree(root));
 

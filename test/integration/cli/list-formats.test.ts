@@ -5,11 +5,12 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runCli, type CliResult } from '../../helpers/run-cli.ts';
+import { writeCliConfig, writeSiteFile } from '../../helpers/cli-fixture.ts';
 import { removeTree } from '../../../src/demo/demo-site.ts';
 import { DynamoInventory } from '../../../src/inventory/sql/dynamo-inventory.ts';
 import { openInventoryDatabase } from '../../../src/inventory/sql/sql-inventory.ts';
@@ -63,17 +64,8 @@ before(async () => {
   root = mkdtempSync(join(tmpdir(), 'dc-formats-'));
   mkdirSync(join(root, 'var'));
   mkdirSync(join(root, 'site'));
-  cfg = join(root, 'consistency_config.json');
-  writeFileSync(
-    cfg,
-    JSON.stringify({
-      VarLocation: 'var',
-      WebDir: 'www',
-      Sites: { [SITE]: { Url: pathToFileURL(join(root, 'site')).href }, T2_LOOSE: { Url: pathToFileURL(join(root, 'site')).href, MaxImportShrink: 0.9 } },
-      Inventory: { Type: 'sqlite', Path: 'var/inventory.sqlite' },
-      History: { Url: 'sqlite:var/history.sqlite' },
-    }),
-  );
+  const siteUrl = pathToFileURL(join(root, 'site')).href;
+  cfg = writeCliConfig(root, { DirectoryList: undefined, Retries: undefined, Sites: { [SITE]: { Url: siteUrl }, T2_LOOSE: { Url: siteUrl, MaxImportShrink: 0.9 } } });
   const r = await cli(['import', '--site', SITE, file(GOOD.join('\n') + '\n')]);
   assert.equal(r.code, 0, r.stderr);
 });
@@ -261,26 +253,12 @@ describe('a dump inventory of bare LFNs (issue 10 §7)', () => {
   it('has unknown sizes: no size mismatch from it', async () => {
     const dir = join(root, 'dump-site');
     const site = join(dir, 'site');
-    const put = (lfn: string, size: number) => {
-      mkdirSync(join(site + lfn, '..'), { recursive: true });
-      writeFileSync(site + lfn, Buffer.alloc(size, 1));
-      utimesSync(site + lfn, OLD, OLD);
-    };
+    const put = (lfn: string, size: number) => writeSiteFile(site, lfn, size, OLD);
     put(`${D}/x.root`, 10);
     put(`${D}/y.root`, 20);
     mkdirSync(join(dir, 'var'), { recursive: true });
     writeFileSync(join(dir, 'lfns.txt'), `${D}/x.root\n${D}/y.root\n${D}/gone.root\n`);
-    const config = join(dir, 'consistency_config.json');
-    writeFileSync(
-      config,
-      JSON.stringify({
-        VarLocation: 'var',
-        WebDir: 'www',
-        Sites: { T2_DUMP: { Url: pathToFileURL(site).href } },
-        Inventory: { Type: 'dump', Path: 'lfns.txt' },
-        History: { Url: 'sqlite:var/history.sqlite' },
-      }),
-    );
+    const config = writeCliConfig(dir, { DirectoryList: undefined, Retries: undefined, Sites: { T2_DUMP: { Url: pathToFileURL(site).href } }, Inventory: { Type: 'dump', Path: 'lfns.txt' } });
     const r = await runCli(['check', '--site', 'T2_DUMP', '--dry-run', '--json', '--config', config], { cwd: dir });
     assert.equal(r.code, 0, r.stderr);
     const s = JSON.parse(r.stdout);

@@ -5,12 +5,13 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import { runCli } from '../../helpers/run-cli.ts';
+import { writeCliConfig, writeSiteFile } from '../../helpers/cli-fixture.ts';
 import { decodeName, encodeName } from '../../../src/core/name-bytes.ts';
 import { PosixDeleter } from '../../../src/actions/storage/storage-posix-deleter.ts';
 
@@ -27,12 +28,7 @@ let site: string;
 let cfg: string;
 let cfg2: string;
 
-function put(lfn: string, size: number) {
-  const p = encodeName(site + lfn);
-  mkdirSync(encodeName(join(site + lfn, '..')), { recursive: true });
-  writeFileSync(p, Buffer.alloc(size, 1));
-  utimesSync(p, OLD, OLD);
-}
+const put = (lfn: string, size: number) => writeSiteFile(site, lfn, size, OLD);
 
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
 
@@ -51,21 +47,10 @@ before(() => {
       Buffer.from(`${D}/sub\\xe9/inside.root 8\n${D}/ok.root 9\n${D}/gone\\xff.root 3\n${D}/lost\ufffd.root 4\n`, 'utf8'),
     ]),
   );
-  const config = (inventory: string) =>
-    JSON.stringify({
-      DirectoryList: ['mc'],
-      Retries: 0,
-      VarLocation: 'var',
-      WebDir: 'www',
-      Sites: { T2_BYTES: { Url: pathToFileURL(site).href } },
-      Inventory: { Type: 'sqlite', Path: inventory },
-      History: { Url: 'sqlite:var/history.sqlite' },
-    });
-  cfg = join(root, 'consistency_config.json');
-  writeFileSync(cfg, config('var/inventory.sqlite'));
+  const sites = { T2_BYTES: { Url: pathToFileURL(site).href } };
+  cfg = writeCliConfig(root, { Sites: sites });
   // A second inventory database, for the list the tool wrote.
-  cfg2 = join(root, 'consistency_config2.json');
-  writeFileSync(cfg2, config('var/inventory2.sqlite'));
+  cfg2 = writeCliConfig(root, { Sites: sites, Inventory: { Type: 'sqlite', Path: 'var/inventory2.sqlite' } }, 'consistency_config2.json');
 });
 // rm(1): Node's recursive removal reads names as UTF-8 and cannot remove these.
 after(() => execFileSync('rm', ['-rf', root]));

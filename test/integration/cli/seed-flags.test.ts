@@ -4,11 +4,12 @@
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runCli, type CliResult } from '../../helpers/run-cli.ts';
+import { writeCliConfig, writeSiteFile } from '../../helpers/cli-fixture.ts';
 
 const OLD = Date.now() / 1000 - 5 * 86400;
 const D = '/store/mc/Era/Prim/TIER/Proc-v1/0000';
@@ -17,18 +18,8 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import
 
 let root: string;
 
-function put(siteRoot: string, lfn: string, size: number) {
-  const p = siteRoot + lfn;
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, Buffer.alloc(size, 1));
-  utimesSync(p, OLD, OLD);
-}
-
-function writeConfig(name: string, body: Record<string, unknown>): string {
-  const p = join(root, name);
-  writeFileSync(p, JSON.stringify({ VarLocation: 'var', WebDir: 'www', DirectoryList: ['mc'], Retries: 0, Inventory: { Type: 'sqlite', Path: 'var/inventory.sqlite' }, ...body }));
-  return p;
-}
+/** Writes root/name with no History key (the history is then the one under VarLocation). */
+const writeConfig = (name: string, body: Record<string, unknown>) => writeCliConfig(root, { History: undefined, ...body }, name);
 
 /** JSON log lines on stderr (the CLI logs JSON when stderr is not a terminal). */
 function events(r: CliResult): { level: number; event: string; [k: string]: unknown }[] {
@@ -48,8 +39,8 @@ before(async () => {
   const one = join(root, 'one');
   const two = join(root, 'two');
   for (const s of [one, two]) {
-    put(s, `${D}/kept.root`, 10);
-    put(s, `${O}/orphan.root`, 20);
+    writeSiteFile(s, `${D}/kept.root`, 10, OLD);
+    writeSiteFile(s, `${O}/orphan.root`, 20, OLD);
   }
   writeFileSync(join(root, 'inv.txt'), `${D}/kept.root 10\n`);
   cfg = writeConfig('consistency_config.json', {

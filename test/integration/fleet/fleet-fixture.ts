@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BIN } from '../../helpers/run-cli.ts';
+import { writeCliConfig } from '../../helpers/cli-fixture.ts';
 import { startDelayProxy } from '../../servers/delay-proxy.ts';
 import { startNginx } from '../../servers/nginx-server.ts';
 import { openSql } from '../../../src/sql/sql-database.ts';
@@ -41,11 +42,9 @@ export function makePosixSite(root: string, name: string, files = 3, orphan = fa
   return { Url: pathToFileURL(site).href };
 }
 
-/** Writes the configuration shared by the fleet tests (dump inventories in root/inv). */
+/** Writes the configuration shared by the fleet tests (dump inventories in root/inv; no History key unless `body` has one). */
 export function writeFleetConfig(root: string, body: Record<string, unknown>): string {
-  const file = join(root, 'consistency_config.json');
-  writeFileSync(file, JSON.stringify({ DirectoryList: ['mc'], Retries: 0, VarLocation: 'var', WebDir: 'www', Inventory: { Type: 'dump', Path: 'inv/{site}.txt', Format: 'lfn-size' }, ...body }, null, 2));
-  return file;
+  return writeCliConfig(root, { History: undefined, Inventory: { Type: 'dump', Path: 'inv/{site}.txt', Format: 'lfn-size' }, ...body });
 }
 
 /** A running CLI command: its output so far, and how it ended. */

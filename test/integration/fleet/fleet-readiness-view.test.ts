@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,7 @@ import type { FleetView } from '../../../src/fleet/fleet-view.ts';
 import { openSql } from '../../../src/sql/sql-database.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
 import { createWebServer } from '../../../src/web/web-server.ts';
+import { writeCliConfig } from '../../helpers/cli-fixture.ts';
 import { CliProcess, waitFor } from './fleet-fixture.ts';
 
 const WAITROOM = 'T2_WR_Waitroom';
@@ -34,8 +35,7 @@ before(async () => {
   await inv.db.insertInto('sites').values({ name: WAITROOM, status: 'waitroom' }).execute();
   await inv.close();
   const sites = { [DEMO_SITE]: { Url: pathToFileURL(join(dir, 'demo', 'site')).href }, [WAITROOM]: { Url: 'file:///nonexistent/waitroom' } };
-  writeFileSync(join(dir, 'consistency_config.json'), JSON.stringify({ Sites: sites, Inventory: { Type: 'sqlite', Path: inventoryPath }, History: { Url: 'sqlite:var/history.sqlite' }, VarLocation: 'var', WebDir: 'www' }));
-  const config = loadConfig(join(dir, 'consistency_config.json'), {});
+  const config = loadConfig(writeCliConfig(dir, { DirectoryList: undefined, Retries: undefined, Sites: sites, Inventory: { Type: 'sqlite', Path: inventoryPath } }), {});
   store = await HistoryStore.open(config.historyUrl);
   ({ app } = await createWebServer({ config, store }));
   await app.ready();

@@ -10,6 +10,7 @@ import { HistoryStore } from '../../../src/store/history-store.ts';
 import type { WebContext } from '../../../src/web/web-context.ts';
 import { createWebServer } from '../../../src/web/web-server.ts';
 import { runSite } from '../../../src/run/run-site.ts';
+import { writeCliConfig } from '../../helpers/cli-fixture.ts';
 
 /** A name that would run script, break an attribute or start an entity if it were not escaped. */
 // No slash: it is also used as a real file name on disk.
@@ -90,20 +91,15 @@ export async function createWebFixture(opts: { token?: string; tokenFile?: boole
   } else if (opts.token) web.Token = opts.token;
   const sites: Record<string, { Url: string; CmsDatasets?: boolean }> = {};
   for (const s of Object.values(SITES)) sites[s] = s === DEMO_SITE ? { Url: pathToFileURL(join(dir, 'demo', 'site')).href, CmsDatasets: true } : { Url: `file:///nonexistent/${s}` };
-  const config = {
+  const configFile = writeCliConfig(dir, {
     RootPath: '/store',
     DirectoryList: ['mc', 'data'],
     ListOnlyInventoryDirs: false,
-    Retries: 0,
-    VarLocation: 'var',
-    WebDir: 'www',
     Sites: sites,
     Inventory: { Type: 'sqlite', Path: demo.dir + '/var/inventory.sqlite' },
-    History: { Url: 'sqlite:var/history.sqlite' },
     ...(Object.keys(web).length ? { Web: web } : {}),
-  };
-  writeFileSync(join(dir, 'consistency_config.json'), JSON.stringify(config, null, 2));
-  const cfg = loadConfig(join(dir, 'consistency_config.json'), {});
+  });
+  const cfg = loadConfig(configFile, {});
   const store = await HistoryStore.open(cfg.historyUrl);
   const runIds: Record<string, number[]> = {};
   const now = Date.now();

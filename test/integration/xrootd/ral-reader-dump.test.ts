@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../../helpers/run-cli.ts';
+import { writeCliConfig } from '../../helpers/cli-fixture.ts';
 import { startXrootd, type XrootdServer } from '../../servers/xrootd-server.ts';
 import { startNginx, type NginxServer } from '../../servers/nginx-server.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
@@ -67,27 +68,17 @@ describe('RAL-Reader: the site\'s daily dump fetched and checked (issue 15)', ()
     xrd = await startXrootd({ dataDir: data });
     nginx = await startNginx({ dataDir: data });
     writeFileSync(join(work, 'inv.txt'), [`${A}/x.root 10`, `${A}/with space.root 11`, `${A}/missing.root 13`].join('\n') + '\n');
-    cfg = join(work, 'consistency_config.json');
-    writeFileSync(
-      cfg,
-      JSON.stringify({
-        DirectoryList: ['mc'],
-        Retries: 0,
-        VarLocation: 'var',
-        WebDir: 'www',
-        MaxDumpAge: 3,
-        // The published dump is named for the storage (T1_XX_Ral), not for each configured site here.
-        Sites: {
-          T1_XX_RalRoot: { Url: `${xrd.url}/`, AccessMethod: 'RAL-Reader', DumpUrl: `${xrd.url}//store/accounting/T1_XX_Ral-{date}.tsv` },
-          // No Url: a RAL-Reader site whose dump is named needs no door.
-          T1_XX_RalHttps: { AccessMethod: 'RAL-Reader', DumpUrl: `${nginx.httpsUrl}/store/accounting/T1_XX_Ral-{date}.tsv`, CaFile: nginx.caFile },
-          T1_XX_RalLate: { AccessMethod: 'RAL-Reader', DumpUrl: `${nginx.httpsUrl}/store/accounting/late/T1_XX_Ral-{date}.tsv?access_token=${TOKEN}`, CaFile: nginx.caFile },
-          T1_XX_RalLocal: { Url: `${xrd.url}/`, AccessMethod: 'RAL-Reader', DumpPath: join(local, 'copy-{date}.tsv') },
-        },
-        Inventory: { Type: 'sqlite', Path: 'var/inventory.sqlite' },
-        History: { Url: 'sqlite:var/history.sqlite' },
-      }),
-    );
+    cfg = writeCliConfig(work, {
+      MaxDumpAge: 3,
+      // The published dump is named for the storage (T1_XX_Ral), not for each configured site here.
+      Sites: {
+        T1_XX_RalRoot: { Url: `${xrd.url}/`, AccessMethod: 'RAL-Reader', DumpUrl: `${xrd.url}//store/accounting/T1_XX_Ral-{date}.tsv` },
+        // No Url: a RAL-Reader site whose dump is named needs no door.
+        T1_XX_RalHttps: { AccessMethod: 'RAL-Reader', DumpUrl: `${nginx.httpsUrl}/store/accounting/T1_XX_Ral-{date}.tsv`, CaFile: nginx.caFile },
+        T1_XX_RalLate: { AccessMethod: 'RAL-Reader', DumpUrl: `${nginx.httpsUrl}/store/accounting/late/T1_XX_Ral-{date}.tsv?access_token=${TOKEN}`, CaFile: nginx.caFile },
+        T1_XX_RalLocal: { Url: `${xrd.url}/`, AccessMethod: 'RAL-Reader', DumpPath: join(local, 'copy-{date}.tsv') },
+      },
+    });
     for (const s of SITES) {
       const imp = await runCli(['import', '--site', s, join(work, 'inv.txt'), '--config', cfg], { cwd: work });
       assert.equal(imp.code, 0, imp.stderr);
