@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { scrubSecrets } from '../core/redact-url.ts';
 
 export interface Logger {
   info(event: string, fields?: Record<string, unknown>): void;
@@ -15,7 +16,7 @@ export interface Logger {
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
 
-/** Keys whose values never reach a log line. */
+/** Keys whose values never reach a log line (every field also goes through scrubSecrets). */
 const REDACT = ['password', 'token', 'secret', 'authorization', 'proxy', '*.password', '*.token', '*.secret', '*.authorization'];
 
 /**
@@ -30,10 +31,10 @@ export function createLogger(opts: { json: boolean; level?: () => LogLevel }): L
     const p = pino({ level: 'debug', base: undefined, redact: { paths: REDACT, censor: '***' } }, pino.destination(2));
     return {
       json: true,
-      info: (e, f) => on('info') && p.info({ event: e, ...f }),
-      warn: (e, f) => on('warn') && p.warn({ event: e, ...f }),
-      error: (e, f) => p.error({ event: e, ...f }),
-      debug: (e, f) => on('debug') && p.debug({ event: e, ...f }),
+      info: (e, f) => on('info') && p.info({ event: e, ...scrubSecrets(f) }),
+      warn: (e, f) => on('warn') && p.warn({ event: e, ...scrubSecrets(f) }),
+      error: (e, f) => p.error({ event: e, ...scrubSecrets(f) }),
+      debug: (e, f) => on('debug') && p.debug({ event: e, ...scrubSecrets(f) }),
       status: () => undefined,
       endStatus: () => undefined,
     };
@@ -42,7 +43,7 @@ export function createLogger(opts: { json: boolean; level?: () => LogLevel }): L
   const line = (level: string, e: string, f?: Record<string, unknown>) => {
     if (live) process.stderr.write('\r\x1b[2K');
     live = false;
-    const rest = f ? Object.entries(f).filter(([k]) => !/password|token|secret|authorization/i.test(k)).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
+    const rest = f ? Object.entries(scrubSecrets(f)).filter(([k]) => !/password|token|secret|authorization/i.test(k)).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ') : '';
     process.stderr.write(`${level}${e}${rest ? ' ' + rest : ''}\n`);
   };
   return {

@@ -28,3 +28,25 @@ function isSecretName(name: string): boolean {
   }
   return SECRET_NAME.test(decoded);
 }
+
+/** Field names whose values are credentials whatever they hold. */
+const SECRET_FIELD = /password|passwd|token|secret|authorization|credential|cookie|proxy/i;
+/** Longest string scrubbed (a log field longer than this is cut first by whoever logs it). */
+const MAX_SCRUB = 64 * 1024;
+
+/**
+ * A log line's fields with every credential hidden, whatever layer wrote them: values of fields
+ * named like a credential become `***`, and every string that may hold a URL goes through
+ * redactUrl (a token in a query, a password in a user part). The loggers (CLI and each run's log)
+ * pass every line through here: a message that quotes a URL from an error of a library is
+ * covered too. Objects are followed four levels down; nothing is changed in place.
+ */
+export function scrubSecrets<T>(value: T, depth = 0): T {
+  if (typeof value === 'string') return (value.length <= MAX_SCRUB && /[@=]/.test(value) ? redactUrl(value) : value) as T;
+  if (value === null || typeof value !== 'object' || depth > 4) return value;
+  if (Array.isArray(value)) return value.map((v) => scrubSecrets(v, depth + 1)) as T;
+  if (value instanceof Error) return { name: value.name, message: scrubSecrets(value.message, depth + 1) } as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_FIELD.test(k) && v !== undefined && v !== null && v !== '' ? '***' : scrubSecrets(v, depth + 1);
+  return out as T;
+}

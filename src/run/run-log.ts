@@ -1,12 +1,14 @@
 import { appendFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { scrubSecrets } from '../core/redact-url.ts';
 
 /** Run logs kept per site; older ones are removed when a new run starts. */
 const KEEP = 50;
 
 /**
  * The log of one run, `SITE_run<ID>.log` in the site's VarLocation (where the dashboard shows it):
- * one JSON line per event. Only the run's own events go here; fields are ours, never secrets.
+ * one JSON line per event. Only the run's own events go here, scrubbed of credentials (the
+ * dashboard shows this file).
  * A log that cannot be written never stops the run.
  */
 export class RunLog {
@@ -26,7 +28,7 @@ export class RunLog {
   write(event: string, fields: Record<string, unknown>): void {
     if (this.broken) return;
     try {
-      appendFileSync(this.path, JSON.stringify({ time: new Date().toISOString(), event, ...fields }) + '\n');
+      appendFileSync(this.path, JSON.stringify({ time: new Date().toISOString(), event, ...scrubSecrets(fields) }) + '\n');
     } catch {
       this.broken = true;
     }

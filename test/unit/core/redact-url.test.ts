@@ -27,3 +27,33 @@ describe('redactUrl', () => {
     assert.equal(redactUrl('fetching https://u:p@h.example/d?token=t failed'), 'fetching https://u:***@h.example/d?token=*** failed');
   });
 });
+
+describe('scrubSecrets (every log line)', () => {
+  it('hides credential-named fields and URLs with credentials at any depth, without changing the input', async () => {
+    const { scrubSecrets } = await import('../../../src/core/redact-url.ts');
+    const fields = {
+      site: 'T2_A',
+      error: 'GET https://h.example/d.tsv?access_token=abc failed: HTTP 500',
+      url: 'mysql://u:pw@db/x',
+      password: 'pw',
+      tokenFile: '/etc/tok',
+      empty: '',
+      nested: { list: ['root://h//p?authz=zzz', 'plain'], n: 3, deeper: { cause: new Error('to https://u:p@h/x') } },
+    };
+    const copy = structuredClone({ ...fields, nested: { ...fields.nested, deeper: {} } });
+    const out = scrubSecrets(fields);
+    assert.deepEqual(out, {
+      site: 'T2_A',
+      error: 'GET https://h.example/d.tsv?access_token=*** failed: HTTP 500',
+      url: 'mysql://u:***@db/x',
+      password: '***',
+      tokenFile: '***',
+      empty: '',
+      nested: { list: ['root://h//p?authz=***', 'plain'], n: 3, deeper: { cause: { name: 'Error', message: 'to https://u:***@h/x' } } },
+    });
+    assert.equal(fields.password, copy.password, 'the input is left alone');
+    assert.equal(fields.nested.list[0], copy.nested.list[0]);
+    const text = JSON.stringify(out);
+    for (const s of ['abc', ':pw@', 'zzz', ':p@']) assert.ok(!text.includes(s), s);
+  });
+});
