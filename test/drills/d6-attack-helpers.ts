@@ -2,9 +2,10 @@
  * D6's helpers: raw requests over a socket (no client normalisation of the URL), and real failed
  * `check` runs holding secrets, with a dashboard over what they left.
  */
+import { freePort } from '../servers/free-port.ts';
 import assert from 'node:assert/strict';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config-loader.ts';
 import { HistoryStore } from '../../src/store/history-store.ts';
@@ -23,15 +24,6 @@ export function rawRequest(base: string, text: string): Promise<string> {
   });
 }
 
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 /**
  * Real `check` runs (the CLI, as users run it) given secrets: a password in a davs:// URL, a bearer
  * token file for a WebDAV site, a password in the MySQL inventory URL. Each run fails; what they
@@ -40,7 +32,7 @@ async function closedPort(): Promise<number> {
 export async function secretRuns(dir: string) {
   const root = join(dir, 'secrets');
   mkdirSync(root, { recursive: true });
-  const port = await closedPort();
+  const port = await freePort(); // nothing listens there
   const bearer = `eyJhbGciOiJSUzI1NiJ9.Bearer-Secret-${process.pid}`;
   writeFileSync(join(root, 'token'), bearer + '\n', { mode: 0o600 });
   const db = `dc_d6_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;

@@ -3,9 +3,9 @@
  * 127.0.0.1: plain http on one port and https (throw-away CA) on another, optionally demanding a
  * client certificate or a bearer token. Started in the foreground from the test, stopped by it.
  */
+import { freePort } from './free-port.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { addExitCleanup } from './netns.ts';
@@ -41,17 +41,6 @@ export interface NginxServer {
   activeConnections(): Promise<number>;
   log(): string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function config(dir: string, o: NginxServerOptions, ports: { http: number; https: number; status: number }, tls: { cert: string; key: string; caFile: string }): string {

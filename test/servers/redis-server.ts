@@ -2,21 +2,10 @@
  * A redis-server of a test's own, on a free loopback port, its data (append-only file) in a
  * directory of the test, so a stop and start keeps the queue: for tests that take Redis away.
  */
+import { freePort } from './free-port.ts';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { waitForPort } from './xrootd-server.ts';
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 export class RedisServer {
   private child?: ChildProcess;

@@ -3,7 +3,6 @@
  * AUTH) keeping every mail it accepts, and an HTTP server keeping every POST. Both on loopback.
  */
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createTcpServer } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
 export interface ReceivedMail {
@@ -102,14 +101,3 @@ export async function startHttpReceiver(): Promise<HttpReceiver> {
   return { port, posts, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-/** A loopback port nothing listens on (taken and given back). */
-export function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createTcpServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}

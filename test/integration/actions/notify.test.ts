@@ -15,7 +15,8 @@ import { pathToFileURL } from 'node:url';
 import { removeTree } from '../../../src/demo/demo-site.ts';
 import { runCli } from '../../helpers/run-cli.ts';
 import { CliProcess, makePosixSite, waitFor } from '../fleet/fleet-fixture.ts';
-import { closedPort, startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from './notify-servers.ts';
+import { startHttpReceiver, startSmtpReceiver, type HttpReceiver, type SmtpReceiver } from './notify-servers.ts';
+import { freePort } from '../../servers/free-port.ts';
 
 const SMTP_USER = 'notifier';
 const SMTP_PASSWORD = 'smtp-Pa55word-7f3a';
@@ -199,7 +200,7 @@ describe('the failure notice', { timeout: 240_000 }, () => {
   });
 
   it('receivers that cannot be reached: the outcome is unchanged, each channel logs notice-failed, no secret', async () => {
-    const [httpPort, smtpPort] = [await closedPort(), await closedPort()];
+    const [httpPort, smtpPort] = [await freePort(), await freePort()];
     const { dir, file } = writeConfig('down', {
       ...liveKeys(),
       NotifyUrl: `http://${URL_USER}:${URL_PASSWORD}@127.0.0.1:${httpPort}/notice?key=${QUERY_KEY}`,

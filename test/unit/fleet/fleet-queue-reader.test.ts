@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { QueueReader } from '../../../src/fleet/fleet-queue-reader.ts';
-import { freePort } from '../../servers/redis-server.ts';
+import { freePort } from '../../servers/free-port.ts';
 
 describe('reading the queue for the dashboard', () => {
   it('answers at once that Redis is unreachable, without the password, and again on the next read', async () => {
