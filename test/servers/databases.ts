@@ -5,6 +5,9 @@
  * dropped on teardown. A server that does not answer fails the test with how to start it.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
 
@@ -77,4 +80,18 @@ export async function createPostgresDatabase(prefix = 'dc_test'): Promise<TestDa
       }
     },
   };
+}
+
+/** The history engines a test runs on: HISTORY_ENGINES=sqlite,postgres,mysql (default all three). */
+export const HISTORY_ENGINES = (process.env.HISTORY_ENGINES ?? 'sqlite,postgres,mysql').split(',').map((e) => e.trim()).filter(Boolean);
+
+/** A fresh database of `engine` (sqlite: a file in a temporary directory), named by `prefix`, dropped by drop(). */
+export async function createEngineDatabase(engine: string, prefix: string): Promise<TestDatabase> {
+  if (engine === 'postgres') return createPostgresDatabase(prefix);
+  if (engine === 'mysql') return createMariadbDatabase(prefix);
+  if (engine === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), `${prefix.replaceAll('_', '-')}-`));
+    return { url: `sqlite:${join(dir, 'h.sqlite')}`, name: dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  throw new Error(`HISTORY_ENGINES: unknown engine ${engine} (sqlite, postgres, mysql)`);
 }

@@ -1,30 +1,15 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { collectConfirmed, planActions } from '../../../src/actions/actions-confirm.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
-import { createMariadbDatabase, createPostgresDatabase, type TestDatabase } from '../../servers/databases.ts';
+import { createEngineDatabase, HISTORY_ENGINES, type TestDatabase } from '../../servers/databases.ts';
 import { testSite } from '../../helpers/check-harness.ts';
 
-/** HISTORY_ENGINES=sqlite,postgres,mysql (default all three) picks the engines to run on. */
-const ENGINES = (process.env.HISTORY_ENGINES ?? 'sqlite,postgres,mysql').split(',').map((e) => e.trim()).filter(Boolean);
 const DAY = 86400;
 const T0 = Date.parse('2026-01-10T00:00:00Z') / 1000;
 const iso = (t: number) => new Date(t * 1000).toISOString();
 
-async function database(engine: string): Promise<TestDatabase> {
-  if (engine === 'postgres') return createPostgresDatabase('dc_hist');
-  if (engine === 'mysql') return createMariadbDatabase('dc_hist');
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'dc-hist-'));
-    return { url: `sqlite:${join(dir, 'h.sqlite')}`, name: dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  throw new Error(`HISTORY_ENGINES: unknown engine ${engine} (sqlite, postgres, mysql)`);
-}
-
-for (const engine of ENGINES) {
+for (const engine of HISTORY_ENGINES) {
   describe(`history and confirmation on ${engine}`, () => {
     let db: TestDatabase | undefined;
     let store: HistoryStore | undefined;
@@ -34,7 +19,7 @@ for (const engine of ENGINES) {
     });
 
     it('counts sightings across done runs, confirms, records actions and marks findings acted on', async () => {
-      db = await database(engine);
+      db = await createEngineDatabase(engine, 'dc_hist');
       store = await HistoryStore.open(db.url);
       const site = testSite({ MissingConfirmations: 2, OrphanConfirmations: 2, OrphanConfirmDays: 1, DeleteOrphans: true });
       const run = async (t: number, missing: string[], orphan: string[], status: 'done' | 'failed' = 'done') => {

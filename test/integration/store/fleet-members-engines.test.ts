@@ -4,26 +4,11 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { HistoryStore } from '../../../src/store/history-store.ts';
-import { createMariadbDatabase, createPostgresDatabase, type TestDatabase } from '../../servers/databases.ts';
+import { createEngineDatabase, HISTORY_ENGINES, type TestDatabase } from '../../servers/databases.ts';
 import { makeSummary } from '../web/web-fixture.ts';
 
-const ENGINES = (process.env.HISTORY_ENGINES ?? 'sqlite,postgres,mysql').split(',').map((e) => e.trim()).filter(Boolean);
-
-async function database(engine: string): Promise<TestDatabase> {
-  if (engine === 'postgres') return createPostgresDatabase('dc_members');
-  if (engine === 'mysql') return createMariadbDatabase('dc_members');
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'dc-members-'));
-    return { url: `sqlite:${join(dir, 'h.sqlite')}`, name: dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  throw new Error(`HISTORY_ENGINES: unknown engine ${engine} (sqlite, postgres, mysql)`);
-}
-
-for (const engine of ENGINES) {
+for (const engine of HISTORY_ENGINES) {
   describe(`fleet members on ${engine}`, () => {
     let db: TestDatabase | undefined;
     let store: HistoryStore | undefined;
@@ -33,7 +18,7 @@ for (const engine of ENGINES) {
     });
 
     it('keeps one row per member through its heartbeats, forgets it when it leaves or falls silent', async () => {
-      db = await database(engine);
+      db = await createEngineDatabase(engine, 'dc_members');
       store = await HistoryStore.open(db.url);
       const w = { id: 'host-b:42', role: 'worker' as const, host: 'host-b', pid: 42, version: '1.2.3', slots: 2, startedMs: 1_700_000_000_000, heartbeatMs: 1_700_000_000_000, checks: [] };
       await store.members.beat(w);

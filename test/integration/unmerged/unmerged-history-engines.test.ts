@@ -4,29 +4,14 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { collectConfirmed } from '../../../src/actions/actions-confirm.ts';
 import { HistoryStore } from '../../../src/store/history-store.ts';
-import { createMariadbDatabase, createPostgresDatabase, type TestDatabase } from '../../servers/databases.ts';
+import { createEngineDatabase, HISTORY_ENGINES, type TestDatabase } from '../../servers/databases.ts';
 
-/** HISTORY_ENGINES=sqlite,postgres,mysql (default all three) picks the engines to run on. */
-const ENGINES = (process.env.HISTORY_ENGINES ?? 'sqlite,postgres,mysql').split(',').map((e) => e.trim()).filter(Boolean);
 const T0 = Date.parse('2026-01-10T00:00:00Z') / 1000;
 const iso = (t: number) => new Date(t * 1000).toISOString();
 
-async function database(engine: string): Promise<TestDatabase> {
-  if (engine === 'postgres') return createPostgresDatabase('dc_unm');
-  if (engine === 'mysql') return createMariadbDatabase('dc_unm');
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'dc-unm-'));
-    return { url: `sqlite:${join(dir, 'h.sqlite')}`, name: dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  throw new Error(`HISTORY_ENGINES: unknown engine ${engine} (sqlite, postgres, mysql)`);
-}
-
-for (const engine of ENGINES) {
+for (const engine of HISTORY_ENGINES) {
   describe(`unmerged history on ${engine}`, () => {
     let db: TestDatabase | undefined;
     let store: HistoryStore | undefined;
@@ -36,7 +21,7 @@ for (const engine of ENGINES) {
     });
 
     it('keeps one accepted protected list per site, replaced by the next, and confirms unmerged findings across runs', async () => {
-      db = await database(engine);
+      db = await createEngineDatabase(engine, 'dc_unm');
       store = await HistoryStore.open(db.url);
       assert.equal(await store.protectedLists.get('T2_A'), undefined);
       await store.protectedLists.set({ site: 'T2_A', count: 12345, runId: 1, fetchedAt: iso(T0), source: 'https://wm.example/protectedlfns' });

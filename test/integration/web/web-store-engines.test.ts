@@ -1,26 +1,10 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { HistoryStore } from '../../../src/store/history-store.ts';
-import { createMariadbDatabase, createPostgresDatabase, type TestDatabase } from '../../servers/databases.ts';
+import { createEngineDatabase, HISTORY_ENGINES, type TestDatabase } from '../../servers/databases.ts';
 import { makeSummary } from './web-fixture.ts';
 
-/** HISTORY_ENGINES=sqlite,postgres,mysql (default all three) picks the engines to run on. */
-const ENGINES = (process.env.HISTORY_ENGINES ?? 'sqlite,postgres,mysql').split(',').map((e) => e.trim()).filter(Boolean);
-
-async function database(engine: string): Promise<TestDatabase> {
-  if (engine === 'postgres') return createPostgresDatabase('dc_web');
-  if (engine === 'mysql') return createMariadbDatabase('dc_web');
-  if (engine === 'sqlite') {
-    const dir = mkdtempSync(join(tmpdir(), 'dc-web-hist-'));
-    return { url: `sqlite:${join(dir, 'h.sqlite')}`, name: dir, drop: async () => rmSync(dir, { recursive: true, force: true }) };
-  }
-  throw new Error(`HISTORY_ENGINES: unknown engine ${engine} (sqlite, postgres, mysql)`);
-}
-
-for (const engine of ENGINES) {
+for (const engine of HISTORY_ENGINES) {
   describe(`dashboard queries on ${engine}`, () => {
     let db: TestDatabase | undefined;
     let store: HistoryStore | undefined;
@@ -30,7 +14,7 @@ for (const engine of ENGINES) {
     });
 
     it('finds the latest run and the latest finished run of every site in one query', async () => {
-      db = await database(engine);
+      db = await createEngineDatabase(engine, 'dc_web');
       await (await HistoryStore.open(db.url)).close();
       store = await HistoryStore.open(db.url); // the migration is idempotent: every open runs it
       await store.states.ensure(['A', 'B', 'C']);
