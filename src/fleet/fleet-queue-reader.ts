@@ -178,10 +178,7 @@ async function shardSnapshot(queue: Queue, limit: number): Promise<ShardQueueSna
         ...num('runId'),
         ...num('shard'),
         ...num('shards'),
-        attempts: job.attemptsMade,
-        ...(state === 'active' && job.processedOn ? { startedAt: job.processedOn } : {}),
-        ...(state === 'active' && job.processedBy ? { worker: job.processedBy } : {}),
-        ...(state === 'failed' ? { error: job.failedReason || 'failed without a reason', ...(job.finishedOn ? { finishedAt: job.finishedOn } : {}) } : {}),
+        ...progressFields(job, state),
       });
     }
   }
@@ -197,10 +194,17 @@ function jobView(job: Job | undefined, state: QueueJobState): QueueJobView | und
     lockGroup: data?.lockGroup ?? '',
     state,
     queuedAt: job.timestamp,
+    ...progressFields(job, state),
+    ...(state === 'delayed' && job.delay ? { delayedUntil: job.timestamp + job.delay } : {}),
+  };
+}
+
+/** Where a job of either queue stands: its failed tries; who runs it since when; why it failed and when. */
+function progressFields(job: Job, state: QueueJobState): Pick<QueueJobView, 'attempts' | 'startedAt' | 'worker' | 'error' | 'finishedAt'> {
+  return {
     attempts: job.attemptsMade,
     ...(state === 'active' && job.processedOn ? { startedAt: job.processedOn } : {}),
     ...(state === 'active' && job.processedBy ? { worker: job.processedBy } : {}),
-    ...(state === 'delayed' && job.delay ? { delayedUntil: job.timestamp + job.delay } : {}),
     ...(state === 'failed' ? { error: job.failedReason || 'failed without a reason', ...(job.finishedOn ? { finishedAt: job.finishedOn } : {}) } : {}),
   };
 }
