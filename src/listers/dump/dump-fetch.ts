@@ -41,6 +41,11 @@ export function dumpDay(s: Readonly<{ DumpDate: string }>, now = Date.now()): st
   return day;
 }
 
+/** Today (UTC) and the `maxAgeDays` whole days before it, newest first: the days a dump may be read of. */
+export function recentDumpDays(maxAgeDays: number, now = Date.now()): string[] {
+  return Array.from({ length: Math.floor(maxAgeDays) + 1 }, (_, i) => utcDay(now - i * DAY_MS));
+}
+
 /**
  * A dump is judged by the day in its name, not by its file's mtime (a copy or a re-upload changes
  * the mtime, never what day the dump describes): the day may be at most `maxAgeDays` whole days

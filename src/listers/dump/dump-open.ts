@@ -11,8 +11,6 @@ import type { Lister, ListerSettings } from '../lister.ts';
 import { DumpLister, type DumpListerOptions } from './dump-lister.ts';
 import type { DumpSettings } from './dump-settings.ts';
 
-const DAY_MS = 86_400_000;
-
 /** The dump named by `DumpPath`, else by a `dump:///path/to/file` Url. */
 export function dumpFileOf(url: string, settings: Readonly<Pick<DumpSettings, 'DumpPath'>>): string {
   if (settings.DumpPath) return settings.DumpPath;
@@ -44,14 +42,13 @@ export async function createDumpLister(settings: ListerSettings): Promise<Lister
   const local = s.DumpPath || (settings.url.startsWith('dump:') ? dumpFileOf(settings.url, s) : '');
   const byDay = Boolean(s.DumpUrl) || local.includes('{date}') || (!local && s.AccessMethod === 'RAL-Reader');
   if (!byDay) return new DumpLister({ ...common, file: dumpFileOf(settings.url, s), maxAgeDays: s.MaxDumpAge });
-  const { checkDumpDay, dumpDay, utcDay } = await import('./dump-fetch.ts');
+  const { checkDumpDay, dumpDay, recentDumpDays } = await import('./dump-fetch.ts');
   if (s.DumpDate) {
     const day = dumpDay(s);
     checkDumpDay(day, s.MaxDumpAge, s.name);
     return openDay(settings, common, day);
   }
-  const now = Date.now();
-  const days = Array.from({ length: Math.floor(s.MaxDumpAge) + 1 }, (_, i) => utcDay(now - i * DAY_MS));
+  const days = recentDumpDays(s.MaxDumpAge);
   const absent: DcError[] = [];
   for (const day of days) {
     try {
