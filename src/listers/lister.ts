@@ -47,7 +47,8 @@ export interface Lister {
   planTrees?(paths: readonly string[]): void;
   /**
    * Optional: what the listing is read from when it is not the storage itself (a dump: its day and
-   * where it was fetched from), for the run's log and summary (`listedFrom`).
+   * where it was fetched from), for the run's log and summary (`listedFrom`). Printable as it is:
+   * the lister that sets it leaves no credential in it (src/core/redact-url.ts).
    */
   readonly source?: string;
   /**

@@ -206,7 +206,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     inventory = await openInventory(config);
     site = await resolveSiteDoor(site, { signal, now, log, env: config.env });
     lister = opts.createLister ? await opts.createLister(site, { runId, signal, log }) : await createLister({ ...backendSite(site, config.env), signal });
-    log('check-start', { site: site.name, runId, url: redactUrl(site.Url), lister: lister.kind, ...(lister.source ? { source: redactUrl(lister.source) } : {}) });
+    log('check-start', { site: site.name, runId, url: redactUrl(site.Url), lister: lister.kind, ...(lister.source ? { source: lister.source } : {}) });
     result = await checkSite({
       site,
       inventory,
@@ -236,7 +236,7 @@ async function runLeased(config: Config, prepared: SiteConfig, store: HistorySto
     const unmerged = unmergedWanted(site, opts.unmerged, log)
       ? await unmergedStep({ config, site, store, runId, now, signal, log, lister: lister.direct ?? lister, moreLogs: opts.moreLogs, held: gates.held.filter((g) => OPERATIONAL_GATES.has(g.gate)), retryDelayMs: opts.retryDelayMs })
       : undefined;
-    const summary: RunSummaryWithUnmerged = { ...result.summary, url: redactUrl(result.summary.url), ...(lister.source ? { listedFrom: redactUrl(lister.source) } : {}), runId, gates, actions: acted.actions, files: {}, ...(unmerged ? { unmerged } : {}) };
+    const summary: RunSummaryWithUnmerged = { ...result.summary, url: redactUrl(result.summary.url), ...(lister.source ? { listedFrom: lister.source } : {}), runId, gates, actions: acted.actions, files: {}, ...(unmerged ? { unmerged } : {}) };
     const files = await writeOutputs(result, summary, { workDir: site.VarLocation, webDir: site.WebDir, rootPath: site.RootPath }, { ...acted.outputs, blockGroups });
     if (unmerged) for (const [k, v] of Object.entries(unmerged.files)) files[`unmerged.${k}`] = join(site.VarLocation, v);
     const cleanedSomething = (unmerged?.deleted.files ?? 0) + (unmerged?.deleted.directories ?? 0) > 0;
