@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import type { Config } from '../config/config-loader.ts';
 import { errorMessage } from '../core/errors.ts';
-import { asCheckJob, checkJobId, phasesOf, type CheckJob, type FleetExecutor, type Log, type RunPhases } from './fleet-executor.ts';
+import { asCheckJob, checkJobId, type CheckJob, type FleetExecutor, type Log, type RunPhases } from './fleet-executor.ts';
 import type { PlannedCheck } from './fleet-plan.ts';
 import { CLOSE_TIMEOUT_MS, redisOptions } from './fleet-redis.ts';
 import type { QueueSettings } from './fleet-settings.ts';
@@ -28,7 +28,7 @@ export class QueueExecutor implements FleetExecutor {
     settings: QueueSettings,
     log: Log,
     onFinish?: () => void,
-    /** What the workers' runs do after the check, put in every job (daemon --unmerged, --more-logs). */
+    /** What the workers' runs do after the check, put in every job (daemon --unmerged, --more-logs; as phasesOf gives them). */
     private readonly phases: RunPhases = {},
   ) {
     this.queue = new Queue<CheckJob>(settings.name, { connection: redisOptions(settings.url, log, 'daemon', this.closing.signal) });
@@ -62,7 +62,7 @@ export class QueueExecutor implements FleetExecutor {
       if (state !== 'completed' && state !== 'failed') return;
       await existing.remove();
     }
-    const data: CheckJob = { site: check.site, slot: check.slot, lockGroup: check.lockGroup, ...phasesOf(this.phases) };
+    const data: CheckJob = { site: check.site, slot: check.slot, lockGroup: check.lockGroup, ...this.phases };
     await this.queue.add('check', data, {
       jobId,
       attempts: ATTEMPTS,
