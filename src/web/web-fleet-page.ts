@@ -27,6 +27,11 @@ function runLink(runId: number | undefined): Html {
   return runId === undefined ? h`–` : h`<a href="/runs/${runId}">#${runId}</a>`;
 }
 
+/** A queue's jobs by state, as the fleet page prints them for the check and the shard queue alike. */
+function stateCounts(c: NonNullable<QueueView['counts']>): Html {
+  return h`<span data-state="waiting">${c.waiting} waiting</span> · <span data-state="active">${c.active} running</span> · <span data-state="delayed">${c.delayed} delayed</span> · <span data-state="failed">${c.failed} failed</span>`;
+}
+
 function queueSection(q: QueueView): Html {
   if (!q.reachable) {
     return h`<p class="err" id="redis-unreachable">Redis unreachable: the queue ${q.name} cannot be read (${q.error ?? 'no answer'}). Workers and the daemon retry until it is back; the sites and runs below come from the history.</p>`;
@@ -45,7 +50,7 @@ function queueSection(q: QueueView): Html {
   );
   const table: Table = (id, head, rows, empty) =>
     rows.length ? h`<table id="${id}"><thead><tr>${head}</tr></thead><tbody>${join(rows)}</tbody></table>` : h`<p class="empty" id="${id}-none">${empty}</p>`;
-  return h`<p id="queue-counts">Queue <code>${q.name}</code>: <span data-state="waiting">${c.waiting} waiting</span> · <span data-state="active">${c.active} running</span> · <span data-state="delayed">${c.delayed} delayed</span> · <span data-state="failed">${c.failed} failed</span></p>
+  return h`<p id="queue-counts">Queue <code>${q.name}</code>: ${stateCounts(c)}</p>
 <h3>Running</h3>${table('queue-running', h`<th>Site</th><th>Worker host</th><th>PID</th><th>Run</th><th>Progress</th><th>Started</th><th>Job</th>`, running, 'No job running.')}
 <h3>Waiting</h3>${table('queue-waiting', h`<th>Site</th><th>State</th><th>Until</th><th>Queued</th><th>Job</th>`, waiting, 'No job waiting.')}
 <h3>Failed</h3>${table('queue-failed', h`<th>Site</th><th>Error</th><th>Tries</th><th>Failed</th><th>Job</th>`, failed, 'No failed job.')}
@@ -66,7 +71,7 @@ function shardSection(sq: NonNullable<QueueView['shards']>, table: Table): Html 
     (j) => h`<tr data-job="${j.id}" data-site="${j.site}"><td>${siteLink(j.site)}</td><td>${runLink(j.runId)}</td><td class="num">${part(j)}</td><td class="err">${j.error ?? ''}</td><td class="num">${j.attempts}</td><td class="time">${formatTime(iso(j.finishedAt))}</td></tr>`,
   );
   return h`<h3>Shards</h3>
-<p id="shard-counts">Queue <code>${sq.name}</code> (listings of sharded sites, in parts): <span data-state="waiting">${c.waiting} waiting</span> · <span data-state="active">${c.active} running</span> · <span data-state="delayed">${c.delayed} delayed</span> · <span data-state="failed">${c.failed} failed</span></p>
+<p id="shard-counts">Queue <code>${sq.name}</code> (listings of sharded sites, in parts): ${stateCounts(c)}</p>
 ${table('shards-running', h`<th>Site</th><th>Run</th><th>Shard</th><th>Worker host</th><th>PID</th><th>Started</th><th>Job</th>`, running, 'No shard running.')}
 ${failed.length ? table('shards-failed', h`<th>Site</th><th>Run</th><th>Shard</th><th>Error</th><th>Tries</th><th>Failed</th>`, failed, '') : ''}`;
 }
