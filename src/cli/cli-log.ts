@@ -16,8 +16,6 @@ export interface Logger {
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
 
-/** Keys whose values never reach a log line (every field also goes through scrubSecrets). */
-const REDACT = ['password', 'token', 'secret', 'authorization', 'proxy', '*.password', '*.token', '*.secret', '*.authorization'];
 
 /**
  * JSON lines on stderr (pino) when not on a terminal or with --json; short human lines plus a
@@ -28,7 +26,8 @@ export function createLogger(opts: { json: boolean; level?: () => LogLevel }): L
   const level = opts.level ?? (() => 'info');
   const on = (l: LogLevel) => RANK[l] >= RANK[level()];
   if (opts.json) {
-    const p = pino({ level: 'debug', base: undefined, redact: { paths: REDACT, censor: '***' } }, pino.destination(2));
+    // Credentials are hidden by scrubSecrets on every line (credential-named fields, URLs in any string).
+    const p = pino({ level: 'debug', base: undefined }, pino.destination(2));
     return {
       json: true,
       info: (e, f) => on('info') && p.info({ event: e, ...scrubSecrets(f) }),
